@@ -1,0 +1,13 @@
+"""Errors whose message is meant for the person using the app.
+
+Library code raises :class:`UserError` with a sentence a student can act on; the UI turns it into a
+``gr.Error`` toast instead of a traceback.
+"""
+
+
+class UserError(ValueError):
+    """Bad input or an impossible request, explained in plain words."""
+
+
+class SessionsFull(UserError):
+    """Every model slot is held by another browser session."""

@@ -1,0 +1,72 @@
+"""Builds the whole app: one ``gr.Blocks`` with a tab per area.
+
+Each tab lives in ``playground/ui/<area>_tab.py`` and exposes ``TITLE`` and ``build()``; a tab
+appears here once its module exists. Heavy models are loaded lazily by the tabs themselves, so the
+page is served within seconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import gradio as gr
+
+from playground.sessions import free_session
+
+log = logging.getLogger("playground.ui")
+
+# The order of the tabs in the page: the lecture's order.
+TAB_MODULES = ["toy2d", "dcgan", "translation", "metrics"]
+
+CSS = """
+.explain { color: var(--body-text-color-subdued); font-size: 0.9em; margin-top: -6px; }
+.explain p { margin: 0; }
+.formula { font-size: 1.05em; }
+footer { display: none !important; }
+"""
+
+HEADER = """
+# GAN Playground
+Train GANs live, look inside them, and measure them. Each tab is one part of the lecture:
+**2-D GAN lab** (the objective, the optimal discriminator, mode collapse and its cures) ·
+**DCGAN latent lab** (vector arithmetic on z) · **Image translation** (pix2pix, CycleGAN) ·
+**Metrics** (IS, FID, KID, precision/recall).
+"""
+
+
+def available_tabs() -> list:
+    """The tab modules that exist, in page order."""
+    tabs = []
+    for name in TAB_MODULES:
+        modname = f"playground.ui.{name}_tab"
+        try:
+            tabs.append(importlib.import_module(modname))
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:  # a real missing dependency: surface it
+                raise
+    return tabs
+
+
+def _free_session(request: gr.Request) -> None:
+    free_session(request)
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="GAN Playground") as demo:
+        gr.Markdown(HEADER)
+        tabs = available_tabs()
+        if not tabs:  # Gradio cannot render an empty gr.Tabs
+            gr.Markdown("No tabs are installed.")
+        with gr.Tabs(visible=bool(tabs)):
+            for tab in tabs:
+                with gr.Tab(tab.TITLE, id=tab.__name__.rsplit(".", 1)[-1]):
+                    tab.build()
+        demo.unload(_free_session)
+    # Bounded queue: a full Space answers "queue is full" rather than growing without limit.
+    demo.queue(max_size=64, default_concurrency_limit=4)
+    return demo
+
+
+def launch_kwargs() -> dict:
+    return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb"}

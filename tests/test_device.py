@@ -1,0 +1,31 @@
+import torch
+
+from playground.device import get_device, gpu
+
+
+def test_get_device_honours_override(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DEVICE", "cpu")
+    assert get_device() == torch.device("cpu")
+    assert get_device("cpu").type == "cpu"
+
+
+def test_get_device_prefers_cuda_when_available(monkeypatch):
+    monkeypatch.delenv("PLAYGROUND_DEVICE", raising=False)
+    expected = "cuda" if torch.cuda.is_available() else None
+    dev = get_device()
+    if expected:
+        assert dev.type == "cuda"
+    else:
+        assert dev.type in {"cpu", "mps"}
+
+
+def test_gpu_decorator_is_transparent_without_spaces():
+    @gpu
+    def f(x):
+        return x + 1
+
+    @gpu(duration=5)
+    def g(x):
+        return x * 2
+
+    assert f(1) == 2 and g(3) == 6

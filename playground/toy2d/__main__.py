@@ -1,0 +1,157 @@
+"""Train a 2-D GAN without the UI and print its mode metrics.
+
+    python -m playground.toy2d --list-presets
+    python -m playground.toy2d --preset "Mode collapse" --seed 0 --json
+    python -m playground.toy2d --preset "Cure: PacGAN" --seeds 0-7
+    python -m playground.toy2d --dataset grid25 --loss wgan_gp --d-steps 5 --iterations 5000 --seeds 0-3 --json
+
+Flags after ``--preset`` override the preset's settings (e.g. ``--preset "Mode collapse" --pack 4``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import fields
+
+import torch
+
+from playground.errors import UserError
+from playground.toy2d.config import ToyConfig
+from playground.toy2d.presets import PRESETS, make_trainer
+from playground.toy2d.trainer import Trainer
+
+SUMMARY_KEYS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
+
+
+def parse_seeds(text: str) -> list[int]:
+    """ "3" -> [3]; "0-7" -> [0..7]; "1,4,9" -> [1, 4, 9]."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part:
+                a, b = part.split("-")
+                out += range(int(a), int(b) + 1)
+            else:
+                out.append(int(part))
+    except ValueError:
+        raise UserError(f"--seeds must look like 0-7 or 1,2,5 (got {text!r}).") from None
+    if not out:
+        raise UserError("--seeds is empty.")
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m playground.toy2d", description=__doc__.split("\n")[0])
+    p.add_argument("--preset", help="a preset name (see --list-presets)")
+    p.add_argument("--list-presets", action="store_true", help="print the presets and exit")
+    p.add_argument("--seed", type=int, help="one seed (default: the preset's / 0)")
+    p.add_argument("--seeds", help="several seeds, e.g. 0-7: prints mean and standard error")
+    p.add_argument("--iterations", type=int, help="training iterations (default: the preset's, else 2000)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these tiny nets)")
+    p.add_argument("--freeze-g", action="store_true", help="train D alone against a fixed G")
+    for f in fields(ToyConfig):
+        if f.name == "seed":
+            continue
+        kind = {"int": int, "float": float, "str": str}.get(str(f.type).split(" ")[0].replace("'", ""), str)
+        if f.name in ("n_modes",):
+            kind = int
+        elif f.name in ("sigma",):
+            kind = float
+        p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind, default=None, help=f"config {f.name}")
+    return p
+
+
+def run_one(args, seed: int) -> dict:
+    overrides = {f.name: getattr(args, f.name) for f in fields(ToyConfig) if f.name != "seed" and getattr(args, f.name) is not None}
+    if args.preset:
+        trainer, iterations = make_trainer(args.preset, seed=seed, **overrides)
+    else:
+        trainer, iterations = Trainer(ToyConfig(**{**overrides, "seed": seed}), log_every=0), 2000
+    if args.freeze_g:
+        trainer.freeze_g = True
+    iterations = args.iterations if args.iterations is not None else iterations
+    t0 = time.perf_counter()
+    trainer.step(iterations)
+    seconds = time.perf_counter() - t0
+    m = trainer.metrics()
+    out = {k: m[k] for k in SUMMARY_KEYS}
+    out.update(per_mode=m["per_mode"], iterations=iterations, seconds=round(seconds, 3), seed=seed)
+    if trainer.freeze_g or (args.preset and PRESETS[args.preset]["freeze_g"]):
+        out["d_star_mae"] = trainer.d_vs_d_star()["mae"]
+    return out
+
+
+def mean_se(values: list[float | None]) -> tuple[float | None, float | None]:
+    v = [x for x in values if x is not None]
+    if not v:
+        return None, None
+    m = sum(v) / len(v)
+    se = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else 0.0
+    return m, se
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    torch.set_num_threads(max(1, args.threads))
+    try:
+        if args.list_presets:
+            if args.json:
+                print(json.dumps({k: {"description": v["description"], "iterations": v["iterations"], "config": v["config"].to_dict()} for k, v in PRESETS.items()}))
+            else:
+                for name, p in PRESETS.items():
+                    print(f"{name}\n    {p['description']}\n    ({p['iterations']} iterations)")
+            return 0
+        if args.preset and args.preset not in PRESETS:
+            raise UserError(f"Unknown preset {args.preset!r}; choose one of: {', '.join(PRESETS)}.")
+        seeds = parse_seeds(args.seeds) if args.seeds else [args.seed if args.seed is not None else 0]
+        runs = [run_one(args, s) for s in seeds]
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if len(runs) == 1:
+        result = runs[0]
+    else:
+        result = {"seeds": seeds, "runs": runs, "iterations": runs[0]["iterations"], "seconds": round(sum(r["seconds"] for r in runs), 3)}
+        for k in ("modes_covered", "high_quality", "reverse_kl", "d_star_mae"):
+            if k in runs[0]:
+                result[k], result[k + "_se"] = mean_se([r[k] for r in runs])
+        result["modes_total"] = runs[0]["modes_total"]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(_human(result, args.preset))
+    return 0
+
+
+def _human(r: dict, preset: str | None) -> str:
+    head = f"{preset or 'custom config'}: {r['iterations']} iterations"
+    if "runs" in r:
+        lines = [head + f" x {len(r['runs'])} seeds ({r['seconds']:.1f} s)"]
+        for run in r["runs"]:
+            lines.append(f"  seed {run['seed']}: {run['modes_covered']}/{run['modes_total']} modes, HQ {_pct(run['high_quality'])}")
+        lines.append(f"  modes covered {r['modes_covered']:.2f} ± {r['modes_covered_se']:.2f} of {r['modes_total']}")
+        if r.get("high_quality") is not None:
+            lines.append(f"  high quality {100 * r['high_quality']:.1f}% ± {100 * r['high_quality_se']:.1f}%")
+        if r.get("reverse_kl") is not None:
+            lines.append(f"  reverse KL {r['reverse_kl']:.3f} ± {r['reverse_kl_se']:.3f}")
+        if "d_star_mae" in r:
+            lines.append(f"  |D - D*| {r['d_star_mae']:.4f} ± {r['d_star_mae_se']:.4f}")
+        return "\n".join(lines)
+    kl = "n/a" if r["reverse_kl"] is None else f"{r['reverse_kl']:.3f}"
+    s = f"{head} ({r['seconds']:.1f} s): {r['modes_covered']}/{r['modes_total']} modes, HQ {_pct(r['high_quality'])}, reverse KL {kl}"
+    if "d_star_mae" in r:
+        s += f", |D - D*| {r['d_star_mae']:.4f}"
+    return s
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

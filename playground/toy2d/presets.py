@@ -1,0 +1,101 @@
+"""One-click stories for the 2-D GAN lab, each tuned (and tested across seeds) to show what it claims.
+
+Every preset is a dict: ``description`` (what to watch, in one or two sentences), ``config`` (a
+:class:`ToyConfig`), ``iterations`` (how long the story takes), ``freeze_d`` / ``freeze_g``, and for
+comparisons ``compare`` (a second config to train side by side on the same data and seed).
+
+What the tests check (tests/toy2d/test_presets.py, across seeds 0-7): "Mode collapse" ends with at
+most 3 of 8 modes covered, each "Cure" with at least 7 of 8, and "Optimal D" within 0.05 mean
+absolute error of D* = p_data / (p_data + p_g) wherever either density is not negligible.
+"""
+
+from __future__ import annotations
+
+from playground.toy2d.config import ToyConfig
+from playground.toy2d.trainer import Trainer
+
+# The collapse recipe: a vanilla (non-saturating) GAN whose discriminator is much stronger than its
+# generator (5 D updates per G update, 5x G's learning rate). Each time D sharpens, the one spot it
+# rates most "real" pulls all of G's samples at once, so G piles onto one or two modes.
+COLLAPSE = dict(dataset="ring8", loss="nonsaturating", d_steps=5, lr_d=5e-3, lr_g=1e-3)
+
+PRESETS: dict[str, dict] = {
+    "Mode collapse": dict(
+        description=(
+            "A vanilla GAN on 8 Gaussians in a ring with a strong D (5 fast D steps per G step): G's samples "
+            "pile onto one or two modes instead of spreading over all 8. Watch 'modes covered'."
+        ),
+        config=ToyConfig(**COLLAPSE),
+        iterations=1500,
+        freeze_d=False,
+        freeze_g=False,
+    ),
+    "Cure: WGAN-GP": dict(
+        description=(
+            "The collapsing GAN again, with one change: D becomes a Wasserstein critic kept smooth by a gradient "
+            "penalty. Its slope points every fake toward real mass, however strong it gets, so no mode stays empty."
+        ),
+        config=ToyConfig(**{**COLLAPSE, "loss": "wgan_gp"}),
+        iterations=1500,
+        freeze_d=False,
+        freeze_g=False,
+    ),
+    "Cure: unrolled": dict(
+        description=(
+            "The collapsing GAN again, but G is scored by a copy of D trained 5 steps further: moving all samples "
+            "onto one mode no longer pays, because G sees that D would punish it next."
+        ),
+        config=ToyConfig(**COLLAPSE, unroll_steps=5),
+        iterations=1500,
+        freeze_d=False,
+        freeze_g=False,
+    ),
+    "Cure: PacGAN": dict(
+        description=(
+            "The collapsing GAN again, but D judges 4 samples at once (PacGAN): a pack of near-identical "
+            "samples is easy to spot as fake, so G is pushed to spread out over the modes."
+        ),
+        config=ToyConfig(**COLLAPSE, pack=4),
+        iterations=1500,
+        freeze_d=False,
+        freeze_g=False,
+    ),
+    "Optimal D": dict(
+        description=(
+            "G is frozen and only D trains. For a fixed G the best D is D*(x) = p_data / (p_data + p_g): watch "
+            "the learned D (left) converge to D* (right), 1 on the data, 0 on the fakes, 1/2 where they overlap."
+        ),
+        # a wide one-layer tanh G makes a blob that overlaps the (widened) data, so D* has some shape
+        config=ToyConfig(dataset="two_gaussians", sigma=0.5, g_depth=1, activation="tanh", loss="nonsaturating", lr_d=1e-3),
+        iterations=1500,
+        freeze_d=False,
+        freeze_g=True,
+    ),
+    "Saturating vs non-saturating G loss": dict(
+        description=(
+            "Early on, D easily rejects the fakes (D(G(z)) near 0). The minimax G loss log(1 - D(G(z))) is flat "
+            "there, so G barely moves (tiny arrows); the non-saturating -log D(G(z)) gives strong gradients."
+        ),
+        config=ToyConfig(dataset="ring8", loss="minimax", d_steps=10, lr_d=3e-3),
+        compare=ToyConfig(dataset="ring8", loss="nonsaturating", d_steps=10, lr_d=3e-3),
+        iterations=300,
+        freeze_d=False,
+        freeze_g=False,
+    ),
+}
+
+
+def make_trainer(name: str, seed: int | None = None, log_every: int = 100, compare: bool = False, **overrides) -> tuple[Trainer, int]:
+    """A fresh trainer for preset ``name`` (optionally another seed / settings) and its iteration count.
+
+    ``compare=True`` builds the preset's second configuration (only presets with a ``compare`` entry).
+    """
+    p = PRESETS[name]
+    base = p["compare"] if compare else p["config"]
+    changes = dict(overrides)
+    if seed is not None:
+        changes["seed"] = seed
+    cfg = base.replace(**changes) if changes else base
+    t = Trainer(cfg, log_every=log_every)
+    t.freeze_d, t.freeze_g = p["freeze_d"], p["freeze_g"]
+    return t, p["iterations"]

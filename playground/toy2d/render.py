@@ -1,0 +1,143 @@
+"""Draws a trainer snapshot as an RGB image: D's surface, its decision contour, the data, G's samples,
+G's manifold and the gradient arrows on the fakes.
+
+Pure numpy + PIL, no plotting library: a 480-pixel frame takes a few milliseconds, so the live view
+can stream 10+ frames a second, and the same frames make the exported GIF.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# GAN Lab's palette: green means "real", purple means "fake".
+REAL = (22, 150, 70)
+FAKE = (140, 60, 200)
+MANIFOLD = (120, 120, 120)
+ARROW = (60, 60, 60)
+CONTOUR = (20, 20, 20)
+_HI = np.array([120, 200, 140], dtype=np.float32)  # D says real
+_MID = np.array([250, 250, 250], dtype=np.float32)
+_LO = np.array([200, 160, 230], dtype=np.float32)  # D says fake
+
+
+def colour_map(values: np.ndarray, lo: float, mid: float, hi: float) -> np.ndarray:
+    """Map values to a purple–white–green ramp with white at ``mid`` (uint8 RGB, shape (..., 3))."""
+    v = np.asarray(values, dtype=np.float32)
+    up = np.clip((v - mid) / max(hi - mid, 1e-12), 0.0, 1.0)[..., None]
+    down = np.clip((mid - v) / max(mid - lo, 1e-12), 0.0, 1.0)[..., None]
+    rgb = _MID + up * (_HI - _MID) + down * (_LO - _MID)
+    return rgb.astype(np.uint8)
+
+
+def surface_range(grid: np.ndarray, level: float, probability: bool) -> tuple[float, float, float]:
+    """Colour range of a surface: [0, 1] for probabilities, a symmetric robust range for critics."""
+    if probability:
+        return 0.0, level, 1.0
+    spread = float(np.percentile(np.abs(grid - level), 98)) or 1.0
+    return level - spread, level, level + spread
+
+
+def _upsample(grid: np.ndarray, size: int) -> np.ndarray:
+    img = Image.fromarray(np.asarray(grid, dtype=np.float32), mode="F")
+    return np.asarray(img.resize((size, size), Image.BILINEAR), dtype=np.float32)
+
+
+class View:
+    """Maps plane coordinates to pixels for a square image of ``size`` pixels over ``extent``."""
+
+    def __init__(self, extent, size: int) -> None:
+        self.xmin, self.xmax, self.ymin, self.ymax = (float(v) for v in extent)
+        self.size = size
+
+    def px(self, xy: np.ndarray) -> np.ndarray:
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        u = (xy[:, 0] - self.xmin) / (self.xmax - self.xmin) * (self.size - 1)
+        v = (self.ymax - xy[:, 1]) / (self.ymax - self.ymin) * (self.size - 1)
+        return np.stack([u, v], axis=1)
+
+
+def draw_surface(
+    grid: np.ndarray,
+    level: float,
+    size: int = 480,
+    probability: bool = True,
+    contour: bool = True,
+) -> Image.Image:
+    """A heatmap of ``grid`` (row 0 = lowest y) with its ``level`` contour drawn in black."""
+    g = np.asarray(grid, dtype=np.float32)[::-1]  # image rows run top to bottom
+    big = _upsample(g, size)
+    lo, mid, hi = surface_range(g, level, probability)
+    rgb = colour_map(big, lo, mid, hi)
+    if contour:
+        above = big >= level
+        edge = np.zeros_like(above)
+        edge[:-1, :] |= above[:-1, :] != above[1:, :]
+        edge[:, :-1] |= above[:, :-1] != above[:, 1:]
+        rgb[edge] = CONTOUR
+    return Image.fromarray(rgb, mode="RGB")
+
+
+def draw_points(img: Image.Image, view: View, points: np.ndarray, colour, radius: float = 2.0) -> None:
+    draw = ImageDraw.Draw(img)
+    for u, v in view.px(points):
+        draw.ellipse((u - radius, v - radius, u + radius, v + radius), fill=colour)
+
+
+def draw_polylines(img: Image.Image, view: View, lines, colour=MANIFOLD, width: int = 1) -> None:
+    draw = ImageDraw.Draw(img)
+    for line in lines:
+        pts = view.px(line)
+        if len(pts) > 1:
+            draw.line([tuple(p) for p in pts], fill=colour, width=width)
+
+
+def draw_arrows(img: Image.Image, view: View, starts: np.ndarray, directions: np.ndarray,
+                length_px: float = 14.0) -> None:
+    """Short segments from each fake point in the direction G's gradient pushes it."""
+    if starts is None or len(starts) == 0:
+        return
+    draw = ImageDraw.Draw(img)
+    p0 = view.px(starts)
+    d = np.asarray(directions, dtype=np.float64).reshape(-1, 2) * np.array([1.0, -1.0])  # y points down
+    norm = np.linalg.norm(d, axis=1, keepdims=True)
+    scale = norm / (norm.max() + 1e-12)  # longest arrow = length_px, others in proportion
+    d = d / (norm + 1e-12) * scale * length_px
+    for (u, v), (du, dv) in zip(p0, d):
+        draw.line((u, v, u + du, v + dv), fill=ARROW, width=1)
+
+
+def render_frame(snap: dict, extent, size: int = 480, surface: str = "d", show_manifold: bool = True,
+                 show_arrows: bool = True, show_real: bool = True, show_fake: bool = True) -> Image.Image:
+    """One picture of a snapshot.
+
+    ``surface`` is ``"d"`` (the learned discriminator / critic) or ``"d_star"`` (the optimal
+    discriminator p_data / (p_data + p_g) for the current generator).
+    """
+    view = View(extent, size)
+    if surface == "d_star":
+        grid = snap.get("d_star_grid")
+        if grid is None:
+            img = Image.new("RGB", (size, size), (245, 245, 245))
+        else:
+            img = draw_surface(grid, 0.5, size, probability=True)
+    else:
+        img = draw_surface(snap["d_grid"], snap["boundary_level"], size, probability=snap.get("d_is_probability", True))
+    if show_manifold and snap.get("manifold") is not None:
+        draw_polylines(img, view, snap["manifold"])
+    if show_real:
+        draw_points(img, view, snap["real"], REAL, radius=1.8)
+    if show_fake:
+        draw_points(img, view, snap["fake"], FAKE, radius=1.8)
+    if show_arrows and snap.get("arrows_pos") is not None and surface == "d":
+        draw_arrows(img, view, snap["arrows_pos"], snap["arrows_dir"])
+    return img
+
+
+def write_gif(frames: list[Image.Image], path, fps: int = 10):
+    """Save rendered frames as a looping animated GIF."""
+    if not frames:
+        raise ValueError("no frames to write")
+    first, *rest = [f.convert("P", palette=Image.ADAPTIVE, colors=128) for f in frames]
+    first.save(path, save_all=True, append_images=rest, duration=int(1000 / fps), loop=0, optimize=False)
+    return path

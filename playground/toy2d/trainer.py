@@ -1,0 +1,425 @@
+"""The training loop of the 2-D GAN lab, plus the pictures of its state.
+
+One :class:`Trainer` holds G, D, their optimisers and a seeded random stream. ``step(n)`` runs n
+iterations (``d_steps`` updates of D, then ``g_steps`` updates of G); ``snapshot()`` returns what the
+tab draws (D over the plane, D*, samples, G's manifold, gradient arrows) as numpy arrays.
+
+Everything runs on the CPU on purpose: these networks have a few thousand weights, and a GPU would
+spend more time launching kernels and copying back pictures than computing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from playground.errors import UserError
+from playground.toy2d import losses, metrics
+from playground.toy2d.config import ToyConfig
+from playground.toy2d.data import GaussianMixture, make_dataset
+from playground.toy2d.models import build_models
+
+HISTORY_FIELDS = ("iteration", "d_loss", "g_loss", "modes_covered", "modes_total", "high_quality", "reverse_kl")
+
+
+class NonFiniteTraining(UserError):
+    """A loss or a weight became NaN or infinite: the run diverged."""
+
+
+def make_optimizer(name: str, params, lr: float, beta1: float, beta2: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), fused=True)  # fused: fewest ops per step
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=beta2, foreach=True)
+    return torch.optim.SGD(params, lr=lr, foreach=True)
+
+
+class Trainer:
+    """A 2-D GAN being trained; see the module docstring.
+
+    ``freeze_d`` / ``freeze_g`` skip that player's updates (e.g. train D alone against a fixed G).
+    ``history`` gets one row every ``log_every`` iterations (losses and mode metrics).
+    """
+
+    def __init__(self, cfg: ToyConfig | None = None, dataset: GaussianMixture | None = None, *, points=None, log_every: int = 100):
+        self.cfg = ToyConfig.from_dict((cfg or ToyConfig()).to_dict())  # own copy: presets stay untouched
+        self.dataset = dataset if dataset is not None else make_dataset(self.cfg, points)
+        self.log_every = int(log_every)
+        self.gen = torch.Generator().manual_seed(self.cfg.seed)  # every training noise draw
+        with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
+            torch.manual_seed(self.cfg.seed)
+            self.G, self.D = build_models(self.cfg)
+        c = self.cfg
+        self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
+        self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
+        self._g_params = list(self.G.parameters())
+        self._d_loss_fn = losses.D_LOSSES[c.loss]
+        self._g_loss_fn = losses.G_LOSSES[c.loss]
+        self._n = (c.batch_size // c.pack) * c.pack  # samples per batch: whole packs only
+        self.iteration = 0
+        self.freeze_d = False
+        self.freeze_g = False
+        self.history: list[dict] = []
+        self._last_d: torch.Tensor | None = None
+        self._last_g: torch.Tensor | None = None
+        self._view = None  # fixed samples and grid cache for snapshot()
+
+    # ---- noise and packing ------------------------------------------------------------------------
+
+    def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        g = self.gen if generator is None else generator
+        if self.cfg.z_dist == "uniform":
+            return torch.rand(n, self.cfg.z_dim, generator=g).mul_(2).sub_(1)
+        return torch.randn(n, self.cfg.z_dim, generator=g)
+
+    def _packed(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, 2) -> (n / pack, 2 * pack): PacGAN's D sees pack samples per decision."""
+        return x if self.cfg.pack == 1 else x.reshape(-1, 2 * self.cfg.pack)
+
+    # ---- one update of each player -----------------------------------------------------------------
+
+    def _d_update(self, D, opt) -> torch.Tensor:
+        c, n = self.cfg, self._n
+        real = self.dataset.sample(n, self.gen)
+        with torch.no_grad():
+            fake = self.G(self.sample_z(n))
+        real, fake = self._packed(real), self._packed(fake)
+        out = D(torch.cat([real, fake]))
+        loss = self._d_loss_fn(out[: len(real)], out[len(real) :])
+        if c.loss == "wgan_gp":
+            eps = torch.rand(len(real), 1, generator=self.gen)
+            loss = loss + c.gp_weight * losses.gradient_penalty(D, real, fake, eps)
+        elif c.loss == "dragan":
+            noise = torch.rand(real.shape, generator=self.gen)
+            alpha = torch.rand(len(real), 1, generator=self.gen)
+            loss = loss + c.gp_weight * losses.dragan_penalty(D, real, noise, alpha)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if c.loss == "wgan":  # the original WGAN keeps the critic Lipschitz by clipping its weights
+            with torch.no_grad():
+                for p in D.parameters():
+                    p.clamp_(-c.clip_value, c.clip_value)
+        return loss.detach()
+
+    def _g_update(self) -> torch.Tensor:
+        fake = self._packed(self.G(self.sample_z(self._n)))
+        if self.cfg.unroll_steps > 0:
+            f = torch.func.functional_call(self.D, self._unrolled_d_params(), (fake,))
+        else:
+            f = self.D(fake)
+        loss = self._g_loss_fn(f)
+        # gradients for G only: D's weight gradients would be computed and thrown away
+        grads = torch.autograd.grad(loss, self._g_params)
+        for p, g in zip(self._g_params, grads):
+            p.grad = g
+        self.opt_g.step()
+        return loss.detach()
+
+    def _unrolled_d_params(self) -> dict[str, torch.Tensor]:
+        """Unrolled GAN (Metz et al. 2017): D's weights after ``unroll_steps`` more updates, as a
+        differentiable function of G, so G's gradient includes how D would react to G's move.
+
+        The look-ahead repeats D's own optimiser step (Adam / RMSprop / SGD, starting from D's current
+        optimiser state) on fresh batches; it never changes the real D. Gradient penalties are left
+        out of the look-ahead (they would need third derivatives).
+        """
+        c = self.cfg
+        names = [n for n, _ in self.D.named_parameters()]
+        params = [p.detach().requires_grad_(True) for _, p in self.D.named_parameters()]
+        state = [self.opt_d.state.get(p, {}) for p in self.D.parameters()]
+        moments = [(st.get("exp_avg"), st.get("exp_avg_sq"), st.get("square_avg"), float(st.get("step", 0))) for st in state]
+        m1 = [m[0] if m[0] is not None else torch.zeros_like(p) for m, p in zip(moments, params)]
+        m2 = [(m[1] if m[1] is not None else m[2]) if (m[1] is not None or m[2] is not None) else torch.zeros_like(p) for m, p in zip(moments, params)]
+        step = moments[0][3] if moments else 0.0
+        for _ in range(c.unroll_steps):
+            real = self._packed(self.dataset.sample(self._n, self.gen))
+            fake = self._packed(self.G(self.sample_z(self._n)))  # keeps its graph to G
+            out = torch.func.functional_call(self.D, dict(zip(names, params)), (torch.cat([real, fake]),))
+            loss = self._d_loss_fn(out[: len(real)], out[len(real) :])
+            grads = torch.autograd.grad(loss, params, create_graph=True)
+            step += 1
+            if c.optimizer == "adam":
+                b1, b2 = c.beta1, c.beta2
+                m1 = [b1 * m + (1 - b1) * g for m, g in zip(m1, grads)]
+                m2 = [b2 * v + (1 - b2) * g * g for v, g in zip(m2, grads)]
+                bc1, bc2 = 1 - b1**step, 1 - b2**step
+                params = [p - c.lr_d * (m / bc1) / ((v / bc2 + 1e-16).sqrt() + 1e-8) for p, m, v in zip(params, m1, m2)]
+            elif c.optimizer == "rmsprop":
+                m2 = [c.beta2 * v + (1 - c.beta2) * g * g for v, g in zip(m2, grads)]
+                params = [p - c.lr_d * g / ((v + 1e-16).sqrt() + 1e-8) for p, g, v in zip(params, grads, m2)]
+            else:
+                params = [p - c.lr_d * g for p, g in zip(params, grads)]
+            if c.loss == "wgan":
+                params = [p.clamp(-c.clip_value, c.clip_value) for p in params]
+        return dict(zip(names, params))
+
+    def d_step(self) -> float:
+        """One discriminator update (ignores freeze flags: the user asked for it); returns D's loss."""
+        self._last_d = self._d_update(self.D, self.opt_d)
+        self._check(self._last_d, "D")
+        return float(self._last_d)
+
+    def g_step(self) -> float:
+        """One generator update; returns G's loss."""
+        self._last_g = self._g_update()
+        self._check(self._last_g, "G")
+        return float(self._last_g)
+
+    def step(self, n: int = 1) -> None:
+        """n full iterations: d_steps D updates then g_steps G updates each, honouring the freezes."""
+        c = self.cfg
+        for _ in range(int(n)):
+            if not self.freeze_d:
+                for _ in range(c.d_steps):
+                    self._last_d = self._d_update(self.D, self.opt_d)
+            if not self.freeze_g:
+                for _ in range(c.g_steps):
+                    self._last_g = self._g_update()
+            self.iteration += 1
+            if self.log_every and self.iteration % self.log_every == 0:
+                self._log()
+        if self._last_d is not None:
+            self._check(self._last_d, "D")
+        if self._last_g is not None:
+            self._check(self._last_g, "G")
+
+    # ---- health -----------------------------------------------------------------------------------
+
+    def _check(self, loss: torch.Tensor, who: str) -> None:
+        if not bool(torch.isfinite(loss)):
+            self._diverged(f"the {who} loss became {float(loss)}")
+
+    def _check_weights(self) -> None:
+        for name, m in (("G", self.G), ("D", self.D)):
+            if not all(bool(torch.isfinite(p).all()) for p in m.parameters()):
+                self._diverged(f"{name}'s weights became NaN or infinite")
+
+    def _diverged(self, what: str) -> None:
+        c = self.cfg
+        raise NonFiniteTraining(
+            f"Training diverged at iteration {self.iteration}: {what}. The learning rate is probably too high "
+            f"(lr_d={c.lr_d:g}, lr_g={c.lr_g:g}); lower it and press Reset."
+        )
+
+    # ---- measuring --------------------------------------------------------------------------------
+
+    def _eval_gen(self, salt: int) -> torch.Generator:
+        """A fresh generator per measurement: measuring never changes the training run."""
+        return torch.Generator().manual_seed(self.cfg.seed * 7919 + salt)
+
+    @torch.no_grad()
+    def generate(self, n: int, generator: torch.Generator | None = None) -> np.ndarray:
+        return self.G(self.sample_z(n, generator or self._eval_gen(1))).numpy()
+
+    def metrics(self, n: int = metrics.N_METRIC_SAMPLES) -> dict:
+        """Mode metrics of n fresh generated samples (VEEGAN/PacGAN definitions)."""
+        x = self.generate(n)
+        if not np.isfinite(x).all():
+            self._check_weights()
+            self._diverged("the generator produced NaN points")
+        return metrics.mode_metrics(x, self.dataset.centers, self.dataset.sigma, self.dataset.means)
+
+    @torch.no_grad()
+    def losses_now(self) -> tuple[float, float]:
+        """D's and G's losses on a fresh batch (no update, no penalty terms)."""
+        g = self._eval_gen(2)
+        real = self._packed(self.dataset.sample(self._n, g))
+        fake = self._packed(self.G(self.sample_z(self._n, g)))
+        r, f = self.D(real), self.D(fake)
+        return float(self._d_loss_fn(r, f)), float(self._g_loss_fn(f))
+
+    def _log(self) -> None:
+        if self._last_d is None or self._last_g is None or self.freeze_d or self.freeze_g:
+            d_now, g_now = self.losses_now()
+        d = d_now if (self._last_d is None or self.freeze_d) else float(self._last_d)
+        g = g_now if (self._last_g is None or self.freeze_g) else float(self._last_g)
+        if not (math.isfinite(d) and math.isfinite(g)):
+            self._diverged(f"the losses became D={d}, G={g}")
+        m = self.metrics()
+        row = {"iteration": self.iteration, "d_loss": d, "g_loss": g}
+        row.update({k: m[k] for k in HISTORY_FIELDS[3:]})
+        self.history.append(row)
+
+    def history_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=HISTORY_FIELDS, lineterminator="\n")
+        w.writeheader()
+        for row in self.history:
+            w.writerow({k: ("" if row[k] is None else row[k]) for k in HISTORY_FIELDS})
+        return buf.getvalue()
+
+    # ---- the live picture -------------------------------------------------------------------------
+
+    def d_output(self, points: torch.Tensor) -> torch.Tensor:
+        """What the heatmap shows at points (m, 2): D(x) in [0, 1] for the sigmoid losses, else the raw
+        output. With packing, each point is judged as a pack of identical copies."""
+        out = self.D(points.repeat(1, self.cfg.pack) if self.cfg.pack > 1 else points).squeeze(1)
+        return torch.sigmoid(out) if self.cfg.loss in losses.SIGMOID_LOSSES else out
+
+    def _grid(self, res: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+        xmin, xmax, ymin, ymax = self.dataset.extent
+        gx = np.linspace(xmin, xmax, res, dtype=np.float32)
+        gy = np.linspace(ymin, ymax, res, dtype=np.float32)
+        xx, yy = np.meshgrid(gx, gy)  # row i = y[i], column j = x[j]
+        return gx, gy, torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], 1))
+
+    def _view_cache(self, res: int, n_real: int, n_fake: int) -> dict:
+        key = (res, n_real, n_fake)
+        if self._view is None or self._view["key"] != key:
+            gx, gy, pts = self._grid(res)
+            g = self._eval_gen(3)
+            self._view = {
+                "key": key,
+                "gx": gx,
+                "gy": gy,
+                "pts": pts,
+                "p_data": self.dataset.density(pts.numpy()).reshape(res, res),
+                "real": self.dataset.sample(n_real, g),
+                "z": self.sample_z(max(n_fake, 2000), g),  # fixed z: fakes move smoothly between frames
+                "manifold_z": self._manifold_z(),
+            }
+        return self._view
+
+    def _manifold_z(self, lines: int = 11, points: int = 41) -> list[torch.Tensor]:
+        """Latent lines whose images draw G's manifold: a line (z_dim 1) or a grid in the first two dims."""
+        lim = 1.0 if self.cfg.z_dist == "uniform" else 2.5
+        t = torch.linspace(-lim, lim, points)
+        if self.cfg.z_dim == 1:
+            return [t[:, None]]
+        out = []
+        for v in torch.linspace(-lim, lim, lines):
+            for a, b in ((0, 1), (1, 0)):
+                z = torch.zeros(points, self.cfg.z_dim)
+                z[:, a], z[:, b] = t, v
+                out.append(z)
+        return out
+
+    def snapshot(self, res: int = 48, n_real: int = 512, n_fake: int = 512, n_arrows: int = 64, d_star: bool = True) -> dict:
+        """Everything the tab draws, as numpy arrays (grids are indexed [row = y, column = x]).
+
+        Keys: real (n,2), fake (n,2), grid_x (res,), grid_y (res,), d_grid (res,res), d_star_grid
+        (res,res) or None, boundary_level, d_is_probability, manifold (list of (L,2) polylines),
+        arrows_pos (k,2), arrows_dir (k,2) (minus the gradient of each fake's own G loss: where G
+        pushes it; its length shows how strong the push is), metrics, iteration, d_loss, g_loss.
+        """
+        v = self._view_cache(res, n_real, n_fake)
+        with torch.no_grad():
+            fake_all = self.G(v["z"])
+            fake = fake_all[:n_fake]
+            real = v["real"]
+            d_grid = self.d_output(v["pts"]).reshape(res, res)
+            manifold = [self.G(z).numpy() for z in v["manifold_z"]]
+            level = 0.5
+            if self.cfg.loss in losses.CRITIC_LOSSES:
+                level = float((self.d_output(real).mean() + self.d_output(fake).mean()) / 2)
+        fake_np, d_np = fake_all.numpy(), d_grid.numpy()
+        if not (np.isfinite(fake_np).all() and np.isfinite(d_np).all()):
+            self._check_weights()
+            self._diverged("the pictures would contain NaN values")
+        d_star_grid = None
+        if d_star:
+            p_g = metrics.kde_on_grid(fake_np, v["gx"], v["gy"])
+            d_star_grid = metrics.optimal_discriminator(v["p_data"], p_g).astype(np.float32)
+        pos, direction = self._arrows(fake[: (n_arrows // self.cfg.pack) * self.cfg.pack])
+        d_loss = float(self._last_d) if self._last_d is not None else None
+        g_loss = float(self._last_g) if self._last_g is not None else None
+        if d_loss is None or g_loss is None:
+            d_now, g_now = self.losses_now()
+            d_loss = d_now if d_loss is None else d_loss
+            g_loss = g_now if g_loss is None else g_loss
+        return {
+            "real": real.numpy(),
+            "fake": fake.numpy(),
+            "grid_x": v["gx"],
+            "grid_y": v["gy"],
+            "d_grid": d_np,
+            "d_star_grid": d_star_grid,
+            "boundary_level": level,
+            "d_is_probability": self.cfg.loss in losses.SIGMOID_LOSSES,
+            "manifold": manifold,
+            "arrows_pos": pos,
+            "arrows_dir": direction,
+            "metrics": self.metrics(),
+            "iteration": self.iteration,
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+        }
+
+    def _arrows(self, fake: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Where G's loss pushes each fake point: -d(loss of that point)/dx."""
+        x = fake.detach().clone().requires_grad_(True)
+        per_point = self._g_loss_fn(self.D(self._packed(x))) * (len(x) // self.cfg.pack)
+        (grad,) = torch.autograd.grad(per_point, x)
+        return x.detach().numpy(), (-grad).numpy()
+
+    def d_vs_d_star(self, res: int = 64, n_fake: int = 20000, rel: float = 0.01) -> dict:
+        """How close the learned D is to D* = p_data / (p_data + p_g) where densities are not negligible.
+
+        p_g is a KDE of n_fake generated samples; "not negligible" = either density is at least rel times its own maximum.
+        Meaningful for the sigmoid losses and LSGAN, whose optimal D is exactly D*.
+        """
+        gx, gy, pts = self._grid(res)
+        p_data = self.dataset.density(pts.numpy())
+        p_g = metrics.kde_on_grid(self.generate(n_fake, self._eval_gen(4)), gx, gy).ravel()
+        d_star = metrics.optimal_discriminator(p_data, p_g)
+        with torch.no_grad():
+            d = self.d_output(pts).numpy().astype(np.float64)
+        mask = metrics.support_mask(p_data, p_g, rel)
+        return {"mae": metrics.masked_mae(d, d_star, mask), "cells": int(mask.sum()), "grid_cells": res * res}
+
+    # ---- saving -----------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``model.safetensors`` and ``config.json`` into a folder (or next to a .safetensors path).
+
+        The optimiser state is not saved: a loaded run continues with fresh optimiser moments.
+        """
+        from safetensors.torch import save_file
+
+        weights, meta = _paths(path)
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        tensors = {f"G.{k}": t.contiguous() for k, t in self.G.state_dict().items()}
+        tensors.update({f"D.{k}": t.contiguous() for k, t in self.D.state_dict().items()})
+        if self.cfg.dataset == "custom":
+            tensors["data.points"] = torch.as_tensor(self.dataset.means, dtype=torch.float64)
+        save_file(tensors, str(weights))
+        meta.write_text(json.dumps({"config": self.cfg.to_dict(), "iteration": self.iteration, "history": self.history}, indent=2))
+        return weights.parent
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Trainer":
+        from safetensors.torch import load_file
+
+        weights, meta = _paths(path)
+        if not weights.exists() or not meta.exists():
+            raise UserError(f"A saved run needs {weights.name} and {meta.name} in {weights.parent}.")
+        try:
+            info = json.loads(meta.read_text())
+            tensors = load_file(str(weights))
+        except Exception as e:  # corrupt upload
+            raise UserError(f"Could not read the saved run: {e}.") from None
+        cfg = ToyConfig.from_dict(info.get("config", {}))
+        points = tensors.get("data.points")
+        t = cls(cfg, points=None if points is None else points.numpy())
+        try:
+            t.G.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("G.")})
+            t.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("D.")})
+        except RuntimeError as e:
+            raise UserError(f"The saved weights do not fit the saved configuration: {e}") from None
+        t.iteration = int(info.get("iteration", 0))
+        t.history = list(info.get("history", []))
+        return t
+
+
+def _paths(path: str | Path) -> tuple[Path, Path]:
+    p = Path(path)
+    if p.suffix == ".safetensors":
+        return p, p.with_name("config.json")
+    return p / "model.safetensors", p / "config.json"

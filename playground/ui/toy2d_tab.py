@@ -1,0 +1,595 @@
+"""The 2-D GAN lab tab: train a small GAN live and watch D, D*, G's manifold and the modes.
+
+All the model code is in :mod:`playground.toy2d`; this module only keeps one trainer per browser
+session, streams frames while it trains, and draws curves.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import threading
+import time
+import zipfile
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.errors import UserError
+from playground.sessions import SessionStore
+from playground.toy2d.config import ACTIVATIONS, DATASETS, LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig
+from playground.toy2d.data import fit_to_view, load_points_csv, make_dataset
+from playground.toy2d.presets import PRESETS
+from playground.toy2d.render import render_frame, write_gif
+from playground.toy2d.trainer import Trainer
+from playground.ui.common import explain, session_key, user_errors
+
+TITLE = "2-D GAN lab"
+
+FRAME_SECONDS = 0.08  # aim for ~10 frames a second in the browser
+PLOT_EVERY = 6  # curves are heavier than frames: refresh them every few frames
+MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
+MAX_GIF_FRAMES = 120
+IMG_SIZE = 420
+
+LOSS_FORMULAS = {
+    "minimax": r"$\min_G \max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]$ — G minimises $\log(1-D(G(z)))$ (saturates when D wins).",
+    "nonsaturating": r"D: $\max\; \mathbb{E}\log D(x) + \mathbb{E}\log(1-D(G(z)))$; G: $\max\; \mathbb{E}\log D(G(z))$ — same fixed point, strong early gradients.",
+    "wgan": r"Critic: $\max_{\|C\|_L\le 1} \mathbb{E}C(x) - \mathbb{E}C(G(z))$ (Lipschitz by weight clipping); G: $\max \mathbb{E}C(G(z))$.",
+    "wgan_gp": r"Critic: $\max\; \mathbb{E}C(x) - \mathbb{E}C(G(z)) - \lambda\,\mathbb{E}(\|\nabla C(\hat x)\|-1)^2$ on random interpolates $\hat x$.",
+    "lsgan": r"D: $\min\; \tfrac12\mathbb{E}(D(x)-1)^2 + \tfrac12\mathbb{E}D(G(z))^2$; G: $\min\; \tfrac12\mathbb{E}(D(G(z))-1)^2$.",
+    "hinge": r"D: $\min\; \mathbb{E}\max(0,1-C(x)) + \mathbb{E}\max(0,1+C(G(z)))$; G: $\max\; \mathbb{E}C(G(z))$.",
+    "dragan": r"Non-saturating GAN $+\;\lambda\,\mathbb{E}(\|\nabla D(x+\delta)\|-1)^2$ near the data (DRAGAN).",
+}
+
+INTRO = """
+**What you see.** The background is the discriminator's opinion of every point of the plane:
+<span style="color:#168a46">green = "real"</span>, <span style="color:#8c3cc8">purple = "fake"</span>, the black
+line is its decision boundary (D = ½, or the critic's mean level for WGAN-style critics).
+Green dots are real data, purple dots are G's samples, grey lines are the image of a grid in latent
+space (G's manifold: watch it fold), and short black strokes show where G's gradient pushes each fake.
+The right panel is the *optimal* discriminator for the current G, D\\*(x) = p_data(x) / (p_data(x) + p_g(x)):
+the learned D chases it. At the game's equilibrium p_g = p_data, so D\\* = ½ everywhere and the minimax
+value is −log 4.
+"""
+
+
+# ---- per-session state -------------------------------------------------------------------------------
+
+
+@dataclass
+class LabSession:
+    """What one browser session holds: its trainer(s), recent frames for the GIF, a stop flag."""
+
+    trainer: Trainer | None = None
+    points: np.ndarray | None = None  # custom data set
+    frames: deque = field(default_factory=lambda: deque(maxlen=MAX_GIF_FRAMES))
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    compare: tuple[Trainer, Trainer] | None = None
+    tmpdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="toy2d-")))
+
+
+def _free(sess: LabSession) -> None:
+    sess.stop.set()
+    shutil.rmtree(sess.tmpdir, ignore_errors=True)
+
+
+SESSIONS: SessionStore[LabSession] = SessionStore("2-D GAN lab", max_sessions=32, on_free=_free)
+
+
+def _session(request: gr.Request) -> LabSession:
+    return SESSIONS.get_or_create(session_key(request), LabSession)
+
+
+# ---- controls -> config ------------------------------------------------------------------------------
+
+CONFIG_FIELDS = [
+    "dataset", "n_modes", "sigma", "loss", "unroll_steps", "pack", "gp_weight", "clip_value",
+    "g_depth", "g_width", "d_depth", "d_width", "activation", "z_dim", "z_dist",
+    "optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_steps", "seed",
+]
+
+
+def _config_from_values(values) -> ToyConfig:
+    d = dict(zip(CONFIG_FIELDS, values))
+    d["sigma"] = float(d["sigma"]) if d["sigma"] else None  # 0 = the data set's default
+    if d["dataset"] in ("ring8", "grid25", "three_blobs"):
+        d["n_modes"] = int(d["n_modes"])
+    else:
+        d["n_modes"] = None
+    return ToyConfig.from_dict(d)
+
+
+def _values_from_config(cfg: ToyConfig) -> list:
+    d = cfg.to_dict()
+    defaults = {"n_modes": _default_modes(cfg.dataset), "sigma": 0}
+    return [d[k] if d[k] is not None else defaults[k] for k in CONFIG_FIELDS]
+
+
+def _default_modes(dataset: str) -> int:
+    return {"grid25": 25, "three_blobs": 3}.get(dataset, 8)
+
+
+def _new_trainer(cfg: ToyConfig, sess: LabSession) -> Trainer:
+    return Trainer(cfg, make_dataset(cfg, sess.points if cfg.dataset == "custom" else None))
+
+
+def _ensure_trainer(sess: LabSession, cfg: ToyConfig) -> tuple[Trainer, str | None]:
+    """The session's trainer for ``cfg``; a new run starts when the settings changed."""
+    t = sess.trainer
+    if t is not None and t.cfg.to_dict() == cfg.to_dict():
+        return t, None
+    if cfg.dataset == "custom" and sess.points is None:
+        raise UserError("Draw some points on the canvas (or upload a CSV of x,y rows) before training on custom data.")
+    sess.trainer = _new_trainer(cfg, sess)
+    sess.frames.clear()
+    return sess.trainer, ("Settings changed: started a new run." if t is not None else None)
+
+
+# ---- drawing -----------------------------------------------------------------------------------------
+
+
+def _frames(trainer: Trainer, show: list[str]):
+    snap = trainer.snapshot()
+    extent = trainer.dataset.extent
+    opts = dict(show_manifold="manifold" in show, show_arrows="gradient arrows" in show, size=IMG_SIZE)
+    d_img = render_frame(snap, extent, surface="d", **opts)
+    s_img = render_frame(snap, extent, surface="d_star", **opts)
+    return snap, d_img, s_img
+
+
+def _status(trainer: Trainer, snap: dict, note: str | None = None, rate: float | None = None) -> str:
+    m = snap["metrics"]
+    parts = [f"**iteration {trainer.iteration:,}**"]
+    if rate:
+        parts.append(f"{rate:,.0f} it/s")
+    parts.append(f"D loss {snap['d_loss']:.3f} · G loss {snap['g_loss']:.3f}")
+    if m.get("modes_total"):
+        parts.append(
+            f"modes covered **{m['modes_covered']}/{m['modes_total']}** · high-quality {100 * m['high_quality']:.0f}%"
+            f" · reverse KL {_num(m.get('reverse_kl'))}"
+        )
+    if trainer.freeze_d or trainer.freeze_g:
+        parts.append("frozen: " + ", ".join(n for n, f in (("D", trainer.freeze_d), ("G", trainer.freeze_g)) if f))
+    text = " · ".join(parts)
+    return f"{text}\n\n{note}" if note else text
+
+
+def _num(x, fmt: str = ".2f") -> str:
+    """A metric for display; None (undefined, e.g. reverse KL with no high-quality sample) shows as –."""
+    return "–" if x is None else format(x, fmt)
+
+
+def _small_layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=13)), height=260, margin=dict(l=40, r=10, t=36, b=30),
+        legend=dict(orientation="h", y=-0.25, font=dict(size=10)), uirevision="keep", template="plotly_white",
+    )
+    return fig
+
+
+def loss_figure(trainer: Trainer) -> go.Figure:
+    h = trainer.history
+    it = [r["iteration"] for r in h]
+    fig = go.Figure()
+    fig.add_scatter(x=it, y=[r["d_loss"] for r in h], name="D loss", line=dict(color="#168a46"))
+    fig.add_scatter(x=it, y=[r["g_loss"] for r in h], name="G loss", line=dict(color="#8c3cc8"))
+    if trainer.cfg.loss in ("minimax", "nonsaturating", "dragan"):
+        fig.add_hline(y=math.log(4), line=dict(dash="dash", color="gray"),
+                      annotation_text="log 4: D loss at equilibrium (V = −log 4)", annotation_font_size=10)
+    return _small_layout(fig, "Losses")
+
+
+def modes_figure(trainer: Trainer) -> go.Figure:
+    h = [r for r in trainer.history if r.get("modes_total")]
+    fig = go.Figure()
+    if h:
+        it = [r["iteration"] for r in h]
+        fig.add_scatter(x=it, y=[r["modes_covered"] for r in h], name="modes covered")
+        fig.add_scatter(x=it, y=[100 * r["high_quality"] for r in h], name="% high quality", yaxis="y2")
+        fig.add_scatter(x=it, y=[r["reverse_kl"] for r in h], name="reverse KL", line=dict(dash="dot"))
+        fig.update_layout(yaxis=dict(rangemode="tozero"),
+                          yaxis2=dict(overlaying="y", side="right", range=[0, 100], showgrid=False))
+    else:
+        fig.add_annotation(text="Mode metrics need a data set with separate modes (ring, grid, blobs).",
+                           showarrow=False, font=dict(size=11))
+    return _small_layout(fig, "Modes covered (of 2,500 samples)")
+
+
+def per_mode_figure(snap: dict) -> go.Figure:
+    m = snap["metrics"]
+    counts = m.get("per_mode") or []
+    fig = go.Figure()
+    if counts:
+        fig.add_bar(x=list(range(1, len(counts) + 1)), y=counts, marker_color="#8c3cc8")
+        fig.add_hline(y=m.get("n_samples", sum(counts)) / max(len(counts), 1) * m.get("high_quality", 1),
+                      line=dict(dash="dot", color="gray"))
+        fig.update_xaxes(title_text="mode", dtick=1 if len(counts) <= 12 else 5)
+    return _small_layout(fig, "High-quality samples per mode")
+
+
+# ---- handlers ----------------------------------------------------------------------------------------
+
+
+def _outputs_for(trainer, show, note=None, rate=None, plots=True):
+    snap, d_img, s_img = _frames(trainer, show)
+    status = _status(trainer, snap, note, rate)
+    if plots:
+        return d_img, s_img, status, loss_figure(trainer), modes_figure(trainer), per_mode_figure(snap)
+    return d_img, s_img, status, gr.skip(), gr.skip(), gr.skip()
+
+
+def _apply_controls(trainer: Trainer, freeze: list[str]) -> None:
+    trainer.freeze_d = "freeze D" in freeze
+    trainer.freeze_g = "freeze G" in freeze
+
+
+@user_errors
+def play(request: gr.Request, *args):
+    *values, speed, freeze, show = args
+    sess = _session(request)
+    cfg = _config_from_values(values)
+    with sess.lock:
+        trainer, note = _ensure_trainer(sess, cfg)
+    sess.stop.clear()
+    started = time.monotonic()
+    frame = 0
+    while not sess.stop.is_set():
+        if time.monotonic() - started > MAX_PLAY_SECONDS:
+            yield _outputs_for(trainer, show, f"Paused automatically after {MAX_PLAY_SECONDS // 60} minutes "
+                               "so others can train too. Press Play to continue.")
+            return
+        _apply_controls(trainer, freeze)
+        t0 = time.monotonic()
+        with sess.lock:
+            if sess.trainer is not trainer:  # Reset pressed meanwhile
+                return
+            trainer.step(int(speed))
+        rate = int(speed) / max(time.monotonic() - t0, 1e-6)
+        plots = frame % PLOT_EVERY == 0
+        out = _outputs_for(trainer, show, note, rate, plots=plots)
+        if frame % 2 == 0:
+            sess.frames.append(out[0].resize((240, 240)))
+        frame += 1
+        yield out
+        # keep the frame rate bounded so the browser is not flooded
+        rest = FRAME_SECONDS - (time.monotonic() - t0)
+        if rest > 0:
+            time.sleep(rest)
+
+
+def pause(request: gr.Request):
+    sess = SESSIONS.get(session_key(request))
+    if sess is not None:
+        sess.stop.set()
+
+
+def _stepper(kind: str):
+    @user_errors
+    def step(request: gr.Request, *args):
+        *values, freeze, show = args
+        sess = _session(request)
+        sess.stop.set()  # a step pauses a running Play
+        cfg = _config_from_values(values)
+        with sess.lock:
+            trainer, note = _ensure_trainer(sess, cfg)
+            _apply_controls(trainer, freeze)
+            if kind == "d":
+                trainer.d_step()
+            elif kind == "g":
+                trainer.g_step()
+            else:
+                trainer.step(1)
+        return _outputs_for(trainer, show, note)
+
+    return step
+
+
+@user_errors
+def reset(request: gr.Request, *args):
+    *values, freeze, show = args
+    sess = _session(request)
+    sess.stop.set()
+    cfg = _config_from_values(values)
+    with sess.lock:
+        sess.trainer = None
+        trainer, _ = _ensure_trainer(sess, cfg)
+        _apply_controls(trainer, freeze)
+    return _outputs_for(trainer, show, "New run: networks re-initialised from the seed.")
+
+
+def load_preset(name: str):
+    p = PRESETS[name]
+    cfg = p["config"]
+    freeze = [f for f, on in (("freeze D", p.get("freeze_d")), ("freeze G", p.get("freeze_g"))) if on]
+    note = f"**{name}.** {p['description']}"
+    b = p.get("compare")
+    if b is not None:
+        note += " This preset is a comparison: open **Compare two runs** below and press **Train A and B**."
+        compare_values = [b.loss, b.unroll_steps, b.pack, b.d_steps, p["iterations"], gr.update(open=True)]
+    else:
+        compare_values = [gr.skip()] * 6
+    return [*_values_from_config(cfg), freeze, note, *compare_values]
+
+
+def formula(loss: str) -> str:
+    return LOSS_FORMULAS.get(loss, "")
+
+
+@user_errors
+def use_drawing(sketch, request: gr.Request):
+    """Turn the drawn strokes into the custom data set's points."""
+    if not sketch or sketch.get("composite") is None:
+        raise UserError("Draw something on the canvas first.")
+    img = np.asarray(sketch["composite"])
+    if img.ndim == 3 and img.shape[2] == 4:
+        ink = img[..., 3] > 0
+        ink &= img[..., :3].mean(axis=2) < 200
+    else:
+        ink = (img if img.ndim == 2 else img[..., :3].mean(axis=2)) < 200
+    ys, xs = np.nonzero(ink)
+    if len(xs) < 3:
+        raise UserError("The canvas is empty: draw a few strokes (they become the real data).")
+    rng = np.random.default_rng(0)
+    keep = rng.choice(len(xs), size=min(len(xs), 4000), replace=False)
+    pts = np.stack([xs[keep], -ys[keep]], axis=1).astype(np.float64)
+    return _set_points(request, pts, f"Using {len(keep):,} points from your drawing.")
+
+
+@user_errors
+def use_csv(file, request: gr.Request):
+    if file is None:
+        raise UserError("Choose a CSV file with two columns, x and y.")
+    pts = load_points_csv(file if isinstance(file, str) else file.name)
+    return _set_points(request, pts, f"Using {len(pts):,} points from the CSV file.")
+
+
+def _set_points(request, pts, message):
+    sess = _session(request)
+    sess.points = fit_to_view(pts)
+    sess.trainer = None
+    gr.Info(message + " Press Play to train on them.")
+    return "custom"
+
+
+# ---- compare two runs --------------------------------------------------------------------------------
+
+COMPARE_FIELDS = ["loss", "unroll_steps", "pack", "d_steps"]
+
+
+@user_errors
+def compare(request: gr.Request, *args):
+    *values, loss_b, unroll_b, pack_b, dsteps_b, iterations = args
+    sess = _session(request)
+    sess.stop.clear()
+    cfg_a = _config_from_values(values)
+    cfg_b = cfg_a.replace(loss=loss_b, unroll_steps=int(unroll_b), pack=int(pack_b), d_steps=int(dsteps_b))
+    a, b = _new_trainer(cfg_a, sess), _new_trainer(cfg_b, sess)
+    sess.compare = (a, b)
+    per_frame = max(1, int(iterations) // 40)
+    while a.iteration < int(iterations) and not sess.stop.is_set():
+        a.step(per_frame)
+        b.step(per_frame)  # lock-step: same data, same seed, same number of iterations
+        yield _compare_outputs(a, b, done=False)
+    yield _compare_outputs(a, b, done=True)
+
+
+def _compare_outputs(a: Trainer, b: Trainer, done: bool):
+    rows = []
+    imgs = []
+    for name, t in (("A", a), ("B", b)):
+        snap = t.snapshot()
+        imgs.append(render_frame(snap, t.dataset.extent, size=360))
+        m = snap["metrics"]
+        cfg = t.cfg
+        rows.append([name, cfg.loss, cfg.unroll_steps, cfg.pack, cfg.d_steps,
+                     f"{m.get('modes_covered', '–')}/{m.get('modes_total', '–')}",
+                     f"{100 * m.get('high_quality', 0):.0f}%", _num(m.get('reverse_kl'))])
+    head = f"iteration {a.iteration:,}" + (" — finished" if done else " — training…")
+    return imgs[0], imgs[1], head, rows
+
+
+# ---- export / import ---------------------------------------------------------------------------------
+
+
+def _need_trainer(request) -> tuple[LabSession, Trainer]:
+    sess = _session(request)
+    if sess.trainer is None:
+        raise UserError("Nothing to export yet: press Play or Step first.")
+    return sess, sess.trainer
+
+
+@user_errors
+def export_csv(request: gr.Request):
+    sess, t = _need_trainer(request)
+    path = sess.tmpdir / f"gan2d-metrics-it{t.iteration}.csv"
+    path.write_text(t.history_csv())
+    return str(path)
+
+
+@user_errors
+def export_gif(request: gr.Request):
+    sess, t = _need_trainer(request)
+    if len(sess.frames) < 2:
+        raise UserError("Record a few frames first: press Play for a couple of seconds.")
+    path = sess.tmpdir / f"gan2d-run-it{t.iteration}.gif"
+    write_gif(list(sess.frames), path, fps=10)
+    return str(path)
+
+
+@user_errors
+def export_model(request: gr.Request):
+    sess, t = _need_trainer(request)
+    out = sess.tmpdir / "model"
+    shutil.rmtree(out, ignore_errors=True)
+    t.save(out)
+    zpath = sess.tmpdir / f"gan2d-run-it{t.iteration}.zip"
+    with zipfile.ZipFile(zpath, "w") as z:
+        for f in sorted(out.iterdir()):
+            z.write(f, f.name)
+    return str(zpath)
+
+
+@user_errors
+def import_model(file, show, request: gr.Request):
+    if file is None:
+        raise UserError("Choose a .zip saved by 'Download model'.")
+    sess = _session(request)
+    src = Path(file if isinstance(file, str) else file.name)
+    dest = sess.tmpdir / "loaded"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir()
+    try:
+        with zipfile.ZipFile(src) as z:
+            names = {i.filename for i in z.infolist()}
+            wanted = {"config.json", "model.safetensors"}
+            if not wanted <= names:
+                raise UserError("That zip is not a saved 2-D run: it needs config.json and model.safetensors.")
+            for name in wanted:
+                info = z.getinfo(name)
+                if info.file_size > 50 * 2**20:
+                    raise UserError("That saved run is too large to be a 2-D GAN.")
+                (dest / name).write_bytes(z.read(info))
+    except zipfile.BadZipFile:
+        raise UserError("That file is not a zip archive saved by 'Download model'.") from None
+    trainer = Trainer.load(dest)
+    sess.stop.set()
+    with sess.lock:
+        sess.trainer = trainer
+        sess.frames.clear()
+    return [*_values_from_config(trainer.cfg), *_outputs_for(trainer, show, "Loaded the saved run.")]
+
+
+# ---- layout ------------------------------------------------------------------------------------------
+
+
+def build() -> None:
+    gr.Markdown(INTRO)
+    default = ToyConfig()
+    with gr.Row(equal_height=True):
+        preset = gr.Dropdown(list(PRESETS), value=None, label="Presets: one click, one story", scale=3)
+        preset_note = gr.Markdown("Pick a preset, then press **Play**. Every setting on the left can be changed.")
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            with gr.Accordion("Data", open=True):
+                dataset = gr.Dropdown(list(DATASETS), value=default.dataset, label="Real data")
+                explain("ring8 / grid25 are the standard mode-collapse benchmarks; the rest are GAN Lab's sets.")
+                n_modes = gr.Slider(2, 36, value=8, step=1, label="Number of modes (ring, grid, blobs)")
+                sigma = gr.Number(value=0, label="Spread σ of each mode (0 = the data set's default)", minimum=0)
+                with gr.Accordion("Your own data: draw or upload", open=False):
+                    sketch = gr.Sketchpad(label="Draw the real data", type="numpy", height=260,
+                                          canvas_size=(300, 300))
+                    use_sketch = gr.Button("Use drawing", size="sm")
+                    csv_file = gr.File(label="…or a CSV of x,y rows", file_types=[".csv", ".txt"])
+            with gr.Accordion("Objective", open=True):
+                loss = gr.Dropdown(list(LOSSES), value=default.loss, label="Loss")
+                loss_formula = gr.Markdown(formula(default.loss), elem_classes=["formula"],
+                                           latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+                unroll = gr.Slider(0, 10, value=0, step=1, label="Unrolled GAN: steps G looks ahead (0 = off)")
+                explain("G optimises against a copy of D trained k steps further, so it cannot exploit D's current weak spot.")
+                pack = gr.Slider(1, 8, value=1, step=1, label="PacGAN: samples D judges at once (1 = off)")
+                explain("Packing m samples lets D see that a batch lacks diversity: collapse becomes detectable.")
+                gp = gr.Number(value=default.gp_weight, label="Gradient penalty λ (WGAN-GP, DRAGAN)")
+                clip = gr.Number(value=default.clip_value, label="Weight clipping c (WGAN)")
+            with gr.Accordion("Networks", open=False):
+                g_depth = gr.Slider(1, 6, value=default.g_depth, step=1, label="G hidden layers")
+                g_width = gr.Slider(4, 256, value=default.g_width, step=4, label="G width")
+                d_depth = gr.Slider(1, 6, value=default.d_depth, step=1, label="D hidden layers")
+                d_width = gr.Slider(4, 256, value=default.d_width, step=4, label="D width")
+                activation = gr.Dropdown(list(ACTIVATIONS), value=default.activation, label="Activation")
+                z_dim = gr.Slider(1, 16, value=default.z_dim, step=1, label="Latent dimension")
+                explain("With z in 1-D, G can only draw a curve: the manifold shows how it folds to reach the modes.")
+                z_dist = gr.Radio(list(Z_DISTS), value=default.z_dist, label="Latent distribution")
+            with gr.Accordion("Optimisation", open=False):
+                optimizer = gr.Radio(list(OPTIMIZERS), value=default.optimizer, label="Optimiser")
+                lr_g = gr.Number(value=default.lr_g, label="G learning rate")
+                lr_d = gr.Number(value=default.lr_d, label="D learning rate")
+                beta1 = gr.Number(value=default.beta1, label="β1 (Adam) / momentum (SGD) / α (RMSprop)")
+                beta2 = gr.Number(value=default.beta2, label="β2 (Adam)")
+                batch = gr.Slider(16, 1024, value=default.batch_size, step=16, label="Batch size")
+                d_steps = gr.Slider(0, 10, value=default.d_steps, step=1, label="k: D steps per iteration")
+                explain("The lecture's question: what is the best k? Many D steps keep D near D*; too many starve G of gradient.")
+                g_steps = gr.Slider(0, 10, value=default.g_steps, step=1, label="G steps per iteration")
+                seed = gr.Number(value=default.seed, precision=0, label="Seed (same seed, same run)")
+        with gr.Column(scale=3):
+            with gr.Row():
+                play_btn = gr.Button("▶ Play", variant="primary", elem_id="toy2d-play")
+                pause_btn = gr.Button("⏸ Pause", elem_id="toy2d-pause")
+                step_d_btn = gr.Button("Step D")
+                step_g_btn = gr.Button("Step G")
+                step_btn = gr.Button("Step iteration")
+                reset_btn = gr.Button("↺ Reset", variant="stop")
+            with gr.Row():
+                speed = gr.Slider(1, 200, value=25, step=1, label="Speed: iterations per frame")
+                freeze = gr.CheckboxGroup(["freeze D", "freeze G"], value=[], label="Freeze",
+                                          info="Freeze G and train D alone: D converges to D*.")
+                show = gr.CheckboxGroup(["manifold", "gradient arrows"], value=["manifold", "gradient arrows"],
+                                        label="Show")
+            status = gr.Markdown("Press **Play** to start training, or **Step** to go one update at a time.",
+                                 elem_id="toy2d-status")
+            with gr.Row():
+                d_img = gr.Image(label="Learned D(x): data (green), G's samples (purple)", type="pil",
+                                 height=IMG_SIZE, interactive=False, elem_id="toy2d-d", format="png")
+                s_img = gr.Image(label="Optimal D*(x) for the current G", type="pil",
+                                 height=IMG_SIZE, interactive=False, elem_id="toy2d-dstar", format="png")
+            with gr.Row():
+                loss_plot = gr.Plot(label="Losses", show_label=False)
+                modes_plot = gr.Plot(label="Modes", show_label=False)
+                bars_plot = gr.Plot(label="Per mode", show_label=False)
+    with gr.Accordion("Compare two runs side by side (same data, same seed, lock-step)", open=False) as cmp_box:
+        gr.Markdown("Run **A** uses the settings above; **B** changes only what you pick here.")
+        with gr.Row():
+            loss_b = gr.Dropdown(list(LOSSES), value="wgan_gp", label="B: loss")
+            unroll_b = gr.Slider(0, 10, value=0, step=1, label="B: unroll steps")
+            pack_b = gr.Slider(1, 8, value=1, step=1, label="B: packing")
+            dsteps_b = gr.Slider(0, 10, value=1, step=1, label="B: D steps")
+            cmp_iters = gr.Slider(200, 10000, value=3000, step=100, label="Iterations")
+        with gr.Row():
+            cmp_btn = gr.Button("Train A and B", variant="primary")
+            cmp_stop = gr.Button("Stop")
+        cmp_head = gr.Markdown()
+        with gr.Row():
+            img_a = gr.Image(label="A", type="pil", height=360, interactive=False)
+            img_b = gr.Image(label="B", type="pil", height=360, interactive=False)
+        cmp_table = gr.Dataframe(headers=["run", "loss", "unroll", "pack", "D steps", "modes", "HQ", "reverse KL"],
+                                 interactive=False)
+    with gr.Accordion("Export and load", open=False):
+        with gr.Row():
+            csv_btn = gr.Button("Metrics as CSV")
+            gif_btn = gr.Button("Run as animated GIF")
+            model_btn = gr.Button("Model (safetensors + config)")
+        export_file = gr.File(label="Download", interactive=False)
+        load_file = gr.File(label="Load a saved run (.zip)", file_types=[".zip"])
+
+    config_inputs = [dataset, n_modes, sigma, loss, unroll, pack, gp, clip, g_depth, g_width, d_depth, d_width,
+                     activation, z_dim, z_dist, optimizer, lr_g, lr_d, beta1, beta2, batch, d_steps, g_steps, seed]
+    view_outputs = [d_img, s_img, status, loss_plot, modes_plot, bars_plot]
+
+    preset.input(load_preset, preset,
+                 [*config_inputs, freeze, preset_note, loss_b, unroll_b, pack_b, dsteps_b, cmp_iters, cmp_box],
+                 api_name=False)
+    loss.change(formula, loss, loss_formula, api_name=False)
+    dataset.input(_default_modes, dataset, n_modes, api_name=False)
+    play_evt = play_btn.click(play, [*config_inputs, speed, freeze, show], view_outputs, api_name="toy2d_play",
+                              concurrency_limit=8, concurrency_id="toy2d_train")
+    pause_btn.click(pause, None, None, cancels=[play_evt], api_name="toy2d_pause", queue=False)
+    for btn, kind in ((step_d_btn, "d"), (step_g_btn, "g"), (step_btn, "it")):
+        btn.click(_stepper(kind), [*config_inputs, freeze, show], view_outputs, api_name=f"toy2d_step_{kind}",
+                  cancels=[play_evt])
+    reset_btn.click(reset, [*config_inputs, freeze, show], view_outputs, api_name="toy2d_reset", cancels=[play_evt])
+    use_sketch.click(use_drawing, sketch, dataset, api_name=False)
+    csv_file.upload(use_csv, csv_file, dataset, api_name=False)
+    cmp_evt = cmp_btn.click(compare, [*config_inputs, loss_b, unroll_b, pack_b, dsteps_b, cmp_iters],
+                            [img_a, img_b, cmp_head, cmp_table], api_name="toy2d_compare",
+                            concurrency_limit=8, concurrency_id="toy2d_train")
+    cmp_stop.click(pause, None, None, cancels=[cmp_evt], queue=False, api_name=False)
+    csv_btn.click(export_csv, None, export_file, api_name="toy2d_export_csv")
+    gif_btn.click(export_gif, None, export_file, api_name="toy2d_export_gif")
+    model_btn.click(export_model, None, export_file, api_name="toy2d_export_model")
+    load_file.upload(import_model, [load_file, show], [*config_inputs, *view_outputs], api_name=False)

@@ -1,0 +1,83 @@
+"""The 2-D GAN lab tab through gradio_client and a real browser."""
+
+import re
+
+import pytest
+
+from playground.toy2d.config import ToyConfig
+from playground.ui.toy2d_tab import CONFIG_FIELDS, _values_from_config
+from tests.conftest import click_tab
+
+TAB = "2-D GAN lab"
+
+
+def _iteration(status: str) -> int:
+    m = re.search(r"iteration ([\d,]+)", status)
+    assert m, status
+    return int(m.group(1).replace(",", ""))
+
+
+def test_config_controls_round_trip():
+    cfg = ToyConfig(loss="wgan_gp", pack=2, seed=7, dataset="grid25", n_modes=25, sigma=0.1)
+    from playground.ui.toy2d_tab import _config_from_values
+
+    assert _config_from_values(_values_from_config(cfg)).to_dict() == cfg.to_dict()
+    assert len(CONFIG_FIELDS) == len(_values_from_config(cfg))
+
+
+def test_step_and_reset_through_the_api(client):
+    values = _values_from_config(ToyConfig(seed=3))
+    args = [*values, [], ["manifold", "gradient arrows"]]
+    d_img, s_img, status, *_ = client.predict(*args, api_name="/toy2d_step_it")
+    assert _iteration(status) == 1
+    _, _, status, *_ = client.predict(*args, api_name="/toy2d_step_it")
+    assert _iteration(status) == 2  # the same session keeps its trainer
+    _, _, status, *_ = client.predict(*args, api_name="/toy2d_reset")
+    assert _iteration(status) == 0
+    assert d_img and s_img
+
+
+def test_bad_settings_give_a_clear_error(client):
+    from gradio_client.exceptions import AppError
+
+    values = _values_from_config(ToyConfig())
+    values[CONFIG_FIELDS.index("lr_d")] = -1
+    with pytest.raises(AppError, match="lr_d must be a number between"):
+        client.predict(*values, [], [], api_name="/toy2d_step_it")
+
+
+def _src(page, elem_id):
+    return page.locator(f"#{elem_id} img").first.get_attribute("src")
+
+
+@pytest.mark.browser
+def test_play_animates_and_pause_stops(open_app_page, artifacts):
+    page = open_app_page()
+    click_tab(page, TAB)
+    page.locator("#toy2d-play").click()
+    page.locator("#toy2d-d img").first.wait_for(timeout=30_000)
+    seen = set()
+    for _ in range(60):
+        seen.add(_src(page, "toy2d-d"))
+        if len(seen) >= 4:
+            break
+        page.wait_for_timeout(250)
+    assert len(seen) >= 4, "the discriminator heatmap did not update while playing"
+    page.screenshot(path=str(artifacts / "toy2d-playing.png"), full_page=True)
+    page.locator("#toy2d-pause").click()
+    page.wait_for_timeout(1000)  # it must stop within a second
+    frozen = _src(page, "toy2d-d")
+    status = page.locator("#toy2d-status").inner_text()
+    page.wait_for_timeout(1500)
+    assert _src(page, "toy2d-d") == frozen, "the heatmap kept changing after Pause"
+    assert page.locator("#toy2d-status").inner_text() == status
+
+    # a second student: their own trainer, untouched by the first one's run
+    other = open_app_page()
+    click_tab(other, TAB)
+    other.get_by_role("button", name="Step iteration").click()
+    other.wait_for_function(
+        "() => /iteration 1\\b/.test(document.querySelector('#toy2d-status').innerText)", timeout=30_000
+    )
+    assert _iteration(page.locator("#toy2d-status").inner_text()) > 1
+    other.screenshot(path=str(artifacts / "toy2d-second-session.png"), full_page=True)

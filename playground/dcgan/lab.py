@@ -1,0 +1,313 @@
+"""The computations behind the DCGAN tab, without any UI: references to samples, the arithmetic figure,
+interpolation strips, attribute directions and latent walks.
+
+A sample is referred to by text so it can live in a textbox and in a URL-free API call:
+
+* ``"S:I"`` -- sample I of the grid drawn with seed S (:func:`playground.dcgan.latent.sample_z`);
+* ``"invK"`` -- the K-th z found by inversion in this session (1-based), passed in as ``inverted``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw, ImageFont
+
+from playground.dcgan import latent
+from playground.dcgan.fast import fold_batchnorm
+from playground.dcgan.figures import gif_bytes, grid, strip, upscale
+from playground.dcgan.models import Generator
+from playground.errors import UserError
+
+_REF = re.compile(r"^(?:(\d+)\s*:\s*(\d+)|inv\s*(\d+))$", re.IGNORECASE)
+MAX_GROUP = 12
+
+
+def parse_refs(text: str | None, what: str = "the group") -> list[str]:
+    """``"2:17, 2:22 inv1"`` -> ``["2:17", "2:22", "inv1"]`` (commas, semicolons or spaces separate)."""
+    if not text or not text.strip():
+        return []
+    tokens = [t for t in re.split(r"[,;\s]+(?![^:]*:\s*$)", text.strip()) if t]
+    # Re-join "2 : 17" style tokens the split may have broken apart.
+    joined = re.sub(r"\s*:\s*", ":", " ".join(tokens)).split()
+    refs = []
+    for tok in joined:
+        m = _REF.match(tok)
+        if not m:
+            raise UserError(
+                f"I cannot read '{tok}' in {what}: write samples as seed:index (e.g. 2:17) or invN for "
+                "an inverted face, separated by commas."
+            )
+        if m.group(1) is not None:
+            refs.append(f"{int(m.group(1))}:{int(m.group(2))}")
+        else:
+            refs.append(f"inv{int(m.group(3))}")
+    if len(refs) > MAX_GROUP:
+        raise UserError(f"{what} has {len(refs)} samples; use at most {MAX_GROUP}.")
+    return refs
+
+
+def ref_to_z(ref: str, inverted: list | None = None, nz: int = latent.NZ) -> torch.Tensor:
+    """The latent vector behind one reference."""
+    m = _REF.match(ref)
+    if not m:
+        raise UserError(f"'{ref}' is not a sample reference (seed:index or invN).")
+    if m.group(1) is not None:
+        index = int(m.group(2))
+        if index >= 1 << 20:
+            raise UserError(f"Sample index {index} is too large.")
+        return latent.sample_z(int(m.group(1)), index, nz)
+    k = int(m.group(3))
+    inverted = inverted or []
+    if not 1 <= k <= len(inverted):
+        raise UserError(
+            f"There is no inverted face inv{k} in this session (there are {len(inverted)}); "
+            "run an inversion first."
+        )
+    z = torch.tensor(inverted[k - 1], dtype=torch.float32)
+    if z.numel() != nz:
+        raise UserError(f"inv{k} has {z.numel()} numbers, the model expects {nz}.")
+    return z
+
+
+def refs_to_z(refs: list[str], inverted: list | None = None, nz: int = latent.NZ) -> torch.Tensor:
+    if not refs:
+        return torch.zeros(0, nz)
+    return torch.stack([ref_to_z(r, inverted, nz) for r in refs])
+
+
+class Renderer:
+    """Turns z into uint8 images with one generator, fast on a CPU.
+
+    All images one update needs go through the network in a single batch (a forward pass of 12
+    images costs far less than 12 passes of one), under ``torch.inference_mode``; with ``fast`` the
+    batch norms are folded into the convolutions (:mod:`playground.dcgan.fast`) and activations are
+    channels-last. Images of referenced samples are cached, since clicking around re-uses them.
+    ``self.g`` stays the unmodified generator (inversion differentiates through it).
+    """
+
+    def __init__(self, generator: Generator, fast: bool = True, channels_last: bool = True,
+                 cache_size: int = 512):
+        self.g = generator.eval()
+        self.nz = generator.nz
+        self.device = next(generator.parameters()).device
+        self.channels_last = fast and channels_last and self.device.type == "cpu"
+        if fast:
+            self.net = fold_batchnorm(generator)
+            if self.channels_last:
+                self.net = self.net.to(memory_format=torch.channels_last)
+        else:
+            self.net = generator.main
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def render(self, z: torch.Tensor) -> np.ndarray:
+        """(N, nz) -> uint8 (N, 64, 64, 3)."""
+        if z.shape[0] == 0:
+            return np.zeros((0, 64, 64, self.g.nc), dtype=np.uint8)
+        with torch.inference_mode():
+            x = z.reshape(-1, self.nz, 1, 1).to(self.device, torch.float32)
+            if self.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            y = self.net(x)
+            y = ((y.clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
+            return y.permute(0, 2, 3, 1).contiguous().cpu().numpy()
+
+    def render_refs(self, refs: list[str], inverted: list | None = None) -> np.ndarray:
+        """Images of referenced samples (seed:index ones cached; inverted ones always rendered)."""
+        with self._lock:
+            missing = [r for r in dict.fromkeys(refs) if r not in self._cache or r.startswith("inv")]
+        if missing:
+            imgs = self.render(refs_to_z(missing, inverted, self.nz))
+            with self._lock:
+                for r, im in zip(missing, imgs):
+                    if r.startswith("inv"):
+                        continue
+                    self._cache[r] = im
+                    self._cache.move_to_end(r)
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+            fresh = dict(zip(missing, imgs))
+        else:
+            fresh = {}
+        with self._lock:
+            out = [fresh[r] if r in fresh else self._cache[r] for r in refs]
+        if not out:
+            return np.zeros((0, 64, 64, self.g.nc), dtype=np.uint8)
+        return np.stack(out)
+
+
+def group_strip(renderer: Renderer, refs: list[str], inverted: list | None = None, scale: int = 2) -> np.ndarray:
+    """One group's exemplars followed by the image of their mean z (the same picture whether or not
+    the other groups are filled yet)."""
+    if not refs:
+        raise UserError("The group is empty.")
+    mean = latent.group_mean(refs_to_z(refs, inverted, renderer.nz))
+    return strip(renderer.render_refs(refs, inverted), renderer.render(mean[None])[0], scale=scale)
+
+
+@dataclass
+class ArithmeticResult:
+    strips: dict[str, np.ndarray]  # "A", "B", "C": exemplars then their mean's image
+    means: np.ndarray  # (3, 64, 64, 3) images of mean(A), mean(B), mean(C)
+    neighbourhood: np.ndarray  # uint8 3x3 grid image; centre = mean(A) - mean(B) + mean(C)
+    result: np.ndarray  # (64, 64, 3) the centre image
+    equation: np.ndarray  # mean(A) - mean(B) + mean(C) = result, as one picture
+    z: torch.Tensor  # (nz,) the result vector
+
+
+def arithmetic_update(
+    renderer: Renderer,
+    a: list[str],
+    b: list[str],
+    c: list[str],
+    inverted: list | None = None,
+    noise_scale: float = 0.25,
+    noise_seed: int = 0,
+    scale: int = 2,
+) -> ArithmeticResult:
+    """Everything the arithmetic panel shows for groups A, B, C: one batched forward pass of
+    3 group means + 9 neighbours (exemplar images come from the cache)."""
+    for name, refs in (("A", a), ("B", b), ("C", c)):
+        if not refs:
+            raise UserError(
+                f"Group {name} is empty: choose '{name}' above and click samples in the grid to add them."
+            )
+    nz = renderer.nz
+    za, zb, zc = (refs_to_z(r, inverted, nz) for r in (a, b, c))
+    means = torch.stack([latent.group_mean(za), latent.group_mean(zb), latent.group_mean(zc)])
+    result = means[0] - means[1] + means[2]
+    neigh = latent.neighbourhood(result, seed=noise_seed, scale=noise_scale)
+    imgs = renderer.render(torch.cat([means, neigh]))
+    mean_imgs, neigh_imgs = imgs[:3], imgs[3:]
+    strips = {
+        name: strip(renderer.render_refs(refs, inverted), mean_imgs[i], scale=scale)
+        for i, (name, refs) in enumerate((("A", a), ("B", b), ("C", c)))
+    }
+    center = neigh_imgs[4]
+    return ArithmeticResult(
+        strips=strips,
+        means=mean_imgs,
+        neighbourhood=grid(neigh_imgs, ncols=3, pad=2, scale=scale),
+        result=center,
+        equation=equation_figure([mean_imgs[0], mean_imgs[1], mean_imgs[2], center], ["-", "+", "="], scale),
+        z=result,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1
+        return ImageFont.load_default()
+
+
+def equation_figure(images: list[np.ndarray], ops: list[str], scale: int = 2,
+                    labels: tuple[str, ...] = ("mean A", "mean B", "mean C", "result")) -> np.ndarray:
+    """Images with operator signs between them and a caption under each: ``a − b + c = d``."""
+    h, w = images[0].shape[:2]
+    op_w, cap_h = 28, 16
+    width = len(images) * w + len(ops) * op_w
+    canvas = Image.new("RGB", (width, h + cap_h), "white")
+    draw = ImageDraw.Draw(canvas)
+    font, small = _font(22), _font(11)
+    x = 0
+    for i, im in enumerate(images):
+        canvas.paste(Image.fromarray(im), (x, 0))
+        if i < len(labels):
+            tw = draw.textlength(labels[i], font=small)
+            draw.text((x + (w - tw) / 2, h + 2), labels[i], fill=(90, 90, 90), font=small)
+        x += w
+        if i < len(ops):
+            tw = draw.textlength(ops[i], font=font)
+            draw.text((x + (op_w - tw) / 2, h / 2 - 14), ops[i], fill=(40, 40, 40), font=font)
+            x += op_w
+    return upscale(np.asarray(canvas), scale)
+
+
+@dataclass
+class Interpolation:
+    lerp_strip: np.ndarray
+    slerp_strip: np.ndarray
+    lerp_norms: list[float]
+    slerp_norms: list[float]
+
+
+def interpolation_strips(renderer: Renderer, z0: torch.Tensor, z1: torch.Tensor, steps: int = 8,
+                         scale: int = 2) -> Interpolation:
+    """lerp and slerp paths from z0 to z1, rendered in one batch, with the norm of each step."""
+    if not 2 <= steps <= 16:
+        raise UserError("Use between 2 and 16 interpolation steps.")
+    zl = latent.interpolate(z0, z1, steps, "lerp")
+    zs = latent.interpolate(z0, z1, steps, "slerp")
+    imgs = renderer.render(torch.cat([zl, zs]))
+    return Interpolation(
+        lerp_strip=grid(imgs[:steps], ncols=steps, scale=scale),
+        slerp_strip=grid(imgs[steps:], ncols=steps, scale=scale),
+        lerp_norms=[round(float(v), 2) for v in latent.norms(zl)],
+        slerp_norms=[round(float(v), 2) for v in latent.norms(zs)],
+    )
+
+
+def walk_gif(renderer: Renderer, z: torch.Tensor, direction: torch.Tensor, frames: int = 16,
+             extent: float = 1.5, fps: float = 10.0) -> bytes:
+    """An animated GIF of z + s * direction for s in [-extent, extent] and back."""
+    if direction.norm() < 1e-6:
+        raise UserError("The direction is zero (the two groups have the same mean); pick different samples.")
+    zs = latent.walk(z, direction, frames=frames, extent=extent)
+    return gif_bytes(renderer.render(zs), fps=fps, scale=2)
+
+
+# Presets: exemplars chosen by looking at the bundled model's samples (see the tab's help text).
+PRESETS: dict[str, dict] = {
+    "Glasses: (with glasses) − (without) + bearded man": {
+        "A": "2:17, 2:22, 2:28",
+        "B": "2:14, 2:20, 2:3",
+        "C": "2:6",
+        "seed": 2,
+        "note": "Three faces with glasses minus three without, plus a bearded man without glasses: "
+        "the result is the bearded man wearing glasses.",
+    },
+    "Glasses: (with glasses) − (without) + smiling woman": {
+        "A": "2:17, 2:22, 2:28",
+        "B": "2:14, 2:20, 2:24",
+        "C": "0:0",
+        "seed": 2,
+        "note": "The same glasses direction added to a woman from another grid: she gets glasses, and also "
+        "some of the pose and lighting the glasses group happens to share -- averaging 3 exemplars only "
+        "partly cancels those.",
+    },
+    "Moustache: (with moustache) − (without) + another face": {
+        "A": "3:5, 3:24, 3:32",
+        "B": "3:7, 3:22, 3:23",
+        "C": "0:0",
+        "seed": 3,
+        "note": "Moustached faces minus clean-shaven ones, plus a smiling woman: a moustache appears, but "
+        "so do a darker skin and a more masculine face. The A faces share those too, and three exemplars "
+        "are not enough to average them out -- an example of where the arithmetic fails.",
+    },
+}
+
+
+__all__ = [
+    "parse_refs",
+    "ref_to_z",
+    "refs_to_z",
+    "Renderer",
+    "ArithmeticResult",
+    "arithmetic_update",
+    "group_strip",
+    "equation_figure",
+    "Interpolation",
+    "interpolation_strips",
+    "walk_gif",
+    "PRESETS",
+]

@@ -1,0 +1,479 @@
+"""The DCGAN latent lab tab: samples from a face DCGAN, vector arithmetic on z (Radford et al. 2016),
+lerp vs slerp interpolation, attribute directions, latent walks and inversion.
+
+All maths lives in ``playground.dcgan``; this module only wires components to it. Samples are named
+by text ("seed:index", or "invK" for an inverted face), so groups are plain textboxes that the student
+can read and edit, and every endpoint can be called from gradio_client.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import torch
+
+from playground.dcgan import latent
+from playground.dcgan.figures import upscale
+from playground.dcgan.lab import (
+    PRESETS,
+    Renderer,
+    arithmetic_update,
+    group_strip,
+    interpolation_strips,
+    parse_refs,
+    ref_to_z,
+    refs_to_z,
+    walk_gif,
+)
+from playground.errors import UserError
+from playground.sessions import SessionStore
+from playground.ui.common import explain, session_key, user_errors
+
+log = logging.getLogger("playground.ui.dcgan")
+
+TITLE = "DCGAN latent lab"
+GRID_SAMPLES = 36
+GRID_COLUMNS = 9
+DEFAULT_SEED = 2
+
+_bundled: Renderer | None = None
+_bundled_lock = threading.Lock()
+# A student's own generator, per browser session (a few MB each).
+_custom = SessionStore("custom DCGAN generator", max_sessions=16, idle_seconds=30 * 60)
+
+
+def _bundled_renderer(progress=None) -> Renderer:
+    """The face model, loaded on first use (once per process) with a visible message."""
+    global _bundled
+    with _bundled_lock:
+        if _bundled is None:
+            if progress is not None:
+                progress(0.1, desc="Loading the face DCGAN (first use, a few seconds)...")
+            from playground.dcgan.pretrained import load_bundled_generator
+
+            _bundled = Renderer(load_bundled_generator("cpu"))
+        return _bundled
+
+
+def _renderer(request: gr.Request | None, progress=None) -> Renderer:
+    own = _custom.get(session_key(request)) if request is not None else None
+    return own if own is not None else _bundled_renderer(progress)
+
+
+# ---------------------------------------------------------------- texts
+
+INTRO = """
+### What is z?
+A DCGAN generator **G** turns a vector **z** of 100 numbers, each drawn from a standard normal
+distribution, into a 64×64 image. Every face below is G(z) for a different z; nothing else goes in.
+The model here was trained on synthetic faces (DigiFace-1M; weights from the MIT-licensed
+`gan-face-generate` package). Directions in z-space often line up with visible features — glasses,
+a moustache, a head turn — which is what this tab lets you explore.
+"""
+
+ARITHMETIC_HELP = """
+### Vector arithmetic (Radford et al., 2016)
+Pick a concept, e.g. *glasses*: put three faces **with** it into **A**, three similar faces
+**without** it into **B**, and any face into **C**. The result is `mean(A) − mean(B) + mean(C)`.
+**Why average?** One z mixes the feature you care about with hundreds of others (pose, light,
+hair). Averaging three exemplars keeps what they share and shrinks the rest, so `mean(A) − mean(B)`
+is closer to "just glasses". The 3×3 grid shows the result in the middle and eight neighbours with
+uniform noise of ±scale added (the paper used 0.25): if they all show the feature, the arithmetic
+found a region, not a lucky point.
+**Where it fails:** when A and B differ in more than the concept (all A faces look left, all B faces are
+women...), that difference is added too; features the model entangles (moustache ↔ male) come
+together; and means of few vectors are short (norm ≈ 10/√3), off the shell where real z live, so
+images can look washed out.
+"""
+
+INTERP_HELP = """
+### lerp or slerp?
+For z ~ N(0, I) in 100 dimensions, the norm ‖z‖ is almost always close to √100 = 10: samples live near a
+sphere's shell. A straight line (**lerp**) between two samples cuts through the inside: its midpoint has
+norm ≈ 10/√2 ≈ 7.1, a region the generator almost never saw during training, so midpoints can look
+blurry or generic. **slerp** (White, 2016) walks along the great circle instead and keeps ‖z‖ typical.
+The norms of each step are listed under the strips.
+"""
+
+DIRECTION_HELP = """
+### Attribute directions and latent walks
+`d = mean(A) − mean(B)` is an attribute direction (e.g. glasses). Adding `scale · d` to any face
+should add the attribute (scale > 0) or remove it (scale < 0); large scales leave the typical region and
+the image breaks down. The walk animates `z + s·d` for s from −extent to +extent.
+"""
+
+INVERT_HELP = """
+### Inversion: find the z of a face
+Upload a picture (it is centre-cropped and shrunk to 64×64). Starting from random z, Adam changes z —
+not the network — to make G(z) match the picture pixel by pixel, with a small Gaussian prior that keeps z
+typical. The generator can only draw faces it can represent, so the match is approximate: expect the
+pose, colours and lighting, not the identity. The found z is saved as **invN** and can be used in the
+arithmetic like any sample.
+"""
+
+# ---------------------------------------------------------------- handlers
+
+
+@user_errors
+def show_samples(seed, request: gr.Request, progress=gr.Progress()):
+    """Grid of GRID_SAMPLES samples of ``seed``; captions are their references."""
+    seed = int(seed or 0)
+    if seed < 0:
+        raise UserError("The seed must be 0 or larger.")
+    renderer = _renderer(request, progress)
+    refs = [f"{seed}:{i}" for i in range(GRID_SAMPLES)]
+    imgs = renderer.render_refs(refs)
+    items = [(upscale(im, 2), ref) for im, ref in zip(imgs, refs)]
+    return items, seed, _model_line(request)
+
+
+def _model_line(request) -> str:
+    own = _custom.get(session_key(request)) if request is not None else None
+    if own is None:
+        return "Model: bundled face DCGAN (64×64, nz = 100)."
+    return f"Model: **your generator** (nz = {own.nz}, ngf = {own.g.ngf}). Reset to go back to the faces."
+
+
+def _append(text: str, ref: str) -> str:
+    refs = parse_refs(text)
+    if ref in refs:  # clicking twice removes it again
+        refs.remove(ref)
+    else:
+        refs.append(ref)
+    return ", ".join(refs)
+
+
+@user_errors
+def on_gallery_select(evt: gr.SelectData, target, shown_seed, a, b, c, start, end, base,
+                      noise_scale, noise_seed, inverted, request: gr.Request):
+    """Put the clicked sample where the radio says; when a group changed, recompute the arithmetic in the
+    same event (one round trip: the figure follows the click quickly)."""
+    if shown_seed is None:
+        raise UserError("Show samples first.")
+    ref = f"{int(shown_seed)}:{int(evt.index)}"
+    if target == "A":
+        a = _append(a, ref)
+    elif target == "B":
+        b = _append(b, ref)
+    elif target == "C":
+        c = _append(c, ref)
+    elif target == "Interpolation start":
+        start = ref
+    elif target == "Interpolation end":
+        end = ref
+    elif target == "Direction base":
+        base = ref
+    if target in ("A", "B", "C"):
+        quiet = lambda *_, **__: None  # noqa: E731 - no progress overlay for a click
+        figure = list(arithmetic(a, b, c, noise_scale, noise_seed, inverted, request, progress=quiet))
+        for i, name in enumerate("ABC"):  # the other groups' strips did not change: send nothing
+            if name != target:
+                figure[i] = gr.skip()
+    else:
+        figure = tuple(gr.skip() for _ in range(6))
+    return (a, b, c, start, end, base, *figure)
+
+
+@user_errors
+def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, progress=gr.Progress()):
+    """mean(A) − mean(B) + mean(C) with its 3×3 neighbourhood; shows partial results while groups fill."""
+    renderer = _renderer(request, progress)
+    groups = {"A": parse_refs(a, "group A"), "B": parse_refs(b, "group B"), "C": parse_refs(c, "group C")}
+    empty = [k for k, v in groups.items() if not v]
+    if empty:
+        strips = [group_strip(renderer, refs, inverted) if refs else None for refs in groups.values()]
+        msg = f"Add samples to group{'s' if len(empty) > 1 else ''} {' and '.join(empty)} to see the result."
+        return (*strips, None, None, msg)
+    res = arithmetic_update(
+        renderer, groups["A"], groups["B"], groups["C"], inverted,
+        noise_scale=float(noise_scale), noise_seed=int(noise_seed or 0),
+    )
+    norm = float(res.z.norm())
+    msg = (
+        f"Result: ‖mean(A) − mean(B) + mean(C)‖ = {norm:.1f} (a typical z has ≈ 10). "
+        f"Group sizes {len(groups['A'])}, {len(groups['B'])}, {len(groups['C'])}."
+    )
+    return res.strips["A"], res.strips["B"], res.strips["C"], res.equation, res.neighbourhood, msg
+
+
+@user_errors
+def load_preset(name):
+    if name not in PRESETS:
+        raise UserError("Choose a preset from the list.")
+    p = PRESETS[name]
+    return p["A"], p["B"], p["C"], p["seed"], p["note"]
+
+
+def _single_ref(text: str, what: str) -> str:
+    refs = parse_refs(text, what)
+    if len(refs) != 1:
+        raise UserError(f"{what} needs exactly one sample (seed:index); click one in the grid.")
+    return refs[0]
+
+
+@user_errors
+def interpolate(start, end, steps, inverted, request: gr.Request, progress=gr.Progress()):
+    renderer = _renderer(request, progress)
+    z0 = ref_to_z(_single_ref(start, "Interpolation start"), inverted, renderer.nz)
+    z1 = ref_to_z(_single_ref(end, "Interpolation end"), inverted, renderer.nz)
+    out = interpolation_strips(renderer, z0, z1, steps=int(steps))
+    text = (
+        f"‖z‖ along **lerp**: {', '.join(f'{v:.1f}' for v in out.lerp_norms)}  \n"
+        f"‖z‖ along **slerp**: {', '.join(f'{v:.1f}' for v in out.slerp_norms)}"
+    )
+    return out.lerp_strip, out.slerp_strip, text
+
+
+def _direction(kind, a, b, dir_seed, inverted, nz):
+    if kind == "random (seed)":
+        return latent.random_direction(int(dir_seed or 0), nz)
+    za = refs_to_z(parse_refs(a, "group A"), inverted, nz)
+    zb = refs_to_z(parse_refs(b, "group B"), inverted, nz)
+    if len(za) == 0 or len(zb) == 0:
+        raise UserError(
+            "The attribute direction needs samples in groups A (with the attribute) and B (without)."
+        )
+    return latent.attribute_direction(za, zb)
+
+
+@user_errors
+def apply_direction(base, kind, a, b, dir_seed, scale, inverted, request: gr.Request, progress=gr.Progress()):
+    renderer = _renderer(request, progress)
+    z = ref_to_z(_single_ref(base, "The base sample"), inverted, renderer.nz)
+    d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
+    scales = [0.0, float(scale)]
+    imgs = renderer.render(torch.stack([latent.apply_direction(z, d, s) for s in scales]))
+    return upscale(np.concatenate([imgs[0], np.full((64, 6, 3), 255, np.uint8), imgs[1]], 1), 3)
+
+
+@user_errors
+def make_walk(base, kind, a, b, dir_seed, extent, inverted, request: gr.Request, progress=gr.Progress()):
+    renderer = _renderer(request, progress)
+    z = ref_to_z(_single_ref(base, "The base sample"), inverted, renderer.nz)
+    d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
+    data = walk_gif(renderer, z, d, frames=16, extent=float(extent))
+    path = Path(tempfile.mkdtemp(prefix="dcgan_walk_")) / "walk.gif"
+    path.write_bytes(data)
+    return str(path)
+
+
+@user_errors
+def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.Progress()):
+    """Generator: yields (preview, status, inverted list) while optimising z."""
+    from playground.dcgan.invert import invert, prepare_target
+
+    renderer = _renderer(request, progress)
+    target = prepare_target(image)
+    inverted = list(inverted or [])
+    steps = int(steps)
+    last = None
+    for st in invert(renderer.g, target, steps=steps, prior=float(prior), starts=2, preview_every=10):
+        last = st
+        progress(st.fraction, desc=f"Inverting: step {st.step}/{st.steps}")
+        if st.preview is not None and st.step < st.steps:
+            yield upscale(st.preview, 3), f"Step {st.step}/{st.steps}: pixel MSE {st.mse:.4f}", inverted
+    inverted.append([round(float(v), 6) for v in last.z])
+    name = f"inv{len(inverted)}"
+    msg = (
+        f"Done: pixel MSE {last.mse:.4f}, ‖z‖ = {float(last.z.norm()):.1f}. Saved as **{name}** — "
+        "add it to a group below or type it into any sample box."
+    )
+    yield upscale(last.preview, 3), msg, inverted
+
+
+@user_errors
+def add_inverted(group_text, inverted):
+    if not inverted:
+        raise UserError("Run an inversion first.")
+    ref = f"inv{len(inverted)}"
+    return group_text if ref in parse_refs(group_text) else _append(group_text, ref)
+
+
+@user_errors
+def use_sample_as_target(base, inverted, request: gr.Request, progress=gr.Progress()):
+    renderer = _renderer(request, progress)
+    ref = _single_ref(base, "The base sample")
+    return upscale(renderer.render_refs([ref], inverted)[0], 3)
+
+
+@user_errors
+def load_own_generator(file, request: gr.Request):
+    from playground.dcgan.checkpoints import load_generator
+
+    if file is None:
+        return _model_line(request)
+    path = file if isinstance(file, str) else getattr(file, "name", None)
+    g = load_generator(path)
+    _custom.set(session_key(request), Renderer(g))
+    return _model_line(request) + " Press *Show samples* to see it."
+
+
+@user_errors
+def reset_generator(request: gr.Request):
+    _custom.free(session_key(request))
+    return _model_line(request)
+
+
+# ---------------------------------------------------------------- layout
+
+
+def build() -> None:
+    inverted = gr.State([])  # z vectors found by inversion in this session (lists of 100 floats)
+    shown_seed = gr.State(None)  # the seed of the grid currently on screen
+
+    gr.Markdown(INTRO)
+    with gr.Row():
+        seed = gr.Number(value=DEFAULT_SEED, precision=0, minimum=0, label="Grid seed", scale=1)
+        with gr.Column(scale=1):
+            show_btn = gr.Button("Show samples", variant="primary")
+        model_md = gr.Markdown("Model: bundled face DCGAN (loaded on first use).")
+    explain("Each seed gives the same 36 faces every time; a face is named seed:index (its caption).")
+    target = gr.Radio(
+        ["A", "B", "C", "Interpolation start", "Interpolation end", "Direction base"],
+        value="A", label="Clicking a sample puts it into", elem_id="dcgan-target",
+    )
+    explain("Click a face again to take it out of a group. Groups A, B, C feed the arithmetic below.")
+    gallery = gr.Gallery(
+        label="Samples — click a face to add it to the chosen group",
+        columns=GRID_COLUMNS, height="auto", allow_preview=False, object_fit="contain",
+        elem_id="dcgan-gallery",
+    )
+
+    gr.Markdown(ARITHMETIC_HELP)
+    with gr.Row():
+        preset = gr.Dropdown(list(PRESETS), value=list(PRESETS)[0], label="Preset", scale=3)
+        preset_btn = gr.Button("Load preset", scale=1)
+    preset_note = gr.Markdown()
+    with gr.Row():
+        group_a = gr.Textbox(label="Group A (with the concept)", placeholder="e.g. 2:17, 2:22, 2:28",
+                             elem_id="dcgan-a")
+        group_b = gr.Textbox(label="Group B (without it)", placeholder="e.g. 2:14, 2:20, 2:3",
+                             elem_id="dcgan-b")
+        group_c = gr.Textbox(label="Group C (the face to change)", placeholder="e.g. 2:6", elem_id="dcgan-c")
+    with gr.Row():
+        noise = gr.Slider(0, 1, value=0.25, step=0.05, label="Neighbourhood noise (±)")
+        noise_seed = gr.Number(value=0, precision=0, label="Noise seed")
+        compute_btn = gr.Button("Compute", variant="primary")
+        clear_btn = gr.Button("Clear groups")
+    explain("The 8 neighbours add uniform noise in [−noise, +noise] to every coordinate of the result.")
+    with gr.Row():
+        strip_a = gr.Image(label="A: exemplars → their mean", interactive=False, format="png",
+                             elem_id="dcgan-strip-a")
+        strip_b = gr.Image(label="B: exemplars → their mean", interactive=False, format="png",
+                             elem_id="dcgan-strip-b")
+        strip_c = gr.Image(label="C: exemplars → their mean", interactive=False, format="png",
+                             elem_id="dcgan-strip-c")
+    with gr.Row():
+        equation = gr.Image(label="mean(A) − mean(B) + mean(C)", interactive=False, format="png",
+                            elem_id="dcgan-equation", scale=2)
+        neighbourhood = gr.Image(label="Result and 8 noisy neighbours", interactive=False, format="png",
+                                 elem_id="dcgan-result", scale=1)
+    arith_md = gr.Markdown(elem_id="dcgan-arith-msg")
+
+    gr.Markdown(INTERP_HELP)
+    with gr.Row():
+        start = gr.Textbox(label="Interpolation start", placeholder="e.g. 2:17")
+        end = gr.Textbox(label="Interpolation end", placeholder="e.g. 0:0")
+        steps = gr.Slider(3, 12, value=8, step=1, label="Steps")
+        interp_btn = gr.Button("Interpolate", variant="primary")
+    lerp_img = gr.Image(label="lerp: straight line", interactive=False, format="png")
+    slerp_img = gr.Image(label="slerp: great circle", interactive=False, format="png", elem_id="dcgan-slerp")
+    norms_md = gr.Markdown(elem_id="dcgan-norms")
+
+    gr.Markdown(DIRECTION_HELP)
+    with gr.Row():
+        base = gr.Textbox(label="Direction base (sample to change)", placeholder="e.g. 0:0",
+                          elem_id="dcgan-base")
+        dir_kind = gr.Radio(["mean(A) − mean(B)", "random (seed)"], value="mean(A) − mean(B)",
+                            label="Direction")
+        dir_seed = gr.Number(value=0, precision=0, label="Random direction seed")
+    with gr.Row():
+        scale = gr.Slider(-3, 3, value=1.0, step=0.1, label="Scale: z + scale · d")
+        extent = gr.Slider(0.5, 4, value=2.0, step=0.25, label="Walk extent (±)")
+    explain("Scale 1 adds the full difference between the group means; negative scales remove the attribute.")
+    with gr.Row():
+        apply_btn = gr.Button("Apply direction")
+        walk_btn = gr.Button("Make walk GIF")
+    with gr.Row():
+        moved = gr.Image(label="before → after", interactive=False, format="png", elem_id="dcgan-moved")
+        walk_img = gr.Image(label="latent walk", interactive=False, type="filepath", elem_id="dcgan-walk")
+
+    gr.Markdown(INVERT_HELP)
+    with gr.Row():
+        upload = gr.Image(label="A face to invert", type="numpy", sources=["upload", "clipboard"],
+                          elem_id="dcgan-upload")
+        with gr.Column():
+            inv_steps = gr.Slider(20, 400, value=120, step=10, label="Optimisation steps")
+            prior = gr.Slider(0, 0.05, value=0.001, step=0.001, label="Prior weight (keeps z typical)")
+            with gr.Row():
+                inv_btn = gr.Button("Find z", variant="primary")
+                stop_btn = gr.Button("Stop")
+            sample_target_btn = gr.Button("Use the direction base sample as the target")
+            explain("A generated face can be recovered almost exactly; a real photo only approximately.")
+        inv_preview = gr.Image(label="G(z) while optimising", interactive=False, format="png")
+    inv_md = gr.Markdown()
+    with gr.Row():
+        add_a = gr.Button("Add last inversion to A")
+        add_b = gr.Button("Add last inversion to B")
+        add_c = gr.Button("Add last inversion to C")
+
+    with gr.Accordion("Use your own generator", open=False):
+        gr.Markdown(
+            "Load a pytorch/examples-style DCGAN `netG` state_dict (`.pt`/`.pth`, read with "
+            "`weights_only=True`) or a `.safetensors` file — e.g. `netG.safetensors` written by "
+            "`python -m playground.dcgan train --data DIR`. Only this browser session uses it."
+        )
+        own_file = gr.File(label="Generator weights", file_types=[".pt", ".pth", ".safetensors"],
+                           type="filepath")
+        reset_btn = gr.Button("Back to the bundled face model")
+
+    # ------------------------------------------------------------ events
+    arith_inputs = [group_a, group_b, group_c, noise, noise_seed, inverted]
+    arith_outputs = [strip_a, strip_b, strip_c, equation, neighbourhood, arith_md]
+
+    show_btn.click(show_samples, [seed], [gallery, shown_seed, model_md], api_name="dcgan_samples")
+    seed.submit(show_samples, [seed], [gallery, shown_seed, model_md], api_name=False)
+    gallery.select(
+        on_gallery_select,
+        [target, shown_seed, group_a, group_b, group_c, start, end, base, noise, noise_seed, inverted],
+        [group_a, group_b, group_c, start, end, base, *arith_outputs], api_name=False, show_progress="hidden",
+    )
+    compute_btn.click(arithmetic, arith_inputs, arith_outputs, api_name="dcgan_arithmetic")
+    for box in (group_a, group_b, group_c):
+        box.submit(arithmetic, arith_inputs, arith_outputs, api_name=False)
+    clear_btn.click(
+        lambda: ("", "", ""), None, [group_a, group_b, group_c], api_name=False, queue=False
+    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False)
+    preset_btn.click(
+        load_preset, [preset], [group_a, group_b, group_c, seed, preset_note], api_name="dcgan_preset"
+    ).then(
+        show_samples, [seed], [gallery, shown_seed, model_md], api_name=False
+    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False)
+
+    interp_btn.click(interpolate, [start, end, steps, inverted], [lerp_img, slerp_img, norms_md],
+                     api_name="dcgan_interpolate")
+
+    dir_inputs = [base, dir_kind, group_a, group_b, dir_seed]
+    apply_btn.click(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name="dcgan_direction")
+    scale.release(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name=False)
+    walk_btn.click(make_walk, [*dir_inputs, extent, inverted], [walk_img], api_name="dcgan_walk")
+
+    # Inversion keeps a CPU busy for seconds: at most two run at once, the rest wait in the queue.
+    inv_event = inv_btn.click(
+        invert_face, [upload, inv_steps, prior, inverted], [inv_preview, inv_md, inverted],
+        api_name="dcgan_invert", concurrency_limit=2,
+    )
+    stop_btn.click(None, None, None, cancels=[inv_event], api_name=False)
+    sample_target_btn.click(use_sample_as_target, [base, inverted], [upload], api_name=False)
+    for btn, box in ((add_a, group_a), (add_b, group_b), (add_c, group_c)):
+        btn.click(add_inverted, [box, inverted], [box], api_name=False).then(
+            arithmetic, arith_inputs, arith_outputs, api_name=False
+        )
+
+    own_file.upload(load_own_generator, [own_file], [model_md], api_name="dcgan_load_generator")
+    reset_btn.click(reset_generator, None, [model_md], api_name="dcgan_reset_generator")

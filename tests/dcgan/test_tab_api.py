@@ -1,0 +1,98 @@
+"""The tab's endpoints through gradio_client, against the running app."""
+
+import numpy as np
+import pytest
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from playground.dcgan.lab import PRESETS, Renderer, arithmetic_update, parse_refs
+from playground.dcgan.pretrained import load_bundled_generator
+
+PRESET = next(iter(PRESETS.values()))
+
+
+def _img(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_arithmetic_endpoint_returns_the_figure(client):
+    out = client.predict(PRESET["A"], PRESET["B"], PRESET["C"], 0.25, 0, api_name="/dcgan_arithmetic")
+    strip_a, strip_b, strip_c, equation, grid, msg = out
+    assert _img(strip_a).shape == (136, 560, 3)  # 3 exemplars + their mean, 2x
+    assert _img(strip_c).shape == (136, 2 * (68 + 12 + 68), 3)  # 1 exemplar + its mean
+    assert _img(grid).shape == (400, 400, 3)  # 3x3 of 64px tiles with 2px gaps, 2x
+    assert _img(equation).shape == (160, 680, 3)
+    assert "Group sizes 3, 3, 1" in msg
+    # The same numbers as the library computes directly.
+    ref = arithmetic_update(Renderer(load_bundled_generator("cpu")), parse_refs(PRESET["A"]),
+                            parse_refs(PRESET["B"]), parse_refs(PRESET["C"]), noise_scale=0.25, noise_seed=0)
+    assert np.abs(_img(grid).astype(int) - ref.neighbourhood.astype(int)).max() <= 2
+    assert f"{float(ref.z.norm()):.1f}" in msg
+
+
+def test_arithmetic_endpoint_partial_groups_and_errors(client):
+    strip_a, strip_b, strip_c, equation, grid, msg = client.predict(
+        "2:17, 2:22", "", "", 0.25, 0, api_name="/dcgan_arithmetic"
+    )
+    assert strip_a is not None and strip_b is None and equation is None and grid is None
+    assert "B and C" in msg
+    with pytest.raises(AppError, match="seed:index"):
+        client.predict("2:17, glasses", "2:1", "2:2", 0.25, 0, api_name="/dcgan_arithmetic")
+    with pytest.raises(AppError, match="no inverted face inv1"):
+        client.predict("inv1", "2:1", "2:2", 0.25, 0, api_name="/dcgan_arithmetic")
+
+
+def test_interpolation_endpoint_reports_norms(client):
+    lerp, slerp, text = client.predict("2:17", "0:0", 8, api_name="/dcgan_interpolate")
+    assert _img(lerp).shape == _img(slerp).shape == (136, 1060, 3)  # 8 tiles of 64px + 2px gaps, 2x
+    lerp_norms = [float(v) for v in text.split("\n")[0].split(":")[1].replace("  ", "").split(",")]
+    slerp_norms = [float(v) for v in text.split("\n")[1].split(":")[1].split(",")]
+    assert min(lerp_norms) < min(slerp_norms) - 1.5  # the straight line dips towards the origin
+
+
+def test_walk_endpoint_returns_an_animated_gif(client):
+    path = client.predict("0:0", "mean(A) − mean(B)", PRESET["A"], PRESET["B"], 0, 2.0,
+                          api_name="/dcgan_walk")
+    im = Image.open(path)
+    assert im.format == "GIF" and getattr(im, "n_frames", 1) == 30  # 16 frames there, 14 back
+
+
+def test_inversion_endpoint_then_use_in_arithmetic(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from playground.dcgan.latent import sample_z
+    from playground.dcgan.pretrained import generate
+
+    face = tmp_path / "face.png"
+    Image.fromarray(generate(sample_z(2, 22)[None])[0]).resize((128, 128)).save(face)
+    own = Client(app_url, verbose=False)  # a fresh session: its inverted list starts empty
+    preview, msg = own.predict(handle_file(str(face)), 20, 0.001, api_name="/dcgan_invert")
+    assert _img(preview).shape == (192, 192, 3)
+    assert "Saved as **inv1**" in msg
+    out = own.predict("inv1", "2:14", "2:6", 0.25, 0, api_name="/dcgan_arithmetic")
+    assert "Group sizes 1, 1, 1" in out[-1]
+
+
+def test_own_generator_per_session(app_url, tmp_path):
+    import torch
+    from gradio_client import Client, handle_file
+
+    from playground.dcgan.checkpoints import save_generator
+    from playground.dcgan.models import Generator, weights_init
+
+    torch.manual_seed(0)
+    g = Generator(ngf=8)
+    g.apply(weights_init)
+    path = tmp_path / "netG.safetensors"
+    save_generator(g, path)
+    bad = tmp_path / "netD.pth"
+    torch.save({"main.0.weight": torch.zeros(8, 3, 4, 4)}, bad)
+
+    own = Client(app_url, verbose=False)
+    msg = own.predict(handle_file(str(path)), api_name="/dcgan_load_generator")
+    assert "your generator" in msg and "ngf = 8" in msg
+    gallery, line = own.predict(0, api_name="/dcgan_samples")  # (the gr.State output is not sent)
+    assert len(gallery) == 36 and "your generator" in line
+    with pytest.raises(AppError, match="not a pytorch-examples DCGAN generator"):
+        own.predict(handle_file(str(bad)), api_name="/dcgan_load_generator")
+    assert "bundled" in own.predict(api_name="/dcgan_reset_generator")

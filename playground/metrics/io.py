@@ -1,0 +1,299 @@
+"""Reading image sets safely: folders, lists of files, zips, and pytorch-fid ``.npz`` statistics.
+
+Nothing is extracted to disk: zip members are read in memory, one at a time, after the archive as a
+whole has passed the checks (no absolute or ``..`` paths, no symlinks, bounded entry count, total
+uncompressed size and compression ratio). Images are decoded with Pillow and converted to 8-bit
+RGB; files that are not images, are corrupt or are too large are skipped and listed with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import threading
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+import numpy as np
+from PIL import Image
+
+from playground.errors import UserError
+
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".pbm"}
+
+# Limits for anything a user hands us (the Space has 16 GB of RAM and 2 CPUs).
+MAX_ZIP_ENTRIES = 20_000
+MAX_ZIP_TOTAL_BYTES = 2 * 1024**3
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry; PNG/JPEG barely compress, bombs do
+MAX_FILE_BYTES = 64 * 1024**2
+MAX_PIXELS = 40_000_000  # also below Pillow's own DecompressionBomb threshold (89 M)
+MAX_IMAGES = 50_000
+
+__all__ = [
+    "ImageRef",
+    "ImageSet",
+    "load_image_set",
+    "decode_rgb",
+    "to_rgb_uint8",
+    "read_stats",
+    "write_stats",
+]
+
+
+@dataclass
+class ImageRef:
+    """One image: a file on disk or a member of an (already checked) zip."""
+
+    name: str
+    path: Path | None = None
+    zip: "_SafeZip | None" = None
+    member: str | None = None
+
+    def read_bytes(self) -> bytes:
+        if self.zip is not None:
+            return self.zip.read(self.member)
+        size = self.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 1024**2} MB limit")
+        return self.path.read_bytes()
+
+
+@dataclass
+class ImageSet:
+    """The images of one side of a comparison, plus what was left out and why."""
+
+    label: str
+    images: list[ImageRef] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+    stats: tuple[np.ndarray, np.ndarray] | None = None  # set when the input was an .npz
+
+    @property
+    def is_stats(self) -> bool:
+        return self.stats is not None
+
+    def close(self) -> None:
+        for z in {id(r.zip): r.zip for r in self.images if r.zip is not None}.values():
+            z.close()
+
+    def content_key(self) -> str:
+        """sha256 over the ordered image contents: equal folders give equal keys, whatever their names."""
+        h = hashlib.sha256()
+        for ref in self.images:
+            try:
+                h.update(hashlib.sha256(ref.read_bytes()).digest())
+            except (OSError, ValueError) as exc:
+                h.update(f"unreadable:{ref.name}:{exc}".encode())
+        return h.hexdigest()
+
+
+class _SafeZip:
+    """A zip opened once, validated up front, and read member by member under a lock."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self._zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise UserError(f"{path.name} is not a readable zip file ({exc}).") from exc
+        self._lock = threading.Lock()
+        self._sizes: dict[str, int] = {}
+
+    def members(self) -> Iterable[zipfile.ZipInfo]:
+        infos = self._zf.infolist()
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise UserError(f"{self.path.name} has {len(infos)} entries; the limit is {MAX_ZIP_ENTRIES}.")
+        total = 0
+        for info in infos:
+            name = info.filename
+            p = PurePosixPath(name.replace("\\", "/"))
+            if p.is_absolute() or ".." in p.parts or (len(name) > 1 and name[1] == ":"):
+                raise UserError(f"{self.path.name} contains an unsafe path ({name!r}); refusing the zip.")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise UserError(f"{self.path.name} contains a symbolic link ({name!r}); refusing the zip.")
+            if info.is_dir():
+                continue
+            total += info.file_size
+            if total > MAX_ZIP_TOTAL_BYTES:
+                raise UserError(
+                    f"{self.path.name} unpacks to more than {MAX_ZIP_TOTAL_BYTES // 1024**3} GB; "
+                    "refusing the zip."
+                )
+            if info.compress_size > 0 and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+                raise UserError(
+                    f"{self.path.name}: entry {name!r} is compressed "
+                    f"{info.file_size / info.compress_size:.0f}:1, "
+                    "which looks like a zip bomb; refusing the zip."
+                )
+            self._sizes[name] = info.file_size
+            yield info
+
+    def read(self, member: str) -> bytes:
+        size = self._sizes[member]
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"entry is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 1024**2} MB limit")
+        with self._lock:
+            # ZipExtFile stops at the declared size and checks the CRC, so a lying header cannot
+            # make us read more than the size checked above.
+            with self._zf.open(member) as f:
+                return f.read()
+
+    def close(self) -> None:
+        self._zf.close()
+
+
+def _is_hidden(name: str) -> bool:
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return any(part.startswith(".") or part == "__MACOSX" for part in parts)
+
+
+def _add_file(dst: ImageSet, name: str, ref: ImageRef) -> None:
+    if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+        dst.images.append(ref)
+    else:
+        dst.skipped.append((name, "not an image file type"))
+
+
+def _add_zip(dst: ImageSet, path: Path) -> None:
+    z = _SafeZip(path)
+    infos = list(z.members())
+    for info in sorted(infos, key=lambda i: i.filename):
+        if _is_hidden(info.filename):
+            continue
+        name = f"{path.name}/{info.filename}"
+        if info.filename.lower().endswith(".zip"):
+            dst.skipped.append((name, "zip inside a zip (not opened)"))
+            continue
+        _add_file(dst, name, ImageRef(name=name, zip=z, member=info.filename))
+
+
+def load_image_set(inputs, label: str = "images", allow_stats: bool = False) -> ImageSet:
+    """Collect the images of a folder, a zip, an ``.npz``, or a list of any of these.
+
+    Folders are walked recursively in sorted order (hidden files ignored). An ``.npz`` gives
+    statistics only and must be the sole input. Raises :class:`UserError` for a missing path.
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    paths = [Path(p) for p in inputs or []]
+    out = ImageSet(label=label)
+    npz = [p for p in paths if p.suffix.lower() == ".npz"]
+    if npz:
+        if not allow_stats:
+            raise UserError(
+                f"A statistics file ({npz[0].name}) can only be the reference set, not the {label}."
+            )
+        if len(paths) != 1:
+            raise UserError("Give either one .npz statistics file or images for the reference, not both.")
+        out.stats = read_stats(npz[0])
+        return out
+    for p in paths:
+        if not p.exists():
+            raise UserError(f"{p} does not exist.")
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if f.startswith("."):
+                        continue
+                    fp = Path(root) / f
+                    rel = str(fp.relative_to(p))
+                    if fp.suffix.lower() == ".zip":
+                        _add_zip(out, fp)
+                    else:
+                        _add_file(out, rel, ImageRef(name=rel, path=fp))
+        elif p.suffix.lower() == ".zip":
+            _add_zip(out, p)
+        else:
+            _add_file(out, p.name, ImageRef(name=p.name, path=p))
+        if len(out.images) > MAX_IMAGES:
+            raise UserError(f"The {label} hold more than {MAX_IMAGES} images; use a subset.")
+    return out
+
+
+# ------------------------------------------------------------------------------------ decoding
+
+
+def to_rgb_uint8(img: Image.Image) -> np.ndarray:
+    """H×W×3 uint8 RGB from any Pillow mode.
+
+    Palette, grayscale, CMYK, RGBA (alpha dropped, not composited) and LA go through Pillow's
+    ``convert("RGB")`` exactly as pytorch-fid, clean-fid and torch-fidelity do. 16-bit and 32-bit
+    grayscale are rescaled to 0..255 first (x / 257 for 16-bit data) - the reference tools'
+    ``convert("RGB")`` would clip them to white instead.
+    """
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        a = np.asarray(img, dtype=np.float64)
+        if a.max(initial=0) > 255:
+            a = a / 257.0
+        a = np.clip(np.rint(a), 0, 255).astype(np.uint8)
+        return np.repeat(a[..., None], 3, axis=2)
+    if img.mode == "F":
+        a = np.asarray(img, dtype=np.float64)
+        lo, hi = float(a.min(initial=0)), float(a.max(initial=0))
+        scale = 255.0 if hi <= 1.0 and lo >= 0.0 else 1.0
+        a = np.clip(np.rint(a * scale), 0, 255).astype(np.uint8)
+        return np.repeat(a[..., None], 3, axis=2)
+    return np.asarray(img.convert("RGB"), dtype=np.uint8)
+
+
+def decode_rgb(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode image bytes to H×W×3 uint8; ValueError with a short reason when it cannot be used."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if w * h > max_pixels:
+                raise ValueError(
+                    f"too large ({w}×{h} pixels; the limit is {max_pixels / 1e6:.0f} megapixels)"
+                )
+            if w < 1 or h < 1:
+                raise ValueError("empty image")
+            img.seek(0)  # first frame of a GIF/TIFF
+            img.load()
+            return to_rgb_uint8(img)
+    except ValueError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(f"too large ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - PIL raises many types for corrupt files
+        raise ValueError(f"could not be decoded ({type(exc).__name__})") from exc
+
+
+# ------------------------------------------------------------------------------- .npz statistics
+
+
+def read_stats(path) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma) from a pytorch-fid style ``.npz`` (keys ``mu`` and ``sigma``)."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if "mu" not in f or "sigma" not in f:
+                raise UserError(
+                    f"{Path(path).name} has keys {sorted(f.files)}; a statistics file needs 'mu' and 'sigma'."
+                )
+            mu, sigma = np.asarray(f["mu"], np.float64), np.asarray(f["sigma"], np.float64)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise UserError(f"{Path(path).name} is not a readable .npz statistics file ({exc}).") from exc
+    if mu.ndim != 1 or sigma.shape != (mu.size, mu.size):
+        raise UserError(
+            f"{Path(path).name}: mu has shape {mu.shape} and sigma {sigma.shape}; expected (d,) and (d, d)."
+        )
+    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
+        raise UserError(f"{Path(path).name} contains NaN or infinite values.")
+    return mu, sigma
+
+
+def write_stats(path, mu: np.ndarray, sigma: np.ndarray) -> Path:
+    """Write ``mu`` and ``sigma`` like pytorch-fid's ``--save-stats`` (readable by pytorch-fid)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, mu=np.asarray(mu), sigma=np.asarray(sigma))
+    return path

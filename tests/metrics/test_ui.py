@@ -1,0 +1,153 @@
+"""The Metrics tab end to end: gradio_client calls the compute endpoint; Chromium uploads two sets.
+
+The app under test holds only the Metrics tab (launched here), so these tests do not depend on the
+other tabs; ``tests/browser`` covers the whole page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import free_port, open_page
+
+
+@pytest.fixture(scope="module")
+def metrics_app_url(fid_network_file):
+    import gradio as gr
+
+    from playground.ui import metrics_tab
+    from playground.ui.app import launch_kwargs
+
+    with gr.Blocks(title="Metrics test") as demo:
+        gr.Markdown("# GAN Playground (Metrics tab only)")  # the header open_page waits for
+        with gr.Tabs():
+            with gr.Tab(metrics_tab.TITLE):
+                metrics_tab.build()
+    demo.queue(max_size=16)
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs()
+    )
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_gradio_client_compute(metrics_app_url, tmp_path, make_images):
+    from gradio_client import Client, handle_file
+
+    gen = make_images(tmp_path / "g", 3, seed=11, size=(40, 40))
+    real = make_images(tmp_path / "r", 3, seed=12, size=(40, 40), kind="smooth")
+    client = Client(metrics_app_url, verbose=False)
+    status, table, notes, *_ = client.predict(
+        [handle_file(str(p)) for p in gen],
+        [handle_file(str(p)) for p in real],
+        "legacy_pytorch",
+        ["fid", "kid"],
+        api_name="/metrics_compute",
+    )
+    rows = {r[0]: r[1] for r in table["data"]}
+    assert float(rows["FID (legacy_pytorch)"]) > 0
+    assert "±" in rows["KID"]
+    assert rows["Images used"] == "3 generated / 3 real"
+    assert rows["Convention"] == "legacy_pytorch"
+    assert "Done" in status and "biased upwards" in notes
+    # a bad request is a readable error, not a traceback
+    with pytest.raises(Exception, match="Upload real images"):
+        client.predict([handle_file(str(gen[0]))], [], "clean", ["fid"], api_name="/metrics_compute")
+
+
+@pytest.mark.browser
+def test_browser_upload_two_sets_and_read_the_table(
+    browser, metrics_app_url, tmp_path, make_images, artifacts
+):
+    gen = make_images(tmp_path / "g", 4, seed=21, size=(48, 48))
+    real = make_images(tmp_path / "r", 4, seed=22, size=(48, 48), kind="smooth")
+    from playwright.sync_api import expect
+
+    context, page, log = open_page(browser, metrics_app_url, viewport=(1400, 1000))
+    try:
+        page.locator("#metrics-fake-files input[type=file]").set_input_files([str(p) for p in gen])
+        page.locator("#metrics-real-files input[type=file]").set_input_files([str(p) for p in real])
+        for box in ("#metrics-fake-files", "#metrics-real-files"):  # both lists show their files
+            page.locator(box).get_by_text("img_03").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Compute metrics").click()
+        page.get_by_text("Done in").wait_for(timeout=240_000)
+        table = page.locator("#metrics-results")
+        expect(table).to_contain_text("4 generated / 4 real", timeout=10_000)
+        text = table.inner_text()
+        assert "FID (clean)" in text and "Precision (k=3)" in text and "KID" in text
+        page.wait_for_timeout(1500)  # let the plots draw
+        page.screenshot(path=str(artifacts / "metrics_tab.png"), full_page=True)
+        errors = log.errors()
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_session_end_deletes_the_uploads_and_features(tmp_path):
+    from playground.metrics.features import FeatureResult
+    from playground.ui.metrics_tab import _Session, _sessions
+
+    up = tmp_path / "gradio" / "abc123"
+    up.mkdir(parents=True)
+    f = up / "face.png"
+    f.write_bytes(b"x")
+    sess = _sessions.get_or_create("test-session", _Session)
+    sess.uploads.add(str(f))
+    sess.cache.put("k", FeatureResult(None, None, [], [], "clean"))
+    _sessions.free("test-session")  # what demo.unload does for a closed tab
+    assert not f.exists() and not up.exists()
+    assert sess.cache.get("k") is None and "test-session" not in _sessions
+
+
+@pytest.mark.slow
+def test_examples_show_fid_rising_with_degradation(metrics_app_url):
+    from gradio_client import Client
+
+    client = Client(metrics_app_url, verbose=False)
+    fids = {}
+    for kind in ("held_out", "blurred", "noisy"):
+        status, table, *_ = client.predict("clean", ["fid", "kid"], api_name=f"/metrics_example_{kind}")
+        fids[kind] = float({r[0]: r[1] for r in table["data"]}["FID (clean)"])
+        assert "Example:" in status
+    assert fids["held_out"] < fids["blurred"] < fids["noisy"]
+
+
+def test_unsafe_zip_upload_is_a_readable_error(metrics_app_url, tmp_path, make_images):
+    import zipfile
+
+    from gradio_client import Client, handle_file
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../../escape.png", b"x")
+    real = make_images(tmp_path / "r", 2, seed=1)
+    client = Client(metrics_app_url, verbose=False)
+    with pytest.raises(Exception, match="unsafe path"):
+        client.predict(
+            [handle_file(str(evil))],
+            [handle_file(str(p)) for p in real],
+            "clean",
+            ["fid"],
+            api_name="/metrics_compute",
+        )
+
+
+def test_is_histogram_and_table_from_a_report():
+    import numpy as np
+
+    from playground.metrics.compute import MetricsReport
+    from playground.metrics.features import FeatureResult
+    from playground.ui.metrics_tab import _is_figure, _table
+
+    logits = np.full((12, 1008), -5.0)
+    logits[np.arange(12), [3] * 6 + [7] * 4 + [9] * 2] = 5.0
+    fake = FeatureResult(np.zeros((12, 2048)), logits, [f"{i}.png" for i in range(12)], [], "clean")
+    report = MetricsReport(
+        mode="clean", values={"is_mean": 2.9, "is_std": 0.1, "n_fake": 12, "n_real": None}, fake=fake
+    )
+    fig = _is_figure(report)
+    assert list(fig.data[0].x) == ["3", "7", "9"] and list(fig.data[0].y) == [6, 4, 2]
+    rows = {r[0]: r[1] for r in _table(report)}
+    assert rows["Inception Score (generated)"] == "2.900 ± 0.100"
+    assert rows["Images used"] == "12 generated / real = statistics file"

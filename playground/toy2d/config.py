@@ -136,3 +136,32 @@ def _float(name: str, value: Any, lo: float, hi: float) -> float:
     if isinstance(value, bool) or v != v or not lo <= v <= hi:
         raise UserError(f"{name} must be a number between {lo:g} and {hi:g} (got {value!r}).")
     return v
+
+
+# One line per setting, written for the student who sees the control (the tab shows these).
+HELP: dict[str, str] = {
+    "dataset": "The real distribution G must learn to imitate.",
+    "n_modes": "How many Gaussian blobs (ring / grid / blobs); the grid needs a square number.",
+    "sigma": "Spread of each blob: smaller blobs are harder to hit and easier to miss.",
+    "g_depth": "Hidden layers of the generator: more layers can bend the latent plane into more shapes.",
+    "g_width": "Units per generator layer.",
+    "d_depth": "Hidden layers of the discriminator: more layers draw more detailed decision boundaries.",
+    "d_width": "Units per discriminator layer.",
+    "activation": "The non-linearity between layers (ReLU folds the plane along straight lines, tanh bends it smoothly).",
+    "z_dim": "Dimension of the noise z that G turns into a point; the manifold drawing shows the first two.",
+    "z_dist": "Where z comes from: a standard Gaussian or uniform on [-1, 1].",
+    "loss": "The game G and D play; each objective is shown as a formula.",
+    "unroll_steps": "Unrolled GAN: G is scored by D as it will be k updates later (0 = off).",
+    "pack": "PacGAN: D judges m samples at once, so a pack of look-alikes gives collapse away (1 = off).",
+    "gp_weight": "Strength λ of the gradient penalty (WGAN-GP, DRAGAN).",
+    "clip_value": "WGAN: the critic's weights are clipped to [-c, c] to keep it Lipschitz.",
+    "optimizer": "How each network follows its gradient: SGD, Adam (momentum + per-weight step size) or RMSprop.",
+    "lr_g": "Generator learning rate: how far G moves per update.",
+    "lr_d": "Discriminator learning rate: how far D moves per update.",
+    "beta1": "Adam's momentum (0.5 is the GAN custom; 0.9 is Adam's default).",
+    "beta2": "Adam's / RMSprop's averaging of squared gradients.",
+    "batch_size": "Samples per update for each network.",
+    "d_steps": "k: D updates per iteration. What is the best k? Try 1, 5 and 10.",
+    "g_steps": "G updates per iteration.",
+    "seed": "Same seed, same run: initial weights and every noise draw are fixed by it.",
+}

@@ -25,6 +25,7 @@ from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
 from playground.toy2d.models import build_models
 
+MANIFOLD_POINTS = 41  # points per drawn latent line
 HISTORY_FIELDS = ("iteration", "d_loss", "g_loss", "modes_covered", "modes_total", "high_quality", "reverse_kl")
 
 
@@ -133,11 +134,10 @@ class Trainer:
         c = self.cfg
         names = [n for n, _ in self.D.named_parameters()]
         params = [p.detach().requires_grad_(True) for _, p in self.D.named_parameters()]
-        state = [self.opt_d.state.get(p, {}) for p in self.D.parameters()]
-        moments = [(st.get("exp_avg"), st.get("exp_avg_sq"), st.get("square_avg"), float(st.get("step", 0))) for st in state]
-        m1 = [m[0] if m[0] is not None else torch.zeros_like(p) for m, p in zip(moments, params)]
-        m2 = [(m[1] if m[1] is not None else m[2]) if (m[1] is not None or m[2] is not None) else torch.zeros_like(p) for m, p in zip(moments, params)]
-        step = moments[0][3] if moments else 0.0
+        state = [self.opt_d.state.get(p, {}) for p in self.D.parameters()]  # empty before D's first step
+        m1 = [st.get("exp_avg", torch.zeros_like(p)) for st, p in zip(state, params)]  # Adam's first moment
+        m2 = [st.get("exp_avg_sq", st.get("square_avg", torch.zeros_like(p))) for st, p in zip(state, params)]
+        step = float(state[0].get("step", 0)) if state else 0.0
         for _ in range(c.unroll_steps):
             real = self._packed(self.dataset.sample(self._n, self.gen))
             fake = self._packed(self.G(self.sample_z(self._n)))  # keeps its graph to G
@@ -283,11 +283,11 @@ class Trainer:
                 "p_data": self.dataset.density(pts.numpy()).reshape(res, res),
                 "real": self.dataset.sample(n_real, g),
                 "z": self.sample_z(max(n_fake, 2000), g),  # fixed z: fakes move smoothly between frames
-                "manifold_z": self._manifold_z(),
+                "manifold_z": torch.cat(self._manifold_z()),  # one batched forward pass per frame
             }
         return self._view
 
-    def _manifold_z(self, lines: int = 11, points: int = 41) -> list[torch.Tensor]:
+    def _manifold_z(self, lines: int = 11, points: int = MANIFOLD_POINTS) -> list[torch.Tensor]:
         """Latent lines whose images draw G's manifold: a line (z_dim 1) or a grid in the first two dims."""
         lim = 1.0 if self.cfg.z_dist == "uniform" else 2.5
         t = torch.linspace(-lim, lim, points)
@@ -315,7 +315,8 @@ class Trainer:
             fake = fake_all[:n_fake]
             real = v["real"]
             d_grid = self.d_output(v["pts"]).reshape(res, res)
-            manifold = [self.G(z).numpy() for z in v["manifold_z"]]
+            m = self.G(v["manifold_z"]).numpy()
+            manifold = np.split(m, len(m) // MANIFOLD_POINTS)
             level = 0.5
             if self.cfg.loss in losses.CRITIC_LOSSES:
                 level = float((self.d_output(real).mean() + self.d_output(fake).mean()) / 2)

@@ -81,3 +81,22 @@ def test_saturating_loss_gives_vanishing_gradients_one_seed():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_saturating_loss_gives_vanishing_gradients(seed):
     assert g_push("minimax", seed) < 0.2 * g_push("nonsaturating", seed)
+
+
+@pytest.mark.slow
+def test_unrolled_cure_base_collapses_without_unrolling():
+    """The cure is the unrolling: the same preset with unroll_steps=0 covers at most 3 modes."""
+    modes = []
+    for s in SEEDS:
+        t, iterations = make_trainer("Cure: unrolled", seed=s, unroll_steps=0, log_every=0)
+        t.step(iterations)
+        modes.append(t.metrics()["modes_covered"])
+    assert sum(m <= 3 for m in modes) >= 6, modes
+
+
+@pytest.mark.parametrize("name", ["Cure: WGAN-GP", "Cure: PacGAN"])
+def test_cures_change_one_thing(name):
+    """These cures are the collapse preset with a single change (the loss, or the packing)."""
+    base = PRESETS["Mode collapse"]["config"].to_dict()
+    cure = PRESETS[name]["config"].to_dict()
+    assert len({k for k in base if base[k] != cure[k]}) == 1

@@ -224,3 +224,11 @@ def test_unrolled_gradient_reaches_g_through_d_update():
     torch.testing.assert_close(g_grad(t._unrolled_d_params()), plain)
     t.cfg.lr_d = 0.5
     assert not torch.allclose(g_grad(t._unrolled_d_params()), plain, rtol=1e-3)
+
+
+def test_every_setting_has_help():
+    from dataclasses import fields
+
+    from playground.toy2d.config import HELP
+
+    assert set(HELP) == {f.name for f in fields(ToyConfig)}

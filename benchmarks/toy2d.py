@@ -1,0 +1,167 @@
+"""How fast does the 2-D GAN lab train while the live view streams? Prints one JSON object.
+
+Measured in one process, interleaved (bare, live, bare, live, ...) so machine load hits both alike:
+
+- ``bare``: a plain PyTorch loop of the same MLPs, batch and optimiser (1 D step + 1 G step per
+  iteration), no pictures: the ceiling.
+- ``live``: :class:`playground.toy2d.Trainer` trained in chunks while, every 1/fps seconds, it takes a
+  ``snapshot()`` (48x48 D heatmap, D*, 512 real + 512 fake points, manifold, arrows, mode metrics)
+  and serialises it to JSON the way a plot update would travel to the browser.
+- memory: RSS growth per extra live trainer (after training and a snapshot), and parameter bytes.
+
+    python benchmarks/toy2d.py [--seconds 3] [--rounds 2] [--fps 10] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from playground.toy2d import ToyConfig, Trainer  # noqa: E402
+from playground.toy2d.models import build_models, parameter_bytes  # noqa: E402
+from playground.toy2d.data import make_dataset  # noqa: E402
+
+
+def bare_loop(cfg: ToyConfig, seconds: float) -> float:
+    """Iterations/s of the textbook loop: no logging, no checks, no pictures."""
+    torch.manual_seed(cfg.seed)
+    G, D = build_models(cfg)
+    ds = make_dataset(cfg)
+    og = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2), fused=True)
+    od = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2), fused=True)
+    B, n, t0 = cfg.batch_size, 0, time.perf_counter()
+    while True:
+        for _ in range(50):
+            real = ds.sample(B)
+            with torch.no_grad():
+                fake = G(torch.randn(B, cfg.z_dim))
+            out = D(torch.cat([real, fake]))
+            loss_d = F.softplus(-out[:B]).mean() + F.softplus(out[B:]).mean()
+            od.zero_grad(set_to_none=True)
+            loss_d.backward()
+            od.step()
+            loss_g = F.softplus(-D(G(torch.randn(B, cfg.z_dim)))).mean()
+            og.zero_grad(set_to_none=True)
+            loss_g.backward()
+            og.step()
+        n += 50
+        dt = time.perf_counter() - t0
+        if dt >= seconds:
+            return n / dt
+
+
+def to_wire(snap: dict) -> str:
+    """The snapshot as JSON, roughly what a Plotly figure update carries (floats rounded to 4 digits)."""
+
+    def conv(v):
+        if isinstance(v, np.ndarray):
+            return np.round(v.astype(np.float64), 4).tolist()
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        return v
+
+    return json.dumps(conv(snap))
+
+
+def live_loop(cfg: ToyConfig, seconds: float, fps: float) -> dict:
+    """Train while streaming snapshots at ``fps``; the chunk size adapts so frames stay on time."""
+    t = Trainer(cfg)
+    t.step(5)
+    frame_dt, chunk = 1.0 / fps, 20
+    frames, bytes_sent, snap_time = 0, 0, 0.0
+    t0 = time.perf_counter()
+    it0 = t.iteration
+    next_frame = t0
+    while True:
+        now = time.perf_counter()
+        if now >= next_frame:
+            s0 = time.perf_counter()
+            bytes_sent += len(to_wire(t.snapshot()))
+            snap_time += time.perf_counter() - s0
+            frames += 1
+            next_frame += frame_dt
+            if next_frame < time.perf_counter():  # running late: do not queue frames up
+                next_frame = time.perf_counter() + frame_dt
+        c0 = time.perf_counter()
+        t.step(chunk)
+        # keep each training chunk near 1/5 of a frame so frames are not late
+        chunk = max(1, min(500, int(chunk * (frame_dt / 5) / max(time.perf_counter() - c0, 1e-6))))
+        if now - t0 >= seconds:
+            break
+    dt = time.perf_counter() - t0
+    return {
+        "iterations_per_s": (t.iteration - it0) / dt,
+        "frames_per_s": frames / dt,
+        "snapshot_ms": 1000 * snap_time / max(frames, 1),
+        "frame_kb": bytes_sent / max(frames, 1) / 1024,
+    }
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_per_trainer(cfg: ToyConfig, n: int = 20) -> dict:
+    keep = [Trainer(cfg.replace(seed=1000))]  # warm up allocator and caches
+    keep[0].step(20)
+    keep[0].snapshot()
+    before = rss_bytes()
+    for i in range(n):
+        t = Trainer(cfg.replace(seed=i))
+        t.step(20)
+        t.snapshot()
+        keep.append(t)
+    per = (rss_bytes() - before) / n
+    pbytes = parameter_bytes(keep[0].G, keep[0].D)
+    return {"rss_per_trainer_kb": per / 1024, "parameter_kb": pbytes / 1024, "rss_over_parameters": per / pbytes}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--fps", type=float, default=10.0)
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    cfg = ToyConfig()  # default MLPs: 2 hidden layers x 64, batch 256, Adam, non-saturating loss
+    bare, live = [], []
+    for _ in range(a.rounds):
+        bare.append(bare_loop(cfg, a.seconds))
+        live.append(live_loop(cfg, a.seconds, a.fps))
+    live_ips = float(np.mean([r["iterations_per_s"] for r in live]))
+    bare_ips = float(np.mean(bare))
+    out = {
+        "config": {"batch_size": cfg.batch_size, "g": f"{cfg.g_depth}x{cfg.g_width}", "d": f"{cfg.d_depth}x{cfg.d_width}", "optimizer": cfg.optimizer},
+        "torch_threads": a.threads,
+        "cpu_count": os.cpu_count(),
+        "load_average_1min": os.getloadavg()[0],
+        "machine": platform.processor() or platform.machine(),
+        "bare_iterations_per_s": round(bare_ips, 1),
+        "live_iterations_per_s": round(live_ips, 1),
+        "live_over_bare": round(live_ips / bare_ips, 3),
+        "frames_per_s": round(float(np.mean([r["frames_per_s"] for r in live])), 2),
+        "snapshot_ms": round(float(np.mean([r["snapshot_ms"] for r in live])), 2),
+        "frame_kb": round(float(np.mean([r["frame_kb"] for r in live])), 1),
+        "rounds": {"bare": [round(x, 1) for x in bare], "live": [round(r["iterations_per_s"], 1) for r in live]},
+    }
+    out.update({k: round(v, 1) for k, v in memory_per_trainer(cfg).items()})
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -130,12 +130,58 @@ def memory_per_trainer(cfg: ToyConfig, n: int = 20) -> dict:
     return {"rss_per_trainer_kb": per / 1024, "parameter_kb": pbytes / 1024, "rss_over_parameters": per / pbytes}
 
 
+def browser_stream(seconds: float) -> dict:
+    """The real thing: the app in this process, Debian's Chromium pressing Play on the 2-D lab.
+
+    Counts the D-heatmap frames the browser actually receives (changes of the <img> source) and the
+    iterations the tab's trainer made meanwhile (from the status line).
+    """
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from playground.ui.app import build_demo, launch_kwargs
+
+    demo = build_demo()
+    demo.launch(server_name="127.0.0.1", server_port=0 or None, prevent_thread_lock=True, quiet=True,
+                **launch_kwargs())
+    url = demo.local_url
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_role("tab", name="2-D GAN lab").click()
+        page.locator("#toy2d-play").click()
+        page.locator("#toy2d-d img").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)  # warm-up
+
+        def iteration() -> int:
+            m = re.search(r"iteration ([\d,]+)", page.locator("#toy2d-status").inner_text())
+            return int(m.group(1).replace(",", "")) if m else 0
+
+        page.evaluate("""() => {
+            window.__frames = 0;
+            const img = () => document.querySelector('#toy2d-d img');
+            let last = img() && img().src;
+            window.__poll = setInterval(() => { const s = img() && img().src; if (s && s !== last) { window.__frames++; last = s; } }, 5);
+        }""")
+        it0, t0 = iteration(), time.perf_counter()
+        page.wait_for_timeout(int(seconds * 1000))
+        frames, it1, dt = page.evaluate("() => window.__frames"), iteration(), time.perf_counter() - t0
+        page.locator("#toy2d-pause").click()
+        browser.close()
+    demo.close()
+    return {"browser_frames_per_s": frames / dt, "tab_iterations_per_s": (it1 - it0) / dt}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--fps", type=float, default=10.0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--browser", action="store_true", help="also measure the real tab in headless Chromium")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     cfg = ToyConfig()  # default MLPs: 2 hidden layers x 64, batch 256, Adam, non-saturating loss
@@ -160,6 +206,11 @@ def main() -> None:
         "rounds": {"bare": [round(x, 1) for x in bare], "live": [round(r["iterations_per_s"], 1) for r in live]},
     }
     out.update({k: round(v, 1) for k, v in memory_per_trainer(cfg).items()})
+    if a.browser:
+        b = browser_stream(max(a.seconds, 5.0))
+        out["browser_frames_per_s"] = round(b["browser_frames_per_s"], 2)
+        out["tab_iterations_per_s"] = round(b["tab_iterations_per_s"], 1)
+        out["tab_over_bare"] = round(b["tab_iterations_per_s"] / bare_ips, 3)
     print(json.dumps(out))
 
 

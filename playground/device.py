@@ -51,16 +51,16 @@ def gpu(fn: F | None = None, *, duration: int = 60):
 
 
 def default_threads() -> int:
-    """Choose torch's intra-op thread count for the app and return it.
+    """Set torch's intra-op thread count for the app (1 unless ``PLAYGROUND_THREADS`` says otherwise).
 
-    ``PLAYGROUND_THREADS`` wins. On a Hugging Face Space (``SPACE_ID`` set) the default is 1: many
-    sessions run at once, each request on its own Python thread, and every thread would otherwise
-    start its own team of OpenMP workers on the same 2 vCPUs (measured here: a small forward pass
-    0.02 s on 1 thread, 0.6 s on 2 threads when the cores are busy). On a laptop torch's default stays.
+    The app serves many sessions at once, each request on its own Python thread, and every such
+    thread would start its own team of OpenMP workers on the same few cores. Measured here on 2 cores
+    with one other busy process: the 2-D GAN trainer ran 433 iterations/s on 1 thread and 7 on 2;
+    the Inception forward pass keeps ~3 images/s on 1 thread. Set PLAYGROUND_THREADS=N on a dedicated
+    machine to let one computation use N cores.
     """
-    n = os.environ.get("PLAYGROUND_THREADS") or ("1" if os.environ.get("SPACE_ID") else None)
-    if n:
-        torch.set_num_threads(max(1, int(n)))
+    n = os.environ.get("PLAYGROUND_THREADS") or "1"
+    torch.set_num_threads(max(1, int(n)))
     return torch.get_num_threads()
 
 

@@ -16,6 +16,10 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")  # deterministic tests even on a GPU box
 
+from playground.device import default_threads  # noqa: E402
+
+default_threads()  # the app's own setting: one torch thread per request (see playground/device.py)
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

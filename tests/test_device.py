@@ -31,13 +31,12 @@ def test_gpu_decorator_is_transparent_without_spaces():
     assert f(1) == 2 and g(3) == 6
 
 
-def test_default_threads_is_one_on_spaces_and_overridable(monkeypatch):
+def test_default_threads_is_one_and_overridable(monkeypatch):
     from playground.device import default_threads
 
     before = torch.get_num_threads()
     try:
         monkeypatch.delenv("PLAYGROUND_THREADS", raising=False)
-        monkeypatch.setenv("SPACE_ID", "user/gan-playground")
         assert default_threads() == 1
         monkeypatch.setenv("PLAYGROUND_THREADS", "2")
         assert default_threads() == 2

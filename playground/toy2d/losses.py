@@ -118,12 +118,12 @@ G_LOSSES = {
 SIGMOID_LOSSES = frozenset({"minimax", "nonsaturating", "dragan"})  # D(x) = sigmoid(output)
 CRITIC_LOSSES = frozenset({"wgan", "wgan_gp", "hinge"})  # unbounded critic; boundary = mean level
 
-FORMULAS = {  # shown under the loss picker (plain-text maths)
-    "minimax": "min_G max_D  E[log D(x)] + E[log(1 - D(G(z)))]   (G minimises log(1 - D(G(z))): saturates)",
-    "nonsaturating": "D: max E[log D(x)] + E[log(1 - D(G(z)))];   G: max E[log D(G(z))]",
-    "wgan": "min_G max_{C 1-Lipschitz} E[C(x)] - E[C(G(z))]   (Lipschitz by clipping weights to ±c)",
-    "wgan_gp": "C: max E[C(x)] - E[C(G(z))] - λ E[(||∇C(x̂)|| - 1)²],  x̂ between real and fake;  G: max E[C(G(z))]",
-    "lsgan": "D: min ½E[(D(x) - 1)²] + ½E[D(G(z))²];   G: min ½E[(D(G(z)) - 1)²]",
-    "hinge": "D: min E[max(0, 1 - C(x))] + E[max(0, 1 + C(G(z)))];   G: max E[C(G(z))]",
-    "dragan": "non-saturating GAN + λ E[(||∇D(x̂)|| - 1)²] with x̂ = real data plus small noise",
+FORMULAS = {  # shown under the loss picker (Markdown with $...$ LaTeX)
+    "minimax": r"$\min_G \max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]$ — G minimises $\log(1-D(G(z)))$ (saturates when D wins).",
+    "nonsaturating": r"D: $\max\; \mathbb{E}\log D(x) + \mathbb{E}\log(1-D(G(z)))$; G: $\max\; \mathbb{E}\log D(G(z))$ — same fixed point, strong early gradients.",
+    "wgan": r"Critic: $\max_{\|C\|_L\le 1} \mathbb{E}C(x) - \mathbb{E}C(G(z))$ (Lipschitz by weight clipping); G: $\max \mathbb{E}C(G(z))$.",
+    "wgan_gp": r"Critic: $\max\; \mathbb{E}C(x) - \mathbb{E}C(G(z)) - \lambda\,\mathbb{E}(\|\nabla C(\hat x)\|-1)^2$ on random interpolates $\hat x$.",
+    "lsgan": r"D: $\min\; \tfrac12\mathbb{E}(D(x)-1)^2 + \tfrac12\mathbb{E}D(G(z))^2$; G: $\min\; \tfrac12\mathbb{E}(D(G(z))-1)^2$.",
+    "hinge": r"D: $\min\; \mathbb{E}\max(0,1-C(x)) + \mathbb{E}\max(0,1+C(G(z)))$; G: $\max\; \mathbb{E}C(G(z))$.",
+    "dragan": r"Non-saturating GAN $+\;\lambda\,\mathbb{E}(\|\nabla D(x+\delta)\|-1)^2$ near the data (DRAGAN).",
 }

@@ -24,6 +24,12 @@ CSS = """
 .explain p { margin: 0; }
 .formula { font-size: 1.05em; }
 footer { display: none !important; }
+.toy2d-frame { margin: 0; }
+.toy2d-frame figcaption { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+.toy2d-frame img { max-width: 100%; height: auto; border-radius: 6px; }
+.toy2d-empty { display: flex; align-items: center; justify-content: center; text-align: center;
+  border: 1px dashed var(--border-color-primary); border-radius: 6px; color: var(--body-text-color-subdued);
+  padding: 1em; }
 """
 
 HEADER = """
@@ -53,7 +59,9 @@ def _free_session(request: gr.Request) -> None:
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="GAN Playground") as demo:
+    # delete_cache: files Gradio stores for outputs and uploads are removed an hour after they were made,
+    # checked every 15 minutes, so a busy Space never fills its disk.
+    with gr.Blocks(title="GAN Playground", delete_cache=(900, 3600)) as demo:
         gr.Markdown(HEADER)
         tabs = available_tabs()
         if not tabs:  # Gradio cannot render an empty gr.Tabs

@@ -6,6 +6,8 @@ session, streams frames while it trains, and draws curves.
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import shutil
 import tempfile
@@ -19,10 +21,12 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from playground.errors import UserError
 from playground.sessions import SessionStore
-from playground.toy2d.config import ACTIVATIONS, DATASETS, LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig
+from playground.toy2d.config import ACTIVATIONS, DATASETS, HELP, LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig
+from playground.toy2d.losses import FORMULAS
 from playground.toy2d.data import fit_to_view, load_points_csv, make_dataset
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import render_frame, write_gif
@@ -31,21 +35,14 @@ from playground.ui.common import explain, session_key, user_errors
 
 TITLE = "2-D GAN lab"
 
-FRAME_SECONDS = 0.08  # aim for ~10 frames a second in the browser
-PLOT_EVERY = 6  # curves are heavier than frames: refresh them every few frames
+FRAME_SECONDS = 0.1  # aim for ~10 frames a second in the browser
+TRAIN_CHUNK = 10  # iterations between clock checks while filling a frame
+PLOT_EVERY = 10  # curves cost ~60 ms to build: refresh them about once a second
 MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
 MAX_GIF_FRAMES = 120
 IMG_SIZE = 420
-
-LOSS_FORMULAS = {
-    "minimax": r"$\min_G \max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]$ — G minimises $\log(1-D(G(z)))$ (saturates when D wins).",
-    "nonsaturating": r"D: $\max\; \mathbb{E}\log D(x) + \mathbb{E}\log(1-D(G(z)))$; G: $\max\; \mathbb{E}\log D(G(z))$ — same fixed point, strong early gradients.",
-    "wgan": r"Critic: $\max_{\|C\|_L\le 1} \mathbb{E}C(x) - \mathbb{E}C(G(z))$ (Lipschitz by weight clipping); G: $\max \mathbb{E}C(G(z))$.",
-    "wgan_gp": r"Critic: $\max\; \mathbb{E}C(x) - \mathbb{E}C(G(z)) - \lambda\,\mathbb{E}(\|\nabla C(\hat x)\|-1)^2$ on random interpolates $\hat x$.",
-    "lsgan": r"D: $\min\; \tfrac12\mathbb{E}(D(x)-1)^2 + \tfrac12\mathbb{E}D(G(z))^2$; G: $\min\; \tfrac12\mathbb{E}(D(G(z))-1)^2$.",
-    "hinge": r"D: $\min\; \mathbb{E}\max(0,1-C(x)) + \mathbb{E}\max(0,1+C(G(z)))$; G: $\max\; \mathbb{E}C(G(z))$.",
-    "dragan": r"Non-saturating GAN $+\;\lambda\,\mathbb{E}(\|\nabla D(x+\delta)\|-1)^2$ near the data (DRAGAN).",
-}
+EMPTY_FRAME = (f'<div class="toy2d-empty" style="height:{IMG_SIZE}px">Press Play or Step: the discriminator\'s '
+               "view of the plane appears here.</div>")
 
 INTRO = """
 **What you see.** The background is the discriminator's opinion of every point of the plane:
@@ -196,9 +193,11 @@ def modes_figure(trainer: Trainer) -> go.Figure:
         fig.add_scatter(x=it, y=[r["reverse_kl"] for r in h], name="reverse KL", line=dict(dash="dot"))
         fig.update_layout(yaxis=dict(rangemode="tozero"),
                           yaxis2=dict(overlaying="y", side="right", range=[0, 100], showgrid=False))
-    else:
+    elif trainer.dataset.centers is None:
         fig.add_annotation(text="Mode metrics need a data set with separate modes (ring, grid, blobs).",
                            showarrow=False, font=dict(size=11))
+    else:
+        fig.add_annotation(text="The first point appears after 100 iterations.", showarrow=False, font=dict(size=11))
     return _small_layout(fig, "Modes covered (of 2,500 samples)")
 
 
@@ -217,12 +216,36 @@ def per_mode_figure(snap: dict) -> go.Figure:
 # ---- handlers ----------------------------------------------------------------------------------------
 
 
-def _outputs_for(trainer, show, note=None, rate=None, plots=True):
+def frame_html(img: Image.Image, caption: str, alt: str) -> str:
+    """A frame inlined as a JPEG data URI.
+
+    Streaming frames this way costs ~1 ms to encode and writes nothing to disk: a gr.Image output
+    would store every frame in Gradio's cache (10 frames/s x 2 images per student fills a disk).
+    """
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=92)
+    src = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<figure class="toy2d-frame"><figcaption>{caption}</figcaption>'
+            f'<img src="{src}" alt="{alt}" width="{img.width}" height="{img.height}"></figure>')
+
+
+D_CAPTION = "Learned D(x): data <b style='color:#168a46'>green</b>, G's samples <b style='color:#8c3cc8'>purple</b>"
+DSTAR_CAPTION = "Optimal D*(x) = p<sub>data</sub> / (p<sub>data</sub> + p<sub>g</sub>) for the current G"
+
+
+def _views(trainer, show, note=None, rate=None, plots=True):
+    """The outputs of one frame, and the D picture (kept for the GIF)."""
     snap, d_img, s_img = _frames(trainer, show)
     status = _status(trainer, snap, note, rate)
+    pictures = (frame_html(d_img, D_CAPTION, "discriminator heatmap"),
+                frame_html(s_img, DSTAR_CAPTION, "optimal discriminator heatmap"), status)
     if plots:
-        return d_img, s_img, status, loss_figure(trainer), modes_figure(trainer), per_mode_figure(snap)
-    return d_img, s_img, status, gr.skip(), gr.skip(), gr.skip()
+        return (*pictures, loss_figure(trainer), modes_figure(trainer), per_mode_figure(snap)), d_img
+    return (*pictures, gr.skip(), gr.skip(), gr.skip()), d_img
+
+
+def _outputs_for(trainer, show, note=None, rate=None, plots=True):
+    return _views(trainer, show, note, rate, plots)[0]
 
 
 def _apply_controls(trainer: Trainer, freeze: list[str]) -> None:
@@ -238,8 +261,8 @@ def play(request: gr.Request, *args):
     with sess.lock:
         trainer, note = _ensure_trainer(sess, cfg)
     sess.stop.clear()
-    started = time.monotonic()
-    frame = 0
+    started = last = time.monotonic()
+    frame, budget = 0, FRAME_SECONDS / 2
     while not sess.stop.is_set():
         if time.monotonic() - started > MAX_PLAY_SECONDS:
             yield _outputs_for(trainer, show, f"Paused automatically after {MAX_PLAY_SECONDS // 60} minutes "
@@ -247,21 +270,31 @@ def play(request: gr.Request, *args):
             return
         _apply_controls(trainer, freeze)
         t0 = time.monotonic()
+        done = 0
         with sess.lock:
             if sess.trainer is not trainer:  # Reset pressed meanwhile
                 return
-            trainer.step(int(speed))
-        rate = int(speed) / max(time.monotonic() - t0, 1e-6)
-        plots = frame % PLOT_EVERY == 0
-        out = _outputs_for(trainer, show, note, rate, plots=plots)
+            # Train in small chunks until this frame's training budget is used up (or `speed` iterations
+            # are done), so the browser gets ~10 frames/s whatever the model costs.
+            while done < int(speed) and time.monotonic() - t0 < budget:
+                n = min(TRAIN_CHUNK, int(speed) - done)
+                trainer.step(n)
+                done += n
+        now = time.monotonic()
+        rate = done / max(now - last, 1e-6)  # wall-clock rate over the last frame, pictures included
+        last = now
+        out, d_img = _views(trainer, show, note, rate, plots=frame % PLOT_EVERY == 0)
         if frame % 2 == 0:
-            sess.frames.append(out[0].resize((240, 240)))
+            sess.frames.append(d_img.resize((240, 240)))
         frame += 1
         yield out
-        # keep the frame rate bounded so the browser is not flooded
-        rest = FRAME_SECONDS - (time.monotonic() - t0)
-        if rest > 0:
-            time.sleep(rest)
+        # The time outside training (pictures, Gradio, the network) varies: steer the training budget
+        # so that a whole cycle lasts FRAME_SECONDS.
+        cycle = time.monotonic() - t0
+        budget = min(FRAME_SECONDS, max(0.01, budget + 0.5 * (FRAME_SECONDS - cycle)))
+        if done < int(speed) or cycle >= FRAME_SECONDS:
+            continue
+        time.sleep(FRAME_SECONDS - cycle)  # slow motion: keep a steady frame rate, don't flood the browser
 
 
 def pause(request: gr.Request):
@@ -319,7 +352,7 @@ def load_preset(name: str):
 
 
 def formula(loss: str) -> str:
-    return LOSS_FORMULAS.get(loss, "")
+    return FORMULAS.get(loss, "")
 
 
 @user_errors
@@ -385,7 +418,8 @@ def _compare_outputs(a: Trainer, b: Trainer, done: bool):
     imgs = []
     for name, t in (("A", a), ("B", b)):
         snap = t.snapshot()
-        imgs.append(render_frame(snap, t.dataset.extent, size=360))
+        imgs.append(frame_html(render_frame(snap, t.dataset.extent, size=360), f"Run {name}: {t.cfg.loss}",
+                               f"run {name}"))
         m = snap["metrics"]
         cfg = t.cfg
         rows.append([name, cfg.loss, cfg.unroll_steps, cfg.pack, cfg.d_steps,
@@ -478,45 +512,41 @@ def build() -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             with gr.Accordion("Data", open=True):
-                dataset = gr.Dropdown(list(DATASETS), value=default.dataset, label="Real data")
+                dataset = gr.Dropdown(list(DATASETS), value=default.dataset, label="Real data", info=HELP['dataset'])
                 explain("ring8 / grid25 are the standard mode-collapse benchmarks; the rest are GAN Lab's sets.")
-                n_modes = gr.Slider(2, 36, value=8, step=1, label="Number of modes (ring, grid, blobs)")
-                sigma = gr.Number(value=0, label="Spread σ of each mode (0 = the data set's default)", minimum=0)
+                n_modes = gr.Slider(2, 36, value=8, step=1, label="Number of modes (ring, grid, blobs)", info=HELP['n_modes'])
+                sigma = gr.Number(value=0, label="Spread σ of each mode (0 = the data set's default)", minimum=0, info=HELP['sigma'])
                 with gr.Accordion("Your own data: draw or upload", open=False):
                     sketch = gr.Sketchpad(label="Draw the real data", type="numpy", height=260,
                                           canvas_size=(300, 300))
                     use_sketch = gr.Button("Use drawing", size="sm")
                     csv_file = gr.File(label="…or a CSV of x,y rows", file_types=[".csv", ".txt"])
             with gr.Accordion("Objective", open=True):
-                loss = gr.Dropdown(list(LOSSES), value=default.loss, label="Loss")
+                loss = gr.Dropdown(list(LOSSES), value=default.loss, label="Loss", info=HELP['loss'])
                 loss_formula = gr.Markdown(formula(default.loss), elem_classes=["formula"],
                                            latex_delimiters=[{"left": "$", "right": "$", "display": False}])
-                unroll = gr.Slider(0, 10, value=0, step=1, label="Unrolled GAN: steps G looks ahead (0 = off)")
-                explain("G optimises against a copy of D trained k steps further, so it cannot exploit D's current weak spot.")
-                pack = gr.Slider(1, 8, value=1, step=1, label="PacGAN: samples D judges at once (1 = off)")
-                explain("Packing m samples lets D see that a batch lacks diversity: collapse becomes detectable.")
-                gp = gr.Number(value=default.gp_weight, label="Gradient penalty λ (WGAN-GP, DRAGAN)")
-                clip = gr.Number(value=default.clip_value, label="Weight clipping c (WGAN)")
+                unroll = gr.Slider(0, 10, value=0, step=1, label="Unrolled GAN: steps G looks ahead (0 = off)", info=HELP['unroll_steps'])
+                pack = gr.Slider(1, 8, value=1, step=1, label="PacGAN: samples D judges at once (1 = off)", info=HELP['pack'])
+                gp = gr.Number(value=default.gp_weight, label="Gradient penalty λ (WGAN-GP, DRAGAN)", info=HELP['gp_weight'])
+                clip = gr.Number(value=default.clip_value, label="Weight clipping c (WGAN)", info=HELP['clip_value'])
             with gr.Accordion("Networks", open=False):
-                g_depth = gr.Slider(1, 6, value=default.g_depth, step=1, label="G hidden layers")
-                g_width = gr.Slider(4, 256, value=default.g_width, step=4, label="G width")
-                d_depth = gr.Slider(1, 6, value=default.d_depth, step=1, label="D hidden layers")
-                d_width = gr.Slider(4, 256, value=default.d_width, step=4, label="D width")
-                activation = gr.Dropdown(list(ACTIVATIONS), value=default.activation, label="Activation")
-                z_dim = gr.Slider(1, 16, value=default.z_dim, step=1, label="Latent dimension")
-                explain("With z in 1-D, G can only draw a curve: the manifold shows how it folds to reach the modes.")
-                z_dist = gr.Radio(list(Z_DISTS), value=default.z_dist, label="Latent distribution")
+                g_depth = gr.Slider(1, 6, value=default.g_depth, step=1, label="G hidden layers", info=HELP['g_depth'])
+                g_width = gr.Slider(4, 256, value=default.g_width, step=4, label="G width", info=HELP['g_width'])
+                d_depth = gr.Slider(1, 6, value=default.d_depth, step=1, label="D hidden layers", info=HELP['d_depth'])
+                d_width = gr.Slider(4, 256, value=default.d_width, step=4, label="D width", info=HELP['d_width'])
+                activation = gr.Dropdown(list(ACTIVATIONS), value=default.activation, label="Activation", info=HELP['activation'])
+                z_dim = gr.Slider(1, 16, value=default.z_dim, step=1, label="Latent dimension", info=HELP['z_dim'])
+                z_dist = gr.Radio(list(Z_DISTS), value=default.z_dist, label="Latent distribution", info=HELP['z_dist'])
             with gr.Accordion("Optimisation", open=False):
-                optimizer = gr.Radio(list(OPTIMIZERS), value=default.optimizer, label="Optimiser")
-                lr_g = gr.Number(value=default.lr_g, label="G learning rate")
-                lr_d = gr.Number(value=default.lr_d, label="D learning rate")
-                beta1 = gr.Number(value=default.beta1, label="β1 (Adam) / momentum (SGD) / α (RMSprop)")
-                beta2 = gr.Number(value=default.beta2, label="β2 (Adam)")
-                batch = gr.Slider(16, 1024, value=default.batch_size, step=16, label="Batch size")
-                d_steps = gr.Slider(0, 10, value=default.d_steps, step=1, label="k: D steps per iteration")
-                explain("The lecture's question: what is the best k? Many D steps keep D near D*; too many starve G of gradient.")
-                g_steps = gr.Slider(0, 10, value=default.g_steps, step=1, label="G steps per iteration")
-                seed = gr.Number(value=default.seed, precision=0, label="Seed (same seed, same run)")
+                optimizer = gr.Radio(list(OPTIMIZERS), value=default.optimizer, label="Optimiser", info=HELP['optimizer'])
+                lr_g = gr.Number(value=default.lr_g, label="G learning rate", info=HELP['lr_g'])
+                lr_d = gr.Number(value=default.lr_d, label="D learning rate", info=HELP['lr_d'])
+                beta1 = gr.Number(value=default.beta1, label="β1 (Adam) / momentum (SGD) / α (RMSprop)", info=HELP['beta1'])
+                beta2 = gr.Number(value=default.beta2, label="β2 (Adam)", info=HELP['beta2'])
+                batch = gr.Slider(16, 1024, value=default.batch_size, step=16, label="Batch size", info=HELP['batch_size'])
+                d_steps = gr.Slider(0, 10, value=default.d_steps, step=1, label="k: D steps per iteration", info=HELP['d_steps'])
+                g_steps = gr.Slider(0, 10, value=default.g_steps, step=1, label="G steps per iteration", info=HELP['g_steps'])
+                seed = gr.Number(value=default.seed, precision=0, label="Seed (same seed, same run)", info=HELP['seed'])
         with gr.Column(scale=3):
             with gr.Row():
                 play_btn = gr.Button("▶ Play", variant="primary", elem_id="toy2d-play")
@@ -526,7 +556,8 @@ def build() -> None:
                 step_btn = gr.Button("Step iteration")
                 reset_btn = gr.Button("↺ Reset", variant="stop")
             with gr.Row():
-                speed = gr.Slider(1, 200, value=25, step=1, label="Speed: iterations per frame")
+                speed = gr.Slider(1, 500, value=200, step=1, label="Speed: at most this many iterations per frame",
+                                  info="~10 frames/s; lower it to watch single updates in slow motion.")
                 freeze = gr.CheckboxGroup(["freeze D", "freeze G"], value=[], label="Freeze",
                                           info="Freeze G and train D alone: D converges to D*.")
                 show = gr.CheckboxGroup(["manifold", "gradient arrows"], value=["manifold", "gradient arrows"],
@@ -534,10 +565,8 @@ def build() -> None:
             status = gr.Markdown("Press **Play** to start training, or **Step** to go one update at a time.",
                                  elem_id="toy2d-status")
             with gr.Row():
-                d_img = gr.Image(label="Learned D(x): data (green), G's samples (purple)", type="pil",
-                                 height=IMG_SIZE, interactive=False, elem_id="toy2d-d", format="png")
-                s_img = gr.Image(label="Optimal D*(x) for the current G", type="pil",
-                                 height=IMG_SIZE, interactive=False, elem_id="toy2d-dstar", format="png")
+                d_img = gr.HTML(EMPTY_FRAME, elem_id="toy2d-d")
+                s_img = gr.HTML(EMPTY_FRAME, elem_id="toy2d-dstar")
             with gr.Row():
                 loss_plot = gr.Plot(label="Losses", show_label=False)
                 modes_plot = gr.Plot(label="Modes", show_label=False)
@@ -555,8 +584,8 @@ def build() -> None:
             cmp_stop = gr.Button("Stop")
         cmp_head = gr.Markdown()
         with gr.Row():
-            img_a = gr.Image(label="A", type="pil", height=360, interactive=False)
-            img_b = gr.Image(label="B", type="pil", height=360, interactive=False)
+            img_a = gr.HTML()
+            img_b = gr.HTML()
         cmp_table = gr.Dataframe(headers=["run", "loss", "unroll", "pack", "D steps", "modes", "HQ", "reverse KL"],
                                  interactive=False)
     with gr.Accordion("Export and load", open=False):

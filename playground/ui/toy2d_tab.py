@@ -504,7 +504,8 @@ def import_model(file, show, request: gr.Request):
 
 
 def build() -> None:
-    gr.Markdown(INTRO)
+    gr.Markdown("Train a small GAN on points in the plane and watch it learn. Pick a preset (or any settings "
+                "on the left) and press **Play**; what the pictures show is explained under them.")
     default = ToyConfig()
     with gr.Row(equal_height=True):
         preset = gr.Dropdown(list(PRESETS), value=None, label="Presets: one click, one story", scale=3)
@@ -571,6 +572,7 @@ def build() -> None:
                 loss_plot = gr.Plot(label="Losses", show_label=False)
                 modes_plot = gr.Plot(label="Modes", show_label=False)
                 bars_plot = gr.Plot(label="Per mode", show_label=False)
+            gr.Markdown(INTRO)
     with gr.Accordion("Compare two runs side by side (same data, same seed, lock-step)", open=False) as cmp_box:
         gr.Markdown("Run **A** uses the settings above; **B** changes only what you pick here.")
         with gr.Row():
@@ -605,19 +607,20 @@ def build() -> None:
                  api_name=False)
     loss.change(formula, loss, loss_formula, api_name=False)
     dataset.input(_default_modes, dataset, n_modes, api_name=False)
-    play_evt = play_btn.click(play, [*config_inputs, speed, freeze, show], view_outputs, api_name="toy2d_play",
+    play_btn.click(play, [*config_inputs, speed, freeze, show], view_outputs, api_name="toy2d_play",
                               concurrency_limit=8, concurrency_id="toy2d_train")
-    pause_btn.click(pause, None, None, cancels=[play_evt], api_name="toy2d_pause", queue=False)
+    # Pause/Stop set the session's stop flag, which the training loop checks every frame (< 0.2 s).
+    # (Gradio's `cancels=` would also stop it, but marks the outputs with an "Error" badge.)
+    pause_btn.click(pause, None, None, api_name="toy2d_pause", queue=False)
     for btn, kind in ((step_d_btn, "d"), (step_g_btn, "g"), (step_btn, "it")):
-        btn.click(_stepper(kind), [*config_inputs, freeze, show], view_outputs, api_name=f"toy2d_step_{kind}",
-                  cancels=[play_evt])
-    reset_btn.click(reset, [*config_inputs, freeze, show], view_outputs, api_name="toy2d_reset", cancels=[play_evt])
+        btn.click(_stepper(kind), [*config_inputs, freeze, show], view_outputs, api_name=f"toy2d_step_{kind}")
+    reset_btn.click(reset, [*config_inputs, freeze, show], view_outputs, api_name="toy2d_reset")
     use_sketch.click(use_drawing, sketch, dataset, api_name=False)
     csv_file.upload(use_csv, csv_file, dataset, api_name=False)
-    cmp_evt = cmp_btn.click(compare, [*config_inputs, loss_b, unroll_b, pack_b, dsteps_b, cmp_iters],
+    cmp_btn.click(compare, [*config_inputs, loss_b, unroll_b, pack_b, dsteps_b, cmp_iters],
                             [img_a, img_b, cmp_head, cmp_table], api_name="toy2d_compare",
                             concurrency_limit=8, concurrency_id="toy2d_train")
-    cmp_stop.click(pause, None, None, cancels=[cmp_evt], queue=False, api_name=False)
+    cmp_stop.click(pause, None, None, queue=False, api_name=False)
     csv_btn.click(export_csv, None, export_file, api_name="toy2d_export_csv")
     gif_btn.click(export_gif, None, export_file, api_name="toy2d_export_gif")
     model_btn.click(export_model, None, export_file, api_name="toy2d_export_model")

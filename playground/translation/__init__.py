@@ -1,0 +1,1 @@
+"""Image-to-image translation: pix2pix and CycleGAN networks, training, loaders and the official zoo."""

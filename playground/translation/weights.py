@@ -1,0 +1,160 @@
+"""Reading weights safely and fitting them to a network, with errors a student can act on.
+
+* ``.pth`` / ``.pt``: ``torch.load(weights_only=True)`` - tensors only; a pickle that would run code
+  is refused.
+* ``.safetensors``: cannot hold code at all; our own checkpoints also carry their config there.
+
+:func:`fit_state_dict` applies the same fixes as the official ``BaseModel.load_networks``: it strips
+the ``module.`` prefix of DataParallel checkpoints and drops the InstanceNorm running-statistics keys
+that old PyTorch versions saved (the official loader patches them away), then loads with
+``strict=True`` and reports missing, unexpected or mis-shaped keys by name.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import zipfile
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from safetensors import SafetensorError
+from safetensors import safe_open
+
+from playground.errors import UserError
+
+PTH_SUFFIXES = (".pth", ".pt", ".bin", ".ckpt")
+# Wrappers some training scripts put around a state_dict.
+_WRAPPERS = ("state_dict", "model_state_dict", "netG", "G", "model")
+
+
+def read_pth(path: str | Path) -> dict[str, torch.Tensor]:
+    """A state_dict from a torch.save'd file, never executing code from it."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"The file {path} does not exist.")
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    if magic[:2] != b"PK" and magic[:1] != b"\x80":  # zip (torch >= 1.6) or legacy pickle stream
+        raise UserError(f"{path.name} is not a readable PyTorch file (neither a zip archive nor a pickle).")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise UserError(
+            f"{path.name} is a pickle that contains more than tensors (code or custom classes), so it was "
+            f"refused: only plain state_dicts are loaded (weights_only=True). Re-save it with "
+            f"torch.save(model.state_dict(), ...). Details: {str(exc).splitlines()[0][:200]}"
+        ) from exc
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(f"{path.name} is not a readable PyTorch file ({str(exc).splitlines()[0][:200]}).") from exc
+    if isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
+        for key in _WRAPPERS:
+            if isinstance(obj.get(key), dict):
+                obj = obj[key]
+                break
+    if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise UserError(f"{path.name} does not hold a state_dict (a mapping of names to tensors).")
+    return dict(obj)
+
+
+def read_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """(tensors, metadata) of a .safetensors file."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"The file {path} does not exist.")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            meta = f.metadata() or {}
+            return {k: f.get_tensor(k) for k in f.keys()}, meta
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise UserError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
+
+
+def read_any(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    path = Path(path)
+    if path.suffix.lower() == ".safetensors":
+        return read_safetensors(path)
+    if path.suffix.lower() in PTH_SUFFIXES:
+        return read_pth(path), {}
+    raise UserError(f"{path.name}: expected a .pth/.pt state_dict or a .safetensors file.")
+
+
+def sub_dict(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    """The tensors under ``prefix.`` with the prefix removed (``G.model.0.weight`` -> ``model.0.weight``)."""
+    p = prefix + "."
+    return {k[len(p):]: v for k, v in tensors.items() if k.startswith(p)}
+
+
+def _names(keys, n=3) -> str:
+    keys = sorted(keys)
+    more = f" (and {len(keys) - n} more)" if len(keys) > n else ""
+    return ", ".join(keys[:n]) + more
+
+
+def fit_state_dict(net: nn.Module, sd: dict[str, torch.Tensor], source: str = "the file",
+                   hint: str = "") -> nn.Module:
+    """Load ``sd`` into ``net`` strictly, after the official loader's two compatibility fixes."""
+    sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
+    modules = dict(net.named_modules())
+    for key in list(sd):
+        mod_name, _, attr = key.rpartition(".")
+        mod = modules.get(mod_name)
+        if isinstance(mod, nn.InstanceNorm2d) and attr in ("running_mean", "running_var", "num_batches_tracked") \
+                and getattr(mod, attr, None) is None:
+            del sd[key]  # saved by old PyTorch; our InstanceNorm (as the official) tracks no statistics
+    expected = net.state_dict()
+    for key in expected:
+        # Files from PyTorch < 0.4 have no BatchNorm step counter; it only matters for momentum=None.
+        if key.endswith("num_batches_tracked") and key not in sd and key.rsplit(".", 1)[0] + ".running_mean" in sd:
+            sd[key] = torch.zeros((), dtype=torch.long)
+    missing = set(expected) - set(sd)
+    unexpected = set(sd) - set(expected)
+    bad_shapes = [f"{k} {tuple(sd[k].shape)} (expected {tuple(expected[k].shape)})"
+                  for k in expected if k in sd and sd[k].shape != expected[k].shape]
+    if missing or unexpected or bad_shapes:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing keys, e.g. {_names(missing)}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected keys, e.g. {_names(unexpected)}")
+        if bad_shapes:
+            parts.append(f"{len(bad_shapes)} tensors of the wrong shape, e.g. {'; '.join(bad_shapes[:3])}")
+        guess = guess_architecture(sd)
+        guess_txt = f" The file looks like {guess['arch']} (norm {guess['norm']}, ngf {guess['ngf']})." if guess else ""
+        raise UserError(f"{source} does not fit this network: {'; '.join(parts)}.{guess_txt} {hint}".strip())
+    sd = {k: v.to(expected[k].dtype) for k, v in sd.items()}
+    net.load_state_dict(sd, strict=True)
+    return net
+
+
+def guess_architecture(sd: dict[str, torch.Tensor]) -> dict | None:
+    """Recognise an official generator state_dict: {'arch', 'norm', 'ngf', 'input_nc', 'output_nc'} or None."""
+    sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
+    try:
+        blocks = {int(m.group(1)) for k in sd if (m := re.match(r"model\.(\d+)\.conv_block\.", k))}
+        if blocks:
+            first = sd["model.1.weight"]
+            norm = "batch" if "model.2.weight" in sd or "model.2.running_mean" in sd else "instance"
+            last = max(int(k.split(".")[1]) for k in sd if re.match(r"model\.\d+\.weight$", k))
+            return {"arch": f"resnet_{len(blocks)}blocks", "norm": norm, "ngf": first.shape[0],
+                    "input_nc": first.shape[1], "output_nc": sd[f"model.{last}.weight"].shape[0]}
+        if "model.model.0.weight" in sd:
+            depth = max(k.count("model.3.") for k in sd if k.endswith("weight"))
+            first = sd["model.model.0.weight"]
+            norm = "batch" if any(k.endswith("running_mean") for k in sd) else "instance"
+            downs = depth + 1
+            arch = {6: "unet_64", 7: "unet_128", 8: "unet_256"}.get(downs, f"U-Net with {downs} downsamplings")
+            return {"arch": arch, "norm": norm, "ngf": first.shape[0], "input_nc": first.shape[1],
+                    "output_nc": sd["model.model.3.weight"].shape[1]}
+    except (KeyError, IndexError, ValueError):
+        return None
+    return None
+
+
+def safetensors_config(meta: dict[str, str]) -> dict:
+    try:
+        return json.loads(meta.get("config", "{}"))
+    except json.JSONDecodeError:
+        return {}

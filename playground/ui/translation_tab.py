@@ -1,0 +1,222 @@
+"""The image translation tab: pix2pix and CycleGAN on our bundled 64x64 face models or the official zoo.
+
+All model code lives in ``playground.translation``; this module wires components to
+``inference.load_model`` / ``inference.translate``. Handlers have api names (``translate``,
+``translation_examples``) so gradio_client can drive them.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import gradio as gr
+import numpy as np
+
+from playground.errors import UserError
+from playground.ui.common import explain, user_errors
+
+TITLE = "Image translation"
+DISPLAY = 256  # shown size of the 64x64 images
+
+INTRO = r"""
+### Image-to-image translation: pix2pix and CycleGAN
+**pix2pix** learns a map $G: A \to B$ from *pairs* $(a, b)$ with a **conditional GAN**: the discriminator
+sees the input next to the output, $D(a, b)$, so it judges "is this a plausible photo *of this drawing*?".
+$$\min_G \max_D \; \mathbb{E}[\log D(a,b)] + \mathbb{E}[\log(1 - D(a, G(a)))] + \lambda\,\mathbb{E}\,\|b - G(a)\|_1,\quad \lambda = 100$$
+**Why the L1 term?** Alone, L1 gets the layout and colours right but blurs (the average of all plausible faces);
+alone, the GAN makes sharp images that may ignore the input. Together: L1 for low frequencies, the
+**PatchGAN** (a $D$ that scores every overlapping patch, not the whole image) for sharp texture.
+
+**CycleGAN** has *no pairs* — only a pile of A images and a pile of B images. Any map onto B-looking
+images would fool $D$, so it trains two generators $G: A \to B$, $F: B \to A$ and asks
+$F(G(a)) \approx a$ and $G(F(b)) \approx b$ (**cycle consistency**, $\lambda = 10$): what $G$ produces must
+still carry the content of $a$. Below you see $A \to B \to A'$ and the error $|A - A'|$.
+"""
+
+_lock = threading.Lock()
+
+
+def _choices() -> list[tuple[str, str]]:
+    from playground.translation import inference, zoo
+
+    bundled = [(f"{n} — {e['description']} [bundled]", n) for n, e in inference.bundled_entries().items()]
+    remote = []
+    for m in zoo.MODELS.values():
+        state = "cached" if zoo.cached_path(m.name).exists() else "download ~{} MB".format(
+            45 if m.arch.startswith("resnet") else 218)
+        remote.append((f"{m.name} — {m.description} [official {m.kind}, {state}]", m.name))
+    return bundled + remote
+
+
+def _big(img: np.ndarray | None, smooth: bool = True) -> np.ndarray | None:
+    """Upscale a [0, 1] image for display (uint8 RGB)."""
+    if img is None:
+        return None
+    from PIL import Image
+
+    arr = np.asarray(img, dtype=np.float32)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = np.repeat(arr, 3, axis=-1)
+    arr = np.round(np.clip(arr, 0, 1) * 255).astype(np.uint8)
+    if arr.shape[0] >= DISPLAY:
+        return arr
+    return np.asarray(Image.fromarray(arr).resize((DISPLAY, DISPLAY), Image.BICUBIC if smooth else Image.NEAREST))
+
+
+def _pick_input(source: str, sketch, upload):
+    if source == "drawing":
+        comp = sketch.get("composite") if isinstance(sketch, dict) else sketch
+        if comp is None or (np.asarray(comp).ndim == 3 and np.asarray(comp).shape[-1] == 4
+                            and np.asarray(comp)[..., 3].max() == 0):
+            raise UserError("The sketchpad is empty: draw something (or switch the input to 'upload').")
+        return comp
+    if upload is None:
+        raise UserError("Upload an image first (or draw one and switch the input to 'drawing').")
+    return upload
+
+
+def _progress_cb(progress):
+    def cb(done, total):
+        if total:
+            progress(done / total, desc=f"Downloading the official weights: {done / 2**20:.0f} / {total / 2**20:.0f} MB")
+
+    return cb
+
+
+@user_errors
+def translate(model_name, source, sketch, upload, dropout, progress=gr.Progress()):
+    """Run the chosen model; returns (input seen, output, realness map, reconstruction, error map, notes)."""
+    from playground.translation import inference
+
+    if not model_name:
+        raise UserError("Choose a model.")
+    with _lock:
+        if model_name in inference.bundled_entries():
+            progress(0.1, desc="Loading the model (first use)...")
+        model = inference.load_model(model_name, progress=_progress_cb(progress))
+    img = _pick_input(source or "upload", sketch, upload)
+    res = inference.translate(model, img, dropout=bool(dropout))
+    smooth = model.input_kind != "edges"
+    notes = [f"**{model.name}** ({model.kind}, {model.source}); G sees {model.size}×{model.size}."]
+    realness = error = rec = None
+    if model.kind == "pix2pix":
+        if "realness" in res:
+            realness = _big(inference.heatmap(res["realness"], DISPLAY), smooth=False)
+            h, w = res["realness"].shape
+            notes.append(f"PatchGAN: {h}×{w} patches (each sees a 70×70 window of the 64×64 input, "
+                         f"i.e. most of it at this size); mean D(real) = {res['d_mean']:.2f}. "
+                         "Yellow = 'looks real', blue = 'looks fake'.")
+        else:
+            notes.append("No realness map: only G was loaded (the official zoo publishes generators, not D).")
+        notes.append("Dropout noise **on**: run again for another sample." if dropout else
+                     "Dropout noise off: deterministic output.")
+    if "reconstruction" in res:
+        rec = _big(res["reconstruction"], smooth)
+        error = _big(inference.heatmap(res["cycle_error"], DISPLAY, 0.0, 0.25), smooth=False)
+        notes.append(f"Cycle A → B → A′: mean |A − A′| = {res['cycle_l1']:.3f} (pixel units, 0–1). "
+                     "The error map is scaled 0 (blue) … 0.25 (yellow).")
+    return (_big(res["input"], smooth=False), _big(res["output"], smooth), realness, rec, error,
+            "  \n".join(notes))
+
+
+@user_errors
+def examples(model_name):
+    """Example inputs for a bundled model (faces the models never saw, made from the DCGAN)."""
+    from playground.translation import data as tdata
+    from playground.translation import inference
+
+    entries = inference.bundled_entries()
+    if model_name not in entries:
+        return [], "Examples are made for the bundled models; upload an image for an official model."
+    kind = entries[model_name]["input_kind"]
+    faces = tdata.make_faces(8, seed=424242)
+    if kind == "edges":
+        imgs = tdata.edge_map(faces)
+    elif kind == "gray":
+        imgs = tdata.to_gray(faces)
+    elif kind == "sketch":
+        imgs = tdata.pencil_sketch(faces[::-1])
+    else:
+        imgs = faces
+    return [_big(x, smooth=kind != "edges") for x in imgs], "Click an example to translate it."
+
+
+def _use_example(gallery, evt: gr.SelectData):
+    item = gallery[evt.index]
+    img = item[0] if isinstance(item, (list, tuple)) else item
+    if isinstance(img, dict):
+        img = img.get("image", {}).get("path") or img.get("path")
+    if isinstance(img, str):
+        from PIL import Image
+
+        img = np.asarray(Image.open(img).convert("RGB"))
+    return img, "upload"
+
+
+def _model_changed(model_name):
+    from playground.translation import inference, zoo
+
+    entries = inference.bundled_entries()
+    if model_name in entries:
+        kind = entries[model_name]["kind"]
+    else:
+        kind = zoo.MODELS[model_name].kind if model_name in zoo.MODELS else "pix2pix"
+    p2p = kind == "pix2pix"
+    return (gr.update(visible=p2p), gr.update(visible=p2p), gr.update(visible=not p2p), gr.update(visible=not p2p))
+
+
+def build() -> None:
+    gr.Markdown(INTRO, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
+                                         {"left": "$", "right": "$", "display": False}])
+    choices = _choices()
+    with gr.Row():
+        model = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Model", scale=3)
+        dropout = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
+    explain("Bundled models run offline on 64×64 faces; official models download once (45–218 MB) into "
+            "~/.cache/gan-playground/zoo. pix2pix's only noise is dropout inside G — switch it on and run "
+            "twice to see how little it changes (the paper's observation).")
+    with gr.Row():
+        with gr.Column():
+            source = gr.Radio(["drawing", "upload"], value="drawing", label="Input from")
+            with gr.Tabs():
+                with gr.Tab("Draw"):
+                    sketch = gr.Sketchpad(
+                        type="numpy", image_mode="RGBA", canvas_size=(256, 256), height=300,
+                        brush=gr.Brush(colors=["#000000"], default_size=3, color_mode="fixed"),
+                        label="Draw edges (edges2face) or a sketch (sketch2face)", layers=False,
+                        elem_id="translation-sketchpad",
+                    )
+                    explain("Draw dark lines on white: face outline, eyes, nose, mouth, hair. The drawing is "
+                            "shrunk to 64×64 and thresholded into 1-pixel lines, like the training edges.")
+                with gr.Tab("Upload"):
+                    upload = gr.Image(type="numpy", label="Input image", image_mode="RGB", height=300)
+                    explain("A photo is converted to what the model expects (edges, gray or sketch) first.")
+                with gr.Tab("Examples") as examples_tab:
+                    gallery = gr.Gallery(label="Examples (held-out faces)", columns=4, height=300,
+                                         allow_preview=False, interactive=False)
+                    gallery_note = explain("")
+            run_btn = gr.Button("Translate", variant="primary")
+        with gr.Column():
+            with gr.Row():
+                seen = gr.Image(label="What G sees (A)", interactive=False, height=256, format="png")
+                output = gr.Image(label="G(A)", interactive=False, height=256, elem_id="translation-output", format="png")
+            with gr.Row():
+                realness = gr.Image(label="PatchGAN realness of G(A)", interactive=False, height=256)
+                recon = gr.Image(label="A′ = F(G(A))", interactive=False, height=256, visible=False)
+                error = gr.Image(label="|A − A′| (cycle error)", interactive=False, height=256, visible=False)
+            notes = gr.Markdown(elem_id="translation-notes")
+    explain("PatchGAN: D outputs a grid of scores, one per overlapping patch, and the loss averages them; "
+            "so D only has to judge local texture — the L1 term takes care of the global layout.")
+
+    inputs = [model, source, sketch, upload, dropout]
+    outputs = [seen, output, realness, recon, error, notes]
+    run_btn.click(translate, inputs, outputs, api_name="translate")
+    sketch.change(lambda: "drawing", None, source, api_name=False, queue=False, show_progress="hidden").then(
+        translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden")
+    upload.upload(lambda: "upload", None, source, api_name=False, queue=False).then(
+        translate, inputs, outputs, api_name=False)
+    model.change(_model_changed, model, [realness, dropout, recon, error], api_name=False, queue=False).then(
+        examples, model, [gallery, gallery_note], api_name="translation_examples")
+    gallery.select(_use_example, gallery, [upload, source], api_name=False).then(
+        translate, inputs, outputs, api_name=False)
+    examples_tab.select(examples, model, [gallery, gallery_note], api_name=False)

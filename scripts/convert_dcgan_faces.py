@@ -15,7 +15,6 @@ The app itself only ever reads the safetensors file.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -28,6 +27,7 @@ from safetensors.torch import save_file
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from playground.checksums import sha256_file  # noqa: E402
 from playground.dcgan.models import Generator, count_parameters, infer_generator_config  # noqa: E402
 
 SOURCE_PACKAGE = "gan-face-generate"
@@ -73,14 +73,6 @@ def render(state_dict: dict[str, torch.Tensor], z: torch.Tensor) -> torch.Tensor
 
 def to_half(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in state_dict.items()}
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def update_manifest(manifest_path: Path, name: str, entry: dict) -> None:
@@ -132,11 +124,11 @@ def main(argv: list[str] | None = None) -> None:
             "version": version,
             "file": "gan_face_generate/weights.tar",
             "key": "netG_state_dict",
-            "source_sha256": sha256(src),
+            "source_sha256": sha256_file(src),
             "trained_on": "DigiFace-1M synthetic faces",
         },
         "license": "MIT",
-        "sha256": sha256(args.out),
+        "sha256": sha256_file(args.out),
         "bytes": args.out.stat().st_size,
         "dtype": "float16" if use_fp16 else "float32",
         "architecture": {

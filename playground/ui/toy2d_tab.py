@@ -68,7 +68,6 @@ class LabSession:
     frames: deque = field(default_factory=lambda: deque(maxlen=MAX_GIF_FRAMES))
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    compare: tuple[Trainer, Trainer] | None = None
     tmpdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="toy2d-")))
 
 
@@ -393,9 +392,6 @@ def _set_points(request, pts, message):
 
 # ---- compare two runs --------------------------------------------------------------------------------
 
-COMPARE_FIELDS = ["loss", "unroll_steps", "pack", "d_steps"]
-
-
 @user_errors
 def compare(request: gr.Request, *args):
     *values, loss_b, unroll_b, pack_b, dsteps_b, iterations = args
@@ -404,7 +400,6 @@ def compare(request: gr.Request, *args):
     cfg_a = _config_from_values(values)
     cfg_b = cfg_a.replace(loss=loss_b, unroll_steps=int(unroll_b), pack=int(pack_b), d_steps=int(dsteps_b))
     a, b = _new_trainer(cfg_a, sess), _new_trainer(cfg_b, sess)
-    sess.compare = (a, b)
     per_frame = max(1, int(iterations) // 40)
     while a.iteration < int(iterations) and not sess.stop.is_set():
         a.step(per_frame)

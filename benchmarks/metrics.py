@@ -101,6 +101,9 @@ def bench_sqrt(d: int = 2048, repeats: int = 1) -> dict:
     rng = np.random.RandomState(0)
     a, b = rng.randn(d, d + 200), rng.randn(d, d + 200) * 0.5 + 0.1 * rng.randn(d, 1)
     s1, s2 = a @ a.T / a.shape[1], b @ b.T / b.shape[1]
+    small = np.eye(64) + 0.1
+    trace_sqrt_product(small, small)  # warm-up: the first LAPACK call loads/initialises the library
+    scipy.linalg.sqrtm(small @ small)
     t0 = time.perf_counter()
     for _ in range(repeats):
         ours = trace_sqrt_product(s1, s2)

@@ -43,9 +43,11 @@ FID_NETWORK_SIZE = 87_335_461
 
 IS_WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 IS_WEIGHTS_URL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth"
-# torch.hub names files <name>-<first 8 hex of sha256>.<ext>; the full digest below is the one
-# published for torch-fidelity's copy of the same file (same prefix). Either check must pass.
+# torch.hub names files <name>-<first 8 hex of sha256>.<ext>. The full digest and size are the ones
+# recorded independently by several projects that pin this file (pytorch-fid's copy and
+# torch-fidelity's `weights-inception-2015-12-05-6726825d.pth` are the same bytes); both are checked.
 IS_WEIGHTS_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
+IS_WEIGHTS_SIZE = 95_628_359
 
 MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 RETRY_AFTER_S = 300  # after a failed download, answer "unavailable" at once for this long
@@ -195,6 +197,12 @@ def _mkdir(p: Path) -> Path:
 
 
 def check_is_weights(path: Path) -> None:
+    size = path.stat().st_size
+    if size != IS_WEIGHTS_SIZE:
+        raise WeightsUnavailable(
+            f"{path} is not the FID Inception weights file: {size:,} bytes, expected {IS_WEIGHTS_SIZE:,} "
+            f"({IS_WEIGHTS_NAME}). Delete it and download it again."
+        )
     got = sha256_file(path)
     if got != IS_WEIGHTS_SHA256:
         raise WeightsUnavailable(

@@ -5,6 +5,8 @@ points. Conventions follow the reference tools and are named where they differ:
 
 * FID (Heusel et al. 2017): Fréchet distance between Gaussians fitted to the two feature sets.
   The trace of the matrix square root comes from eigenvalues, not ``scipy.linalg.sqrtm``.
+  (Two LAPACK calls go through torch: its wheels carry MKL, whose Cholesky and symmetric
+  eigenvalue solvers are ~1.6x faster on this CPU than numpy's OpenBLAS ones; still float64.)
 * KID (Bińkowski et al. 2018): unbiased MMD² with the cubic polynomial kernel, averaged over random
   subsets exactly as torch-fidelity does (100 subsets, ``RandomState(2020)``, no replacement).
 * IS (Salimans et al. 2016): exp(E KL(p(y|x) || p(y))) over 10 splits after torch-fidelity's
@@ -15,6 +17,7 @@ points. Conventions follow the reference tools and are named where they differ:
 from __future__ import annotations
 
 import numpy as np
+import torch
 from scipy.linalg import blas
 
 from playground.errors import UserError
@@ -74,15 +77,20 @@ def trace_sqrt_product(sigma1, sigma2) -> float:
     s2 = np.asarray(sigma2, dtype=np.float64)
     if s1.shape != s2.shape or s1.ndim != 2 or s1.shape[0] != s1.shape[1]:
         raise UserError(f"Covariances must be square and of equal shape, got {s1.shape} and {s2.shape}.")
-    s1 = (s1 + s1.T) / 2
-    try:
-        low = np.linalg.cholesky(s1)
+    if not (np.isfinite(s1.sum()) and np.isfinite(s2.sum())):
+        raise UserError("A covariance matrix contains NaN or infinite values.")
+    # Only lower triangles are read below (LAPACK/BLAS convention), so no symmetrising copies; the
+    # transposed views are column-major, which is what LAPACK wants (no hidden copies either).
+    low, info = torch.linalg.cholesky_ex(torch.from_numpy(s1.T))
+    if int(info) == 0:
+        low = low.numpy()
         # Lᵀ Σ2 L with two triangular multiplies (half the flops of two general matmuls)
-        m = blas.dtrmm(1.0, low, blas.dtrmm(1.0, low, s2, side=1, lower=1), side=0, lower=1, trans_a=1)
-    except np.linalg.LinAlgError:
-        root = _psd_sqrt(s1)
+        m = blas.dtrmm(1.0, low, blas.dtrmm(1.0, low, s2.T, side=1, lower=1), side=0, lower=1, trans_a=1,
+                       overwrite_b=True)
+    else:  # not positive definite (e.g. fewer images than dimensions)
+        root = _psd_sqrt((s1 + s1.T) / 2)
         m = root @ s2 @ root
-    lam = np.linalg.eigvalsh((m + m.T) / 2)
+    lam = torch.linalg.eigvalsh(torch.from_numpy(m)).numpy()
     return float(np.sqrt(np.clip(lam, 0.0, None)).sum())
 
 

@@ -69,6 +69,7 @@ class TrainConfig:
     stop_after: int = 0  # stop early at this step (0: run all `steps`); the LR schedule still assumes `steps`
     threads: int = 0
     init: str = ""  # start from the networks in this checkpoint (fine-tuning; optimiser state starts fresh)
+    init_nets: str = ""  # comma-separated networks to take from `init` (default: all; e.g. "G_A,G_B" restarts the Ds)
     extra: dict = field(default_factory=dict)
 
 
@@ -154,7 +155,11 @@ def _init_from(cfg: TrainConfig, nets: dict[str, nn.Module]) -> None:
     from playground.translation import weights
 
     tensors, _ = weights.read_safetensors(cfg.init)
-    for prefix, net in nets.items():
+    wanted = [n.strip() for n in cfg.init_nets.split(",") if n.strip()] or list(nets)
+    unknown = set(wanted) - set(nets)
+    if unknown:
+        raise ValueError(f"--init_nets names unknown networks {sorted(unknown)}; choose from {sorted(nets)}")
+    for prefix, net in ((p, nets[p]) for p in wanted):
         weights.fit_state_dict(net, {k: v.float() for k, v in weights.sub_dict(tensors, prefix).items()}, cfg.init)
 
 

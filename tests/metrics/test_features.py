@@ -141,7 +141,10 @@ def random_is_weights(tmp_path_factory):
     return p
 
 
-def test_is_weights_checksum_mismatch_is_reported(random_is_weights):
+def test_is_weights_size_and_checksum_mismatch_are_reported(random_is_weights, monkeypatch):
+    with pytest.raises(assets.WeightsUnavailable, match="95,628,359"):
+        assets.is_weights_path(random_is_weights)
+    monkeypatch.setattr(assets, "IS_WEIGHTS_SIZE", random_is_weights.stat().st_size)
     with pytest.raises(assets.WeightsUnavailable, match="sha256"):
         assets.is_weights_path(random_is_weights)
 
@@ -159,6 +162,7 @@ def test_is_loader_and_score_with_a_locally_made_state_dict(
     random_is_weights, monkeypatch, tmp_path, make_images
 ):
     monkeypatch.setattr(assets, "IS_WEIGHTS_SHA256", assets.sha256_file(random_is_weights))
+    monkeypatch.setattr(assets, "IS_WEIGHTS_SIZE", random_is_weights.stat().st_size)
     net = load_is_network("cpu", path=random_is_weights)
     assert load_is_network("cpu", path=random_is_weights) is net  # cached per process
     bad = tmp_path / "bad.pth"

@@ -202,3 +202,11 @@ def test_density_and_coverage_on_constructed_points():
     covered = sum(min(abs(i - f) for f in (0.0, 9.0)) < r[i] for i in range(10))
     d, c = maths.density_coverage(real, fake, k=5)
     assert d == pytest.approx(count / (5 * 2)) and c == pytest.approx(covered / 10)
+
+
+def test_non_finite_covariance_is_a_user_error():
+    s = np.eye(4)
+    bad = s.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(UserError, match="NaN"):
+        maths.trace_sqrt_product(s, bad)

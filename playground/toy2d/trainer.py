@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from playground.errors import UserError
-from playground.toy2d import losses, metrics
+from playground.toy2d import fast, losses, metrics
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
 from playground.toy2d.models import build_models
@@ -48,7 +48,8 @@ class Trainer:
     ``history`` gets one row every ``log_every`` iterations (losses and mode metrics).
     """
 
-    def __init__(self, cfg: ToyConfig | None = None, dataset: GaussianMixture | None = None, *, points=None, log_every: int = 100):
+    def __init__(self, cfg: ToyConfig | None = None, dataset: GaussianMixture | None = None, *, points=None,
+                 log_every: int = 100, use_fast: bool = True):
         self.cfg = ToyConfig.from_dict((cfg or ToyConfig()).to_dict())  # own copy: presets stay untouched
         self.dataset = dataset if dataset is not None else make_dataset(self.cfg, points)
         self.log_every = int(log_every)
@@ -57,6 +58,14 @@ class Trainer:
             torch.manual_seed(self.cfg.seed)
             self.G, self.D = build_models(self.cfg)
         c = self.cfg
+        # Hand-written backprop (playground.toy2d.fast) wherever no gradient of a gradient is needed.
+        self.fast = bool(use_fast) and c.loss not in ("wgan_gp", "dragan") and c.unroll_steps == 0
+        if self.fast:
+            self._fg, self._fd = fast.FlatMLP(self.G.net), fast.FlatMLP(self.D.net)
+            self._fopt_g = fast.FlatOptimizer(c.optimizer, self._fg, c.lr_g, c.beta1, c.beta2)
+            self._fopt_d = fast.FlatOptimizer(c.optimizer, self._fd, c.lr_d, c.beta1, c.beta2)
+            self._d_grad_fn = fast.OUTPUT_GRADS[losses.D_LOSSES[c.loss]]
+            self._g_grad_fn = fast.OUTPUT_GRADS[losses.G_LOSSES[c.loss]]
         self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
         self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
         self._g_params = list(self.G.parameters())
@@ -123,6 +132,30 @@ class Trainer:
         self.opt_g.step()
         return loss.detach()
 
+    @torch.no_grad()
+    def _d_update_fast(self, need_loss: bool = True) -> torch.Tensor | None:
+        """``_d_update`` with hand-written backprop (same samples, same maths, no autograd)."""
+        c, n = self.cfg, self._n
+        real = self.dataset.sample(n, self.gen)
+        fake, _ = self._fg.forward(self.sample_z(n))
+        real, fake = self._packed(real), self._packed(fake)
+        out, cache = self._fd.forward(torch.cat([real, fake]))
+        k = len(real)
+        self._fd.backward(cache, self._d_grad_fn(out[:k], out[k:]))
+        self._fopt_d.step()
+        if c.loss == "wgan":
+            self._fd.flat.clamp_(-c.clip_value, c.clip_value)
+        return self._d_loss_fn(out[:k], out[k:]) if need_loss else None
+
+    @torch.no_grad()
+    def _g_update_fast(self, need_loss: bool = True) -> torch.Tensor | None:
+        x, g_cache = self._fg.forward(self.sample_z(self._n))
+        out, d_cache = self._fd.forward(self._packed(x))
+        grad_x = self._fd.backward(d_cache, self._g_grad_fn(out), weights=False, input_grad=True)
+        self._fg.backward(g_cache, grad_x.reshape(x.shape))
+        self._fopt_g.step()
+        return self._g_loss_fn(out) if need_loss else None
+
     def _unrolled_d_params(self) -> dict[str, torch.Tensor]:
         """Unrolled GAN (Metz et al. 2017): D's weights after ``unroll_steps`` more updates, as a
         differentiable function of G, so G's gradient includes how D would react to G's move.
@@ -162,26 +195,39 @@ class Trainer:
 
     def d_step(self) -> float:
         """One discriminator update (ignores freeze flags: the user asked for it); returns D's loss."""
-        self._last_d = self._d_update(self.D, self.opt_d)
+        self._last_d = self._d_update_fast() if self.fast else self._d_update(self.D, self.opt_d)
         self._check(self._last_d, "D")
         return float(self._last_d)
 
     def g_step(self) -> float:
         """One generator update; returns G's loss."""
-        self._last_g = self._g_update()
+        self._last_g = self._g_update_fast() if self.fast else self._g_update()
         self._check(self._last_g, "G")
         return float(self._last_g)
 
     def step(self, n: int = 1) -> None:
         """n full iterations: d_steps D updates then g_steps G updates each, honouring the freezes."""
         c = self.cfg
-        for _ in range(int(n)):
+        n = int(n)
+        for i in range(n):
+            # the fast path computes a loss's value only when it is read: last iteration, or a log row
+            need = i == n - 1 or (self.log_every and (self.iteration + 1) % self.log_every == 0)
             if not self.freeze_d:
-                for _ in range(c.d_steps):
-                    self._last_d = self._d_update(self.D, self.opt_d)
+                for j in range(c.d_steps):
+                    if self.fast:
+                        loss = self._d_update_fast(need and j == c.d_steps - 1)
+                        if loss is not None:
+                            self._last_d = loss
+                    else:
+                        self._last_d = self._d_update(self.D, self.opt_d)
             if not self.freeze_g:
-                for _ in range(c.g_steps):
-                    self._last_g = self._g_update()
+                for j in range(c.g_steps):
+                    if self.fast:
+                        loss = self._g_update_fast(need and j == c.g_steps - 1)
+                        if loss is not None:
+                            self._last_g = loss
+                    else:
+                        self._last_g = self._g_update()
             self.iteration += 1
             if self.log_every and self.iteration % self.log_every == 0:
                 self._log()

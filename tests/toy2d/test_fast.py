@@ -1,0 +1,119 @@
+"""The hand-written backprop path against autograd: same gradients, same updates, same runs."""
+
+import pytest
+import torch
+
+from playground.toy2d import ToyConfig, Trainer, fast, losses
+from playground.toy2d.models import mlp
+from playground.toy2d.trainer import make_optimizer
+
+
+@pytest.mark.parametrize("loss_fn", list(fast.OUTPUT_GRADS))
+def test_output_gradients_match_autograd(loss_fn):
+    torch.manual_seed(0)
+    grad_fn = fast.OUTPUT_GRADS[loss_fn]
+    r = torch.randn(37, 1) * 2
+    f = torch.randn(37, 1) * 2
+    if loss_fn in losses.D_LOSSES.values():
+        r_, f_ = r.clone().requires_grad_(), f.clone().requires_grad_()
+        gr, gf = torch.autograd.grad(loss_fn(r_, f_), (r_, f_))
+        expected = torch.cat([gr, gf])
+        got = grad_fn(r, f)
+    else:
+        f_ = f.clone().requires_grad_()
+        (expected,) = torch.autograd.grad(loss_fn(f_), (f_,))
+        got = grad_fn(f)
+    assert got.shape == expected.shape
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "elu"])
+def test_flat_mlp_forward_and_backward_match_autograd(activation):
+    torch.manual_seed(1)
+    net = mlp(3, 2, depth=3, width=16, activation=activation)
+    x = torch.randn(50, 3)
+    upstream = torch.randn(50, 2)
+    x_ = x.clone().requires_grad_()
+    ref_out = net(x_)
+    ref = torch.autograd.grad(ref_out, [x_, *net.parameters()], upstream)
+
+    flat = fast.FlatMLP(net)
+    out, cache = flat.forward(x)
+    torch.testing.assert_close(out, ref_out.detach())
+    grad_x = flat.backward(cache, upstream, weights=True, input_grad=True)
+    torch.testing.assert_close(grad_x, ref[0], rtol=1e-5, atol=1e-6)
+    got = [d for _, _, dw, db in flat.layers for d in (dw, db)]
+    for g, e in zip(got, ref[1:]):
+        torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-6)
+    # the module now reads the flat tensor: changing it changes the module's output
+    flat.flat.add_(0.1)
+    assert not torch.allclose(net(x), ref_out)
+
+
+@pytest.mark.parametrize("name,lr", [("adam", 1e-2), ("rmsprop", 1e-2), ("sgd", 0.1)])
+def test_flat_optimizers_follow_torch_optim(name, lr):
+    torch.manual_seed(2)
+    a, b = mlp(2, 1, 1, 8, "relu"), mlp(2, 1, 1, 8, "relu")
+    b.load_state_dict(a.state_dict())
+    flat = fast.FlatMLP(a)
+    ours = fast.FlatOptimizer(name, flat, lr, 0.5, 0.99)
+    theirs = make_optimizer(name, b.parameters(), lr, 0.5, 0.99)
+    for step in range(5):
+        grads = [torch.randn_like(p) for p in b.parameters()]
+        for p, g in zip(b.parameters(), grads):
+            p.grad = g
+        theirs.step()
+        flat.grad.copy_(torch.cat([g.reshape(-1) for g in grads]))
+        ours.step()
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p.detach(), q.detach(), rtol=1e-5, atol=1e-6)
+
+
+CASES = [
+    dict(loss="nonsaturating"),
+    dict(loss="minimax", activation="tanh", optimizer="sgd", lr_d=0.05, lr_g=0.05, pack=2),
+    dict(loss="wgan", activation="leaky_relu", optimizer="rmsprop", d_steps=3),
+    dict(loss="lsgan", activation="elu", pack=4, z_dim=5, z_dist="uniform"),
+    dict(loss="hinge", g_depth=3, d_width=32, g_steps=2),
+]
+
+
+@pytest.mark.parametrize("changes", CASES, ids=[c["loss"] for c in CASES])
+def test_fast_trainer_follows_the_autograd_trainer(changes):
+    cfg = ToyConfig(**changes)
+    a, b = Trainer(cfg), Trainer(cfg, use_fast=False)
+    assert a.fast and not b.fast
+    a.step(25)
+    b.step(25)
+    for p, q in zip([*a.G.parameters(), *a.D.parameters()], [*b.G.parameters(), *b.D.parameters()]):
+        torch.testing.assert_close(p.detach(), q.detach(), rtol=1e-4, atol=1e-5)
+    assert float(a._last_d) == pytest.approx(float(b._last_d), rel=1e-4, abs=1e-5)
+    assert float(a._last_g) == pytest.approx(float(b._last_g), rel=1e-4, abs=1e-5)
+    # single steps use the same optimiser state as Play
+    a.d_step(), b.d_step()
+    a.g_step(), b.g_step()
+    for p, q in zip([*a.G.parameters(), *a.D.parameters()], [*b.G.parameters(), *b.D.parameters()]):
+        torch.testing.assert_close(p.detach(), q.detach(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("changes", [dict(loss="wgan_gp"), dict(loss="dragan"), dict(unroll_steps=3)])
+def test_second_order_objectives_keep_autograd(changes):
+    t = Trainer(ToyConfig(**changes))
+    assert not t.fast
+    t.step(3)
+
+
+def test_fast_trainer_logs_losses_and_saves_and_loads(tmp_path):
+    t = Trainer(ToyConfig(), log_every=10)
+    t.step(25)
+    assert [row["iteration"] for row in t.history] == [10, 20]
+    assert all(isinstance(row["d_loss"], float) for row in t.history)
+    path = t.save(tmp_path / "run")
+    u = Trainer.load(path)
+    for p, q in zip([*t.G.parameters(), *t.D.parameters()], [*u.G.parameters(), *u.D.parameters()]):
+        assert torch.equal(p.detach(), q.detach())
+    if u.fast:  # the loaded weights reached the flat tensors the fast path trains
+        before = u._fd.flat.clone()
+        u.step(1)
+        assert not torch.equal(before, u._fd.flat)
+        torch.testing.assert_close(u._fd.flat[: u.D.net[0].weight.numel()], u.D.net[0].weight.detach().reshape(-1))

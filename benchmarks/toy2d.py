@@ -4,9 +4,12 @@ Measured in one process, interleaved (bare, live, bare, live, ...) so machine lo
 
 - ``bare``: a plain PyTorch loop of the same MLPs, batch and optimiser (1 D step + 1 G step per
   iteration), no pictures: the ceiling.
-- ``live``: :class:`playground.toy2d.Trainer` trained in chunks while, every 1/fps seconds, it takes a
-  ``snapshot()`` (48x48 D heatmap, D*, 512 real + 512 fake points, manifold, arrows, mode metrics)
-  and serialises it to JSON the way a plot update would travel to the browser.
+- ``trainer``: :class:`playground.toy2d.Trainer` alone, with its hand-written backprop (the default)
+  and with autograd (``use_fast=False``), no pictures.
+- ``live``: the tab's Play loop without Gradio: the trainer on a :class:`LiveRun` thread while this
+  thread, every 1/fps seconds, asks for a ``snapshot()`` (48x48 D heatmap, D* every other frame,
+  512 real + 512 fake points, manifold, arrows, mode metrics) and draws the pictures as inline JPEGs,
+  exactly as the tab sends them.
 - memory: RSS growth per extra live trainer (after training and a snapshot), and parameter bytes.
 
     python benchmarks/toy2d.py [--seconds 3] [--rounds 2] [--fps 10] [--threads 1]
@@ -61,51 +64,56 @@ def bare_loop(cfg: ToyConfig, seconds: float) -> float:
             return n / dt
 
 
-def to_wire(snap: dict) -> str:
-    """The snapshot as JSON, roughly what a Plotly figure update carries (floats rounded to 4 digits)."""
+def trainer_loop(cfg: ToyConfig, seconds: float, use_fast: bool) -> float:
+    """Iterations/s of :class:`Trainer` alone (no pictures), with or without its hand-written backprop."""
+    t = Trainer(cfg, use_fast=use_fast)
+    t.step(20)
+    t0, it0 = time.perf_counter(), t.iteration
+    while time.perf_counter() - t0 < seconds:
+        t.step(50)
+    return (t.iteration - it0) / (time.perf_counter() - t0)
 
-    def conv(v):
-        if isinstance(v, np.ndarray):
-            return np.round(v.astype(np.float64), 4).tolist()
-        if isinstance(v, list):
-            return [conv(x) for x in v]
-        if isinstance(v, dict):
-            return {k: conv(x) for k, x in v.items()}
-        return v
 
-    return json.dumps(conv(snap))
+def tab_frame(t: Trainer) -> int:
+    """One frame exactly as the tab makes it (snapshot, two rendered pictures, inline JPEGs); its bytes."""
+    from playground.ui import toy2d_tab as tab
+
+    _, d_img, s_img = tab._frames(t, ["manifold", "gradient arrows"])
+    return len(tab.frame_html(d_img, "", "")) + len(tab.frame_html(s_img, "", ""))
 
 
 def live_loop(cfg: ToyConfig, seconds: float, fps: float) -> dict:
-    """Train while streaming snapshots at ``fps``; the chunk size adapts so frames stay on time."""
+    """The tab's Play loop without Gradio: training on a LiveRun thread, this thread asking for a
+    snapshot every 1/fps seconds and drawing it (two pictures as inline JPEGs, D* every other frame)."""
+    from playground.toy2d.live import LiveRun
+    from playground.ui import toy2d_tab as tab
+
     t = Trainer(cfg)
     t.step(5)
-    frame_dt, chunk = 1.0 / fps, 20
-    frames, bytes_sent, snap_time = 0, 0, 0.0
-    t0 = time.perf_counter()
-    it0 = t.iteration
-    next_frame = t0
-    while True:
-        now = time.perf_counter()
-        if now >= next_frame:
+    frame_dt = 1.0 / fps
+    frames, bytes_sent, draw_time = 0, 0, 0.0
+    live = LiveRun(t, chunk=tab.TRAIN_CHUNK).start()
+    t0 = next_frame = time.perf_counter()
+    it0 = live.snapshot(d_star=False)["iteration"]
+    try:
+        while time.perf_counter() - t0 < seconds:
             s0 = time.perf_counter()
-            bytes_sent += len(to_wire(t.snapshot()))
-            snap_time += time.perf_counter() - s0
+            star = frames % 2 == 0
+            snap = live.snapshot(d_star=star)
+            d_img, s_img = tab._pictures(t, snap, ["manifold", "gradient arrows"], star)
+            bytes_sent += len(tab.frame_html(d_img, "", "")) + (len(tab.frame_html(s_img, "", "")) if star else 0)
+            draw_time += time.perf_counter() - s0
             frames += 1
             next_frame += frame_dt
-            if next_frame < time.perf_counter():  # running late: do not queue frames up
-                next_frame = time.perf_counter() + frame_dt
-        c0 = time.perf_counter()
-        t.step(chunk)
-        # keep each training chunk near 1/5 of a frame so frames are not late
-        chunk = max(1, min(500, int(chunk * (frame_dt / 5) / max(time.perf_counter() - c0, 1e-6))))
-        if now - t0 >= seconds:
-            break
+            time.sleep(max(0.0, next_frame - time.perf_counter()))
+        it1 = live.snapshot(d_star=False)["iteration"]
+    finally:
+        live.stop()
     dt = time.perf_counter() - t0
     return {
-        "iterations_per_s": (t.iteration - it0) / dt,
+        "iterations_per_s": (it1 - it0) / dt,
         "frames_per_s": frames / dt,
-        "snapshot_ms": 1000 * snap_time / max(frames, 1),
+        "frame_ms": 1000 * draw_time / max(frames, 1),
         "frame_kb": bytes_sent / max(frames, 1) / 1024,
     }
 
@@ -185,9 +193,12 @@ def main() -> None:
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     cfg = ToyConfig()  # default MLPs: 2 hidden layers x 64, batch 256, Adam, non-saturating loss
-    bare, live = [], []
+    tab_frame(Trainer(cfg))  # warm-up: imports the tab module
+    bare, live, fast, autograd = [], [], [], []
     for _ in range(a.rounds):
         bare.append(bare_loop(cfg, a.seconds))
+        fast.append(trainer_loop(cfg, a.seconds, True))
+        autograd.append(trainer_loop(cfg, a.seconds, False))
         live.append(live_loop(cfg, a.seconds, a.fps))
     live_ips = float(np.mean([r["iterations_per_s"] for r in live]))
     bare_ips = float(np.mean(bare))
@@ -198,12 +209,16 @@ def main() -> None:
         "load_average_1min": os.getloadavg()[0],
         "machine": platform.processor() or platform.machine(),
         "bare_iterations_per_s": round(bare_ips, 1),
+        "trainer_iterations_per_s": round(float(np.mean(fast)), 1),
+        "trainer_autograd_iterations_per_s": round(float(np.mean(autograd)), 1),
         "live_iterations_per_s": round(live_ips, 1),
         "live_over_bare": round(live_ips / bare_ips, 3),
         "frames_per_s": round(float(np.mean([r["frames_per_s"] for r in live])), 2),
-        "snapshot_ms": round(float(np.mean([r["snapshot_ms"] for r in live])), 2),
+        "frame_ms": round(float(np.mean([r["frame_ms"] for r in live])), 2),
         "frame_kb": round(float(np.mean([r["frame_kb"] for r in live])), 1),
-        "rounds": {"bare": [round(x, 1) for x in bare], "live": [round(r["iterations_per_s"], 1) for r in live]},
+        "goal": {"live_iterations_per_s": 1000, "browser_frames_per_s": 10, "live_over_bare": 0.7},
+        "rounds": {"bare": [round(x, 1) for x in bare], "trainer": [round(x, 1) for x in fast],
+                   "live": [round(r["iterations_per_s"], 1) for r in live]},
     }
     out.update({k: round(v, 1) for k, v in memory_per_trainer(cfg).items()})
     if a.browser:

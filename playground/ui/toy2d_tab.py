@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
 import shutil
 import tempfile
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
+from gradio.components.plot import PlotData
 import numpy as np
-import plotly.graph_objects as go
 from PIL import Image
 
 from playground.errors import UserError
@@ -28,6 +29,7 @@ from playground.sessions import SessionStore
 from playground.toy2d.config import ACTIVATIONS, DATASETS, HELP, LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig
 from playground.toy2d.losses import FORMULAS
 from playground.toy2d.data import fit_to_view, load_points_csv, make_dataset
+from playground.toy2d.live import LiveRun
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import render_frame, write_gif
 from playground.toy2d.trainer import Trainer
@@ -36,7 +38,7 @@ from playground.ui.common import explain, session_key, user_errors
 TITLE = "2-D GAN lab"
 
 FRAME_SECONDS = 0.1  # aim for ~10 frames a second in the browser
-TRAIN_CHUNK = 10  # iterations between clock checks while filling a frame
+TRAIN_CHUNK = 10  # iterations between two looks at the training thread's requests (~7 ms)
 PLOT_EVERY = 10  # curves cost ~60 ms to build: refresh them about once a second
 MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
 MAX_GIF_FRAMES = 120
@@ -131,18 +133,22 @@ def _ensure_trainer(sess: LabSession, cfg: ToyConfig) -> tuple[Trainer, str | No
 # ---- drawing -----------------------------------------------------------------------------------------
 
 
-def _frames(trainer: Trainer, show: list[str]):
-    snap = trainer.snapshot()
+def _pictures(trainer: Trainer, snap: dict, show: list[str], star: bool = True):
     extent = trainer.dataset.extent
     opts = dict(show_manifold="manifold" in show, show_arrows="gradient arrows" in show, size=IMG_SIZE)
     d_img = render_frame(snap, extent, surface="d", **opts)
-    s_img = render_frame(snap, extent, surface="d_star", **opts)
-    return snap, d_img, s_img
+    s_img = render_frame(snap, extent, surface="d_star", **opts) if star else None
+    return d_img, s_img
+
+
+def _frames(trainer: Trainer, show: list[str], star: bool = True):
+    snap = trainer.snapshot(d_star=star)
+    return (snap, *_pictures(trainer, snap, show, star))
 
 
 def _status(trainer: Trainer, snap: dict, note: str | None = None, rate: float | None = None) -> str:
     m = snap["metrics"]
-    parts = [f"**iteration {trainer.iteration:,}**"]
+    parts = [f"**iteration {snap.get('iteration', trainer.iteration):,}**"]
     if rate:
         parts.append(f"{rate:,.0f} it/s")
     parts.append(f"D loss {snap['d_loss']:.3f} · G loss {snap['g_loss']:.3f}")
@@ -162,54 +168,90 @@ def _num(x, fmt: str = ".2f") -> str:
     return "–" if x is None else format(x, fmt)
 
 
-def _small_layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=13)), height=260, margin=dict(l=40, r=10, t=36, b=30),
-        legend=dict(orientation="h", y=-0.25, font=dict(size=10)), uirevision="keep", template="plotly_white",
-    )
-    return fig
+# The curves are Plotly figures written as plain JSON: building them through plotly.graph_objects
+# (property validation) cost ~50 ms per refresh, a third of a frame; this costs well under 1 ms.
+_TEMPLATE: dict | None = None
 
 
-def loss_figure(trainer: Trainer) -> go.Figure:
+def _template() -> dict:
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        import plotly.io as pio
+
+        _TEMPLATE = pio.templates["plotly_white"].to_plotly_json()
+    return _TEMPLATE
+
+
+def _hline(y: float, text: str | None = None) -> tuple[dict, dict | None]:
+    shape = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
+             "line": {"dash": "dash", "color": "gray"}}
+    note = None if text is None else {"text": text, "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y",
+                                      "y": y, "yanchor": "bottom", "showarrow": False, "font": {"size": 10}}
+    return shape, note
+
+
+def _figure(title: str, traces: list[dict], shapes=(), annotations=(), **layout) -> PlotData:
+    lay = {
+        "template": _template(), "title": {"text": title, "font": {"size": 13}}, "height": 260,
+        "margin": {"l": 40, "r": 10, "t": 36, "b": 30}, "uirevision": "keep",
+        "legend": {"orientation": "h", "y": -0.25, "font": {"size": 10}},
+        "shapes": list(shapes), "annotations": [a for a in annotations if a], **layout,
+    }
+    return PlotData(type="plotly", plot=json.dumps({"data": traces, "layout": lay}, allow_nan=False,
+                                                   default=float))
+
+
+def _series(rows: list[dict], key: str, scale: float = 1.0) -> list:
+    return [None if r.get(key) is None or not math.isfinite(r[key]) else scale * r[key] for r in rows]
+
+
+def loss_figure(trainer: Trainer) -> PlotData:
     h = trainer.history
     it = [r["iteration"] for r in h]
-    fig = go.Figure()
-    fig.add_scatter(x=it, y=[r["d_loss"] for r in h], name="D loss", line=dict(color="#168a46"))
-    fig.add_scatter(x=it, y=[r["g_loss"] for r in h], name="G loss", line=dict(color="#8c3cc8"))
+    traces = [
+        {"type": "scatter", "x": it, "y": _series(h, "d_loss"), "name": "D loss", "line": {"color": "#168a46"}},
+        {"type": "scatter", "x": it, "y": _series(h, "g_loss"), "name": "G loss", "line": {"color": "#8c3cc8"}},
+    ]
+    shapes, notes = [], []
     if trainer.cfg.loss in ("minimax", "nonsaturating", "dragan"):
-        fig.add_hline(y=math.log(4), line=dict(dash="dash", color="gray"),
-                      annotation_text="log 4: D loss at equilibrium (V = −log 4)", annotation_font_size=10)
-    return _small_layout(fig, "Losses")
+        shape, note = _hline(math.log(4), "log 4: D loss at equilibrium (V = −log 4)")
+        shapes, notes = [shape], [note]
+    return _figure("Losses", traces, shapes, notes)
 
 
-def modes_figure(trainer: Trainer) -> go.Figure:
+def modes_figure(trainer: Trainer) -> PlotData:
     h = [r for r in trainer.history if r.get("modes_total")]
-    fig = go.Figure()
+    title = "Modes covered (of 2,500 samples)"
     if h:
         it = [r["iteration"] for r in h]
-        fig.add_scatter(x=it, y=[r["modes_covered"] for r in h], name="modes covered")
-        fig.add_scatter(x=it, y=[100 * r["high_quality"] for r in h], name="% high quality", yaxis="y2")
-        fig.add_scatter(x=it, y=[r["reverse_kl"] for r in h], name="reverse KL", line=dict(dash="dot"))
-        fig.update_layout(yaxis=dict(rangemode="tozero"),
-                          yaxis2=dict(overlaying="y", side="right", range=[0, 100], showgrid=False))
-    elif trainer.dataset.centers is None:
-        fig.add_annotation(text="Mode metrics need a data set with separate modes (ring, grid, blobs).",
-                           showarrow=False, font=dict(size=11))
+        traces = [
+            {"type": "scatter", "x": it, "y": _series(h, "modes_covered"), "name": "modes covered"},
+            {"type": "scatter", "x": it, "y": _series(h, "high_quality", 100.0), "name": "% high quality",
+             "yaxis": "y2"},
+            {"type": "scatter", "x": it, "y": _series(h, "reverse_kl"), "name": "reverse KL",
+             "line": {"dash": "dot"}},
+        ]
+        return _figure(title, traces, yaxis={"rangemode": "tozero"},
+                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 100], "showgrid": False})
+    if trainer.dataset.centers is None:
+        text = "Mode metrics need a data set with separate modes (ring, grid, blobs)."
     else:
-        fig.add_annotation(text="The first point appears after 100 iterations.", showarrow=False, font=dict(size=11))
-    return _small_layout(fig, "Modes covered (of 2,500 samples)")
+        text = "The first point appears after 100 iterations."
+    return _figure(title, [], annotations=[{"text": text, "showarrow": False, "font": {"size": 11},
+                                            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
 
 
-def per_mode_figure(snap: dict) -> go.Figure:
+def per_mode_figure(snap: dict) -> PlotData:
     m = snap["metrics"]
-    counts = m.get("per_mode") or []
-    fig = go.Figure()
-    if counts:
-        fig.add_bar(x=list(range(1, len(counts) + 1)), y=counts, marker_color="#8c3cc8")
-        fig.add_hline(y=m.get("n_samples", sum(counts)) / max(len(counts), 1) * m.get("high_quality", 1),
-                      line=dict(dash="dot", color="gray"))
-        fig.update_xaxes(title_text="mode", dtick=1 if len(counts) <= 12 else 5)
-    return _small_layout(fig, "High-quality samples per mode")
+    counts = [int(c) for c in (m.get("per_mode") or [])]
+    title = "High-quality samples per mode"
+    if not counts:
+        return _figure(title, [])
+    level = m.get("n_samples", sum(counts)) / max(len(counts), 1) * m.get("high_quality", 1)
+    shape, _ = _hline(float(level))
+    shape["line"]["dash"] = "dot"
+    traces = [{"type": "bar", "x": list(range(1, len(counts) + 1)), "y": counts, "marker": {"color": "#8c3cc8"}}]
+    return _figure(title, traces, [shape], xaxis={"title": {"text": "mode"}, "dtick": 1 if len(counts) <= 12 else 5})
 
 
 # ---- handlers ----------------------------------------------------------------------------------------
@@ -232,12 +274,16 @@ D_CAPTION = "Learned D(x): data <b style='color:#168a46'>green</b>, G's samples 
 DSTAR_CAPTION = "Optimal D*(x) = p<sub>data</sub> / (p<sub>data</sub> + p<sub>g</sub>) for the current G"
 
 
-def _views(trainer, show, note=None, rate=None, plots=True):
+def _views(trainer, show, note=None, rate=None, plots=True, star=True):
     """The outputs of one frame, and the D picture (kept for the GIF)."""
-    snap, d_img, s_img = _frames(trainer, show)
+    return _views_of(trainer, trainer.snapshot(d_star=star), show, note, rate, plots, star)
+
+
+def _views_of(trainer, snap, show, note=None, rate=None, plots=True, star=True):
+    d_img, s_img = _pictures(trainer, snap, show, star)
     status = _status(trainer, snap, note, rate)
     pictures = (frame_html(d_img, D_CAPTION, "discriminator heatmap"),
-                frame_html(s_img, DSTAR_CAPTION, "optimal discriminator heatmap"), status)
+                frame_html(s_img, DSTAR_CAPTION, "optimal discriminator heatmap") if star else gr.skip(), status)
     if plots:
         return (*pictures, loss_figure(trainer), modes_figure(trainer), per_mode_figure(snap)), d_img
     return (*pictures, gr.skip(), gr.skip(), gr.skip()), d_img
@@ -260,40 +306,48 @@ def play(request: gr.Request, *args):
     with sess.lock:
         trainer, note = _ensure_trainer(sess, cfg)
     sess.stop.clear()
-    started = last = time.monotonic()
-    frame, budget = 0, FRAME_SECONDS / 2
-    while not sess.stop.is_set():
-        if time.monotonic() - started > MAX_PLAY_SECONDS:
-            yield _outputs_for(trainer, show, f"Paused automatically after {MAX_PLAY_SECONDS // 60} minutes "
-                               "so others can train too. Press Play to continue.")
-            return
-        _apply_controls(trainer, freeze)
-        t0 = time.monotonic()
-        done = 0
-        with sess.lock:
+    _apply_controls(trainer, freeze)
+    # Training runs on its own thread (LiveRun); this loop only asks it for a snapshot ~10 times a second,
+    # draws it and hands it to Gradio, so drawing and sending overlap with training instead of pausing it.
+    live = LiveRun(trainer, sess.lock, max_rate=int(speed) / FRAME_SECONDS, chunk=TRAIN_CHUNK,
+                   stop_event=sess.stop, max_seconds=MAX_PLAY_SECONDS + 5).start()
+    started = next_frame = last = time.monotonic()
+    last_it, frame = trainer.iteration, 0
+    try:
+        while not sess.stop.is_set():
+            if time.monotonic() - started > MAX_PLAY_SECONDS:
+                live.stop()
+                yield _outputs_for(trainer, show, f"Paused automatically after {MAX_PLAY_SECONDS // 60} minutes "
+                                   "so others can train too. Press Play to continue.")
+                return
             if sess.trainer is not trainer:  # Reset pressed meanwhile
                 return
-            # Train in small chunks until this frame's training budget is used up (or `speed` iterations
-            # are done), so the browser gets ~10 frames/s whatever the model costs.
-            while done < int(speed) and time.monotonic() - t0 < budget:
-                n = min(TRAIN_CHUNK, int(speed) - done)
-                trainer.step(n)
-                done += n
-        now = time.monotonic()
-        rate = done / max(now - last, 1e-6)  # wall-clock rate over the last frame, pictures included
-        last = now
-        out, d_img = _views(trainer, show, note, rate, plots=frame % PLOT_EVERY == 0)
-        if frame % 2 == 0:
-            sess.frames.append(d_img.resize((240, 240)))
-        frame += 1
-        yield out
-        # The time outside training (pictures, Gradio, the network) varies: steer the training budget
-        # so that a whole cycle lasts FRAME_SECONDS.
-        cycle = time.monotonic() - t0
-        budget = min(FRAME_SECONDS, max(0.01, budget + 0.5 * (FRAME_SECONDS - cycle)))
-        if done < int(speed) or cycle >= FRAME_SECONDS:
-            continue
-        time.sleep(FRAME_SECONDS - cycle)  # slow motion: keep a steady frame rate, don't flood the browser
+            if not live.running and live.error is None:  # it stopped by itself (the page went quiet)
+                yield _outputs_for(trainer, show, "Paused. Press Play to continue.")
+                return
+            star = frame % 2 == 0  # D* moves slowly (it follows G): redraw it every other frame
+            snap = live.snapshot(d_star=star)
+            if sess.stop.is_set():
+                break
+            now = time.monotonic()
+            rate = (snap["iteration"] - last_it) / max(now - last, 1e-6)
+            last, last_it = now, snap["iteration"]
+            out, d_img = _views_of(trainer, snap, show, note, rate, plots=frame % PLOT_EVERY == 0, star=star)
+            if frame % 2 == 0:
+                sess.frames.append(d_img.resize((240, 240)))
+            frame += 1
+            yield out
+            next_frame += FRAME_SECONDS
+            wait = next_frame - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)  # a steady frame rate: don't flood the browser
+            else:
+                next_frame = time.monotonic()  # running late: don't try to catch up
+            _apply_controls(trainer, freeze)
+    finally:
+        live.stop()
+    if live.error is not None:
+        raise live.error
 
 
 def pause(request: gr.Request):

@@ -1,7 +1,6 @@
 """The benchmark script runs and reports sane numbers (a fraction of a second each)."""
 
 import importlib.util
-import json
 from pathlib import Path
 
 from playground.toy2d import ToyConfig
@@ -18,9 +17,9 @@ def test_live_and_bare_loops_measure_something():
     assert r["iterations_per_s"] > 0 and r["frames_per_s"] > 0 and r["frame_kb"] > 1
 
 
-def test_wire_format_is_json():
+def test_trainer_loops_and_tab_frame_measure_something():
     from playground.toy2d import Trainer
 
-    s = Trainer(ToyConfig(batch_size=32, g_width=16, d_width=16)).snapshot(res=8)
-    d = json.loads(bench.to_wire(s))
-    assert len(d["d_grid"]) == 8 and len(d["real"][0]) == 2
+    cfg = ToyConfig(batch_size=32, g_width=16, d_width=16)
+    assert bench.trainer_loop(cfg, 0.2, True) > 0 and bench.trainer_loop(cfg, 0.2, False) > 0
+    assert bench.tab_frame(Trainer(cfg)) > 10_000  # two inline JPEG pictures

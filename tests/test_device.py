@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from playground.device import get_device, gpu
@@ -42,3 +43,16 @@ def test_default_threads_is_one_and_overridable(monkeypatch):
         assert default_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_default_threads_shortens_the_interpreter_switch_interval():
+    import sys
+
+    from playground.device import SWITCH_INTERVAL_S, default_threads
+
+    old = sys.getswitchinterval()
+    try:
+        default_threads()
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)
+    finally:
+        sys.setswitchinterval(old)

@@ -3,8 +3,10 @@
 Drawing a frame (pictures, JPEG, the web framework sending it) takes a few tens of milliseconds; done
 on the training thread, that time is lost to training. :class:`LiveRun` trains a
 :class:`~playground.toy2d.trainer.Trainer` on a background thread in small chunks and, when the
-drawing thread asks, takes a :meth:`~Trainer.snapshot` *between two chunks* (so it always shows one
-consistent state) and hands it over. Only this thread touches the trainer while it runs.
+drawing thread asks, copies the weights *between two chunks* (:meth:`Trainer.view_copy`, a fraction
+of a millisecond: the picture always shows one consistent state); the drawing thread then takes the
+:meth:`~Trainer.snapshot` of that copy while training goes on. Only the training thread touches the
+trainer while it runs.
 
 Safety: ``stop()`` ends it within one chunk; it also ends by itself when ``stop_event`` is set, after
 ``max_seconds``, when nobody asked for a snapshot for ``idle_seconds`` (the page went away), or when
@@ -33,7 +35,8 @@ class LiveRun:
         self.error: BaseException | None = None
         self._halt = threading.Event()
         self._request: dict | None = None
-        self._answer: dict | None = None
+        self._answer = None
+        self._copy: Trainer | None = None
         self._cond = threading.Condition()
         self._last_request = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="toy2d-live", daemon=True)
@@ -51,11 +54,12 @@ class LiveRun:
         if req is None:
             return
         try:
-            snap = self.trainer.snapshot(**req)
+            self._copy = self.trainer.view_copy(self._copy)
+            answer = self._copy
         except BaseException as exc:  # noqa: BLE001 - handed to the drawing thread
-            snap = exc
+            answer = exc
         with self._cond:
-            self._answer, self._request = snap, None
+            self._answer, self._request = answer, None
             self._cond.notify_all()
 
     def _run(self) -> None:
@@ -93,10 +97,12 @@ class LiveRun:
         return self._thread.is_alive()
 
     def snapshot(self, timeout: float = 5.0, **kwargs) -> dict:
-        """A snapshot taken between two training chunks (or directly, once training has ended)."""
+        """The snapshot of the weights as they were between two training chunks (taken directly
+        once training has ended). Runs in the caller's thread, while training continues."""
         self._last_request = time.monotonic()
         if self.error is not None:
             raise self.error
+        answer = None
         with self._cond:
             if not self._halt.is_set():
                 self._request, self._answer = kwargs, None
@@ -104,10 +110,10 @@ class LiveRun:
                 while self._answer is None and not self._halt.is_set() and time.monotonic() < deadline:
                     self._cond.wait(0.05)
                 answer, self._answer, self._request = self._answer, None, None
-                if answer is not None:
-                    if isinstance(answer, BaseException):
-                        raise answer
-                    return answer
+                if isinstance(answer, BaseException):
+                    raise answer
+        if answer is not None:
+            return answer.snapshot(**kwargs)
         if self.error is not None:
             raise self.error
         with self.lock:  # training has stopped: draw the final state ourselves

@@ -10,6 +10,7 @@ spend more time launching kernels and copying back pictures than computing.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -49,7 +50,7 @@ class Trainer:
     """
 
     def __init__(self, cfg: ToyConfig | None = None, dataset: GaussianMixture | None = None, *, points=None,
-                 log_every: int = 100, use_fast: bool = True):
+                 log_every: int = 100, use_fast: bool = True, scripted: bool = True):
         self.cfg = ToyConfig.from_dict((cfg or ToyConfig()).to_dict())  # own copy: presets stay untouched
         self.dataset = dataset if dataset is not None else make_dataset(self.cfg, points)
         self.log_every = int(log_every)
@@ -60,12 +61,20 @@ class Trainer:
         c = self.cfg
         # Hand-written backprop (playground.toy2d.fast) wherever no gradient of a gradient is needed.
         self.fast = bool(use_fast) and c.loss not in ("wgan_gp", "dragan") and c.unroll_steps == 0
+        self.scripted = bool(scripted)  # the fast path's chunks as TorchScript (else the same code in Python)
         if self.fast:
             self._fg, self._fd = fast.FlatMLP(self.G.net), fast.FlatMLP(self.D.net)
             self._fopt_g = fast.FlatOptimizer(c.optimizer, self._fg, c.lr_g, c.beta1, c.beta2)
             self._fopt_d = fast.FlatOptimizer(c.optimizer, self._fd, c.lr_d, c.beta1, c.beta2)
             self._d_grad_fn = fast.OUTPUT_GRADS[losses.D_LOSSES[c.loss]]
             self._g_grad_fn = fast.OUTPUT_GRADS[losses.G_LOSSES[c.loss]]
+            act = self.G.net[1] if len(self.G.net) > 1 else None
+            self._codes = [fast.ACT_CODES.get(type(act), 0), fast.D_CODES[losses.D_LOSSES[c.loss]],
+                           fast.G_CODES[losses.G_LOSSES[c.loss]], fast.OPT_CODES[c.optimizer], c.pack]
+            act_param = float(getattr(act, "negative_slope", getattr(act, "alpha", 0.0)))
+            self._sigma_t = torch.tensor(self.dataset.sigma)
+            self._floats = [act_param, c.lr_g, c.lr_d, c.beta1, c.beta2, self._fopt_g.eps,
+                            c.clip_value if c.loss == "wgan" else -1.0]
         self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
         self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
         self._g_params = list(self.G.parameters())
@@ -207,34 +216,73 @@ class Trainer:
 
     def step(self, n: int = 1) -> None:
         """n full iterations: d_steps D updates then g_steps G updates each, honouring the freezes."""
-        c = self.cfg
         n = int(n)
-        for i in range(n):
-            # the fast path computes a loss's value only when it is read: last iteration, or a log row
-            need = i == n - 1 or (self.log_every and (self.iteration + 1) % self.log_every == 0)
-            if not self.freeze_d:
-                for j in range(c.d_steps):
-                    if self.fast:
-                        loss = self._d_update_fast(need and j == c.d_steps - 1)
-                        if loss is not None:
-                            self._last_d = loss
-                    else:
-                        self._last_d = self._d_update(self.D, self.opt_d)
-            if not self.freeze_g:
-                for j in range(c.g_steps):
-                    if self.fast:
-                        loss = self._g_update_fast(need and j == c.g_steps - 1)
-                        if loss is not None:
-                            self._last_g = loss
-                    else:
-                        self._last_g = self._g_update()
-            self.iteration += 1
-            if self.log_every and self.iteration % self.log_every == 0:
-                self._log()
+        if self.fast:
+            self._step_fast(n)
+        else:
+            self._step_autograd(n)
         if self._last_d is not None:
             self._check(self._last_d, "D")
         if self._last_g is not None:
             self._check(self._last_g, "G")
+
+    def _step_autograd(self, n: int) -> None:
+        c = self.cfg
+        for _ in range(n):
+            if not self.freeze_d:
+                for _ in range(c.d_steps):
+                    self._last_d = self._d_update(self.D, self.opt_d)
+            if not self.freeze_g:
+                for _ in range(c.g_steps):
+                    self._last_g = self._g_update()
+            self.iteration += 1
+            if self.log_every and self.iteration % self.log_every == 0:
+                self._log()
+
+    def _step_fast(self, n: int) -> None:
+        """n iterations in chunks (ending at the log points), each one call of fast.chunk_function()."""
+        run = fast.chunk_function(self.scripted)
+        g, d = self._fg, self._fd
+        g_lists = ([l[0] for l in g.layers], [l[1] for l in g.layers], [l[2] for l in g.layers],
+                   [l[3] for l in g.layers], [g.flat, g.grad, self._fopt_g.m, self._fopt_g.v])
+        d_lists = ([l[0] for l in d.layers], [l[1] for l in d.layers], [l[2] for l in d.layers],
+                   [l[3] for l in d.layers], [d.flat, d.grad, self._fopt_d.m, self._fopt_d.v])
+        done = 0
+        while done < n:
+            k = n - done
+            if self.log_every:
+                k = min(k, self.log_every - self.iteration % self.log_every)
+            d_steps = 0 if self.freeze_d else self.cfg.d_steps
+            g_steps = 0 if self.freeze_g else self.cfg.g_steps
+            ints = [*self._codes, self._n, self.cfg.z_dim, int(self.cfg.z_dist == "uniform"), d_steps, g_steps,
+                    self._fopt_g.step_count, self._fopt_d.step_count]
+            d_loss, g_loss = run(k, self.dataset._means_t, self._sigma_t, self.gen, *g_lists, *d_lists, ints,
+                                 self._floats)
+            if not self.freeze_d:
+                self._fopt_d.step_count += k * self.cfg.d_steps
+                self._last_d = d_loss
+            if not self.freeze_g:
+                self._fopt_g.step_count += k * self.cfg.g_steps
+                self._last_g = g_loss
+            self.iteration += k
+            done += k
+            if self.log_every and self.iteration % self.log_every == 0:
+                self._log()
+
+    def view_copy(self, into: "Trainer | None" = None) -> "Trainer":
+        """A copy to draw from while this trainer keeps training: its own G and D (weights copied now;
+        ``into``, a previous copy, is refreshed in place), sharing the config, data and history."""
+        if into is None:
+            into = copy.copy(self)
+            into.G, into.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
+            into.fast = False  # a copy is only drawn from, never trained
+        else:
+            with torch.no_grad():
+                for p, q in zip([*into.G.parameters(), *into.D.parameters()], [*self.G.parameters(), *self.D.parameters()]):
+                    p.copy_(q)
+        into.iteration, into._last_d, into._last_g = self.iteration, self._last_d, self._last_g
+        into.freeze_d, into.freeze_g = self.freeze_d, self.freeze_g
+        return into
 
     # ---- health -----------------------------------------------------------------------------------
 

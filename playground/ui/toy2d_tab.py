@@ -7,6 +7,7 @@ session, streams frames while it trains, and draws curves.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import math
@@ -38,8 +39,9 @@ from playground.ui.common import explain, session_key, user_errors
 TITLE = "2-D GAN lab"
 
 FRAME_SECONDS = 0.1  # aim for ~10 frames a second in the browser
-TRAIN_CHUNK = 10  # iterations between two looks at the training thread's requests (~7 ms)
-PLOT_EVERY = 10  # curves cost ~60 ms to build: refresh them about once a second
+TRAIN_CHUNK = 20  # iterations between two looks at the drawing thread's requests (~12 ms)
+PLOT_EVERY = 5  # one of the three charts is refreshed every 5th frame (each every ~1.5 s): redrawing a
+# Plotly chart costs the browser ~0.1 s, and all three at once stalled the pictures for ~0.3 s
 MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
 MAX_GIF_FRAMES = 120
 IMG_SIZE = 420
@@ -148,19 +150,21 @@ def _frames(trainer: Trainer, show: list[str], star: bool = True):
 
 def _status(trainer: Trainer, snap: dict, note: str | None = None, rate: float | None = None) -> str:
     m = snap["metrics"]
-    parts = [f"**iteration {snap.get('iteration', trainer.iteration):,}**"]
+    parts = [f"<b>iteration {snap.get('iteration', trainer.iteration):,}</b>"]
     if rate:
         parts.append(f"{rate:,.0f} it/s")
     parts.append(f"D loss {snap['d_loss']:.3f} · G loss {snap['g_loss']:.3f}")
     if m.get("modes_total"):
         parts.append(
-            f"modes covered **{m['modes_covered']}/{m['modes_total']}** · high-quality {100 * m['high_quality']:.0f}%"
+            f"modes covered <b>{m['modes_covered']}/{m['modes_total']}</b> · high-quality {100 * m['high_quality']:.0f}%"
             f" · reverse KL {_num(m.get('reverse_kl'))}"
         )
     if trainer.freeze_d or trainer.freeze_g:
         parts.append("frozen: " + ", ".join(n for n, f in (("D", trainer.freeze_d), ("G", trainer.freeze_g)) if f))
-    text = " · ".join(parts)
-    return f"{text}\n\n{note}" if note else text
+    # HTML, not Markdown: the browser re-renders this ~10 times a second, and a Markdown component
+    # re-parses and sanitises on every update (measured: a large share of Chromium's CPU while playing).
+    text = "<div>" + " · ".join(parts) + "</div>"
+    return text + (f"<div>{html.escape(note)}</div>" if note else "")
 
 
 def _num(x, fmt: str = ".2f") -> str:
@@ -280,13 +284,15 @@ def _views(trainer, show, note=None, rate=None, plots=True, star=True):
 
 
 def _views_of(trainer, snap, show, note=None, rate=None, plots=True, star=True):
+    """``plots``: True (all three charts), False (none) or the index of the one chart to refresh."""
     d_img, s_img = _pictures(trainer, snap, show, star)
     status = _status(trainer, snap, note, rate)
     pictures = (frame_html(d_img, D_CAPTION, "discriminator heatmap"),
                 frame_html(s_img, DSTAR_CAPTION, "optimal discriminator heatmap") if star else gr.skip(), status)
-    if plots:
-        return (*pictures, loss_figure(trainer), modes_figure(trainer), per_mode_figure(snap)), d_img
-    return (*pictures, gr.skip(), gr.skip(), gr.skip()), d_img
+    makers = (lambda: loss_figure(trainer), lambda: modes_figure(trainer), lambda: per_mode_figure(snap))
+    charts = tuple(make() if plots is True or (plots is not False and plots == i) else gr.skip()
+                   for i, make in enumerate(makers))
+    return (*pictures, *charts), d_img
 
 
 def _outputs_for(trainer, show, note=None, rate=None, plots=True):
@@ -332,7 +338,10 @@ def play(request: gr.Request, *args):
             now = time.monotonic()
             rate = (snap["iteration"] - last_it) / max(now - last, 1e-6)
             last, last_it = now, snap["iteration"]
-            out, d_img = _views_of(trainer, snap, show, note, rate, plots=frame % PLOT_EVERY == 0, star=star)
+            chart = (frame // PLOT_EVERY) % 3 if frame % PLOT_EVERY == 0 else False
+            if frame == 0:
+                chart = True
+            out, d_img = _views_of(trainer, snap, show, note, rate, plots=chart, star=star)
             if frame % 2 == 0:
                 sess.frames.append(d_img.resize((240, 240)))
             frame += 1
@@ -612,8 +621,8 @@ def build() -> None:
                                           info="Freeze G and train D alone: D converges to D*.")
                 show = gr.CheckboxGroup(["manifold", "gradient arrows"], value=["manifold", "gradient arrows"],
                                         label="Show")
-            status = gr.Markdown("Press **Play** to start training, or **Step** to go one update at a time.",
-                                 elem_id="toy2d-status")
+            status = gr.HTML("Press <b>Play</b> to start training, or <b>Step</b> to go one update at a time.",
+                             elem_id="toy2d-status")
             with gr.Row():
                 d_img = gr.HTML(EMPTY_FRAME, elem_id="toy2d-d")
                 s_img = gr.HTML(EMPTY_FRAME, elem_id="toy2d-dstar")

@@ -78,10 +78,11 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("scripted", [True, False], ids=["torchscript", "python"])
 @pytest.mark.parametrize("changes", CASES, ids=[c["loss"] for c in CASES])
-def test_fast_trainer_follows_the_autograd_trainer(changes):
+def test_fast_trainer_follows_the_autograd_trainer(changes, scripted):
     cfg = ToyConfig(**changes)
-    a, b = Trainer(cfg), Trainer(cfg, use_fast=False)
+    a, b = Trainer(cfg, scripted=scripted), Trainer(cfg, use_fast=False)
     assert a.fast and not b.fast
     a.step(25)
     b.step(25)
@@ -117,3 +118,27 @@ def test_fast_trainer_logs_losses_and_saves_and_loads(tmp_path):
         u.step(1)
         assert not torch.equal(before, u._fd.flat)
         torch.testing.assert_close(u._fd.flat[: u.D.net[0].weight.numel()], u.D.net[0].weight.detach().reshape(-1))
+
+
+def test_the_chunk_function_is_compiled_and_chunking_does_not_change_the_run():
+    assert isinstance(fast.chunk_function(), torch.jit.ScriptFunction)
+    a, b = Trainer(ToyConfig(seed=3)), Trainer(ToyConfig(seed=3))
+    a.step(25)
+    for n in (1, 9, 15):
+        b.step(n)
+    for p, q in zip([*a.G.parameters(), *a.D.parameters()], [*b.G.parameters(), *b.D.parameters()]):
+        assert torch.equal(p.detach(), q.detach())
+
+
+def test_freezes_on_the_fast_path():
+    t = Trainer(ToyConfig())
+    g0 = t._fg.flat.clone()
+    d0 = t._fd.flat.clone()
+    t.freeze_g = True
+    t.step(5)
+    assert torch.equal(t._fg.flat, g0) and not torch.equal(t._fd.flat, d0)
+    t.freeze_g, t.freeze_d = False, True
+    d1 = t._fd.flat.clone()
+    t.step(5)
+    assert torch.equal(t._fd.flat, d1) and not torch.equal(t._fg.flat, g0)
+    assert t.iteration == 10

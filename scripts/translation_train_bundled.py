@@ -46,6 +46,9 @@ RECIPES = {
     ],
     "face_sketch": [
         dict(task="cyclegan", data="face_sketch.npz", netG="resnet_3blocks", ngf=16, ndf=16, steps=3000, batch_size=4),
+        # Phase 2: a longer schedule from phase 1's generators (fresh discriminators, another seed).
+        dict(task="cyclegan", data="face_sketch.npz", netG="resnet_3blocks", ngf=16, ndf=16, steps=13000,
+             batch_size=4, init="phase1", init_nets="G_A,G_B", seed=2),
     ],
 }
 COMMON = dict(lr=2e-4, beta1=0.5, lambda_L1=100.0, lambda_cyc=10.0, lambda_idt=0.5, pool_size=50, n_layers_D=3,
@@ -105,13 +108,17 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--export-only", action="store_true")
     p.add_argument("--no-metrics", action="store_true")
+    p.add_argument("--only", default="", help="comma-separated runs to export (default: all), e.g. face_sketch")
     args = p.parse_args(argv)
+    only = {r.strip() for r in args.only.split(",") if r.strip()}
     if not args.export_only:
         train_all()
     files = {}
     entries = {}
     for name, e in ENTRIES.items():
         run = e["run"]
+        if only and run not in only:
+            continue
         if not (RUNS / run / f"{run}.safetensors").exists():
             print(f"skipping {name}: no checkpoint in {RUNS / run}")
             continue

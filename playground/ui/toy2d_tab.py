@@ -38,9 +38,9 @@ from playground.ui.common import explain, session_key, user_errors
 
 TITLE = "2-D GAN lab"
 
-FRAME_SECONDS = 0.1  # aim for ~10 frames a second in the browser
+FRAME_SECONDS = 1 / 11  # aim for ~11 frames a second, so the browser reliably gets at least 10
 TRAIN_CHUNK = 20  # iterations between two looks at the drawing thread's requests (~12 ms)
-PLOT_EVERY = 5  # one of the three charts is refreshed every 5th frame (each every ~1.5 s): redrawing a
+PLOT_EVERY = 10  # one of the three charts is refreshed every 10th frame (each every ~3 s): redrawing a
 # Plotly chart costs the browser ~0.1 s, and all three at once stalled the pictures for ~0.3 s
 MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
 MAX_GIF_FRAMES = 120

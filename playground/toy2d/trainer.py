@@ -66,14 +66,10 @@ class Trainer:
             self._fg, self._fd = fast.FlatMLP(self.G.net), fast.FlatMLP(self.D.net)
             self._fopt_g = fast.FlatOptimizer(c.optimizer, self._fg, c.lr_g, c.beta1, c.beta2)
             self._fopt_d = fast.FlatOptimizer(c.optimizer, self._fd, c.lr_d, c.beta1, c.beta2)
-            self._d_grad_fn = fast.OUTPUT_GRADS[losses.D_LOSSES[c.loss]]
-            self._g_grad_fn = fast.OUTPUT_GRADS[losses.G_LOSSES[c.loss]]
-            act = self.G.net[1] if len(self.G.net) > 1 else None
-            self._codes = [fast.ACT_CODES.get(type(act), 0), fast.D_CODES[losses.D_LOSSES[c.loss]],
+            self._codes = [self._fg.act_code, fast.D_CODES[losses.D_LOSSES[c.loss]],
                            fast.G_CODES[losses.G_LOSSES[c.loss]], fast.OPT_CODES[c.optimizer], c.pack]
-            act_param = float(getattr(act, "negative_slope", getattr(act, "alpha", 0.0)))
             self._sigma_t = torch.tensor(self.dataset.sigma)
-            self._floats = [act_param, c.lr_g, c.lr_d, c.beta1, c.beta2, self._fopt_g.eps,
+            self._floats = [max(self._fg.act_param, self._fd.act_param), c.lr_g, c.lr_d, c.beta1, c.beta2, self._fopt_g.eps,
                             c.clip_value if c.loss == "wgan" else -1.0]
         self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
         self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
@@ -141,30 +137,6 @@ class Trainer:
         self.opt_g.step()
         return loss.detach()
 
-    @torch.no_grad()
-    def _d_update_fast(self, need_loss: bool = True) -> torch.Tensor | None:
-        """``_d_update`` with hand-written backprop (same samples, same maths, no autograd)."""
-        c, n = self.cfg, self._n
-        real = self.dataset.sample(n, self.gen)
-        fake, _ = self._fg.forward(self.sample_z(n))
-        real, fake = self._packed(real), self._packed(fake)
-        out, cache = self._fd.forward(torch.cat([real, fake]))
-        k = len(real)
-        self._fd.backward(cache, self._d_grad_fn(out[:k], out[k:]))
-        self._fopt_d.step()
-        if c.loss == "wgan":
-            self._fd.flat.clamp_(-c.clip_value, c.clip_value)
-        return self._d_loss_fn(out[:k], out[k:]) if need_loss else None
-
-    @torch.no_grad()
-    def _g_update_fast(self, need_loss: bool = True) -> torch.Tensor | None:
-        x, g_cache = self._fg.forward(self.sample_z(self._n))
-        out, d_cache = self._fd.forward(self._packed(x))
-        grad_x = self._fd.backward(d_cache, self._g_grad_fn(out), weights=False, input_grad=True)
-        self._fg.backward(g_cache, grad_x.reshape(x.shape))
-        self._fopt_g.step()
-        return self._g_loss_fn(out) if need_loss else None
-
     def _unrolled_d_params(self) -> dict[str, torch.Tensor]:
         """Unrolled GAN (Metz et al. 2017): D's weights after ``unroll_steps`` more updates, as a
         differentiable function of G, so G's gradient includes how D would react to G's move.
@@ -204,13 +176,19 @@ class Trainer:
 
     def d_step(self) -> float:
         """One discriminator update (ignores freeze flags: the user asked for it); returns D's loss."""
-        self._last_d = self._d_update_fast() if self.fast else self._d_update(self.D, self.opt_d)
+        if self.fast:
+            self._last_d = self._run_chunk(1, d_steps=1, g_steps=0)[0]
+        else:
+            self._last_d = self._d_update(self.D, self.opt_d)
         self._check(self._last_d, "D")
         return float(self._last_d)
 
     def g_step(self) -> float:
         """One generator update; returns G's loss."""
-        self._last_g = self._g_update_fast() if self.fast else self._g_update()
+        if self.fast:
+            self._last_g = self._run_chunk(1, d_steps=0, g_steps=1)[1]
+        else:
+            self._last_g = self._g_update()
         self._check(self._last_g, "G")
         return float(self._last_g)
 
@@ -239,14 +217,23 @@ class Trainer:
             if self.log_every and self.iteration % self.log_every == 0:
                 self._log()
 
-    def _step_fast(self, n: int) -> None:
-        """n iterations in chunks (ending at the log points), each one call of fast.chunk_function()."""
-        run = fast.chunk_function(self.scripted)
+    def _run_chunk(self, k: int, d_steps: int, g_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """k iterations of d_steps D updates then g_steps G updates: one call of fast.chunk_function()."""
         g, d = self._fg, self._fd
-        g_lists = ([l[0] for l in g.layers], [l[1] for l in g.layers], [l[2] for l in g.layers],
-                   [l[3] for l in g.layers], [g.flat, g.grad, self._fopt_g.m, self._fopt_g.v])
-        d_lists = ([l[0] for l in d.layers], [l[1] for l in d.layers], [l[2] for l in d.layers],
-                   [l[3] for l in d.layers], [d.flat, d.grad, self._fopt_d.m, self._fopt_d.v])
+        nets = []
+        for net, opt in ((g, self._fopt_g), (d, self._fopt_d)):
+            nets += [[l[0] for l in net.layers], [l[1] for l in net.layers], [l[2] for l in net.layers],
+                     [l[3] for l in net.layers], [net.flat, net.grad, opt.m, opt.v]]
+        ints = [*self._codes, self._n, self.cfg.z_dim, int(self.cfg.z_dist == "uniform"), d_steps, g_steps,
+                self._fopt_g.step_count, self._fopt_d.step_count]
+        losses_ = fast.chunk_function(self.scripted)(k, self.dataset._means_t, self._sigma_t, self.gen, *nets,
+                                                     ints, self._floats)
+        self._fopt_d.step_count += k * d_steps
+        self._fopt_g.step_count += k * g_steps
+        return losses_
+
+    def _step_fast(self, n: int) -> None:
+        """n iterations in chunks that end at the log points."""
         done = 0
         while done < n:
             k = n - done
@@ -254,15 +241,10 @@ class Trainer:
                 k = min(k, self.log_every - self.iteration % self.log_every)
             d_steps = 0 if self.freeze_d else self.cfg.d_steps
             g_steps = 0 if self.freeze_g else self.cfg.g_steps
-            ints = [*self._codes, self._n, self.cfg.z_dim, int(self.cfg.z_dist == "uniform"), d_steps, g_steps,
-                    self._fopt_g.step_count, self._fopt_d.step_count]
-            d_loss, g_loss = run(k, self.dataset._means_t, self._sigma_t, self.gen, *g_lists, *d_lists, ints,
-                                 self._floats)
-            if not self.freeze_d:
-                self._fopt_d.step_count += k * self.cfg.d_steps
+            d_loss, g_loss = self._run_chunk(k, d_steps, g_steps)
+            if d_steps:
                 self._last_d = d_loss
-            if not self.freeze_g:
-                self._fopt_g.step_count += k * self.cfg.g_steps
+            if g_steps:
                 self._last_g = g_loss
             self.iteration += k
             done += k

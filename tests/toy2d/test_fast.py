@@ -3,32 +3,37 @@
 import pytest
 import torch
 
-from playground.toy2d import ToyConfig, Trainer, fast, losses
+from playground.toy2d import ToyConfig, Trainer, fast
 from playground.toy2d.models import mlp
 from playground.toy2d.trainer import make_optimizer
 
 
-@pytest.mark.parametrize("loss_fn", list(fast.OUTPUT_GRADS))
-def test_output_gradients_match_autograd(loss_fn):
+@pytest.mark.parametrize("loss_fn", list(fast.D_CODES) + list(fast.G_CODES), ids=lambda f: f.__name__)
+def test_output_gradients_and_values_match_autograd(loss_fn):
     torch.manual_seed(0)
-    grad_fn = fast.OUTPUT_GRADS[loss_fn]
     r = torch.randn(37, 1) * 2
     f = torch.randn(37, 1) * 2
-    if loss_fn in losses.D_LOSSES.values():
+    if loss_fn in fast.D_CODES:
+        code = fast.D_CODES[loss_fn]
         r_, f_ = r.clone().requires_grad_(), f.clone().requires_grad_()
-        gr, gf = torch.autograd.grad(loss_fn(r_, f_), (r_, f_))
-        expected = torch.cat([gr, gf])
-        got = grad_fn(r, f)
+        loss = loss_fn(r_, f_)
+        expected = torch.cat(torch.autograd.grad(loss, (r_, f_)))
+        got = fast._s_d_grad(torch.cat([r, f]), len(r), code)
+        value = fast._s_d_loss(torch.cat([r, f]), len(r), code)
     else:
+        code = fast.G_CODES[loss_fn]
         f_ = f.clone().requires_grad_()
-        (expected,) = torch.autograd.grad(loss_fn(f_), (f_,))
-        got = grad_fn(f)
+        loss = loss_fn(f_)
+        (expected,) = torch.autograd.grad(loss, (f_,))
+        got = fast._s_g_grad(f, code)
+        value = fast._s_g_loss(f, code)
     assert got.shape == expected.shape
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(value, loss.detach())
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "elu"])
-def test_flat_mlp_forward_and_backward_match_autograd(activation):
+def test_hand_written_forward_and_backward_match_autograd(activation):
     torch.manual_seed(1)
     net = mlp(3, 2, depth=3, width=16, activation=activation)
     x = torch.randn(50, 3)
@@ -38,33 +43,35 @@ def test_flat_mlp_forward_and_backward_match_autograd(activation):
     ref = torch.autograd.grad(ref_out, [x_, *net.parameters()], upstream)
 
     flat = fast.FlatMLP(net)
-    out, cache = flat.forward(x)
+    ws, bs, dws, dbs = ([layer[i] for layer in flat.layers] for i in range(4))
+    cache = []
+    out = fast._s_forward(ws, bs, x, cache, flat.act_code, flat.act_param)
     torch.testing.assert_close(out, ref_out.detach())
-    grad_x = flat.backward(cache, upstream, weights=True, input_grad=True)
-    torch.testing.assert_close(grad_x, ref[0], rtol=1e-5, atol=1e-6)
-    got = [d for _, _, dw, db in flat.layers for d in (dw, db)]
-    for g, e in zip(got, ref[1:]):
+    fast._s_backward(ws, dws, dbs, cache, upstream, True, flat.act_code, flat.act_param)
+    for g, e in zip([d for pair in zip(dws, dbs) for d in pair], ref[1:]):
         torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-6)
+    grad_x = fast._s_backward(ws, dws, dbs, cache, upstream, False, flat.act_code, flat.act_param)
+    torch.testing.assert_close(grad_x, ref[0], rtol=1e-5, atol=1e-6)
     # the module now reads the flat tensor: changing it changes the module's output
     flat.flat.add_(0.1)
     assert not torch.allclose(net(x), ref_out)
 
 
 @pytest.mark.parametrize("name,lr", [("adam", 1e-2), ("rmsprop", 1e-2), ("sgd", 0.1)])
-def test_flat_optimizers_follow_torch_optim(name, lr):
+def test_flat_update_rules_follow_torch_optim(name, lr):
     torch.manual_seed(2)
     a, b = mlp(2, 1, 1, 8, "relu"), mlp(2, 1, 1, 8, "relu")
     b.load_state_dict(a.state_dict())
     flat = fast.FlatMLP(a)
-    ours = fast.FlatOptimizer(name, flat, lr, 0.5, 0.99)
+    state = fast.FlatOptimizer(name, flat, lr, 0.5, 0.99)
     theirs = make_optimizer(name, b.parameters(), lr, 0.5, 0.99)
-    for step in range(5):
+    for step in range(1, 6):
         grads = [torch.randn_like(p) for p in b.parameters()]
         for p, g in zip(b.parameters(), grads):
             p.grad = g
         theirs.step()
         flat.grad.copy_(torch.cat([g.reshape(-1) for g in grads]))
-        ours.step()
+        fast._s_opt(flat.flat, flat.grad, state.m, state.v, step, fast.OPT_CODES[name], lr, 0.5, 0.99, state.eps)
     for p, q in zip(a.parameters(), b.parameters()):
         torch.testing.assert_close(p.detach(), q.detach(), rtol=1e-5, atol=1e-6)
 

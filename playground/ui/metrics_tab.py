@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
+from playground.device import get_device
 from playground.errors import UserError
 from playground.metrics import MODES
 from playground.metrics.analysis import class_histogram, fid_vs_sample_size, nearest_real_neighbours, pca_2d
@@ -33,6 +34,11 @@ log = logging.getLogger("playground.ui.metrics")
 TITLE = "Metrics"
 MAX_UPLOAD_FILES = 5000
 STABLE_N = 2048  # below the feature dimension the covariance is singular and FID clearly biased
+
+
+def _device() -> str:
+    """CUDA when there is one; else the CPU (the converted TF Inception network is untested on MPS)."""
+    return "cuda" if get_device().type == "cuda" else "cpu"
 
 
 class _Session:
@@ -327,7 +333,7 @@ def _run(fake_paths, real_paths, mode, metrics, cache, progress, label=""):
         real_paths,
         metrics=metrics,
         mode=mode,
-        device="cpu",
+        device=_device(),
         cache=cache,
         progress=on_progress,
         status=on_status,

@@ -41,6 +41,12 @@ def _device() -> str:
     return "cuda" if get_device().type == "cuda" else "cpu"
 
 
+# Gradio stores an upload under a name derived from its content, so two sessions that upload the same
+# file get the same path: a file is deleted only when the last session that uploaded it is gone.
+_upload_owners: dict[str, set[int]] = {}
+_owners_lock = threading.Lock()
+
+
 class _Session:
     """What one browser session holds: its feature cache and the upload paths to delete at the end."""
 
@@ -49,9 +55,24 @@ class _Session:
         self.uploads: set[str] = set()
         self.lock = threading.Lock()
 
+    def claim(self, paths: list[str]) -> None:
+        with _owners_lock:
+            for p in paths:
+                self.uploads.add(p)
+                _upload_owners.setdefault(p, set()).add(id(self))
+
     def forget(self) -> None:
         self.cache.clear()
-        for p in list(self.uploads):
+        orphans = []
+        with _owners_lock:
+            for p in self.uploads:
+                owners = _upload_owners.get(p, set())
+                owners.discard(id(self))
+                if not owners:
+                    _upload_owners.pop(p, None)
+                    orphans.append(p)
+            self.uploads.clear()
+        for p in orphans:
             try:
                 os.unlink(p)
                 parent = Path(p).parent
@@ -59,7 +80,6 @@ class _Session:
                     parent.rmdir()  # Gradio puts each upload in its own folder
             except OSError:
                 pass
-        self.uploads.clear()
 
 
 _sessions: SessionStore[_Session] = SessionStore(
@@ -363,7 +383,7 @@ def _run(fake_paths, real_paths, mode, metrics, cache, progress, label=""):
 def compute(fake_files, real_files, mode, metrics, request: gr.Request, progress=gr.Progress()):
     fake_paths, real_paths = _paths(fake_files), _paths(real_files)
     sess = _sessions.get_or_create(session_key(request), _Session)
-    sess.uploads.update(fake_paths + real_paths)
+    sess.claim(fake_paths + real_paths)
     with sess.lock:
         return _run(fake_paths, real_paths, mode, metrics, sess.cache, progress)
 

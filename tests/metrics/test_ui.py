@@ -151,3 +151,21 @@ def test_is_histogram_and_table_from_a_report():
     rows = {r[0]: r[1] for r in _table(report)}
     assert rows["Inception Score (generated)"] == "2.900 ± 0.100"
     assert rows["Images used"] == "12 generated / real = statistics file"
+
+
+def test_an_upload_shared_by_two_sessions_outlives_the_first_and_not_the_second(tmp_path):
+    from playground.ui import metrics_tab as M
+
+    folder = tmp_path / "gradio" / "abc123"
+    folder.mkdir(parents=True)
+    shared, own = folder / "same.png", tmp_path / "own.png"
+    shared.write_bytes(b"x")
+    own.write_bytes(b"y")
+    a, b = M._Session(), M._Session()
+    a.claim([str(shared), str(own)])
+    b.claim([str(shared)])
+    a.forget()
+    assert shared.exists() and not own.exists()  # b still uses the shared file
+    b.forget()
+    assert not shared.exists() and not folder.exists()
+    assert str(shared) not in M._upload_owners

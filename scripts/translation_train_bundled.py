@@ -45,10 +45,9 @@ RECIPES = {
              init="phase1"),
     ],
     "face_sketch": [
-        dict(task="cyclegan", data="face_sketch.npz", netG="resnet_3blocks", ngf=16, ndf=16, steps=3000, batch_size=4),
-        # Phase 2: a longer schedule from phase 1's generators (fresh discriminators, another seed).
-        dict(task="cyclegan", data="face_sketch.npz", netG="resnet_3blocks", ngf=16, ndf=16, steps=13000,
-             batch_size=4, init="phase1", init_nets="G_A,G_B", seed=2),
+        # Sketches are shaded pencil sketches (data.pencil_sketch, shade 0.5); a first model trained on
+        # line-only colour-dodge sketches could not recover faces from them (no better than the mean face).
+        dict(task="cyclegan", data="face_sketch.npz", netG="resnet_3blocks", ngf=16, ndf=16, steps=9000, batch_size=4),
     ],
 }
 COMMON = dict(lr=2e-4, beta1=0.5, lambda_L1=100.0, lambda_cyc=10.0, lambda_idt=0.5, pool_size=50, n_layers_D=3,

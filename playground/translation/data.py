@@ -102,16 +102,23 @@ def edge_map(img: np.ndarray, sigma: float = 1.2, keep: float = 0.12) -> np.ndar
     return out[0] if single else out
 
 
-def pencil_sketch(img: np.ndarray, sigma: float = 2.0) -> np.ndarray:
-    """Colour-dodge pencil sketch: (..., H, W, C) -> (..., H, W, 1) in [0, 1], mostly white.
+SKETCH_SHADE = 0.5  # how much of the image's tone the pencil sketch keeps as a light graphite wash
 
-    dodge(gray, blur(1 - gray)) = gray / (1 - blur(1 - gray)): flat areas go white, places where
-    the blurred negative differs from the image (edges, shading boundaries) stay gray, like
-    graphite strokes.
+
+def pencil_sketch(img: np.ndarray, sigma: float = 2.0, shade: float = SKETCH_SHADE) -> np.ndarray:
+    """Shaded pencil sketch: (..., H, W, C) -> (..., H, W, 1) in [0, 1].
+
+    The strokes come from the colour-dodge trick, dodge(gray, blur(1 - gray)) = gray / (1 - blur(1 -
+    gray)): flat areas go white, places where the blurred negative differs from the image (edges,
+    shading boundaries) stay gray, like graphite strokes. ``shade`` then multiplies in a soft copy of
+    the tones, 1 - shade * (1 - blur(gray)), the way an artist shades dark hair or a background: without
+    it (shade = 0) a sketch keeps almost no tone, and turning it back into a face would be guesswork.
     """
     g, single = _as_batch_gray(img)
     inv_blur = gaussian_blur(1 - g, sigma)
     s = (g / (1 - inv_blur).clamp_min(1e-3)).clamp(0, 1)
+    if shade > 0:
+        s = (s * (1 - shade * (1 - gaussian_blur(g, 1.0)))).clamp(0, 1)
     out = s.permute(0, 2, 3, 1).numpy()
     return out[0] if single else out
 

@@ -6,9 +6,9 @@ known transform to get exact pairs, and compares mean absolute errors in pixel u
 * edges2face: L1(G(edges), face) vs L1(mean face, face) - the best constant image.
 * gray2color: L1(G(gray), face) vs L1(gray replicated to RGB, face) - "do nothing".
 * face2sketch / sketch2face (trained without pairs; the pairs here are only for scoring):
-  L1(G_A(face), sketch(face)) vs L1(face, sketch(face)) (identity mapping), the same the other way,
-  and the cycle errors |G_B(G_A(face)) - face| and |G_A(G_B(sketch)) - sketch|, next to the mean
-  face's error as a scale.
+  L1(G_A(face), sketch(face)) vs L1(face, sketch(face)) (identity mapping), the same the other way
+  (and sketch -> face also vs the mean face), and the cycle errors |G_B(G_A(face)) - face| and
+  |G_A(G_B(sketch)) - sketch|, next to the mean face's error as a scale.
 """
 
 from __future__ import annotations

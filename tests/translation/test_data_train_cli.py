@@ -20,9 +20,13 @@ def test_gray_is_itu601_luma():
 def test_pencil_sketch_flat_is_white_black_is_black():
     # dodge(g, blur(1 - g)) = g / (1 - (1 - g)) = 1 on a flat gray; 0 where g = 0.
     flat = np.full((32, 32, 3), 0.5, np.float32)
-    assert np.allclose(data.pencil_sketch(flat), 1.0, atol=1e-5)
+    assert np.allclose(data.pencil_sketch(flat, shade=0), 1.0, atol=1e-5)
     black = np.zeros((32, 32, 3), np.float32)
     assert np.allclose(data.pencil_sketch(black), 0.0)
+    # the shading wash: 1 - shade * (1 - g) on a flat gray, darker for darker tones
+    assert np.allclose(data.pencil_sketch(flat, shade=0.5), 0.75, atol=1e-5)
+    dark = np.full((32, 32, 3), 0.2, np.float32)
+    assert np.allclose(data.pencil_sketch(dark, shade=0.5), 0.6, atol=1e-5)
 
 
 def test_edge_map_of_a_step_is_the_step_column():

@@ -307,6 +307,7 @@ def _apply_controls(trainer: Trainer, freeze: list[str]) -> None:
 @user_errors
 def play(request: gr.Request, *args):
     *values, speed, freeze, show = args
+    speed = max(1, min(int(speed or 1), 500))
     sess = _session(request)
     cfg = _config_from_values(values)
     with sess.lock:
@@ -315,7 +316,8 @@ def play(request: gr.Request, *args):
     _apply_controls(trainer, freeze)
     # Training runs on its own thread (LiveRun); this loop only asks it for a snapshot ~10 times a second,
     # draws it and hands it to Gradio, so drawing and sending overlap with training instead of pausing it.
-    live = LiveRun(trainer, sess.lock, max_rate=int(speed) / FRAME_SECONDS, chunk=TRAIN_CHUNK,
+    # slow motion (speed below a chunk) trains exactly `speed` iterations between two frames
+    live = LiveRun(trainer, sess.lock, max_rate=speed / FRAME_SECONDS, chunk=min(TRAIN_CHUNK, speed),
                    stop_event=sess.stop, max_seconds=MAX_PLAY_SECONDS + 5).start()
     started = next_frame = last = time.monotonic()
     last_it, frame = trainer.iteration, 0

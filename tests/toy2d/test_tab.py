@@ -1,6 +1,7 @@
 """The 2-D GAN lab tab through gradio_client and a real browser."""
 
 import re
+import time
 
 import pytest
 
@@ -147,3 +148,25 @@ def test_diverging_training_stops_with_a_message():
                 next(play)
     finally:
         T.SESSIONS.free("nan-test")
+
+
+def test_slow_motion_play_advances_a_few_iterations_per_frame_and_pause_stops_it():
+    from types import SimpleNamespace
+
+    from playground.ui import toy2d_tab as T
+
+    req = SimpleNamespace(session_hash="slow-motion")
+    try:
+        values = _values_from_config(ToyConfig(seed=0))
+        play = T.play.__wrapped__(req, *values, 2, [], [])  # speed 2: two iterations per frame
+        seen = [_iteration(next(play)[2]) for _ in range(8)]
+        steps = [b - a for a, b in zip(seen, seen[1:])]
+        assert seen[-1] > seen[0] and max(steps) <= 6, seen  # small steps, not chunks of 20
+        T.pause(req)
+        with pytest.raises(StopIteration):
+            next(play)
+        it = T.SESSIONS.get("slow-motion").trainer.iteration
+        time.sleep(0.3)
+        assert T.SESSIONS.get("slow-motion").trainer.iteration == it  # the training thread stopped
+    finally:
+        T.SESSIONS.free("slow-motion")

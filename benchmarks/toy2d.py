@@ -2,8 +2,8 @@
 
 Measured in one process, interleaved (bare, live, bare, live, ...) so machine load hits both alike:
 
-- ``bare``: a plain PyTorch loop of the same MLPs, batch and optimiser (1 D step + 1 G step per
-  iteration), no pictures: the ceiling.
+- ``bare``: the baseline, a plain PyTorch loop (autograd, ``torch.optim``) of the same MLPs, batch and
+  optimiser (1 D step + 1 G step per iteration), no pictures.
 - ``trainer``: :class:`playground.toy2d.Trainer` alone, with its hand-written backprop (the default)
   and with autograd (``use_fast=False``), no pictures.
 - ``live``: the tab's Play loop without Gradio: the trainer on a :class:`LiveRun` thread while this
@@ -12,7 +12,10 @@ Measured in one process, interleaved (bare, live, bare, live, ...) so machine lo
   exactly as the tab sends them.
 - memory: RSS growth per extra live trainer (after training and a snapshot), and parameter bytes.
 
-    python benchmarks/toy2d.py [--seconds 3] [--rounds 2] [--fps 10] [--threads 1]
+- ``--browser``: the real tab in headless Chromium (the app in this process): frames/s the page
+  receives, the tab's iterations/s, and the gaps between frame arrivals.
+
+    python benchmarks/toy2d.py [--seconds 3] [--rounds 2] [--fps 10] [--threads 1] [--browser]
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def tab_frame(t: Trainer) -> int:
     """One frame exactly as the tab makes it (snapshot, two rendered pictures, inline JPEGs); its bytes."""
     from playground.ui import toy2d_tab as tab
 
-    _, d_img, s_img = tab._frames(t, ["manifold", "gradient arrows"])
+    d_img, s_img = tab._pictures(t, t.snapshot(), ["manifold", "gradient arrows"])
     return len(tab.frame_html(d_img, "", "")) + len(tab.frame_html(s_img, "", ""))
 
 

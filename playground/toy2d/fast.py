@@ -20,6 +20,7 @@ the trainer keeps autograd for them). Tests check that a run matches the autogra
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -65,12 +66,14 @@ class FlatMLP:
             self.layers.append((w, b, dw, db))
 
 
-class FlatOptimizer:
-    """The state of torch's Adam / RMSprop / SGD (defaults as ``make_optimizer``) for one flat tensor;
-    the update itself is ``_s_opt`` inside the chunk function."""
+ADAM_EPS = 1e-8  # torch's default eps for Adam and RMSprop (make_optimizer keeps the defaults)
 
-    def __init__(self, name: str, net: FlatMLP, lr: float, beta1: float, beta2: float, eps: float = 1e-8):
-        self.name, self.net, self.lr, self.b1, self.b2, self.eps = name, net, lr, beta1, beta2, eps
+
+class FlatOptimizer:
+    """The state of torch's Adam / RMSprop / SGD for one flat tensor (the update rule itself is
+    ``_s_opt`` inside the chunk function)."""
+
+    def __init__(self, net: FlatMLP):
         self.step_count = 0
         self.m = torch.zeros_like(net.flat)  # Adam's first moment (unused by the others)
         self.v = torch.zeros_like(net.flat)  # Adam's / RMSprop's second moment (unused by SGD)
@@ -167,22 +170,22 @@ def _s_g_grad(out: _Tensor, code: int) -> _Tensor:
 def _s_d_loss(out: _Tensor, k: int, code: int) -> _Tensor:
     r, f = out[:k], out[k:]
     if code == 0:
-        return torch.nn.functional.softplus(-r).mean() + torch.nn.functional.softplus(f).mean()
+        return losses.d_loss_log(r, f)
     if code == 1:
-        return f.mean() - r.mean()
+        return losses.d_loss_wasserstein(r, f)
     if code == 2:
-        return 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f**2).mean()
-    return torch.relu(1 - r).mean() + torch.relu(1 + f).mean()
+        return losses.d_loss_least_squares(r, f)
+    return losses.d_loss_hinge(r, f)
 
 
 def _s_g_loss(f: _Tensor, code: int) -> _Tensor:
     if code == 0:
-        return -torch.nn.functional.softplus(f).mean()
+        return losses.g_loss_saturating(f)
     if code == 1:
-        return torch.nn.functional.softplus(-f).mean()
+        return losses.g_loss_nonsaturating(f)
     if code == 2:
-        return -f.mean()
-    return 0.5 * ((f - 1) ** 2).mean()
+        return losses.g_loss_critic(f)
+    return losses.g_loss_least_squares(f)
 
 
 def _s_opt(p: _Tensor, g: _Tensor, m: _Tensor, v: _Tensor, t: int, code: int, lr: float, b1: float, b2: float,
@@ -256,7 +259,8 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
     return d_loss, g_loss
 
 
-def _compile():
+@functools.cache
+def _compiled():
     """The TorchScript chunk function, or None where TorchScript is unavailable (then Python runs it)."""
     import warnings
 
@@ -268,14 +272,5 @@ def _compile():
         return None
 
 
-_SCRIPTED = None
-_COMPILED = False
-
-
 def chunk_function(scripted: bool = True):
-    global _SCRIPTED, _COMPILED
-    if not scripted:
-        return _s_chunk
-    if not _COMPILED:
-        _SCRIPTED, _COMPILED = _compile(), True
-    return _SCRIPTED or _s_chunk
+    return (_compiled() if scripted else None) or _s_chunk

@@ -64,12 +64,15 @@ class Trainer:
         self.scripted = bool(scripted)  # the fast path's chunks as TorchScript (else the same code in Python)
         if self.fast:
             self._fg, self._fd = fast.FlatMLP(self.G.net), fast.FlatMLP(self.D.net)
-            self._fopt_g = fast.FlatOptimizer(c.optimizer, self._fg, c.lr_g, c.beta1, c.beta2)
-            self._fopt_d = fast.FlatOptimizer(c.optimizer, self._fd, c.lr_d, c.beta1, c.beta2)
+            self._fopt_g, self._fopt_d = fast.FlatOptimizer(self._fg), fast.FlatOptimizer(self._fd)
+            # the chunk function's per-network arguments: layer views, then [flat, grad, moments]
+            self._nets = [part for net, opt in ((self._fg, self._fopt_g), (self._fd, self._fopt_d))
+                          for part in ([[layer[i] for layer in net.layers] for i in range(4)]
+                                       + [[net.flat, net.grad, opt.m, opt.v]])]
             self._codes = [self._fg.act_code, fast.D_CODES[losses.D_LOSSES[c.loss]],
                            fast.G_CODES[losses.G_LOSSES[c.loss]], fast.OPT_CODES[c.optimizer], c.pack]
             self._sigma_t = torch.tensor(self.dataset.sigma)
-            self._floats = [max(self._fg.act_param, self._fd.act_param), c.lr_g, c.lr_d, c.beta1, c.beta2, self._fopt_g.eps,
+            self._floats = [self._fg.act_param, c.lr_g, c.lr_d, c.beta1, c.beta2, fast.ADAM_EPS,
                             c.clip_value if c.loss == "wgan" else -1.0]
         self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
         self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
@@ -219,14 +222,9 @@ class Trainer:
 
     def _run_chunk(self, k: int, d_steps: int, g_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
         """k iterations of d_steps D updates then g_steps G updates: one call of fast.chunk_function()."""
-        g, d = self._fg, self._fd
-        nets = []
-        for net, opt in ((g, self._fopt_g), (d, self._fopt_d)):
-            nets += [[l[0] for l in net.layers], [l[1] for l in net.layers], [l[2] for l in net.layers],
-                     [l[3] for l in net.layers], [net.flat, net.grad, opt.m, opt.v]]
         ints = [*self._codes, self._n, self.cfg.z_dim, int(self.cfg.z_dist == "uniform"), d_steps, g_steps,
                 self._fopt_g.step_count, self._fopt_d.step_count]
-        losses_ = fast.chunk_function(self.scripted)(k, self.dataset._means_t, self._sigma_t, self.gen, *nets,
+        losses_ = fast.chunk_function(self.scripted)(k, self.dataset._means_t, self._sigma_t, self.gen, *self._nets,
                                                      ints, self._floats)
         self._fopt_d.step_count += k * d_steps
         self._fopt_g.step_count += k * g_steps

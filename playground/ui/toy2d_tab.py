@@ -7,6 +7,7 @@ session, streams frames while it trains, and draws curves.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import json
@@ -143,11 +144,6 @@ def _pictures(trainer: Trainer, snap: dict, show: list[str], star: bool = True):
     return d_img, s_img
 
 
-def _frames(trainer: Trainer, show: list[str], star: bool = True):
-    snap = trainer.snapshot(d_star=star)
-    return (snap, *_pictures(trainer, snap, show, star))
-
-
 def _status(trainer: Trainer, snap: dict, note: str | None = None, rate: float | None = None) -> str:
     m = snap["metrics"]
     parts = [f"<b>iteration {snap.get('iteration', trainer.iteration):,}</b>"]
@@ -174,16 +170,11 @@ def _num(x, fmt: str = ".2f") -> str:
 
 # The curves are Plotly figures written as plain JSON: building them through plotly.graph_objects
 # (property validation) cost ~50 ms per refresh, a third of a frame; this costs well under 1 ms.
-_TEMPLATE: dict | None = None
-
-
+@functools.cache
 def _template() -> dict:
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        import plotly.io as pio
+    import plotly.io as pio
 
-        _TEMPLATE = pio.templates["plotly_white"].to_plotly_json()
-    return _TEMPLATE
+    return pio.templates["plotly_white"].to_plotly_json()
 
 
 def _hline(y: float, text: str | None = None) -> tuple[dict, dict | None]:

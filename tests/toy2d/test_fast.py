@@ -63,7 +63,7 @@ def test_flat_update_rules_follow_torch_optim(name, lr):
     a, b = mlp(2, 1, 1, 8, "relu"), mlp(2, 1, 1, 8, "relu")
     b.load_state_dict(a.state_dict())
     flat = fast.FlatMLP(a)
-    state = fast.FlatOptimizer(name, flat, lr, 0.5, 0.99)
+    state = fast.FlatOptimizer(flat)
     theirs = make_optimizer(name, b.parameters(), lr, 0.5, 0.99)
     for step in range(1, 6):
         grads = [torch.randn_like(p) for p in b.parameters()]
@@ -71,7 +71,7 @@ def test_flat_update_rules_follow_torch_optim(name, lr):
             p.grad = g
         theirs.step()
         flat.grad.copy_(torch.cat([g.reshape(-1) for g in grads]))
-        fast._s_opt(flat.flat, flat.grad, state.m, state.v, step, fast.OPT_CODES[name], lr, 0.5, 0.99, state.eps)
+        fast._s_opt(flat.flat, flat.grad, state.m, state.v, step, fast.OPT_CODES[name], lr, 0.5, 0.99, fast.ADAM_EPS)
     for p, q in zip(a.parameters(), b.parameters()):
         torch.testing.assert_close(p.detach(), q.detach(), rtol=1e-5, atol=1e-6)
 

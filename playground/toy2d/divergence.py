@@ -1,0 +1,173 @@
+"""The quantity the original GAN minimises, measured on the lab's grid: JSD(p_data || p_g) and V(D*, G).
+
+For a fixed G the best discriminator is D* = p_data / (p_data + p_g), and the value of the game at D* is
+
+    V(D*, G) = E_data[log D*(x)] + E_g[log(1 - D*(x))] = 2 JSD(p_data || p_g) - log 4
+
+(Goodfellow et al. 2014, Theorem 1): G's best move is to shrink the Jensen-Shannon divergence, and
+V(D*, G) falls to its floor -log 4 exactly when p_g = p_data.
+
+Here both sides are computed independently on the grid the lab draws. The data density is known
+exactly (:meth:`GaussianMixture.density`); G's density is the same kernel density estimate of G's
+samples the lab uses for D* (:func:`metrics.kde_on_grid`). Each density times the cell area is
+renormalised to sum to 1 over the grid, so the grid is a small discrete world in which the identity
+holds up to rounding: a live check of the theorem, not an approximation of it. What lies outside the
+grid is not seen (``g_on_grid`` says how much of G's mass is inside).
+
+The tab calls :func:`trainer_divergence` per frame (or :class:`QualityCurves` per logged iteration,
+which also records the Fréchet distance and the modes covered for the "when to stop" plot).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from scipy.special import rel_entr, xlogy
+
+from playground.toy2d import metrics
+from playground.toy2d.data import GaussianMixture
+
+LOG4 = math.log(4.0)  # -log 4 is the floor of V(D*, G), reached when p_g = p_data
+LOG2 = math.log(2.0)  # the largest JSD (natural log), reached when the supports do not overlap
+
+STOP_NOTE = (
+    "The D and G losses oscillate and never settle (the players keep answering each other), so they do "
+    "not tell you when to stop. Watch a measure of the samples instead: the Fréchet distance between "
+    "real and generated points (lower is better) and the modes covered; stop when they stop improving."
+)
+
+
+def cell_masses(density: np.ndarray) -> np.ndarray:
+    """A density sampled on a regular grid -> the probability of each cell (sums to 1).
+
+    The cell area is the same for every cell, so it cancels in the normalisation.
+    """
+    d = np.asarray(density, dtype=np.float64)
+    total = d.sum()
+    if not np.isfinite(total) or total <= 0 or (d < 0).any():
+        raise ValueError("A density on the grid must be non-negative, finite and not all zero.")
+    return d / total
+
+
+def jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:
+    """JSD(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2, natural log, in [0, log 2].
+
+    ``p`` and ``q`` are non-negative weights over the same cells; each is normalised to sum to 1.
+    """
+    p, q = cell_masses(p), cell_masses(q)
+    m = (p + q) / 2
+    return float(0.5 * rel_entr(p, m).sum() + 0.5 * rel_entr(q, m).sum())
+
+
+def optimal_d(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """D* = p / (p + q) per cell (1/2 where both are zero), for cell masses p (data) and q (G)."""
+    return metrics.optimal_discriminator(p, q)
+
+
+def value_at_optimum(p: np.ndarray, q: np.ndarray) -> float:
+    """V(D*, G) = sum_x p(x) log D*(x) + sum_x q(x) log(1 - D*(x)), straight from its definition.
+
+    Cells where a distribution has no mass add nothing to its expectation (0 log 0 = 0). The logs are
+    taken as log D* = log p - log(p + q) and log(1 - D*) = log q - log(p + q): D* itself underflows to 0
+    where the data has a trace of mass (1e-300) under a G peak, and log 0 would make V -inf.
+    """
+    p, q = cell_masses(p), cell_masses(q)
+    s = p + q
+    return float((xlogy(p, p) - xlogy(p, s)).sum() + (xlogy(q, q) - xlogy(q, s)).sum())
+
+
+def grid_axes(dataset: GaussianMixture, res: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y coordinates of the lab's grid for a data set (the same grid as the D heatmap)."""
+    xmin, xmax, ymin, ymax = dataset.extent
+    return np.linspace(xmin, xmax, res), np.linspace(ymin, ymax, res)
+
+
+def divergence_on_grid(p_data: np.ndarray, p_g: np.ndarray) -> dict:
+    """JSD, V(D*, G) and the identity's two sides from two densities on the same grid.
+
+    Returns ``jsd``, ``v_star`` (V from its definition), ``two_jsd_minus_log4`` (2 JSD - log 4, the
+    same number by the theorem), ``floor`` (-log 4) and ``d_star`` (the grid of D*, rows = y).
+    """
+    p, q = cell_masses(p_data), cell_masses(p_g)
+    jsd = jensen_shannon(p, q)
+    return {
+        "jsd": jsd,
+        "v_star": value_at_optimum(p, q),
+        "two_jsd_minus_log4": 2 * jsd - LOG4,
+        "floor": -LOG4,
+        "d_star": optimal_d(p, q),
+    }
+
+
+def divergence_of(dataset: GaussianMixture, fake: np.ndarray, res: int = 48) -> dict:
+    """:func:`divergence_on_grid` for a data set and generated points ``fake`` (n, 2) on the lab's grid.
+
+    Adds ``g_on_grid``: the fraction of the fake points inside the grid (the rest is not seen).
+    """
+    gx, gy = grid_axes(dataset, res)
+    xx, yy = np.meshgrid(gx, gy)  # row i = y[i], column j = x[j], like the lab's pictures
+    p_data = dataset.density(np.stack([xx.ravel(), yy.ravel()], 1)).reshape(res, res)
+    fake = np.asarray(fake, dtype=np.float64).reshape(-1, 2)
+    p_g = metrics.kde_on_grid(fake, gx, gy)
+    out = divergence_on_grid(p_data, p_g)
+    inside = (fake[:, 0] >= gx[0]) & (fake[:, 0] <= gx[-1]) & (fake[:, 1] >= gy[0]) & (fake[:, 1] <= gy[-1])
+    out["g_on_grid"] = float(inside.mean()) if len(fake) else 0.0
+    return out
+
+
+def trainer_divergence(trainer, res: int = 48, n_fake: int = 2000) -> dict:
+    """JSD and V(D*, G) of a :class:`~playground.toy2d.trainer.Trainer`'s generator right now.
+
+    G's points come from the trainer's fixed evaluation noise, so the curve moves only when G does.
+    """
+    return {"iteration": trainer.iteration, **divergence_of(trainer.dataset, trainer.generate(n_fake), res)}
+
+
+@dataclass
+class QualityCurves:
+    """The 2-D lab's "when to stop" and JSD curves: one row per :meth:`record` call.
+
+    Each row: iteration, jsd, v_star, frechet (data vs G samples, 2-D), modes_covered, modes_total.
+    The real points for the Fréchet distance are drawn once (``seed``), so the curve moves only with G.
+    """
+
+    res: int = 48
+    n_fake: int = 2000
+    n_frechet: int = 2500
+    seed: int = 0
+    rows: list[dict] = field(default_factory=list)
+    _real: tuple | None = field(default=None, repr=False)
+
+    def real_points(self, dataset: GaussianMixture) -> np.ndarray:
+        if self._real is None or self._real[0] is not dataset:
+            pts = dataset.sample(self.n_frechet, torch.Generator().manual_seed(self.seed)).numpy()
+            self._real = (dataset, pts)
+        return self._real[1]
+
+    def record(self, trainer) -> dict:
+        """Measure the trainer now, append the row and return it."""
+        fake = trainer.generate(max(self.n_fake, self.n_frechet))
+        div = divergence_of(trainer.dataset, fake[: self.n_fake], self.res)
+        m = trainer.metrics()
+        row = {
+            "iteration": trainer.iteration,
+            "jsd": div["jsd"],
+            "v_star": div["v_star"],
+            "frechet": metrics.frechet_distance_2d(self.real_points(trainer.dataset), fake[: self.n_frechet]),
+            "modes_covered": m["modes_covered"],
+            "modes_total": m["modes_total"],
+        }
+        self.rows.append(row)
+        return row
+
+    def reset(self) -> None:
+        self.rows.clear()
+
+
+__all__ = [
+    "LOG4", "LOG2", "STOP_NOTE", "cell_masses", "jensen_shannon", "optimal_d", "value_at_optimum", "grid_axes",
+    "divergence_on_grid", "divergence_of", "trainer_divergence", "QualityCurves",
+]

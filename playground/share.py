@@ -1,0 +1,621 @@
+"""Share links: a tab and its settings in a URL query, and back, checked against a schema per tab.
+
+A teacher's "Copy link" turns the state of one tab into ``?tab=toy2d&preset=Mode%20collapse&seed=3``;
+opening that link restores exactly that state. Every value read back from a URL is checked against
+the tab's :class:`Schema` (type, default, range or choices): a bad or stale value becomes a note in
+plain words and the default, so a link never produces an error page.
+
+The tab calls two functions:
+
+* :func:`build_link` ``(base_url, tab, state, options) -> str`` for the "Copy link" control;
+* :func:`parse_query` ``(query_params) -> (tab, state, options, notes)`` in ``demo.load`` with
+  ``request.query_params``; ``tab`` is None when the URL carries no share link (leave the page alone).
+
+``state`` is a flat dict of settings (str, int, float, bool, None, list of int or str) keyed by the
+schema's field names (:func:`schema`). ``options`` (:data:`OPTION_DEFAULTS`) shape the page rather
+than the run: ``hide`` (control groups to hide, :attr:`Schema.groups`), ``lock`` (lock the page to
+the state's preset), ``big`` (projector: large type), ``autoplay`` and ``steps`` (2-D lab: start
+training at once and stop after N iterations).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import inspect
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+TABS = ("toy2d", "dcgan", "translation", "metrics")  # the ids of the app's tabs (playground/ui/app.py)
+
+# Bounds on what a URL may make us read: anything longer is cut off with a note.
+MAX_KEYS = 64  # query items read (the 2-D lab's full state is 27)
+MAX_VALUE_CHARS = 200  # characters of one value
+MAX_LIST_ITEMS = 32  # items of one list
+MAX_NOTES = 12  # notes returned
+MAX_STEPS = 100_000  # the 2-D lab's steps=N
+
+OPTION_DEFAULTS: dict[str, Any] = {"hide": (), "lock": False, "big": False, "autoplay": False, "steps": None}
+RESERVED = ("tab", *OPTION_DEFAULTS)  # query keys that are not state fields
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting a link can carry.
+
+    ``kind``: ``int``, ``float``, ``bool``, ``str`` (free text, at most ``max_chars``), ``choice``
+    (one of ``choices``), ``choices`` (a list, each one of ``choices``), ``int_list`` or ``refs``
+    (DCGAN sample references ``seed:index``). ``lo``/``hi`` bound numbers (and the items of an
+    ``int_list``); ``nullable``: an empty value means None (e.g. "the data set's own default").
+    """
+
+    name: str
+    kind: str
+    default: Any
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple = ()
+    nullable: bool = False
+    max_chars: int = MAX_VALUE_CHARS
+    help: str = ""
+
+    def describe(self) -> str:
+        """The allowed values in words (used in notes)."""
+        if self.kind in ("choice", "choices"):
+            shown = ", ".join(map(str, self.choices[:12])) + (", …" if len(self.choices) > 12 else "")
+            return ("one of " if self.kind == "choice" else "a comma list of ") + shown
+        if self.kind == "bool":
+            return "1 or 0"
+        if self.kind == "refs":
+            return "samples written seed:index, separated by commas"
+        kind = {"int": "a whole number", "float": "a number", "int_list": "a comma list of whole numbers",
+                "str": f"text of at most {self.max_chars} characters"}[self.kind]
+        if self.lo is not None and self.hi is not None:
+            kind += f" between {self.lo:g} and {self.hi:g}"
+        return kind
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A tab's settings (``fields``, in link order), its control ``groups`` for ``hide=``, the
+    ``options`` it honours, and optionally:
+
+    * ``base(state) -> dict``: the values missing fields take (e.g. the chosen preset's settings);
+    * ``check(state) -> (state, notes)``: cross-field checks after each field is valid on its own;
+    * ``compact``: with a preset chosen, links carry only what differs from it (plus ``always``).
+    """
+
+    tab: str
+    fields: tuple[Field, ...]
+    groups: tuple[str, ...]
+    options: tuple[str, ...] = ("hide", "big")
+    base: Callable[[dict], dict] | None = None
+    check: Callable[[dict], tuple[dict, list[str]]] | None = None
+    compact: bool = False
+    always: tuple[str, ...] = ()
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {f.name: _copy(f.default) for f in self.fields}
+
+
+# ---- reading one value ------------------------------------------------------------------------------
+
+
+class _Bad(ValueError):
+    """A value that does not fit its field; the message is the note's reason."""
+
+
+def _quote(value: Any, limit: int = 40) -> str:
+    """A value as shown in a note: printable characters only, cut to ``limit``, quoted."""
+    s = "".join(ch for ch in str(value) if ch.isprintable())
+    return repr(s[:limit] + ("…" if len(s) > limit else ""))
+
+
+def _to_int(text: str) -> int:
+    try:
+        v = float(text)
+    except ValueError:
+        raise _Bad("is not a number") from None
+    if not math.isfinite(v) or v != int(v):
+        raise _Bad("is not a whole number")
+    return int(v)
+
+
+def _in_range(f: Field, v: float) -> None:
+    if (f.lo is not None and v < f.lo) or (f.hi is not None and v > f.hi):
+        raise _Bad(f"is outside {f.lo:g} … {f.hi:g}")
+
+
+def _split(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if len(items) > MAX_LIST_ITEMS:
+        raise _Bad(f"has more than {MAX_LIST_ITEMS} items")
+    return items
+
+
+def parse_value(f: Field, text: str) -> Any:
+    """A query string value -> the field's value; raises _Bad (a ValueError) with the reason."""
+    if len(text) > f.max_chars:
+        raise _Bad(f"is longer than {f.max_chars} characters")
+    text = text.strip()
+    if f.nullable and text in ("", "none", "None", "default"):
+        return None
+    if f.kind == "int":
+        v = _to_int(text)
+        _in_range(f, v)
+        return v
+    if f.kind == "float":
+        try:
+            v = float(text)
+        except ValueError:
+            raise _Bad("is not a number") from None
+        if not math.isfinite(v):
+            raise _Bad("is not a finite number")
+        _in_range(f, v)
+        return v
+    if f.kind == "bool":
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise _Bad("is not 1 or 0")
+    if f.kind == "str":
+        if not text.isprintable():
+            raise _Bad("contains control characters")
+        return text
+    if f.kind == "choice":
+        if text not in f.choices:
+            raise _Bad("is not an option here")
+        return text
+    if f.kind == "choices":
+        items = list(dict.fromkeys(_split(text)))
+        unknown = [t for t in items if t not in f.choices]
+        if unknown:
+            raise _Bad(f"contains {_quote(unknown[0])}, which is not an option here")
+        return items
+    if f.kind == "int_list":
+        items = [_to_int(t) for t in _split(text)]
+        for v in items:
+            _in_range(f, v)
+        return items
+    if f.kind == "refs":
+        from playground.dcgan.lab import parse_refs  # the DCGAN tab's own reading of references
+        from playground.errors import UserError
+
+        try:
+            refs = parse_refs(text, f.name)
+        except UserError as e:
+            raise _Bad(f"cannot be read ({e})") from None
+        if any(r.startswith("inv") for r in refs):
+            raise _Bad("refers to inverted faces (invN), which exist only in the session that made them")
+        return refs
+    raise ValueError(f"unknown field kind {f.kind!r}")
+
+
+def format_value(f: Field, value: Any) -> str:
+    """A field's value -> its query string text (the inverse of :func:`parse_value`)."""
+    if value is None:
+        return ""
+    if f.kind == "bool":
+        return "1" if value else "0"
+    if f.kind == "float":
+        return repr(float(value))  # the shortest text that reads back as the same float
+    if f.kind == "int":
+        return str(int(value))
+    if f.kind in ("choices", "int_list", "refs"):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _copy(v: Any) -> Any:
+    return list(v) if isinstance(v, (list, tuple)) else v
+
+
+# ---- links ------------------------------------------------------------------------------------------
+
+
+def build_link(base_url: str, tab: str, state: Mapping[str, Any] | None = None,
+               options: Mapping[str, Any] | None = None) -> str:
+    """The URL that reopens ``tab`` with ``state`` and ``options``.
+
+    ``base_url``: the page's address (its own query and fragment are replaced). ``state``: the tab's
+    settings; fields left out are left out of the link (the page then uses the default). With a preset
+    chosen in a compact tab (the 2-D lab), only settings that differ from the preset travel.
+    Values are written as given; :func:`parse_query` checks them when the link is opened.
+    """
+    sch = schema(tab)
+    state = dict(state or {})
+    options = {**OPTION_DEFAULTS, **(options or {})}
+    base = sch.base(state) if (sch.base and sch.compact and state.get("preset")) else None
+    pairs: list[tuple[str, str]] = [("tab", tab)]
+    for f in sch.fields:
+        if f.name not in state:
+            continue
+        v = state[f.name]
+        if v is None and f.default is None:
+            continue  # a missing field reads back as its default, None
+        if base is not None and f.name not in sch.always and f.name != "preset" and _same(v, base.get(f.name)):
+            continue
+        pairs.append((f.name, format_value(f, v)))
+    if options["hide"]:
+        pairs.append(("hide", ",".join(options["hide"])))
+    for name in ("lock", "big", "autoplay"):
+        if options[name]:
+            pairs.append((name, "1"))
+    if options["steps"] is not None:
+        pairs.append(("steps", str(int(options["steps"]))))
+    scheme, netloc, path, _, _ = urlsplit(base_url)
+    return urlunsplit((scheme, netloc, path, urlencode(pairs, quote_via=quote, safe=",:"), ""))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and float(a) == float(b)
+    return _copy(a) == _copy(b)
+
+
+def parse_query(query_params: Mapping[str, Any] | str | None) -> tuple[str | None, dict, dict, list[str]]:
+    """Read a share link: ``(tab, state, options, notes)``; never raises.
+
+    ``query_params``: ``request.query_params`` (a mapping, possibly with repeated keys), a plain dict
+    (values str or list of str) or the raw query string. ``tab`` is None when the URL carries no share
+    link, or names no known tab (then ``notes`` says so). ``state`` holds every field of the tab's
+    schema: the link's value where it was valid, else the default (or the preset's value), with one
+    note per value that was dropped. ``options`` has every key of :data:`OPTION_DEFAULTS`.
+    """
+    notes: list[str] = []
+    items = _items(query_params, notes)
+    options = dict(OPTION_DEFAULTS)
+    if not items:
+        return None, {}, options, notes
+    seen: dict[str, str] = {}
+    for key, value in items:
+        if key in seen:
+            if seen[key] != value:
+                notes.append(f"The link repeats {_quote(key)}; the first value is used.")
+            continue
+        seen[key] = value
+    tab = seen.pop("tab", None)
+    if tab is None or tab not in TABS:
+        if tab is None and not any(k in seen for k in RESERVED):
+            return None, {}, options, notes[:MAX_NOTES]  # not a share link (e.g. Spaces' own parameters)
+        what = "names no tab" if tab is None else f"names an unknown tab {_quote(tab)}"
+        notes.append(f"The link {what}; tabs are {', '.join(TABS)}. Opened with the defaults.")
+        return None, {}, options, notes[:MAX_NOTES]
+    sch = schema(tab)
+    state, state_notes = _read_state(sch, seen)
+    notes += state_notes
+    opt_notes = _read_options(sch, state, seen, options)
+    notes += opt_notes
+    unknown = [k for k in seen if k not in RESERVED and all(f.name != k for f in sch.fields)]
+    if unknown:
+        shown = ", ".join(_quote(k, 24) for k in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        notes.append(f"The link has setting(s) this tab does not know ({shown}); they were ignored.")
+    if len(notes) > MAX_NOTES:
+        notes = notes[: MAX_NOTES - 1] + [f"… and {len(notes) - MAX_NOTES + 1} more problem(s) with the link."]
+    return tab, state, options, notes
+
+
+def _items(query_params, notes: list[str]) -> list[tuple[str, str]]:
+    """(key, value) pairs in order, bounded in number and length."""
+    try:
+        if query_params is None:
+            return []
+        if isinstance(query_params, str):
+            raw = parse_qsl(query_params.lstrip("?"), keep_blank_values=True, max_num_fields=10 * MAX_KEYS)
+        elif hasattr(query_params, "multi_items"):  # starlette's QueryParams (Gradio's request)
+            raw = list(query_params.multi_items())
+        else:
+            raw = []
+            for k, v in query_params.items():
+                for one in (v if isinstance(v, (list, tuple)) else [v]):
+                    raw.append((k, one))
+    except (ValueError, TypeError, AttributeError) as e:
+        notes.append(f"The link's query could not be read ({_quote(e, 60)}); opened with the defaults.")
+        return []
+    if len(raw) > MAX_KEYS:
+        notes.append(f"The link has {len(raw)} parameters; only the first {MAX_KEYS} were read.")
+        raw = raw[:MAX_KEYS]
+    out = []
+    for k, v in raw:
+        k, v = str(k)[:64], "" if v is None else str(v)
+        out.append((k, v[: 4 * MAX_VALUE_CHARS + 1]))  # longer values fail their field's length check
+    return out
+
+
+def _read_state(sch: Schema, seen: Mapping[str, str]) -> tuple[dict, list[str]]:
+    notes: list[str] = []
+    state = sch.defaults()
+    chosen: dict[str, Any] = {}
+    for f in sch.fields:  # the preset (if any) first: it sets the other fields' fallbacks
+        if f.name not in seen:
+            continue
+        try:
+            chosen[f.name] = parse_value(f, seen[f.name])
+        except _Bad as e:
+            notes.append(f"{f.name} = {_quote(seen[f.name])} {e}; expected {f.describe()}. Using the default.")
+    state.update({k: v for k, v in chosen.items() if k == "preset"})
+    if sch.base is not None:
+        state.update(sch.base(state))
+    state.update(chosen)
+    if sch.check is not None:
+        state, more = sch.check(state)
+        notes += more
+    return state, notes
+
+
+def _read_options(sch: Schema, state: dict, seen: Mapping[str, str], options: dict) -> list[str]:
+    notes: list[str] = []
+    for name in OPTION_DEFAULTS:
+        if name not in seen:
+            continue
+        if name not in sch.options:
+            notes.append(f"The option {name} does not apply to this tab; ignored.")
+            continue
+        text = seen[name].strip()
+        if name == "hide":
+            asked = list(dict.fromkeys(t.strip().lower() for t in text[:MAX_VALUE_CHARS].split(",") if t.strip()))
+            unknown = [g for g in asked if g not in sch.groups]
+            if unknown:
+                notes.append(f"hide: no control group {_quote(unknown[0], 24)} here (groups: {', '.join(sch.groups)}).")
+            options["hide"] = tuple(g for g in sch.groups if g in asked)  # the page's order
+        elif name == "steps":
+            try:
+                steps = _to_int(text[:20])
+                if not 1 <= steps <= MAX_STEPS:
+                    raise _Bad(f"is outside 1 … {MAX_STEPS}")
+                options["steps"] = steps
+            except _Bad as e:
+                notes.append(f"steps = {_quote(text)} {e}; the run is not stopped at a fixed step.")
+        else:
+            if text.lower() in _TRUE:
+                options[name] = True
+            elif text.lower() not in _FALSE:
+                notes.append(f"{name} = {_quote(text)} is not 1 or 0; ignored.")
+    if options["lock"] and not state.get("preset"):
+        notes.append("lock=1 needs a preset; the page is not locked.")
+        options["lock"] = False
+    return notes
+
+
+# ---- the tabs' schemas ------------------------------------------------------------------------------
+
+
+def schema(tab: str) -> Schema:
+    """The schema of one tab (``TABS``); built once, from the modules that declare the settings."""
+    if tab not in _BUILDERS:
+        raise KeyError(f"unknown tab {tab!r}; tabs are {', '.join(TABS)}")
+    return _BUILDERS[tab]()
+
+
+# The 2-D lab's control groups and the settings each one holds (the tab's accordions, in page order).
+TOY2D_GROUPS: dict[str, tuple[str, ...]] = {
+    "presets": ("preset",),
+    "data": ("dataset", "n_modes", "sigma"),
+    "objective": ("loss", "unroll_steps", "pack", "gp_weight", "clip_value"),
+    "networks": ("g_depth", "g_width", "d_depth", "d_width", "activation", "z_dim", "z_dist"),
+    "optimisation": ("optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_steps", "seed"),
+    "training": (),  # play / step / speed / freeze / show
+    "compare": (),
+    "pictures": (),  # the plots beside the run (losses, modes, JSD, Fréchet distance)
+    "export": (),
+}
+
+
+def declared_checks(validate: Callable) -> dict[str, tuple[str, tuple]]:
+    """Read ``{name: (kind, args)}`` from a ``validate`` method written as calls
+    ``_int("name", self.name, lo, hi)``, ``_float(...)`` and ``_choice("name", self.name, CHOICES)``.
+
+    The ranges then have one declaration (the validation code) that links, like the config, obey.
+    Arguments are evaluated as constants, arithmetic on constants, or names of the method's module.
+    """
+    module = inspect.getmodule(validate)
+    tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(validate)))
+    out: dict[str, tuple[str, tuple]] = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("_int", "_float", "_choice") and node.args
+                and isinstance(node.args[0], ast.Constant)):
+            args = tuple(_const(a, module) for a in node.args[2:])
+            out[node.args[0].value] = (node.func.id[1:], args)
+    return out
+
+
+def _const(node: ast.AST, module) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return getattr(module, node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_const(node.operand, module)
+    if isinstance(node, ast.BinOp):
+        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+               ast.Pow: lambda a, b: a**b, ast.Div: lambda a, b: a / b}
+        if type(node.op) in ops:
+            return ops[type(node.op)](_const(node.left, module), _const(node.right, module))
+    raise ValueError(f"cannot read {ast.dump(node)} as a constant")
+
+
+def toy2d_presets() -> dict[str, dict]:
+    """Every 2-D lab preset a link may name: the one-click stories and the compare pairs."""
+    from playground.toy2d import presets
+
+    return {**presets.PRESETS, **getattr(presets, "COMPARE_PRESETS", {})}
+
+
+@functools.cache
+def _toy2d() -> Schema:
+    from playground.toy2d import config
+
+    checks = declared_checks(config.ToyConfig.validate)
+    presets = toy2d_presets()
+    fields = [Field("preset", "choice", None, choices=tuple(presets), nullable=True,
+                    help="A one-click story; the settings below start from it.")]
+    for f in dataclasses.fields(config.ToyConfig):
+        kind, args = checks[f.name]  # every setting is validated, so every one has a declared check
+        common = dict(default=f.default, nullable=f.default is None, help=config.HELP.get(f.name, ""))
+        if kind == "choice":
+            fields.append(Field(f.name, "choice", choices=tuple(args[0]), **common))
+        else:
+            fields.append(Field(f.name, kind, lo=args[0], hi=args[1], **common))
+    return Schema("toy2d", tuple(fields), tuple(TOY2D_GROUPS),
+                  options=("hide", "lock", "big", "autoplay", "steps"),
+                  base=_toy2d_base, check=_toy2d_check, compact=True, always=("seed",))
+
+
+def _config_part(state: Mapping[str, Any]) -> dict[str, Any]:
+    from playground.toy2d.config import ToyConfig
+
+    return {f.name: state[f.name] for f in dataclasses.fields(ToyConfig) if f.name in state}
+
+
+def _toy2d_base(state: Mapping[str, Any]) -> dict[str, Any]:
+    """Missing settings come from the chosen preset's configuration (else the config's defaults)."""
+    name = state.get("preset")
+    if not name:
+        return {}
+    cfg = toy2d_presets()[name]["config"].to_dict()
+    cfg.pop("seed")  # a preset's story holds for any seed; the link's own seed (or 0) is used
+    return cfg
+
+
+def _toy2d_check(state: dict) -> tuple[dict, list[str]]:
+    """Checks across settings, by the lab's own code: ToyConfig.validate and the data set's builder."""
+    from playground.errors import UserError
+    from playground.toy2d.config import ToyConfig
+    from playground.toy2d.data import make_dataset
+
+    notes: list[str] = []
+    if state.get("dataset") == "custom":
+        fallback = _toy2d_base(state).get("dataset") or ToyConfig().dataset
+        notes.append(f"Drawn or uploaded points cannot travel in a link; the data set is {fallback} instead.")
+        state["dataset"] = fallback if fallback != "custom" else ToyConfig().dataset
+
+    def problem(s: dict) -> str | None:
+        try:
+            make_dataset(ToyConfig(**_config_part(s)))
+        except UserError as e:
+            return str(e)
+        return None
+
+    why = problem(state)
+    if why is None:
+        return state, notes
+    fallback = {**{f.name: f.default for f in _toy2d().fields}, **_toy2d_base(state)}
+    # reset one setting at a time, the most specific first (n_modes before dataset, seed first)
+    for name in reversed([f.name for f in _toy2d().fields if f.name != "preset"]):
+        if _same(state[name], fallback[name]):
+            continue
+        trial = {**state, name: fallback[name]}
+        if problem(trial) is None:
+            notes.append(f"{why} {name} was set back to {format_value(_toy2d().field(name), fallback[name]) or 'its default'}.")
+            return trial, notes
+    notes.append(f"{why} Every setting was set back to its default.")
+    return {**state, **fallback}, notes
+
+
+def toy2d_config(state: Mapping[str, Any]):
+    """The :class:`~playground.toy2d.config.ToyConfig` of a parsed 2-D lab state (``parse_query``'s)."""
+    from playground.toy2d.config import ToyConfig
+
+    return ToyConfig(**_config_part(state))
+
+
+def toy2d_state(cfg, preset: str | None = None) -> dict[str, Any]:
+    """A 2-D lab state for :func:`build_link` from a config (and the preset it started from)."""
+    return {"preset": preset, **cfg.to_dict()}
+
+
+@functools.cache
+def _dcgan() -> Schema:
+    from playground.dcgan.lab import PRESETS
+
+    return dcgan_schema(PRESETS)
+
+
+def dcgan_schema(presets: Mapping[str, Mapping[str, Any]], grid_seed_default: int = 2) -> Schema:
+    """DCGAN tab: the grid's seed, groups A/B/C (sample references) and the arithmetic preset.
+
+    ``presets``: the lab's presets (``playground.dcgan.lab.PRESETS``: name -> {"A", "B", "C", "seed"});
+    a link naming one gets its groups and seed unless it gives its own. The grid seed's default is the
+    tab's (2).
+    """
+    presets = dict(presets)
+
+    def base(state: Mapping[str, Any]) -> dict[str, Any]:
+        from playground.dcgan.lab import parse_refs
+
+        p = presets.get(state.get("preset") or "")
+        if p is None:
+            return {}
+        out = {k.lower(): parse_refs(p[k]) for k in ("A", "B", "C") if k in p}
+        if "seed" in p:
+            out["seed"] = int(p["seed"])
+        return out
+
+    fields = (
+        Field("seed", "int", grid_seed_default, lo=0, hi=2**31 - 1, help="Seed of the grid of samples."),
+        Field("preset", "choice", None, choices=tuple(presets), nullable=True),
+        Field("a", "refs", []), Field("b", "refs", []), Field("c", "refs", []),
+    )
+    return Schema("dcgan", fields, ("grid", "arithmetic", "interpolation", "direction", "inversion",
+                                    "own_model", "guidelines"), options=("hide", "lock", "big"),
+                  base=base, compact=True)
+
+
+@functools.cache
+def _translation() -> Schema:
+    from playground.translation import inference, zoo
+
+    return translation_schema((*inference.bundled_entries(), *zoo.MODELS))
+
+
+def translation_schema(models: Iterable[str], n_examples: int = 8) -> Schema:
+    """Translation tab: the model (its first entry is the default) and an example input (its index)."""
+    models = tuple(models)
+    fields = (
+        Field("model", "choice", models[0] if models else None, choices=models, nullable=not models),
+        Field("example", "int", None, lo=0, hi=n_examples - 1, nullable=True,
+              help="Which of the example inputs to translate (bundled models)."),
+    )
+    return Schema("translation", fields, ("model", "input", "output"))
+
+
+@functools.cache
+def _metrics() -> Schema:
+    from playground.metrics import ALL_METRICS, MODES
+    from playground.metrics.examples import EXAMPLES
+
+    return metrics_schema(tuple(EXAMPLES), tuple(MODES), tuple(ALL_METRICS))
+
+
+def metrics_schema(examples: Iterable[str], modes: Iterable[str], metric_names: Iterable[str],
+                   default_mode: str = "clean", default_metrics: Iterable[str] = ("fid", "kid", "pr")) -> Schema:
+    """Metrics tab: a bundled example set (or none), the resize convention and the metrics to compute."""
+    fields = (
+        Field("example", "choice", None, choices=tuple(examples), nullable=True),
+        Field("mode", "choice", default_mode, choices=tuple(modes)),
+        Field("metrics", "choices", list(default_metrics), choices=tuple(metric_names)),
+    )
+    return Schema("metrics", fields, ("inputs", "settings", "examples", "results", "analysis", "help"))
+
+
+_BUILDERS: dict[str, Callable[[], Schema]] = {
+    "toy2d": _toy2d, "dcgan": _dcgan, "translation": _translation, "metrics": _metrics,
+}
+
+__all__ = [
+    "TABS", "OPTION_DEFAULTS", "Field", "Schema", "build_link", "parse_query", "schema", "parse_value",
+    "format_value", "declared_checks", "toy2d_config", "toy2d_state", "toy2d_presets", "dcgan_schema",
+    "translation_schema", "metrics_schema", "TOY2D_GROUPS",
+]

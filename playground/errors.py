@@ -11,3 +11,11 @@ class UserError(ValueError):
 
 class SessionsFull(UserError):
     """Every model slot is held by another browser session."""
+
+
+class WorkLimitExceeded(UserError):
+    """A request needs more work than the shared app gives one request (images or seconds)."""
+
+
+class RequestCancelled(UserError):
+    """The page or client that asked for the work went away, so the work was stopped."""

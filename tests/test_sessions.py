@@ -1,44 +1,156 @@
-import time
+"""Per-session stores: the cap, who is evicted to make room, and who is never refused."""
+
+import uuid
 from types import SimpleNamespace
 
 import pytest
 
 from playground.errors import SessionsFull
-from playground.sessions import SessionStore, free_session, session_key
+from playground.sessions import (
+    SessionStore,
+    free_session,
+    is_page_session,
+    mark_page_session,
+    session_key,
+)
 
 
-def test_one_object_per_session_and_cap():
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def keys():
+    """Unique session keys; page marks made through them are dropped afterwards."""
+    made = []
+
+    def make(n, page=False):
+        out = [f"{'page' if page else 'api'}-{uuid.uuid4().hex[:8]}" for _ in range(n)]
+        for k in out:
+            if page:
+                mark_page_session(SimpleNamespace(session_hash=k))
+        made.extend(out)
+        return out
+
+    yield make
+    for k in made:
+        free_session(SimpleNamespace(session_hash=k))
+
+
+def test_one_object_per_session_and_a_store_full_of_pages_refuses_api_sessions(keys):
     freed = []
     store = SessionStore("test lab", max_sessions=2, on_free=freed.append)
-    a = store.get_or_create("a", lambda: ["A"])
-    assert store.get_or_create("a", lambda: ["other"]) is a
-    store.get_or_create("b", lambda: ["B"])
+    a, b = keys(2, page=True)
+    (api,) = keys(1)
+    obj = store.get_or_create(a, lambda: ["A"])
+    assert store.get_or_create(a, lambda: ["other"]) is obj
+    store.get_or_create(b, lambda: ["B"])
     with pytest.raises(SessionsFull, match="test lab is busy: 2 sessions"):
-        store.get_or_create("c", lambda: ["C"])
-    store.free("a")
+        store.get_or_create(api, lambda: ["C"])
+    assert freed == [] and len(store) == 2
+    store.free(a)
     assert freed == [["A"]]
-    assert store.get_or_create("c", lambda: ["C"]) == ["C"]
+    assert store.get_or_create(api, lambda: ["C"]) == ["C"]
     store.clear()
-    assert len(store) == 0
+    assert len(store) == 0 and freed == [["A"], ["B"], ["C"]]
 
 
-def test_idle_sessions_are_evicted_to_make_room():
-    store = SessionStore("idle lab", max_sessions=1, idle_seconds=0.01)
-    store.get_or_create("old", lambda: 1)
-    time.sleep(0.05)
-    assert store.get_or_create("new", lambda: 2) == 2
-    assert "old" not in store
+def test_api_sessions_without_a_page_are_evicted_least_recently_used_first(keys):
+    """The repro at small scale: 31 page-less calls filled 32 slots; now they just take turns."""
+    freed = []
+    store = SessionStore("2-D GAN lab", max_sessions=3, on_free=freed.append)
+    (page,) = keys(1, page=True)
+    store.get_or_create(page, lambda: "student")
+    api = keys(10)
+    for k in api:
+        assert store.get_or_create(k, lambda k=k: k) == k  # never "busy"
+    assert freed == api[:8]  # the oldest page-less sessions went first, on_free ran for each
+    assert page in store and api[8] in store and api[9] in store and len(store) == 3
+    # a new page takes an API slot, never the student's
+    (page2,) = keys(1, page=True)
+    store.get_or_create(page2, lambda: "second student")
+    assert freed[-1] == api[8] and page in store and page2 in store
     store.clear()
 
 
-def test_free_session_empties_every_store():
+def test_use_refreshes_recency(keys):
+    store = SessionStore("lab", max_sessions=2)
+    a, b, c = keys(3)
+    store.get_or_create(a, lambda: 1)
+    store.get_or_create(b, lambda: 2)
+    assert store.get(a) == 1  # a is now the most recently used
+    store.get_or_create(c, lambda: 3)
+    assert a in store and b not in store and c in store
+    store.clear()
+
+
+def test_a_page_takes_the_slot_of_a_page_unused_past_the_grace_period(keys):
+    clock = FakeClock()
+    freed = []
+    store = SessionStore("lab", max_sessions=2, page_grace_seconds=300, clock=clock, on_free=freed.append)
+    old, recent, newcomer = keys(3, page=True)
+    (api,) = keys(1)
+    store.get_or_create(old, lambda: "old")
+    clock.now += 200
+    store.get_or_create(recent, lambda: "recent")
+    clock.now += 99  # old unused for 299 s: still protected
+    with pytest.raises(SessionsFull):
+        store.get_or_create(newcomer, lambda: "new")
+    clock.now += 1  # 300 s
+    with pytest.raises(SessionsFull):  # an API session never pushes a page out
+        store.get_or_create(api, lambda: "api")
+    assert store.get_or_create(newcomer, lambda: "new") == "new"
+    assert freed == ["old"] and recent in store
+    store.clear()
+
+
+def test_set_respects_the_cap_with_the_same_policy(keys):
+    """The custom-generator store: set() used to ignore the cap, so every API session kept a model."""
+    freed = []
+    store = SessionStore("custom generator", max_sessions=2, on_free=freed.append)
+    api = keys(5)
+    for k in api:
+        store.set(k, f"model-{k}")
+    assert len(store) == 2 and freed == [f"model-{k}" for k in api[:3]]
+    store.set(api[4], "replacement")  # replacing one's own object frees the old one, takes no new slot
+    assert freed[-1] == f"model-{api[4]}" and len(store) == 2
+    pages = keys(2, page=True)
+    for k in pages:
+        store.set(k, k)
+    with pytest.raises(SessionsFull):
+        store.set(api[0], "refused")
+    with pytest.raises(SessionsFull):
+        store.make_room(api[0])  # checkable before anything large is built
+    assert api[0] not in store and sorted(store._items) == sorted(pages)
+    store.clear()
+
+
+def test_idle_sessions_are_evicted_to_make_room(keys):
+    clock = FakeClock()
+    store = SessionStore("idle lab", max_sessions=1, idle_seconds=60, clock=clock)
+    old, new = keys(2, page=True)
+    store.get_or_create(old, lambda: 1)
+    clock.now += 61
+    assert store.get_or_create(new, lambda: 2) == 2
+    assert old not in store
+    clock.now += 61
+    assert store.evict_idle() == 1 and len(store) == 0
+
+
+def test_free_session_empties_every_store_and_forgets_the_page(keys):
     s1, s2 = SessionStore("one"), SessionStore("two")
-    req = SimpleNamespace(session_hash="abc")
+    (k,) = keys(1, page=True)
+    req = SimpleNamespace(session_hash=k)
     s1.get_or_create(session_key(req), lambda: 1)
     s2.get_or_create(session_key(req), lambda: 2)
     s2.get_or_create("other", lambda: 3)
+    assert is_page_session(k)
     free_session(req)
-    assert "abc" not in s1 and "abc" not in s2 and "other" in s2
+    assert k not in s1 and k not in s2 and "other" in s2 and not is_page_session(k)
     s2.clear()
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from playground.device import get_device
@@ -21,6 +24,58 @@ from playground.metrics.features import MODES, FeatureCache, extract_features
 from playground.metrics.inception import load_fid_network
 from playground.metrics.io import load_image_set, write_stats
 from playground.metrics.maths import gaussian_stats
+
+
+def parse_device(spec: str | None) -> torch.device:
+    """The torch device for --device, or a UserError naming what is wrong (never a torch traceback)."""
+    if spec is None:
+        return get_device()
+    try:
+        dev = torch.device(spec)
+    except (RuntimeError, ValueError):
+        raise UserError(f"--device {spec!r} is not a device name; use cpu, cuda, cuda:N or mps.") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError(f"--device {spec}: this machine has no usable CUDA GPU; use --device cpu.")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise UserError(f"--device {spec}: there are only {torch.cuda.device_count()} CUDA GPU(s).")
+    elif dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise UserError(f"--device {spec}: Apple MPS is not available here; use --device cpu.")
+    elif dev.type != "cpu":
+        raise UserError(f"--device {spec}: only cpu, cuda and mps are supported.")
+    return dev
+
+
+def check_writable(path: str, flag: str) -> None:
+    """Fail before the long computation, not after it, when the output file cannot be written."""
+    p = Path(path)
+    if p.is_dir():
+        raise UserError(f"{flag} {path} is a folder; give a file name such as stats.npz.")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=p.parent, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise UserError(f"{flag} {path}: cannot write there ({exc.strerror or exc}).") from None
+
+
+def _save_stats(path: str, features) -> None:
+    try:
+        write_stats(path, *gaussian_stats(features))
+    except OSError as exc:
+        raise UserError(f"--save-stats {path}: could not write it ({exc.strerror or exc}).") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
 
 
 def main(argv=None) -> int:
@@ -44,7 +99,7 @@ def main(argv=None) -> int:
     ap.add_argument("--is-weights", metavar="PATH", help="local pt_inception-2015-12-05-6726825d.pth for IS")
     ap.add_argument("--offline", action="store_true", help="never download weights")
     ap.add_argument("--device", default=None, help="cpu, cuda, … (default: best available)")
-    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--batch-size", type=_positive_int, default=16)
     ap.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     args = ap.parse_args(argv)
 
@@ -63,13 +118,15 @@ def main(argv=None) -> int:
         print(text, file=sys.stderr)
 
     try:
+        device = parse_device(args.device)
+        if args.save_stats:
+            check_writable(args.save_stats, "--save-stats")
         if args.reference is None:
             if not args.save_stats:
                 raise UserError(
                     "Give a reference set to compare with, or --save-stats OUT.npz to only save statistics."
                 )
             images = load_image_set(args.generated, label="images")
-            device = args.device or get_device()
             net = load_fid_network(device, log=status)
             res = extract_features(
                 images,
@@ -83,7 +140,7 @@ def main(argv=None) -> int:
             )
             if len(res.names) < 2:
                 raise UserError("Statistics need at least 2 usable images.")
-            write_stats(args.save_stats, *gaussian_stats(res.features))
+            _save_stats(args.save_stats, res.features)
             out = {"saved_stats": args.save_stats, "n": len(res.names), "mode": args.mode}
         else:
             report = compute_metrics(
@@ -91,7 +148,7 @@ def main(argv=None) -> int:
                 args.reference,
                 metrics=args.metrics,
                 mode=args.mode,
-                device=args.device,
+                device=device,
                 batch_size=args.batch_size,
                 is_weights=args.is_weights,
                 download=not args.offline,
@@ -100,7 +157,7 @@ def main(argv=None) -> int:
                 status=status,
             )
             if args.save_stats and report.real is not None:
-                write_stats(args.save_stats, *gaussian_stats(report.real.features))
+                _save_stats(args.save_stats, report.real.features)
             out = report.as_dict()
     except UserError as exc:
         for bar in bars.values():

@@ -196,19 +196,30 @@ def _mkdir(p: Path) -> Path:
 # -------------------------------------------------------------------------------- IS weights
 
 
-def check_is_weights(path: Path) -> None:
+def check_is_weights(path: Path, given: bool = False) -> None:
+    """WeightsUnavailable unless ``path`` is pytorch-fid's IS weights file (size, then sha256).
+
+    ``given``: the path came from the user (--is-weights / PLAYGROUND_IS_WEIGHTS), so the advice is to
+    check that path; otherwise it is our cached download, which the caller deletes and fetches again.
+    """
     size = path.stat().st_size
     if size != IS_WEIGHTS_SIZE:
+        found = f"{size:,} bytes, expected {IS_WEIGHTS_SIZE:,}"
+    else:
+        got = sha256_file(path)
+        if got == IS_WEIGHTS_SHA256:
+            return
+        found = f"sha256 {got[:16]}…, expected {IS_WEIGHTS_SHA256[:16]}…"
+    what = (
+        f"{path} is not the Inception Score weights file ({IS_WEIGHTS_NAME}, the Inception network with "
+        f"its 1008-class layer): {found}."
+    )
+    if given:
         raise WeightsUnavailable(
-            f"{path} is not the FID Inception weights file: {size:,} bytes, expected {IS_WEIGHTS_SIZE:,} "
-            f"({IS_WEIGHTS_NAME}). Delete it and download it again."
+            f"{what} Check the path given with --is-weights or PLAYGROUND_IS_WEIGHTS; the file is at "
+            f"{IS_WEIGHTS_URL}."
         )
-    got = sha256_file(path)
-    if got != IS_WEIGHTS_SHA256:
-        raise WeightsUnavailable(
-            f"{path} is not the FID Inception weights file: sha256 {got[:16]}…, expected "
-            f"{IS_WEIGHTS_SHA256[:16]}… ({IS_WEIGHTS_NAME}). Delete it and download it again."
-        )
+    raise WeightsUnavailable(f"{what} The cached copy is damaged; it was deleted and will be downloaded again.")
 
 
 def is_weights_path(
@@ -219,13 +230,21 @@ def is_weights_path(
     if explicit:
         p = Path(explicit)
         if not p.is_file():
-            raise WeightsUnavailable(f"The Inception Score weights file {p} does not exist.")
-        check_is_weights(p)
+            raise WeightsUnavailable(
+                f"The Inception Score weights file {p} (given with --is-weights or PLAYGROUND_IS_WEIGHTS) "
+                "does not exist."
+            )
+        check_is_weights(p, given=True)
         return p
     cached = cache_dir() / IS_WEIGHTS_NAME
     if cached.is_file():
-        check_is_weights(cached)
-        return cached
+        try:
+            check_is_weights(cached)
+            return cached
+        except WeightsUnavailable:
+            cached.unlink(missing_ok=True)
+            if not download:
+                raise
     if not download:
         raise WeightsUnavailable(offline_is_message("downloads are switched off"))
     failed = _recent_failures.get(url)

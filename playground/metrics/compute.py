@@ -19,13 +19,24 @@ from playground.metrics import assets, maths
 from playground.metrics.features import MODES, FeatureCache, FeatureResult, check_mode, extract_features
 from playground.metrics.inception import load_fid_network, load_is_network
 from playground.metrics.io import ImageSet, load_image_set
+from playground.metrics.limits import Budget, WorkLimits
 
 log = logging.getLogger("playground.metrics")
 
 ALL_METRICS = ("fid", "kid", "is", "pr")
+# IS averages over 10 splits (torch-fidelity), but a split's IS can never exceed its number of images
+# (p(y) mixes that many predictions), so 10 images in 10 splits give exactly 1 for any network.
+# Fewer images get fewer splits, at least IS_MIN_PER_SPLIT images each, and the report says so.
 IS_SPLITS = 10
+IS_MIN_PER_SPLIT = 50
+IS_MIN_IMAGES = 10
 
-__all__ = ["ALL_METRICS", "MetricsReport", "compute_metrics", "parse_metrics"]
+__all__ = ["ALL_METRICS", "MetricsReport", "compute_metrics", "parse_metrics", "is_splits"]
+
+
+def is_splits(n: int) -> int:
+    """Splits for the Inception Score of n images: 10 when each gets >= IS_MIN_PER_SPLIT, else fewer."""
+    return max(1, min(IS_SPLITS, n // IS_MIN_PER_SPLIT))
 
 
 def parse_metrics(spec) -> tuple[str, ...]:
@@ -91,19 +102,25 @@ def compute_metrics(
     cache: FeatureCache | None = None,
     progress=None,
     status=None,
+    limits: WorkLimits | None = None,
 ) -> MetricsReport:
     """Compute the requested metrics between ``fake`` and ``real`` (ImageSets or paths).
 
     ``progress(stage, done, total, images_per_s)`` reports feature extraction; ``status(text)``
     reports slow one-off steps (network download/loading). IS unavailability is a note, not an error.
+    ``limits`` caps the work (images per set, seconds) and stops when ``limits.should_stop()``;
+    both are checked before any image is decoded and after every batch.
     """
     check_mode(mode)
     metrics = parse_metrics(metrics)
+    budget = Budget(limits)
     device = torch.device(device) if device is not None else get_device()
     fake_set = fake if isinstance(fake, ImageSet) else load_image_set(fake, label="generated")
     real_set = real if isinstance(real, ImageSet) else load_image_set(real, label="real", allow_stats=True)
     if fake_set.is_stats:
         raise UserError("The generated set must be images (statistics files are for the reference set).")
+    budget.check_count(len(fake_set.images), "generated")
+    budget.check_count(len(real_set.images), "real")
     if not fake_set.images:
         _need(FeatureResult(np.zeros((0, 2048)), None, [], fake_set.skipped, mode), "generated")
     if not real_set.is_stats and not real_set.images:
@@ -122,21 +139,19 @@ def compute_metrics(
     def stage(name):
         return (lambda d, t, r: progress(name, d, t, r)) if progress else None
 
-    if is_net is not None:
-        report.fake = extract_features(
-            fake_set,
-            mode,
-            is_net,
-            "pytorch-fid-is",
-            device,
-            batch_size,
-            progress=stage("generated"),
-            cache=cache,
-        )
-    else:
-        report.fake = extract_features(
-            fake_set, mode, fid_net, "fid-ts", device, batch_size, progress=stage("generated"), cache=cache
-        )
+    budget.start()
+    fake_net, fake_net_id = (is_net, "pytorch-fid-is") if is_net is not None else (fid_net, "fid-ts")
+    report.fake = extract_features(
+        fake_set,
+        mode,
+        fake_net,
+        fake_net_id,
+        device,
+        batch_size,
+        progress=stage("generated"),
+        cache=cache,
+        check=budget.checker("generated"),
+    )
     _need(report.fake, "generated")
     if real_set.is_stats:
         report.real_stats = real_set.stats
@@ -147,7 +162,15 @@ def compute_metrics(
             )
     else:
         report.real = extract_features(
-            real_set, mode, fid_net, "fid-ts", device, batch_size, progress=stage("real"), cache=cache
+            real_set,
+            mode,
+            fid_net,
+            "fid-ts",
+            device,
+            batch_size,
+            progress=stage("real"),
+            cache=cache,
+            check=budget.checker("real"),
         )
         _need(report.real, "real")
 
@@ -191,12 +214,23 @@ def compute_metrics(
         else:
             report.notes.append("Density/coverage (k = 5) need at least 6 images per set.")
     if "is" in metrics and report.fake.logits is not None:
-        if len(x_fake) >= IS_SPLITS:
-            v["is_mean"], v["is_std"] = maths.inception_score(logits=report.fake.logits, splits=IS_SPLITS)
+        n = len(x_fake)
+        if n >= IS_MIN_IMAGES:
+            splits = is_splits(n)
+            v["is_mean"], v["is_std"] = maths.inception_score(logits=report.fake.logits, splits=splits)
+            v["is_splits"], v["is_split_size"] = splits, n // splits
+            if splits < IS_SPLITS:
+                report.notes.append(
+                    f"Inception Score: {n} images in {splits} split{'s' if splits > 1 else ''} of about "
+                    f"{n // splits} instead of the usual {IS_SPLITS} (a split's IS can never exceed its "
+                    f"number of images, so {IS_SPLITS} splits of {n // IS_SPLITS} would cap it at "
+                    f"{n // IS_SPLITS}). The best possible value here is {min(1008, n // splits)}; published "
+                    "IS use 50,000 images in 10 splits of 5,000, so compare only IS with the same split size."
+                )
         else:
             report.notes.append(
-                f"The Inception Score uses {IS_SPLITS} splits and needs at least "
-                f"{IS_SPLITS} generated images."
+                f"The Inception Score needs at least {IS_MIN_IMAGES} generated images (got {n}): with fewer, "
+                "it can barely rise above its worst value, 1."
             )
     for key in list(v):
         if isinstance(v[key], float) and not math.isfinite(v[key]):

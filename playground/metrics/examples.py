@@ -6,18 +6,20 @@ bias), or degraded copies of them (blurred, noisy: a worse "generator", FID rise
 Without the
 DCGAN the sets are small procedural pictures made from a fixed seed. N is tiny on purpose: the CPU
 extracts ~3 images/s.
+
+The pictures stay in memory as PNG bytes (made once per process): no temporary files to outlive a
+killed server.
 """
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
+import io
 import threading
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
+
+from playground.metrics.io import ImageRef, ImageSet
 
 N_EXAMPLE = 10
 
@@ -28,9 +30,10 @@ EXAMPLES = {
 }
 
 _lock = threading.Lock()
-_root: Path | None = None
+_pngs: dict[str, list[bytes]] = {}  # "real" and each kind -> PNG bytes, made on first use
+_source: list[str] = []
 
-__all__ = ["EXAMPLES", "example_folders", "source_images", "degrade"]
+__all__ = ["EXAMPLES", "example_sets", "source_images", "degrade"]
 
 
 def _procedural(seed: int, n: int, size: int = 64) -> np.ndarray:
@@ -70,34 +73,28 @@ def degrade(images: np.ndarray, kind: str, seed: int = 0) -> np.ndarray:
     return images
 
 
-def _write(folder: Path, images: np.ndarray) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, im in enumerate(images):
-        Image.fromarray(im).save(folder / f"{i:03d}.png")
-    return folder
+def _png(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG")
+    return buf.getvalue()
 
 
-def _cleanup() -> None:
-    if _root is not None:
-        shutil.rmtree(_root, ignore_errors=True)
+def _image_set(label: str, pngs: list[bytes]) -> ImageSet:
+    return ImageSet(label, [ImageRef(name=f"{label}/{i:03d}.png", data=b) for i, b in enumerate(pngs)])
 
 
-def example_folders(kind: str) -> tuple[Path, Path, str]:
-    """(generated folder, real folder, description) for an example; written once per process."""
-    global _root
+def example_sets(kind: str) -> tuple[ImageSet, ImageSet, str]:
+    """(generated set, real set, description) for an example; the pictures are made once per process."""
     if kind not in EXAMPLES:
         raise ValueError(f"unknown example {kind!r}")
     with _lock:
-        if _root is None:
-            _root = Path(tempfile.mkdtemp(prefix="gp-metrics-examples-"))
-            atexit.register(_cleanup)
-        gen, real = _root / kind, _root / "real"
-        if not real.exists():
+        if "real" not in _pngs:
             held, source = source_images(seed=2)
-            _write(real, held)
-            (_root / "source.txt").write_text(source)
-        if not gen.exists():
+            _pngs["real"] = [_png(im) for im in held]
+            _source.append(source)
+        if kind not in _pngs:
             fake, _ = source_images(seed=1)
-            _write(gen, degrade(fake, kind, seed=3))
-        source = (_root / "source.txt").read_text()
-    return gen, real, f"{EXAMPLES[kind]} — {N_EXAMPLE} images each, from the {source}"
+            _pngs[kind] = [_png(im) for im in degrade(fake, kind, seed=3)]
+        gen, real, source = _pngs[kind], _pngs["real"], _source[0]
+    text = f"{EXAMPLES[kind]} — {N_EXAMPLE} images each, from the {source}"
+    return _image_set(kind, gen), _image_set("real", real), text

@@ -25,7 +25,7 @@ import os
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -42,7 +42,7 @@ MODES = {
     "legacy_tensorflow": "TF1 FID / StyleGAN / clean-fid mode='legacy_tensorflow' (TF1 bilinear)",
     "legacy_pytorch": "pytorch-fid / clean-fid mode='legacy_pytorch' (torch bilinear, align_corners=False)",
 }
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"  # 2: entries record row positions, not file names
 
 __all__ = ["MODES", "preprocess", "resize_tf1_bilinear", "FeatureResult", "extract_features", "FeatureCache"]
 
@@ -110,10 +110,26 @@ class FeatureResult:
     mode: str
     seconds: float = 0.0
     cached: bool = False
+    rows: list[int] = field(default_factory=list)  # position in ImageSet.images of each feature row
+    failed: list[tuple[int, str]] = field(default_factory=list)  # positions that could not be decoded
 
     @property
     def images_per_second(self) -> float:
         return len(self.names) / self.seconds if self.seconds > 0 else float("nan")
+
+    def for_set(self, images: ImageSet) -> "FeatureResult":
+        """This (cached) result with the names of ``images``, whose contents are the same in order.
+
+        The cache is keyed by content, so the same pictures under other names hit it; names and
+        skip reasons must come from the set being measured, never from the one that filled the cache.
+        """
+        refs = images.images
+        return replace(
+            self,
+            names=[refs[i].name for i in self.rows],
+            skipped=list(images.skipped) + [(refs[i].name, why) for i, why in self.failed],
+            cached=True,
+        )
 
 
 class FeatureCache:
@@ -133,9 +149,10 @@ class FeatureCache:
                 try:
                     with np.load(p, allow_pickle=False) as f:
                         logits = f["logits"] if f["logits"].size else None
-                        skipped = [tuple(s.split("\t", 1)) for s in f["skipped"].tolist()]
+                        failed = [(int(i), str(why)) for i, why in zip(f["failed_rows"], f["failed_why"])]
                         res = FeatureResult(
-                            f["features"], logits, f["names"].tolist(), skipped, str(f["mode"])
+                            f["features"], logits, [], [], str(f["mode"]),
+                            rows=f["rows"].tolist(), failed=failed,
                         )
                 except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed
                     return None
@@ -148,30 +165,38 @@ class FeatureCache:
             self.mem.pop(next(iter(self.mem)))
         self.mem[key] = res
         if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f"{key}.tmp.npz"
-            np.savez(
-                tmp,
-                features=res.features,
-                logits=res.logits if res.logits is not None else np.zeros(0),
-                names=np.array(res.names, dtype=str),
-                skipped=np.array(["\t".join(s) for s in res.skipped], dtype=str),
-                mode=np.array(res.mode),
-            )
-            tmp.replace(self.folder / f"{key}.npz")
+            try:
+                self._write(key, res)
+            except OSError:  # an unwritable cache folder only costs the next run its speed-up
+                pass
+
+    def _write(self, key: str, res: FeatureResult) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{key}.tmp.npz"
+        np.savez(
+            tmp,
+            features=res.features,
+            logits=res.logits if res.logits is not None else np.zeros(0),
+            rows=np.array(res.rows, dtype=np.int64),
+            failed_rows=np.array([i for i, _ in res.failed], dtype=np.int64),
+            failed_why=np.array([why for _, why in res.failed], dtype=str),
+            mode=np.array(res.mode),
+        )
+        tmp.replace(self.folder / f"{key}.npz")
 
     def clear(self) -> None:
         self.mem.clear()
 
 
 ProgressFn = Callable[[int, int, float], None]  # (done, total, images per second)
+CheckFn = Callable[[int, int], None]  # (done, total); raises to stop the work
 
 
-def _load_one(ref, mode):
+def _load_one(pos, ref, mode):
     try:
-        return ref.name, preprocess(decode_rgb(ref.read_bytes()), mode), None
+        return pos, preprocess(decode_rgb(ref.read_bytes()), mode), None
     except (OSError, ValueError) as exc:
-        return ref.name, None, str(exc)
+        return pos, None, str(exc)
 
 
 def extract_features(
@@ -184,11 +209,14 @@ def extract_features(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     cache: FeatureCache | None = None,
+    check: CheckFn | None = None,
 ) -> FeatureResult:
     """Run ``network`` over every decodable image of ``images``.
 
     ``network`` maps an N×3×299×299 batch to N×2048 features, or to (features, logits) for the IS
     network. Results are cached under a key of the image contents, mode and ``network_id``.
+    ``check(done, total)`` runs before the first image and after every batch; whatever it raises
+    (a time limit, a client that went away) stops the work there.
     """
     check_mode(mode)
     key = None
@@ -198,15 +226,17 @@ def extract_features(
         ).hexdigest()
         hit = cache.get(key)
         if hit is not None:
-            hit.cached = True
-            return hit
+            return hit.for_set(images)
 
-    total = len(images.images)
-    feats, logits, names, skipped = [], [], [], list(images.skipped)
+    refs = images.images
+    total = len(refs)
+    feats, logits, rows, failed = [], [], [], []
     t0 = time.perf_counter()
     done = 0
     if progress:
         progress(0, total, 0.0)
+    if check:
+        check(0, total)
 
     def run(batch):
         with torch.inference_mode():
@@ -218,45 +248,52 @@ def extract_features(
             feats.append(out.double().cpu().numpy())
 
     workers = workers or min(4, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         pending = deque()
-        it = iter(images.images)
+        it = iter(enumerate(refs))
         ahead = batch_size * 3  # bounded read-ahead: a few batches of ~1 MB tensors
-        for ref in it:
-            pending.append(pool.submit(_load_one, ref, mode))
+        for pos, ref in it:
+            pending.append(pool.submit(_load_one, pos, ref, mode))
             if len(pending) >= ahead:
                 break
         batch = []
         while pending:
-            name, tensor, err = pending.popleft().result()
+            pos, tensor, err = pending.popleft().result()
             nxt = next(it, None)
             if nxt is not None:
-                pending.append(pool.submit(_load_one, nxt, mode))
+                pending.append(pool.submit(_load_one, *nxt, mode))
+            done += 1
             if tensor is None:
-                skipped.append((name, err))
-                done += 1
-                continue
-            batch.append(tensor)
-            names.append(name)
-            if len(batch) == batch_size:
+                failed.append((pos, err))
+            else:
+                batch.append(tensor)
+                rows.append(pos)
+            full = len(batch) == batch_size
+            if full:
                 run(batch)
-                done += len(batch)
                 batch = []
+            if full or (tensor is None and done % batch_size == 0):  # undecodable files count too
                 if progress:
-                    progress(min(done, total), total, len(names) / (time.perf_counter() - t0))
+                    progress(done, total, len(rows) / (time.perf_counter() - t0))
+                if check:
+                    check(done, total)
         if batch:
             run(batch)
-    done = total
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a stopped run leaves no decoding behind
     seconds = time.perf_counter() - t0
     if progress:
-        progress(total, total, len(names) / seconds if seconds > 0 else 0.0)
+        progress(total, total, len(rows) / seconds if seconds > 0 else 0.0)
     res = FeatureResult(
         features=np.concatenate(feats) if feats else np.zeros((0, 2048)),
         logits=np.concatenate(logits) if logits else None,
-        names=names,
-        skipped=skipped,
+        names=[refs[i].name for i in rows],
+        skipped=list(images.skipped) + [(refs[i].name, why) for i, why in failed],
         mode=mode,
         seconds=seconds,
+        rows=rows,
+        failed=failed,
     )
     if cache is not None and key is not None:
         cache.put(key, res)

@@ -47,14 +47,17 @@ __all__ = [
 
 @dataclass
 class ImageRef:
-    """One image: a file on disk or a member of an (already checked) zip."""
+    """One image: a file on disk, a member of an (already checked) zip, or bytes in memory."""
 
     name: str
     path: Path | None = None
     zip: "_SafeZip | None" = None
     member: str | None = None
+    data: bytes | None = None
 
     def read_bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
         if self.zip is not None:
             return self.zip.read(self.member)
         size = self.path.stat().st_size
@@ -268,26 +271,92 @@ def decode_rgb(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 
 # ------------------------------------------------------------------------------- .npz statistics
 
+# Inception pool3 statistics: mu (2048,) and sigma (2048, 2048), 32 MB in float64. Anything larger is
+# refused from the .npy headers inside the zip, before a byte of array data is read.
+MAX_STATS_DIM = 2048
+MAX_STATS_ENTRIES = 16
+MAX_NPY_HEADER = 10_000  # numpy's own default cap on the header's length
+
+
+def _npz_member(zf: zipfile.ZipFile, key: str) -> zipfile.ZipInfo | None:
+    for name in (f"{key}.npy", key):
+        try:
+            return zf.getinfo(name)
+        except KeyError:
+            continue
+    return None
+
+
+def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fname: str) -> tuple[tuple, np.dtype, int]:
+    """(shape, dtype, header bytes) of an .npy inside the zip, from its header alone."""
+    fmt = np.lib.format
+    with zf.open(info) as f:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(f, max_header_size=MAX_NPY_HEADER)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(f, max_header_size=MAX_NPY_HEADER)
+        else:
+            raise UserError(f"{fname}: {info.filename} uses .npy format {version}; expected 1.0 or 2.0.")
+        return tuple(shape), dtype, f.tell()
+
+
+def _read_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> np.ndarray:
+    info = _npz_member(zf, key)
+    shape, dtype, header = _npy_header(zf, info, fname)
+    if dtype.hasobject or dtype.kind != "f" or dtype.itemsize > 8:
+        raise UserError(f"{fname}: {key} is stored as {dtype}; statistics must be float16/32/64.")
+    if len(shape) != ndim:
+        raise UserError(f"{fname}: {key} has shape {shape}; expected {'(d,)' if ndim == 1 else '(d, d)'}.")
+    if not all(1 <= n <= MAX_STATS_DIM for n in shape):
+        size = int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
+        raise UserError(
+            f"{fname}: {key} is declared as {' × '.join(map(str, shape))} ({size / 1e9:.1f} GB); "
+            f"Inception statistics have at most {MAX_STATS_DIM} dimensions. Nothing was loaded."
+        )
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if info.file_size != header + nbytes:
+        raise UserError(
+            f"{fname}: {key} declares {info.file_size:,} bytes in the zip but its header needs "
+            f"{header + nbytes:,}; the file is damaged."
+        )
+    with zf.open(info) as f:  # read_array allocates exactly the checked shape, then fills it in chunks
+        return np.lib.format.read_array(f, allow_pickle=False, max_header_size=MAX_NPY_HEADER)
+
 
 def read_stats(path) -> tuple[np.ndarray, np.ndarray]:
-    """(mu, sigma) from a pytorch-fid style ``.npz`` (keys ``mu`` and ``sigma``)."""
+    """(mu, sigma) from a pytorch-fid style ``.npz`` (keys ``mu`` and ``sigma``).
+
+    Shapes, dtypes and sizes are checked from the zip directory and the ``.npy`` headers before any
+    array is read, so a small file that declares gigabytes costs nothing. sigma must be a
+    covariance: symmetric and positive semi-definite within round-off.
+    """
+    from playground.metrics.maths import check_covariance  # maths imports torch; io stays light
+
+    fname = Path(path).name
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if "mu" not in f or "sigma" not in f:
-                raise UserError(
-                    f"{Path(path).name} has keys {sorted(f.files)}; a statistics file needs 'mu' and 'sigma'."
-                )
-            mu, sigma = np.asarray(f["mu"], np.float64), np.asarray(f["sigma"], np.float64)
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_STATS_ENTRIES:
+                raise UserError(f"{fname} holds {len(infos)} arrays; a statistics file holds 'mu' and 'sigma'.")
+            if _npz_member(zf, "mu") is None or _npz_member(zf, "sigma") is None:
+                keys = sorted(i.filename.removesuffix(".npy") for i in infos)
+                raise UserError(f"{fname} has keys {keys}; a statistics file needs 'mu' and 'sigma'.")
+            mu = _read_member(zf, "mu", 1, fname)
+            d = mu.size
+            sigma_info = _npz_member(zf, "sigma")
+            shape, _, _ = _npy_header(zf, sigma_info, fname)
+            if shape != (d, d):
+                raise UserError(f"{fname}: mu has shape {mu.shape} and sigma {shape}; expected (d,) and (d, d).")
+            sigma = _read_member(zf, "sigma", 2, fname)
     except UserError:
         raise
-    except Exception as exc:  # noqa: BLE001
-        raise UserError(f"{Path(path).name} is not a readable .npz statistics file ({exc}).") from exc
-    if mu.ndim != 1 or sigma.shape != (mu.size, mu.size):
-        raise UserError(
-            f"{Path(path).name}: mu has shape {mu.shape} and sigma {sigma.shape}; expected (d,) and (d, d)."
-        )
+    except Exception as exc:  # noqa: BLE001 - a damaged zip or .npy raises many types
+        raise UserError(f"{fname} is not a readable .npz statistics file ({exc}).") from exc
+    mu, sigma = np.asarray(mu, np.float64), np.asarray(sigma, np.float64)
     if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
-        raise UserError(f"{Path(path).name} contains NaN or infinite values.")
+        raise UserError(f"{fname} contains NaN or infinite values.")
+    check_covariance(sigma, f"{fname}: sigma")
     return mu, sigma
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.linalg import blas
+from scipy.linalg import blas, lapack
 
 from playground.errors import UserError
 
 __all__ = [
+    "check_covariance",
     "gaussian_stats",
     "trace_sqrt_product",
     "frechet_distance",
@@ -54,6 +55,39 @@ def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (unbiased, ``np.cov``) covariance of the rows, as pytorch-fid stores them."""
     x = _as_features(features, min_rows=2)
     return x.mean(axis=0), np.cov(x, rowvar=False)
+
+
+def check_covariance(sigma, name: str = "sigma", rtol: float = 1e-4) -> None:
+    """UserError unless ``sigma`` is symmetric and positive semi-definite within round-off.
+
+    The tolerance is ``rtol`` times the largest diagonal entry: float32 rounding of a 2048-d
+    covariance moves its eigenvalues by far less. PSD is tested by a Cholesky factorisation of
+    Σ + tol·I (it exists iff every eigenvalue of Σ exceeds -tol), done in place on one copy.
+    """
+    s = np.asarray(sigma, dtype=np.float64)
+    d = s.shape[0]
+    if s.ndim != 2 or s.shape != (d, d):
+        raise UserError(f"{name} must be a square matrix, got shape {s.shape}.")
+    diag = np.diagonal(s)
+    tol = rtol * max(float(np.abs(diag).max(initial=0.0)), np.finfo(np.float64).tiny)
+    blocks = (np.abs(s[i : i + 256] - s[:, i : i + 256].T).max() for i in range(0, d, 256))  # no d×d temporaries
+    asym = float(max(blocks, default=0.0))
+    if asym > tol:
+        raise UserError(
+            f"{name} is not a covariance matrix: it is not symmetric (entries differ from their mirror by up "
+            f"to {asym:.3g}). Was it written by pytorch-fid / --save-stats?"
+        )
+    if diag.min(initial=0.0) < -tol:
+        raise UserError(f"{name} is not a covariance matrix: it has a negative variance ({diag.min():.3g}).")
+    shifted = s.copy()
+    shifted.flat[:: d + 1] += tol
+    # Symmetric, so its transpose (a Fortran-ordered view) is the same matrix: factorised in place.
+    _, info = lapack.dpotrf(shifted.T, lower=1, overwrite_a=1, clean=0)
+    if info > 0:
+        raise UserError(
+            f"{name} is not a covariance matrix: it has negative eigenvalues (it is not positive "
+            "semi-definite), so a Fréchet distance to it means nothing."
+        )
 
 
 def _psd_sqrt(sigma: np.ndarray) -> np.ndarray:

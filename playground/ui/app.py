@@ -12,7 +12,7 @@ import logging
 
 import gradio as gr
 
-from playground.sessions import free_session
+from playground.sessions import free_session, mark_page_session
 
 log = logging.getLogger("playground.ui")
 
@@ -71,6 +71,7 @@ def build_demo() -> gr.Blocks:
                 with gr.Tab(tab.TITLE, id=tab.__name__.rsplit(".", 1)[-1]):
                     tab.build()
         demo.unload(_free_session)
+        demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
     # Bounded queue: a full Space answers "queue is full" rather than growing without limit.
     demo.queue(max_size=64, default_concurrency_limit=4)
     return demo

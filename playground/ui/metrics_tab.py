@@ -3,6 +3,10 @@
 All computation lives in ``playground.metrics``; this module wires uploads to
 ``compute_metrics`` and draws the pictures. Each browser session keeps its own feature cache (a
 second click on the same files is instant) and the uploaded files are deleted when the session ends.
+
+The shared app caps one request's work (images per set, seconds: :class:`WorkLimits`) and stops it
+when its page or API client goes away, so one upload cannot hold the only metrics worker for minutes;
+whoever waits behind it sees their place in the queue.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import logging
 import os
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
@@ -19,20 +24,25 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
 from playground.device import get_device
-from playground.errors import UserError
+from playground.errors import RequestCancelled, UserError
 from playground.metrics import MODES
 from playground.metrics.analysis import class_histogram, fid_vs_sample_size, nearest_real_neighbours, pca_2d
-from playground.metrics.compute import compute_metrics
-from playground.metrics.examples import EXAMPLES, example_folders
+from playground.metrics.compute import IS_MIN_PER_SPLIT, IS_SPLITS, compute_metrics
+from playground.metrics.examples import EXAMPLES, example_sets
 from playground.metrics.features import FeatureCache
 from playground.metrics.io import decode_rgb
+from playground.metrics.limits import WorkLimits
 from playground.sessions import SessionStore
 from playground.ui.common import explain, session_key, user_errors
 
 log = logging.getLogger("playground.ui.metrics")
 
 TITLE = "Metrics"
-MAX_UPLOAD_FILES = 5000
+# One request's share of the shared app (the CLI has no caps). On 2 CPU cores the network runs at ~3
+# images/s, so ~360 images fit in the time; on a GPU the image cap binds first.
+APP_MAX_IMAGES_PER_SET = 1000
+APP_MAX_SECONDS = 120
+MAX_UPLOAD_FILES = APP_MAX_IMAGES_PER_SET
 STABLE_N = 2048  # below the feature dimension the covariance is singular and FID clearly biased
 
 
@@ -53,7 +63,8 @@ class _Session:
     def __init__(self):
         self.cache = FeatureCache(max_items=8)
         self.uploads: set[str] = set()
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one computation at a time per session
+        self.closed = threading.Event()  # the store dropped the session: tab closed or evicted
 
     def claim(self, paths: list[str]) -> None:
         with _owners_lock:
@@ -61,7 +72,25 @@ class _Session:
                 self.uploads.add(p)
                 _upload_owners.setdefault(p, set()).add(id(self))
 
+    @contextmanager
+    def computing(self):
+        """Hold the session for one computation; a session dropped meanwhile is cleaned up at the end."""
+        try:
+            with self.lock:
+                if self.closed.is_set():
+                    raise RequestCancelled("This session was closed; reload the page.")
+                yield
+        finally:
+            if self.closed.is_set():
+                self._delete()
+
     def forget(self) -> None:
+        """Drop the cache and delete the uploads, now or (when a computation runs) when it stops."""
+        self.closed.set()  # a running computation sees this at its next batch and stops
+        if not self.lock.locked():
+            self._delete()
+
+    def _delete(self) -> None:
         self.cache.clear()
         orphans = []
         with _owners_lock:
@@ -87,6 +116,37 @@ _sessions: SessionStore[_Session] = SessionStore(
 )
 _example_cache = FeatureCache(max_items=8)  # the bundled examples are the same for everyone
 
+
+def _client_gone() -> bool:
+    """True once Gradio has marked this request's queue event dead: its page or API client disconnected.
+
+    Gradio then stops generators and drops queued events, but a plain function keeps running in its
+    thread; the feature loop asks this after every batch. (Gradio internals: the event id of the
+    running handler and the queue's active jobs; any change there makes this answer False, never fail.)
+    """
+    try:
+        from gradio.context import LocalContext
+
+        blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+        if blocks is None or event_id is None:
+            return False
+        for job in blocks._queue.active_jobs:
+            for event in job or ():
+                if event._id == event_id:
+                    return not event.alive
+    except Exception:  # noqa: BLE001 - best effort only
+        log.debug("could not read the event state", exc_info=True)
+    return False
+
+
+def _limits(closed: threading.Event | None = None) -> WorkLimits:
+    """The shared app's caps for one request; it stops when the client leaves or the session ends."""
+    return WorkLimits(
+        max_images_per_set=APP_MAX_IMAGES_PER_SET,
+        max_seconds=APP_MAX_SECONDS,
+        should_stop=lambda: _client_gone() or (closed is not None and closed.is_set()),
+    )
+
 INTRO = """
 ### Measuring a GAN
 A GAN has no likelihood to report, so we compare **sets of images** instead: the images are passed
@@ -95,11 +155,15 @@ feature vectors. Upload a folder's worth of **generated** images and of **real**
 or a pytorch-fid `.npz` of real statistics), or click an example below.
 """
 
-TEACH = """
+TEACH = f"""
 **Inception Score (IS)** looks only at the generated images. Each image should be classified
 confidently (a peaked p(y|x)) and, over the set, all classes should be used (a flat p(y)).
 IS = exp(E KL(p(y|x) ‖ p(y))). Worst value **1** (every image gets the same prediction); best value
 the number of classes (**1008** here) — each image one confident class, all classes equally often.
+IS is averaged over {IS_SPLITS} splits of the set, and a split of n images can never score above n
+(p(y) mixes only n predictions): 10 images in 10 splits would always give exactly 1. So small sets get
+fewer splits of at least {IS_MIN_PER_SPLIT} images (one split below {IS_SPLITS * IS_MIN_PER_SPLIT}
+images); the table says how many and the best value possible. Published IS use 50,000 images.
 IS never looks at real data, so it cannot tell you that your faces look unlike real faces.
 
 **Fréchet Inception Distance (FID)** fits a Gaussian (mean μ, covariance Σ) to the features of each
@@ -164,6 +228,23 @@ def _fmt(x, digits=4):
     return "—" if x is None else f"{x:.{digits}g}"
 
 
+def _is_cells(v) -> list[str]:
+    """Value and reading of the IS row: with fewer than 10 splits, how many and the best value possible."""
+    splits, size = v.get("is_splits", IS_SPLITS), v.get("is_split_size")
+    if splits == 1:
+        value = f"{v['is_mean']:.3f} (1 split: no ±)"
+    else:
+        value = f"{v['is_mean']:.3f} ± {v['is_std']:.3f}"
+    if size is None or splits == IS_SPLITS and size >= IS_MIN_PER_SPLIT:
+        return [value, READING["is"]]
+    best = min(1008, size)
+    return [
+        value,
+        f"higher is better; 1 = worst, {best} = best possible with {splits} split{'s' if splits > 1 else ''} "
+        f"of {size} images (a split cannot score above its size)",
+    ]
+
+
 def _table(report) -> list[list[str]]:
     v = report.values
     rows = []
@@ -172,7 +253,7 @@ def _table(report) -> list[list[str]]:
     if "kid_mean" in v:
         rows.append(["KID", f"{v['kid_mean']:.4f} ± {v['kid_std']:.4f}", READING["kid"]])
     if "is_mean" in v:
-        rows.append(["Inception Score (generated)", f"{v['is_mean']:.3f} ± {v['is_std']:.3f}", READING["is"]])
+        rows.append(["Inception Score (generated)", *_is_cells(v)])
     for key, name in (
         ("precision", "Precision (k=3)"),
         ("recall", "Recall (k=3)"),
@@ -290,8 +371,9 @@ def _neighbours_image(report, n_fakes=4, k=3):
     if report.real is None or report.fake_set is None or report.real_set is None:
         return None, ""
     order, dist, yard = nearest_real_neighbours(report.real.features, report.fake.features, n_fakes, k)
-    fake_refs = {r.name: r for r in report.fake_set.images}
-    real_refs = {r.name: r for r in report.real_set.images}
+    # Feature rows map to images by position (names may repeat, e.g. two uploads called img.png).
+    fake_refs = [report.fake_set.images[i] for i in report.fake.rows]
+    real_refs = [report.real_set.images[i] for i in report.real.rows]
     s, gap = 80, 24
     k = order.shape[1]
     canvas = Image.new("RGB", (s + gap + k * (s + 4), len(order) * (s + 6)), (255, 255, 255))
@@ -300,11 +382,9 @@ def _neighbours_image(report, n_fakes=4, k=3):
     captions = []
     for i, (row, d) in enumerate(zip(order, dist)):
         y = i * (s + 6)
-        canvas.paste(Image.fromarray(_thumb(fake_refs[report.fake.names[i]], s)), (0, y))
+        canvas.paste(Image.fromarray(_thumb(fake_refs[i], s)), (0, y))
         for j, idx in enumerate(row):
-            canvas.paste(
-                Image.fromarray(_thumb(real_refs[report.real.names[idx]], s)), (s + gap + j * (s + 4), y)
-            )
+            canvas.paste(Image.fromarray(_thumb(real_refs[idx], s)), (s + gap + j * (s + 4), y))
         flag = " ← suspiciously close" if d[0] < 0.5 * yard else ""
         captions.append(f"row {i + 1}: nearest distance {d[0]:.1f}{flag}")
     img = np.asarray(canvas)
@@ -332,12 +412,13 @@ def _is_figure(report):
     return fig
 
 
-def _run(fake_paths, real_paths, mode, metrics, cache, progress, label=""):
+def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label=""):
+    """fake, real: lists of uploaded paths, or ImageSets (the examples)."""
     if not metrics:
         raise UserError("Tick at least one metric.")
-    if not fake_paths:
+    if not fake:
         raise UserError("Upload the generated images first (image files or a .zip), or click an example.")
-    if not real_paths:
+    if not real:
         raise UserError("Upload real images (or a .npz of reference statistics) to compare with.")
     t0 = time.perf_counter()
 
@@ -349,14 +430,15 @@ def _run(fake_paths, real_paths, mode, metrics, cache, progress, label=""):
 
     progress(0, desc="Loading the Inception network (first use takes a few seconds)…")
     report = compute_metrics(
-        fake_paths,
-        real_paths,
+        fake,
+        real,
         metrics=metrics,
         mode=mode,
         device=_device(),
         cache=cache,
         progress=on_progress,
         status=on_status,
+        limits=limits,
     )
     try:
         nn_img, nn_text = _neighbours_image(report)
@@ -384,18 +466,16 @@ def compute(fake_files, real_files, mode, metrics, request: gr.Request, progress
     fake_paths, real_paths = _paths(fake_files), _paths(real_files)
     sess = _sessions.get_or_create(session_key(request), _Session)
     sess.claim(fake_paths + real_paths)
-    with sess.lock:
-        return _run(fake_paths, real_paths, mode, metrics, sess.cache, progress)
+    with sess.computing():
+        return _run(fake_paths, real_paths, mode, metrics, sess.cache, progress, _limits(sess.closed))
 
 
 def _example_handler(kind):
     @user_errors
     def run_example(mode, metrics, progress=gr.Progress()):
         progress(0, desc="Preparing the example images…")
-        gen, real, text = example_folders(kind)
-        return _run(
-            [str(gen)], [str(real)], mode, metrics, _example_cache, progress, label=f"Example: {text}."
-        )
+        gen, real, text = example_sets(kind)
+        return _run(gen, real, mode, metrics, _example_cache, progress, _limits(), label=f"Example: {text}.")
 
     run_example.__name__ = f"run_example_{kind}"
     return run_example
@@ -439,10 +519,17 @@ def build() -> None:
                 label="Metrics",
             )
             explain(
-                "IS downloads its 1008-class weights (~91 MB) on first use; "
-                "the others need only the FID network."
+                "IS downloads its 1008-class weights (~91 MB) on first use; the others need only the FID "
+                f"network. IS needs many images: under {IS_SPLITS * IS_MIN_PER_SPLIT} it uses fewer than "
+                f"{IS_SPLITS} splits (each split's IS is capped by its size) and says so."
             )
     run = gr.Button("Compute metrics", variant="primary")
+    explain(
+        f"This shared app measures up to {APP_MAX_IMAGES_PER_SET:,} images per set and gives one click "
+        f"{APP_MAX_SECONDS} s of computing (about {APP_MAX_SECONDS * 3:,} images on a CPU; a set it has "
+        "seen is instant). One computation runs at a time: while you wait, the results show your place in "
+        "the queue. No limits in `python -m playground.metrics`."
+    )
     gr.Markdown("**Examples (no upload needed, 10 images each — about a minute on a CPU):**")
     with gr.Row():
         ex_buttons = {kind: gr.Button(f"Example: {text}", size="sm") for kind, text in EXAMPLES.items()}
@@ -481,6 +568,7 @@ def build() -> None:
         api_name="metrics_compute",
         concurrency_limit=1,
         concurrency_id="metrics",
+        show_progress="full",  # the queue position and the progress bar, over the results
     )
     for kind, button in ex_buttons.items():
         button.click(
@@ -490,4 +578,5 @@ def build() -> None:
             api_name=f"metrics_example_{kind}",
             concurrency_limit=1,
             concurrency_id="metrics",
+            show_progress="full",
         )

@@ -3,6 +3,9 @@
     python -m playground.dcgan generate --z Z.npy --out DIR      # one PNG per row of an (N, 100) array
     python -m playground.dcgan sample --seed 0 --n 64 --out grid.png
     python -m playground.dcgan train --data DIR --epochs 5 --out runs/faces
+
+Bad arguments (an unknown --device, an --out that cannot be written, a file that is not what it should
+be) print one line starting with "error:" and exit with code 2; they are checked before any work.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from playground import safe_input
+from playground.cli_common import output_file, output_folder, run
 from playground.errors import UserError
+
+MAX_IMAGES = 10_000  # images one `generate` or `sample` call writes
 
 
 def _generator(path: str | None):
@@ -27,20 +34,42 @@ def _generator(path: str | None):
     return load_bundled_generator()
 
 
+def read_z(path: str, nz: int) -> np.ndarray:
+    """An (N, nz) float array from a .npy file, its shape and dtype checked from the header first."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"--z {p}: no such file.")
+    try:
+        with open(p, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(f)
+    except (ValueError, OSError, EOFError) as exc:
+        raise UserError(f"--z {p.name} is not a .npy array ({str(exc)[:100]}).") from None
+    if len(shape) != 2 or shape[1] != nz:
+        raise UserError(f"--z {p.name} must hold an (N, {nz}) array; it has shape {shape}.")
+    if dtype.kind not in "fiu":
+        raise UserError(f"--z {p.name} holds {dtype}; it must hold numbers (float32).")
+    if not 1 <= shape[0] <= MAX_IMAGES:
+        raise UserError(f"--z {p.name} has {shape[0]:,} rows; give 1 to {MAX_IMAGES:,} per call.")
+    try:
+        z = np.load(p, allow_pickle=False).astype(np.float32)
+    except (OSError, ValueError, EOFError) as exc:
+        raise UserError(f"Cannot read --z {p.name} ({str(exc)[:100]}).") from None
+    if not np.isfinite(z).all():
+        raise UserError(f"--z {p.name} contains NaN or infinite numbers.")
+    return z
+
+
 def cmd_generate(args) -> None:
     from playground.dcgan.figures import save_png
     from playground.dcgan.pretrained import generate
 
-    try:
-        z = np.load(args.z, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"Cannot read {args.z} as a .npy array ({exc}).") from exc
+    out = output_folder(args.out)
     g = _generator(args.weights)
-    if z.ndim != 2 or z.shape[1] != g.nz:
-        raise UserError(f"{args.z} must hold an (N, {g.nz}) array; it has shape {z.shape}.")
-    images = generate(z.astype(np.float32), generator=g)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    z = read_z(args.z, g.nz)
+    images = generate(z, generator=g)
     width = max(4, len(str(len(images) - 1)))
     for i, im in enumerate(images):
         save_png(im, out / f"{i:0{width}d}.png")
@@ -49,16 +78,18 @@ def cmd_generate(args) -> None:
 
 def cmd_sample(args) -> None:
     from playground.dcgan.figures import grid, save_png
+    from playground.dcgan.lab import check_seed
     from playground.dcgan.latent import seeded_z
     from playground.dcgan.pretrained import generate
 
-    if args.n < 1:
-        raise UserError("--n must be at least 1.")
+    n = safe_input.integer(args.n, "--n", 1, MAX_IMAGES)
+    seed = check_seed(args.seed, "--seed")
+    cols = safe_input.integer(args.cols, "--cols", 0, n)
+    out = output_file(args.out, suffixes=(".png", ".jpg", ".jpeg"))
     g = _generator(args.weights)
-    images = generate(seeded_z(args.seed, args.n, nz=g.nz), generator=g)
-    ncols = args.cols or math.ceil(math.sqrt(args.n))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    save_png(grid(images, ncols=ncols), args.out)
+    images = generate(seeded_z(seed, n, nz=g.nz), generator=g)
+    ncols = cols or math.ceil(math.sqrt(n))
+    save_png(grid(images, ncols=ncols), out)
     print(f"wrote a grid of {args.n} samples (seed {args.seed}) to {args.out}")
 
 
@@ -112,12 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        args.fn(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run(lambda: args.fn(args))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,16 @@
 """Load DCGAN generators from files: pytorch-examples ``netG`` state_dicts (.pt/.pth) or safetensors.
 
 Only tensors are read: ``torch.load(..., weights_only=True)`` refuses pickles that would run code, and
-safetensors cannot hold code at all. Every failure becomes a :class:`UserError` that says what to fix.
+safetensors cannot hold code at all. A visitor's file is checked before anything is allocated for it:
+
+* its size on disk (at most what the largest accepted generator needs, :data:`MAX_FILE_BYTES`);
+* a safetensors file's JSON header (names, dtypes, shapes) against the generator's module tree, with
+  nz, ngf and nc bounded (:data:`MAX_NZ`, :data:`MAX_NGF`, nc 1 or 3), before a tensor is read;
+* a torch zip's member count and declared sizes before ``torch.load``; PyTorch's pre-1.6 format, whose
+  storages are allocated from sizes inside the pickle, is refused;
+* the loaded tensors' shapes against the same expectation before the network is built.
+
+Every failure becomes a :class:`UserError` that says what to fix.
 """
 
 from __future__ import annotations
@@ -14,75 +23,75 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from playground.dcgan.models import Generator, infer_generator_config
+from playground import safe_input
+from playground.dcgan.models import DCGANConfig, Generator
 from playground.errors import UserError
+from playground.safe_weights import check_torch_file, safetensors_header
 
 # Wrappers that training scripts commonly put around the generator's state_dict.
 _WRAPPER_KEYS = ("netG_state_dict", "netG", "generator", "state_dict", "model")
 
-
-def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """Tensors from a .safetensors file or a torch.save'd state_dict, without executing code."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"The file {path.name} does not exist.")
-    if path.suffix.lower() == ".safetensors":
-        try:
-            return load_file(str(path), device="cpu")
-        except (SafetensorError, OSError, ValueError) as exc:
-            raise UserError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
-    if path.suffix.lower() not in (".pt", ".pth", ".tar", ".ckpt", ".bin"):
-        raise UserError(
-            f"{path.name}: expected a PyTorch state_dict (.pt/.pth) or a .safetensors file."
-        )
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise UserError(
-            f"{path.name} contains Python objects other than tensors, and loading it could run code, so it "
-            "was refused. Save only the generator's weights: torch.save(netG.state_dict(), 'netG.pth')."
-        ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
-        raise UserError(f"{path.name} is not a readable PyTorch file ({exc}).") from exc
-    return unwrap_state_dict(obj, path.name)
+MAX_NZ = 512  # pytorch/examples: 100
+MAX_NGF = 128  # pytorch/examples: 64; ngf=128 is ~78 MB of fp32 weights, the largest a visitor may load
+CHANNELS = (1, 3)  # grayscale (MNIST-style) or RGB
+MAX_HEADER_BYTES = 1 << 20  # a generator's safetensors header is ~2 KB
+SUFFIXES = (".pt", ".pth", ".tar", ".ckpt", ".bin", ".safetensors")
 
 
-def unwrap_state_dict(obj, name: str = "the file") -> dict[str, torch.Tensor]:
-    """Accept a bare state_dict or one nested under a usual key ('netG_state_dict', 'state_dict', ...)."""
-    if isinstance(obj, dict):
-        for key in _WRAPPER_KEYS:
-            if key in obj and isinstance(obj[key], dict):
-                obj = obj[key]
-                break
-    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise UserError(f"{name} does not hold a state_dict (a mapping from names to tensors).")
-    # Checkpoints saved from nn.DataParallel prefix every key with 'module.'.
-    if obj and all(k.startswith("module.") for k in obj):
-        obj = {k[len("module."):]: v for k, v in obj.items()}
-    return obj
+def generator_shapes(nz: int, ngf: int, nc: int) -> dict[str, tuple[int, ...]]:
+    """The state_dict shapes of ``Generator(nz, ngf, nc)``, computed without building it."""
+    widths = [nz, ngf * 8, ngf * 4, ngf * 2, ngf, nc]
+    shapes: dict[str, tuple[int, ...]] = {}
+    for i in range(5):
+        shapes[f"main.{3 * i}.weight"] = (widths[i], widths[i + 1], 4, 4)
+        if i < 4:  # batch norm after every transposed conv but the last
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                shapes[f"main.{3 * i + 1}.{name}"] = (widths[i + 1],)
+            shapes[f"main.{3 * i + 1}.num_batches_tracked"] = ()
+    return shapes
 
 
-def generator_from_state_dict(state_dict: dict[str, torch.Tensor], name: str = "the file") -> Generator:
-    """Build a :class:`Generator` of the right size and load ``state_dict`` into it (eval mode, fp32)."""
-    expected_any = ("main.0.weight", "main.12.weight")
-    missing_core = [k for k in expected_any if k not in state_dict]
+def generator_bytes(nz: int, ngf: int, nc: int, bytes_per_value: int = 4) -> int:
+    """Bytes of a generator's state_dict at ``bytes_per_value`` (fp32: 4)."""
+    n = 0
+    for shape in generator_shapes(nz, ngf, nc).values():
+        k = 1
+        for d in shape:
+            k *= d
+        n += k
+    return n * bytes_per_value
+
+
+# The largest file a visitor may hand in: the largest accepted generator in fp32, plus room for headers.
+MAX_FILE_BYTES = generator_bytes(MAX_NZ, MAX_NGF, 3) + (2 << 20)
+
+
+def check_generator_shapes(shapes: dict[str, tuple[int, ...]], name: str = "the file") -> DCGANConfig:
+    """nz, ngf and nc of a generator state_dict given only its tensor shapes; a UserError when the keys,
+    the shapes or the sizes do not make an accepted pytorch-examples DCGAN generator."""
+    missing_core = [k for k in ("main.0.weight", "main.12.weight") if k not in shapes]
     if missing_core:
-        sample = ", ".join(list(state_dict)[:6]) or "no keys"
+        sample = ", ".join(safe_input.cut(k, 40) for k in list(shapes)[:6]) or "no keys"
         raise UserError(
             f"{name} is not a pytorch-examples DCGAN generator: it lacks {', '.join(missing_core)} "
-            f"(it has {sample}{' ...' if len(state_dict) > 6 else ''}). "
+            f"(it has {sample}{' ...' if len(shapes) > 6 else ''}). "
             "Load the netG state_dict (keys main.0.weight ... main.12.weight), not netD or a whole model."
         )
-    try:
-        cfg = infer_generator_config(state_dict)
-    except (IndexError, ValueError) as exc:
-        raise UserError(f"{name}: main.0.weight / main.12.weight have unexpected shapes.") from exc
-    if state_dict["main.0.weight"].dim() != 4 or state_dict["main.12.weight"].dim() != 4:
+    first, last = tuple(shapes["main.0.weight"]), tuple(shapes["main.12.weight"])
+    if len(first) != 4 or len(last) != 4:
         raise UserError(f"{name}: main.0.weight and main.12.weight must be 4-D transposed-conv weights.")
-    g = Generator(nz=cfg.nz, ngf=cfg.ngf, nc=cfg.nc)
-    own = g.state_dict()
-    missing = [k for k in own if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in own]
+    nz, ngf, nc = int(first[0]), int(last[0]), int(last[1])
+    if not 1 <= nz <= MAX_NZ:
+        raise UserError(f"{name}: nz = {nz} (the length of z); this app accepts 1 to {MAX_NZ}.")
+    if not 1 <= ngf <= MAX_NGF:
+        raise UserError(f"{name}: ngf = {ngf} (the generator's width); this app accepts 1 to {MAX_NGF} "
+                        "(pytorch/examples uses 64).")
+    if nc not in CHANNELS:
+        raise UserError(f"{name}: the generator makes images with {nc} channels; this app shows 1 (grayscale) "
+                        "or 3 (RGB).")
+    expected = generator_shapes(nz, ngf, nc)
+    missing = [k for k in expected if k not in shapes]
+    unexpected = [safe_input.cut(k, 40) for k in shapes if k not in expected]
     if missing or unexpected:
         parts = []
         if missing:
@@ -93,13 +102,67 @@ def generator_from_state_dict(state_dict: dict[str, torch.Tensor], name: str = "
             f"{name} does not fit the DCGAN generator ({'; '.join(parts)}). "
             "Expected the module tree of pytorch/examples' DCGAN netG."
         )
-    bad = [
-        f"{k} {tuple(v.shape)} (expected {tuple(own[k].shape)})"
-        for k, v in state_dict.items()
-        if tuple(v.shape) != tuple(own[k].shape)
-    ]
+    bad = [f"{k} {tuple(v)} (expected {expected[k]})" for k, v in shapes.items() if tuple(v) != expected[k]]
     if bad:
         raise UserError(f"{name}: tensor shapes do not fit a DCGAN generator: {_short(bad)}.")
+    return DCGANConfig(nz=nz, ngf=ngf, nc=nc)
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Tensors from a .safetensors file or a torch.save'd state_dict, without executing code, after the
+    size checks above."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"The file {path.name} does not exist.")
+    if path.suffix.lower() not in SUFFIXES:
+        raise UserError(
+            f"{path.name}: expected a PyTorch state_dict (.pt/.pth) or a .safetensors file."
+        )
+    safe_input.file_size(path, "The generator file", MAX_FILE_BYTES)
+    if path.suffix.lower() == ".safetensors":
+        safetensors_header(path, MAX_HEADER_BYTES)
+        try:
+            return load_file(str(path), device="cpu")
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise UserError(f"{path.name} is not a readable safetensors file ({str(exc)[:100]}).") from exc
+    check_torch_file(path, MAX_FILE_BYTES, allow_legacy=False, what="a generator this app accepts")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise UserError(
+            f"{path.name} contains Python objects other than tensors, and loading it could run code, so it "
+            "was refused. Save only the generator's weights: torch.save(netG.state_dict(), 'netG.pth')."
+        ) from exc
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, MemoryError) as exc:
+        raise UserError(f"{path.name} is not a readable PyTorch file ({str(exc).splitlines()[0][:100]}).") from exc
+    return unwrap_state_dict(obj, path.name)
+
+
+def unwrap_state_dict(obj, name: str = "the file") -> dict[str, torch.Tensor]:
+    """Accept a bare state_dict or one nested under a usual key ('netG_state_dict', 'state_dict', ...)."""
+    if isinstance(obj, dict):
+        for key in _WRAPPER_KEYS:
+            if key in obj and isinstance(obj[key], dict):
+                obj = obj[key]
+                break
+    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                            for k, v in obj.items()):
+        raise UserError(f"{name} does not hold a state_dict (a mapping from names to tensors).")
+    return _strip_module(obj)
+
+
+def _strip_module(d: dict) -> dict:
+    """Checkpoints saved from nn.DataParallel prefix every key with 'module.'."""
+    if d and all(k.startswith("module.") for k in d):
+        return {k[len("module."):]: v for k, v in d.items()}
+    return d
+
+
+def generator_from_state_dict(state_dict: dict[str, torch.Tensor], name: str = "the file") -> Generator:
+    """Build a :class:`Generator` of the right size and load ``state_dict`` into it (eval mode, fp32);
+    keys, shapes and sizes are checked first, so a bad file allocates nothing."""
+    cfg = check_generator_shapes({k: tuple(v.shape) for k, v in state_dict.items()}, name)
+    g = Generator(nz=cfg.nz, ngf=cfg.ngf, nc=cfg.nc)
     g.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in state_dict.items()})
     g.eval()
     for p in g.parameters():
@@ -108,8 +171,15 @@ def generator_from_state_dict(state_dict: dict[str, torch.Tensor], name: str = "
 
 
 def load_generator(path: str | Path) -> Generator:
-    """A generator from a user file (.pt/.pth state_dict or .safetensors), in eval mode on the CPU."""
-    return generator_from_state_dict(read_state_dict(path), Path(path).name)
+    """A generator from a user file (.pt/.pth state_dict or .safetensors), in eval mode on the CPU.
+
+    A safetensors file's header is checked against the generator before its tensors are read."""
+    path = Path(path)
+    if path.suffix.lower() == ".safetensors" and path.is_file():
+        safe_input.file_size(path, "The generator file", MAX_FILE_BYTES)
+        header = safetensors_header(path, MAX_HEADER_BYTES)
+        check_generator_shapes(_strip_module({k: tuple(e["shape"]) for k, e in header.items()}), path.name)
+    return generator_from_state_dict(read_state_dict(path), path.name)
 
 
 def save_generator(g: Generator, path: str | Path, metadata: dict[str, str] | None = None) -> None:
@@ -124,6 +194,12 @@ def _short(items: list[str], n: int = 5) -> str:
 
 
 __all__ = [
+    "MAX_NZ",
+    "MAX_NGF",
+    "MAX_FILE_BYTES",
+    "generator_shapes",
+    "generator_bytes",
+    "check_generator_shapes",
     "read_state_dict",
     "unwrap_state_dict",
     "generator_from_state_dict",

@@ -18,8 +18,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from playground.dcgan.models import Generator
+from playground.dcgan.models import Generator, as_rgb
 from playground.errors import UserError
+from playground.images import read_image
 
 
 @dataclass
@@ -37,26 +38,16 @@ class InversionStep:
 
 
 def prepare_target(image, size: int = 64) -> torch.Tensor:
-    """A picture (PIL image, uint8/float HxWx3 array, or path) -> (1, 3, size, size) in [-1, 1]:
-    centre-cropped to a square, then resized with a Lanczos filter."""
+    """A picture (upload payload or path, PIL image, uint8/float HxWx3 array) -> (1, 3, size, size) in
+    [-1, 1]: centre-cropped to a square, then resized with a Lanczos filter.
+
+    Files are decoded by :func:`playground.images.read_image` (size, format and pixel count checked
+    from the header first); every problem is a UserError."""
     if image is None:
         raise UserError("Upload a picture of a face first.")
-    if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
-        try:
-            image = Image.open(image)
-        except Exception as exc:  # noqa: BLE001 - unreadable upload
-            raise UserError(f"That file is not an image I can read ({exc}).") from exc
-    if isinstance(image, np.ndarray):
-        arr = image
-        if arr.dtype != np.uint8:
-            arr = np.clip(arr * (255 if arr.max() <= 1.0 else 1), 0, 255).astype(np.uint8)
-        if arr.ndim == 2:
-            arr = np.stack([arr] * 3, axis=-1)
-        image = Image.fromarray(arr[..., :3])
-    image = image.convert("RGB")
+    arr = read_image(image, "The face to invert", shrink_to=size)
+    image = Image.fromarray(arr)
     w, h = image.size
-    if min(w, h) < 8:
-        raise UserError(f"The picture is too small ({w}x{h}); use at least 8x8 pixels.")
     s = min(w, h)
     left, top = (w - s) // 2, (h - s) // 2
     image = image.crop((left, top, left + s, top + s)).resize((size, size), Image.LANCZOS)
@@ -82,6 +73,8 @@ def invert(
         raise UserError("Inversion needs at least one starting point.")
     device = next(generator.parameters()).device
     x = (target if isinstance(target, torch.Tensor) else prepare_target(target)).to(device)
+    if generator.nc == 1 and x.shape[-3] == 3:  # a grayscale generator matches the picture's luma
+        x = (x * torch.tensor([0.299, 0.587, 0.114], device=device).view(1, 3, 1, 1)).sum(1, keepdim=True)
     if x.shape[-3:] != (generator.nc, 64, 64):
         raise UserError(f"The target must be {generator.nc}x64x64; got {tuple(x.shape[-3:])}.")
     was_training = generator.training
@@ -106,7 +99,7 @@ def invert(
                 zb = z.detach()[best].clone().cpu()
                 preview = None
                 if step % preview_every == 0 or step == steps:
-                    img = generator(z.detach()[best : best + 1])
+                    img = as_rgb(generator(z.detach()[best : best + 1]))
                     preview = ((img[0].clamp(-1, 1) + 1) * 127.5).round().byte()
                     preview = preview.permute(1, 2, 0).cpu().numpy()
             yield InversionStep(step, steps, float(loss[best]), float(mse[best]), zb, preview)

@@ -19,37 +19,67 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from playground import safe_input
 from playground.dcgan import latent
 from playground.dcgan.fast import fold_batchnorm
 from playground.dcgan.figures import gif_bytes, grid, strip, upscale
-from playground.dcgan.models import Generator
+from playground.dcgan.models import Generator, as_rgb
 from playground.errors import UserError
 
-_REF = re.compile(r"^(?:(\d+)\s*:\s*(\d+)|inv\s*(\d+))$", re.IGNORECASE)
+_REF = re.compile(r"^(?:(\d{1,20}):(\d{1,20})|inv(\d{1,6}))$", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[,;\s]+")
 MAX_GROUP = 12
+# A group box holds at most MAX_GROUP references such as "4294967295:1048575": 1,000 characters leave
+# room for any spacing; longer text is refused before it is parsed.
+MAX_REF_CHARS = 1000
+
+
+def split_refs(text: str) -> list[str]:
+    """The tokens of a reference list, in one linear pass: ``"2 : 17, inv1"`` -> ``["2:17", "inv1"]``.
+
+    Commas, semicolons and white space separate; a token that starts or ends with ':' is glued to its
+    neighbour, so "2 : 17" and "2: 17" read as "2:17" (and "inv 1" as "inv1").
+    """
+    out: list[str] = []
+    glue = False  # the previous token ended with ':' (or was one)
+    for piece in _SEPARATOR.split(text):
+        if not piece:
+            continue
+        if out and (glue or piece.startswith(":") or (out[-1].lower() == "inv" and piece.isdigit())):
+            out[-1] += piece
+        else:
+            out.append(piece)
+        glue = piece.endswith(":")
+    return out
 
 
 def parse_refs(text: str | None, what: str = "the group") -> list[str]:
-    """``"2:17, 2:22 inv1"`` -> ``["2:17", "2:22", "inv1"]`` (commas, semicolons or spaces separate)."""
-    if not text or not text.strip():
-        return []
-    tokens = [t for t in re.split(r"[,;\s]+(?![^:]*:\s*$)", text.strip()) if t]
-    # Re-join "2 : 17" style tokens the split may have broken apart.
-    joined = re.sub(r"\s*:\s*", ":", " ".join(tokens)).split()
+    """``"2:17, 2:22 inv1"`` -> ``["2:17", "2:22", "inv1"]`` (commas, semicolons or spaces separate).
+
+    The text is bounded (:data:`MAX_REF_CHARS`, :data:`MAX_GROUP` samples) and read in one linear pass,
+    so no input can keep the server busy.
+    """
+    text = safe_input.text(text, what[:1].upper() + what[1:], MAX_REF_CHARS)
     refs = []
-    for tok in joined:
+    for tok in split_refs(text):
+        if len(refs) == MAX_GROUP:
+            raise UserError(f"{what[:1].upper() + what[1:]} has more than {MAX_GROUP} samples; "
+                            f"use at most {MAX_GROUP}.")
         m = _REF.match(tok)
         if not m:
             raise UserError(
-                f"I cannot read '{tok}' in {what}: write samples as seed:index (e.g. 2:17) or invN for "
-                "an inverted face, separated by commas."
+                f"I cannot read {safe_input.quote(tok, 30)} in {what}: write samples as seed:index (e.g. 2:17) "
+                "or invN for an inverted face, separated by commas."
             )
         if m.group(1) is not None:
-            refs.append(f"{int(m.group(1))}:{int(m.group(2))}")
+            seed, index = int(m.group(1)), int(m.group(2))
+            if seed > latent.MAX_SEED:
+                raise UserError(f"Seed {seed} in {what} is too large: seeds go from 0 to {latent.MAX_SEED:,}.")
+            if index >= latent.MAX_INDEX:
+                raise UserError(f"Sample index {index} in {what} is too large (at most {latent.MAX_INDEX - 1:,}).")
+            refs.append(f"{seed}:{index}")
         else:
             refs.append(f"inv{int(m.group(3))}")
-    if len(refs) > MAX_GROUP:
-        raise UserError(f"{what} has {len(refs)} samples; use at most {MAX_GROUP}.")
     return refs
 
 
@@ -57,12 +87,13 @@ def ref_to_z(ref: str, inverted: list | None = None, nz: int = latent.NZ) -> tor
     """The latent vector behind one reference."""
     m = _REF.match(ref)
     if not m:
-        raise UserError(f"'{ref}' is not a sample reference (seed:index or invN).")
+        raise UserError(f"{safe_input.quote(ref, 30)} is not a sample reference (seed:index or invN).")
     if m.group(1) is not None:
-        index = int(m.group(2))
-        if index >= 1 << 20:
-            raise UserError(f"Sample index {index} is too large.")
-        return latent.sample_z(int(m.group(1)), index, nz)
+        seed, index = int(m.group(1)), int(m.group(2))
+        if seed > latent.MAX_SEED or index >= latent.MAX_INDEX:
+            raise UserError(f"Sample {ref} is out of range (seed <= {latent.MAX_SEED:,}, "
+                            f"index < {latent.MAX_INDEX:,}).")
+        return latent.sample_z(seed, index, nz)
     k = int(m.group(3))
     inverted = inverted or []
     if not 1 <= k <= len(inverted):
@@ -111,12 +142,12 @@ class Renderer:
     def render(self, z: torch.Tensor) -> np.ndarray:
         """(N, nz) -> uint8 (N, 64, 64, 3)."""
         if z.shape[0] == 0:
-            return np.zeros((0, 64, 64, self.g.nc), dtype=np.uint8)
+            return np.zeros((0, 64, 64, 3), dtype=np.uint8)
         with torch.inference_mode():
             x = z.reshape(-1, self.nz, 1, 1).to(self.device, torch.float32)
             if self.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            y = self.net(x)
+            y = as_rgb(self.net(x))  # a grayscale generator's images are shown in RGB
             y = ((y.clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
             return y.permute(0, 2, 3, 1).contiguous().cpu().numpy()
 
@@ -140,7 +171,7 @@ class Renderer:
         with self._lock:
             out = [fresh[r] if r in fresh else self._cache[r] for r in refs]
         if not out:
-            return np.zeros((0, 64, 64, self.g.nc), dtype=np.uint8)
+            return np.zeros((0, 64, 64, 3), dtype=np.uint8)
         return np.stack(out)
 
 
@@ -266,6 +297,25 @@ def walk_gif(renderer: Renderer, z: torch.Tensor, direction: torch.Tensor, frame
     return gif_bytes(renderer.render(zs), fps=fps, scale=2)
 
 
+# ---------------------------------------------------------------- the tab's numbers, declared once
+# Range, default, step and label of every numeric control: the UI builds its sliders from these and the
+# handlers check what they receive against them (the API accepts any JSON, not only slider positions).
+NOISE = safe_input.Range(0, 1, 0.25, 0.05, "Neighbourhood noise (±)")
+INTERP_STEPS = safe_input.Range(3, 12, 8, 1, "Steps", whole=True)
+SCALE = safe_input.Range(-3, 3, 1.0, 0.1, "Scale: z + scale · d")
+EXTENT = safe_input.Range(0.5, 4, 2.0, 0.25, "Walk extent (±)")
+INVERT_STEPS = safe_input.Range(20, 400, 120, 10, "Optimisation steps", whole=True)
+PRIOR = safe_input.Range(0, 0.05, 0.001, 0.001, "Prior weight (keeps z typical)")
+MAX_INVERTED = 100  # inverted faces kept per session (invN names)
+
+
+def check_seed(value, what: str = "The seed") -> int:
+    """A seed from a number box or the API: a whole number 0 .. MAX_SEED (empty means 0)."""
+    if value is None or value == "":
+        return 0
+    return safe_input.integer(value, what, 0, latent.MAX_SEED)
+
+
 # Presets: exemplars chosen by looking at the bundled model's samples (see the tab's help text).
 PRESETS: dict[str, dict] = {
     "Glasses: (with glasses) − (without) + bearded man": {
@@ -298,6 +348,16 @@ PRESETS: dict[str, dict] = {
 
 
 __all__ = [
+    "MAX_GROUP",
+    "MAX_REF_CHARS",
+    "split_refs",
+    "check_seed",
+    "NOISE",
+    "INTERP_STEPS",
+    "SCALE",
+    "EXTENT",
+    "INVERT_STEPS",
+    "PRIOR",
     "parse_refs",
     "ref_to_z",
     "refs_to_z",

@@ -24,14 +24,19 @@ from playground.dcgan.models import NZ
 
 # Per-sample seeds: sample i of grid seed s is drawn from its own generator, so it does not depend on how
 # many samples the grid shows (a z referenced as (seed, index) is always the same vector).
-_MAX_INDEX = 1 << 20
+MAX_INDEX = 1 << 20
+# torch's generator takes a 64-bit seed and sample i of grid s uses s * MAX_INDEX + i, so grid seeds must
+# stay below 2**44; the UI and CLI accept 0 .. 2**32 - 1 for every seed (grid, noise, direction).
+MAX_SEED = 2**32 - 1
 
 
 def sample_z(seed: int, index: int, nz: int = NZ) -> torch.Tensor:
     """The z of sample ``index`` of grid ``seed``: N(0, I), shape (nz,), the same on every machine."""
-    if not 0 <= index < _MAX_INDEX:
-        raise ValueError(f"sample index must be in [0, {_MAX_INDEX}); got {index}")
-    g = torch.Generator().manual_seed(int(seed) * _MAX_INDEX + int(index))
+    if not 0 <= index < MAX_INDEX:
+        raise ValueError(f"sample index must be in [0, {MAX_INDEX}); got {index}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be in [0, {MAX_SEED}]; got {seed}")
+    g = torch.Generator().manual_seed(int(seed) * MAX_INDEX + int(index))
     return torch.randn(nz, generator=g)
 
 
@@ -146,6 +151,8 @@ def norms(z: torch.Tensor) -> torch.Tensor:
 
 
 __all__ = [
+    "MAX_SEED",
+    "MAX_INDEX",
     "sample_z",
     "seeded_z",
     "group_mean",

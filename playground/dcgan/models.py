@@ -114,9 +114,14 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def as_rgb(images: torch.Tensor) -> torch.Tensor:
+    """(N, 1 or 3, H, W) -> (N, 3, H, W): a grayscale (nc = 1) generator's images, shown in RGB."""
+    return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
+
+
 def to_uint8(images: torch.Tensor) -> "torch.Tensor":
-    """tanh output (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C) by (x + 1) / 2, rounded."""
-    x = ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round()
+    """tanh output (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, 3) by (x + 1) / 2, rounded (gray -> RGB)."""
+    x = ((as_rgb(images.detach().float()).clamp(-1, 1) + 1) * 127.5).round()
     return x.to(torch.uint8).permute(0, 2, 3, 1).cpu()
 
 
@@ -129,5 +134,6 @@ __all__ = [
     "weights_init",
     "infer_generator_config",
     "count_parameters",
+    "as_rgb",
     "to_uint8",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from playground.dcgan.checkpoints import generator_from_state_dict, read_state_dict
-from playground.dcgan.models import Generator
+from playground.dcgan.models import Generator, as_rgb
 from playground.device import get_device
 from playground.errors import UserError
 
@@ -70,10 +70,10 @@ def _render(g: Generator, z, batch_size: int) -> np.ndarray:
     out = []
     for i in range(0, z.shape[0], batch_size):
         x = g(z[i : i + batch_size].to(device=device, dtype=torch.float32))
-        x = ((x.clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
+        x = ((as_rgb(x).clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
         out.append(x.permute(0, 2, 3, 1).cpu().numpy())
     if not out:
-        return np.zeros((0, 64, 64, g.nc), dtype=np.uint8)
+        return np.zeros((0, 64, 64, 3), dtype=np.uint8)
     return np.concatenate(out)
 
 

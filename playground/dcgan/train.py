@@ -21,13 +21,17 @@ from PIL import Image
 from torch import nn
 from tqdm import tqdm
 
+from playground import safe_input
+from playground.cli_common import output_folder, resolve_device
 from playground.dcgan.checkpoints import save_generator
 from playground.dcgan.figures import grid, save_png
 from playground.dcgan.models import Discriminator, Generator, weights_init
-from playground.device import get_device
 from playground.errors import UserError
+from playground.images import read_image
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
+MAX_PIXELS = 64_000_000  # per training image (a folder on your own disk: larger than uploads may be)
+MAX_FILE_BYTES = 256 * 2**20
 
 
 @dataclass
@@ -65,7 +69,9 @@ class ImageFolder(torch.utils.data.Dataset):
         return len(self.files)
 
     def __getitem__(self, i: int) -> torch.Tensor:
-        im = Image.open(self.files[i]).convert("RGB")
+        # Checked decoding (size and pixel count from the header first); a broken file names itself.
+        im = Image.fromarray(read_image(self.files[i], f"Training image {self.files[i]}", max_pixels=MAX_PIXELS,
+                                        max_bytes=MAX_FILE_BYTES, shrink_to=self.size))
         w, h = im.size
         s = min(w, h)
         im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
@@ -86,19 +92,35 @@ class EpochReport:
     checkpoint: str
 
 
+def check_config(cfg: TrainConfig) -> None:
+    """Every number in range before anything is allocated (a UserError names the first one that is not)."""
+    from playground.dcgan.checkpoints import MAX_NGF, MAX_NZ
+    from playground.dcgan.latent import MAX_SEED
+
+    if safe_input.integer(cfg.epochs, "epochs", 0, 100_000) < 1:
+        raise UserError("Train for at least one epoch.")
+    safe_input.integer(cfg.batch_size, "batch size", 1, 4096)
+    safe_input.number(cfg.lr, "learning rate", 1e-12, 1.0)
+    safe_input.number(cfg.beta1, "beta1", 0.0, 0.9999)
+    safe_input.integer(cfg.nz, "nz", 1, MAX_NZ)
+    # The app loads generators up to MAX_NGF wide; D follows the same bound.
+    safe_input.integer(cfg.ngf, "ngf", 1, MAX_NGF)
+    safe_input.integer(cfg.ndf, "ndf", 1, MAX_NGF)
+    safe_input.integer(cfg.seed, "seed", 0, MAX_SEED)
+    safe_input.integer(cfg.num_samples, "num_samples", 1, 1024)
+
+
 def train(cfg: TrainConfig) -> Iterator[EpochReport]:
     """Train, yielding one :class:`EpochReport` per epoch (after its samples and checkpoint are written)."""
-    if cfg.epochs < 1:
-        raise UserError("Train for at least one epoch.")
-    device = torch.device(cfg.device) if cfg.device else get_device()
+    check_config(cfg)
+    device = resolve_device(cfg.device)
+    out = output_folder(cfg.out)
     torch.manual_seed(cfg.seed)
     data = ImageFolder(cfg.data)
     loader = torch.utils.data.DataLoader(
         data, batch_size=min(cfg.batch_size, len(data)), shuffle=True, drop_last=len(data) >= cfg.batch_size,
         num_workers=0,
     )
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
 
     netG = Generator(nz=cfg.nz, ngf=cfg.ngf).to(device)

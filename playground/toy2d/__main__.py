@@ -6,6 +6,7 @@
     python -m playground.toy2d --dataset grid25 --loss wgan_gp --d-steps 5 --iterations 5000 --seeds 0-3 --json
 
 Flags after ``--preset`` override the preset's settings (e.g. ``--preset "Mode collapse" --pack 4``).
+Bad arguments print one line starting with "error:" and exit with code 2, checked before training.
 """
 
 from __future__ import annotations
@@ -13,32 +14,48 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import fields
 
 import torch
 
+from playground import safe_input
+from playground.cli_common import run
 from playground.errors import UserError
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.presets import PRESETS, make_trainer
 from playground.toy2d.trainer import Trainer
 
 SUMMARY_KEYS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
+MAX_SEEDS = 1000  # runs one call may ask for
+MAX_SEED = 2**31 - 1  # as ToyConfig.seed
+MAX_ITERATIONS = 10_000_000
 
 
 def parse_seeds(text: str) -> list[int]:
-    """ "3" -> [3]; "0-7" -> [0..7]; "1,4,9" -> [1, 4, 9]."""
+    """ "3" -> [3]; "0-7" -> [0..7]; "1,4,9" -> [1, 4, 9]; at most MAX_SEEDS seeds, each 0 .. MAX_SEED
+    (a range's size is checked before it is expanded)."""
+    if len(text) > 10_000:
+        raise UserError(f"--seeds is {len(text):,} characters long; give at most {MAX_SEEDS} seeds.")
     out: list[int] = []
     try:
         for part in text.split(","):
             if "-" in part:
-                a, b = part.split("-")
-                out += range(int(a), int(b) + 1)
+                a, b = (int(x) for x in part.split("-"))
+                if not 0 <= a <= b <= MAX_SEED:
+                    raise UserError(f"--seeds range {safe_input.quote(part.strip(), 30)} must go up from a seed "
+                                    f"in 0 .. {MAX_SEED:,}.")
+                if len(out) + (b - a + 1) > MAX_SEEDS:
+                    raise UserError(f"--seeds asks for more than {MAX_SEEDS} runs.")
+                out += range(a, b + 1)
             else:
-                out.append(int(part))
+                out.append(safe_input.integer(int(part), "a seed in --seeds", 0, MAX_SEED))
+                if len(out) > MAX_SEEDS:
+                    raise UserError(f"--seeds asks for more than {MAX_SEEDS} runs.")
     except ValueError:
-        raise UserError(f"--seeds must look like 0-7 or 1,2,5 (got {text!r}).") from None
+        raise UserError(f"--seeds must look like 0-7 or 1,2,5 (got {safe_input.quote(text, 40)}).") from None
     if not out:
         raise UserError("--seeds is empty.")
     return out
@@ -95,24 +112,34 @@ def mean_se(values: list[float | None]) -> tuple[float | None, float | None]:
     return m, se
 
 
+def check_args(args) -> None:
+    """Numbers argparse let through, checked before any training."""
+    safe_input.integer(args.threads, "--threads", 1, os.cpu_count() or 1)
+    if args.iterations is not None:
+        safe_input.integer(args.iterations, "--iterations", 0, MAX_ITERATIONS)
+    if args.seed is not None:
+        safe_input.integer(args.seed, "--seed", 0, MAX_SEED)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    torch.set_num_threads(max(1, args.threads))
-    try:
-        if args.list_presets:
-            if args.json:
-                print(json.dumps({k: {"description": v["description"], "iterations": v["iterations"], "config": v["config"].to_dict()} for k, v in PRESETS.items()}))
-            else:
-                for name, p in PRESETS.items():
-                    print(f"{name}\n    {p['description']}\n    ({p['iterations']} iterations)")
-            return 0
-        if args.preset and args.preset not in PRESETS:
-            raise UserError(f"Unknown preset {args.preset!r}; choose one of: {', '.join(PRESETS)}.")
-        seeds = parse_seeds(args.seeds) if args.seeds else [args.seed if args.seed is not None else 0]
-        runs = [run_one(args, s) for s in seeds]
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    return run(lambda: _main(args))
+
+
+def _main(args) -> int:
+    check_args(args)
+    torch.set_num_threads(args.threads)
+    if args.list_presets:
+        if args.json:
+            print(json.dumps({k: {"description": v["description"], "iterations": v["iterations"], "config": v["config"].to_dict()} for k, v in PRESETS.items()}))
+        else:
+            for name, p in PRESETS.items():
+                print(f"{name}\n    {p['description']}\n    ({p['iterations']} iterations)")
+        return 0
+    if args.preset and args.preset not in PRESETS:
+        raise UserError(f"Unknown preset {safe_input.quote(args.preset)}; choose one of: {', '.join(PRESETS)}.")
+    seeds = parse_seeds(args.seeds) if args.seeds else [args.seed if args.seed is not None else 0]
+    runs = [run_one(args, s) for s in seeds]
     if len(runs) == 1:
         result = runs[0]
     else:

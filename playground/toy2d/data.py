@@ -17,6 +17,12 @@ Definitions (all coordinates in the units the plots show):
 Curves (line, ring, swiss roll) are many Gaussians spaced much closer than sigma, so sampling and
 density agree exactly and look continuous. Data sets with a few well-separated modes expose
 ``centers`` for the VEEGAN/PacGAN mode metrics; the others have ``centers = None``.
+
+A visitor's points are bounded before they cost anything: a CSV file by its size on disk
+(:data:`MAX_CSV_BYTES`) and then read line by line, stopping at the first line over
+:data:`MAX_CSV_LINE_CHARS` or the first row past :data:`MAX_CUSTOM_POINTS`; a drawing by its pixel count
+(:func:`points_from_drawing`); a mode count by :func:`check_n_modes`. Error messages quote at most a
+short piece of the offending line.
 """
 
 from __future__ import annotations
@@ -24,16 +30,26 @@ from __future__ import annotations
 import csv
 import io
 import math
+from itertools import islice
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import torch
 
+from playground import safe_input
 from playground.errors import UserError
 from playground.toy2d.config import ToyConfig
 
 MAX_CUSTOM_POINTS = 20_000
 CUSTOM_SIGMA = 0.05
+# The largest accepted CSV: 20,000 rows of two full-precision numbers ("-1.2345678901234567e-05", 23
+# characters each) take ~1 MB; twice that leaves room for spaces, quotes and a header.
+MAX_CSV_BYTES = 2 * 2**20
+MAX_CSV_LINE_CHARS = 200
+MAX_MODES = 100  # as ToyConfig.n_modes
+MAX_DRAWING_PIXELS = 4_000_000  # the canvas is ~600x600; 2000x2000 leaves room for zoomed screens
+MAX_DRAWING_POINTS = 4000  # ink pixels kept (a random subset) as the drawn data set
 
 
 class GaussianMixture:
@@ -84,13 +100,20 @@ def _square_extent(points: np.ndarray, pad: float) -> tuple[float, float, float,
 # ---- the standard sets ------------------------------------------------------------------------------
 
 
+def check_n_modes(value, lo: int = 1) -> int:
+    """A mode count from a slider or the API: a whole number lo .. MAX_MODES (NaN, 2.5, "x" are refused)."""
+    return safe_input.integer(value, "The number of modes", lo, MAX_MODES)
+
+
 def ring_of_gaussians(n_modes: int = 8, radius: float = 2.0, sigma: float = 0.02) -> GaussianMixture:
+    n_modes = check_n_modes(n_modes)
     a = 2 * np.pi * np.arange(n_modes) / n_modes
     c = radius * np.stack([np.cos(a), np.sin(a)], 1)
     return GaussianMixture("ring8", c, sigma, c)
 
 
 def grid_of_gaussians(n_modes: int = 25, spacing: float = 1.0, sigma: float = 0.025) -> GaussianMixture:
+    n_modes = check_n_modes(n_modes)
     side = int(round(math.sqrt(n_modes)))
     if side * side != n_modes:
         raise UserError(f"The grid needs a square number of modes (4, 9, 16, 25, ...), not {n_modes}.")
@@ -121,6 +144,7 @@ def continuous_ring(radius: float = 1.5, sigma: float = 0.08, n_curve: int = 720
 
 
 def three_blobs(n_modes: int = 3, radius: float = 1.5, sigma: float = 0.15) -> GaussianMixture:
+    n_modes = check_n_modes(n_modes)
     a = np.pi / 2 + 2 * np.pi * np.arange(n_modes) / n_modes
     c = radius * np.stack([np.cos(a), np.sin(a)], 1)
     return GaussianMixture("three_blobs", c, sigma, c)
@@ -137,6 +161,8 @@ def custom_points(points, sigma: float | None = None) -> GaussianMixture:
 
 def check_points(points) -> np.ndarray:
     """Validate drawn or uploaded points -> float64 array (n, 2)."""
+    if hasattr(points, "__len__") and len(points) > MAX_CUSTOM_POINTS:  # before converting a huge list
+        raise UserError(f"Too many points: {len(points):,} (at most {MAX_CUSTOM_POINTS:,}).")
     try:
         pts = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError):
@@ -152,37 +178,94 @@ def check_points(points) -> np.ndarray:
     return pts
 
 
-def parse_points_csv(text: str) -> np.ndarray:
-    """Parse CSV text of x,y rows (an optional header line is skipped) -> array (n, 2)."""
+def parse_points_csv(text: str | bytes | Iterable[str]) -> np.ndarray:
+    """Parse CSV text of x,y rows (an optional header line is skipped) -> array (n, 2).
+
+    ``text`` is the whole file or an iterable of its lines (a file object): lines are read one at a
+    time and reading stops at the first line longer than MAX_CSV_LINE_CHARS or the first data row past
+    MAX_CUSTOM_POINTS, so a huge input costs no more than the accepted maximum.
+    """
     if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    rows = [r for r in csv.reader(io.StringIO(text.strip())) if any(cell.strip() for cell in r)]
-    if not rows:
-        raise UserError("The CSV file is empty: it needs one x,y pair per line.")
-    if _is_header(rows[0]):
-        rows = rows[1:]  # a header such as "x,y"
-        if not rows:
-            raise UserError("The CSV file has a header but no x,y rows.")
-    if len(rows) > MAX_CUSTOM_POINTS:
-        raise UserError(f"The CSV file has {len(rows):,} rows; at most {MAX_CUSTOM_POINTS:,} are allowed.")
-    out = np.empty((len(rows), 2))
-    for i, r in enumerate(rows):
-        cells = [c.strip() for c in r]
-        if len(cells) != 2:
-            raise UserError(f"CSV line {i + 1}: expected 2 columns (x,y), found {len(cells)}: {','.join(r)!r}.")
-        try:
-            out[i] = [float(cells[0]), float(cells[1])]
-        except ValueError:
-            raise UserError(f"CSV line {i + 1}: {','.join(r)!r} is not two numbers.") from None
-    return check_points(out)
+        text = text.decode("utf-8-sig", errors="replace")
+    lines = io.StringIO(text) if isinstance(text, str) else text
+    reader = csv.reader(_bounded_lines(lines))
+    out = np.empty((MAX_CUSTOM_POINTS, 2))
+    n = 0
+    first = True
+    try:
+        for r in reader:
+            if not any(cell.strip() for cell in r):
+                continue
+            cells = [c.strip() for c in r]
+            if first:
+                first = False
+                if _is_header(cells):
+                    continue  # a header such as "x,y"
+            if n == MAX_CUSTOM_POINTS:
+                raise UserError(f"The CSV file has more than {MAX_CUSTOM_POINTS:,} rows; at most "
+                                f"{MAX_CUSTOM_POINTS:,} are allowed.")
+            line = reader.line_num
+            if len(cells) != 2:
+                raise UserError(f"CSV line {line}: expected 2 columns (x,y), found {len(cells)}: "
+                                f"{safe_input.quote(','.join(r))}.")
+            try:
+                out[n] = [float(cells[0]), float(cells[1])]
+            except ValueError:
+                raise UserError(f"CSV line {line}: {safe_input.quote(','.join(r))} is not two numbers.") from None
+            n += 1
+    except csv.Error as exc:
+        raise UserError(f"CSV line {reader.line_num}: {safe_input.cut(str(exc), 80)}.") from None
+    if n == 0:
+        if first:
+            raise UserError("The CSV file is empty: it needs one x,y pair per line.")
+        raise UserError("The CSV file has a header but no x,y rows.")
+    return check_points(out[:n])
+
+
+def _bounded_lines(lines: Iterable[str]) -> Iterable[str]:
+    """The lines of a CSV, refusing one longer than MAX_CSV_LINE_CHARS before the csv module sees it."""
+    for i, line in enumerate(lines, 1):
+        if len(line) > MAX_CSV_LINE_CHARS and len(line.rstrip("\r\n")) > MAX_CSV_LINE_CHARS:
+            raise UserError(f"CSV line {i} is {len(line):,} characters long; an x,y row needs far fewer "
+                            f"(at most {MAX_CSV_LINE_CHARS}). It starts {safe_input.quote(line, 40)}.")
+        yield line
 
 
 def load_points_csv(path: str | Path) -> np.ndarray:
+    """Points from a CSV file: its size is checked first (nothing is read from a file over MAX_CSV_BYTES),
+    then it is parsed line by line."""
+    path = Path(safe_input.file_path(path) or "")
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        size = path.stat().st_size
     except OSError as e:
         raise UserError(f"Could not read the CSV file: {e.strerror or e}.") from None
-    return parse_points_csv(text)
+    if size > MAX_CSV_BYTES:
+        raise UserError(f"The CSV file is {safe_input.megabytes(size)}; at most {safe_input.megabytes(MAX_CSV_BYTES)} "
+                        f"({MAX_CUSTOM_POINTS:,} x,y rows) are accepted.")
+    try:
+        # A line read stops at MAX_CSV_LINE_CHARS + 3 characters, so one endless line is not read whole.
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+            return parse_points_csv(iter(lambda: f.readline(MAX_CSV_LINE_CHARS + 3), ""))
+    except OSError as e:
+        raise UserError(f"Could not read the CSV file: {e.strerror or e}.") from None
+
+
+def points_from_drawing(image, max_points: int = MAX_DRAWING_POINTS, seed: int = 0) -> np.ndarray:
+    """The ink of a drawing as points (x, -y in pixels): dark or opaque pixels, at most ``max_points`` of
+    them (a seeded random subset). ``image`` is a path, an upload payload or an array; files are decoded
+    by :func:`playground.images.read_image`, and any picture over MAX_DRAWING_PIXELS is refused."""
+    from playground.images import read_image
+
+    img = read_image(image, "The drawing", mode="RGBA", max_pixels=MAX_DRAWING_PIXELS)
+    if img.shape[-1] == 4:
+        ink = (img[..., 3] > 0) & (img[..., :3].mean(axis=2) < 200)
+    else:
+        ink = img[..., :3].mean(axis=2) < 200
+    ys, xs = np.nonzero(ink)
+    if len(xs) < 3:
+        raise UserError("The canvas is empty: draw a few strokes (they become the real data).")
+    keep = np.random.default_rng(seed).choice(len(xs), size=min(len(xs), max_points), replace=False)
+    return np.stack([xs[keep], -ys[keep]], axis=1).astype(np.float64)
 
 
 def fit_to_view(points, half_width: float = 2.0) -> np.ndarray:

@@ -6,6 +6,9 @@
     python -m playground.translation run --model horse2zebra --input horse.jpg --out zebra.png   # downloads once
     python -m playground.translation run --model latest_net_G.pth --arch resnet_9blocks --norm instance \\
         --input in.png --out out.png
+
+Bad arguments (an unreadable or oversized --input, an --out that cannot be written, a weights file that
+does not fit) print one line starting with "error:" and exit with code 2, checked before the work starts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import sys
 from dataclasses import fields
 
+from playground.cli_common import run
 from playground.errors import UserError
 
 
@@ -37,8 +41,9 @@ def _run(args) -> int:
     if not (args.model and args.input and args.out):
         raise UserError("run needs --model, --input and --out (or --list-models).")
     progress = None if args.quiet else _print_progress
+    inference.check_output_path(args.out)  # before any work: an unwritable --out fails at once
+    img = inference.read_image(args.input)  # checked decoding: no bomb gets past its header
     model = inference.load_model(args.model, arch=args.arch, norm=args.norm, ngf=args.ngf, progress=progress)
-    img = inference.read_image(args.input)
     out = inference.translate(model, img, dropout=args.dropout)
     inference.write_image(args.out, out["output"])
     print(f"{model.name}: {args.input} -> {args.out} ({out['output'].shape[1]}x{out['output'].shape[0]})")
@@ -88,11 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run(lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Images are float32 arrays in [0, 1], shape (H, W, C) or (N, H, W, C); networks s
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -209,12 +210,39 @@ def load_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray, bool]:
     path = Path(path)
     if not path.exists():
         raise UserError(f"Data file {path} not found; make one with scripts/translation_make_data.py.")
-    with np.load(path) as z:
-        if "A" not in z or "B" not in z:
-            raise UserError(f"{path.name} must hold arrays 'A' and 'B' (N, H, W, C) uint8.")
-        a, b = z["A"].astype(np.float32) / 255, z["B"].astype(np.float32) / 255
-        paired = bool(str(z["paired"]) == "True") if "paired" in z else a.shape[0] == b.shape[0]
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if not hasattr(z, "files") or "A" not in z or "B" not in z:
+                raise UserError(f"{path.name} must hold arrays 'A' and 'B' (N, H, W, C) uint8.")
+            for key in ("A", "B"):
+                _check_npz_member(z, key, path.name)
+            a, b = z["A"].astype(np.float32) / 255, z["B"].astype(np.float32) / 255
+            paired = bool(str(z["paired"]) == "True") if "paired" in z else a.shape[0] == b.shape[0]
+    except UserError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise UserError(f"{path.name} is not a readable .npz data file ({str(exc)[:100]}).") from None
+    if a.ndim != 4 or b.ndim != 4:
+        raise UserError(f"{path.name}: 'A' and 'B' must be (N, H, W, C) images; got {a.shape} and {b.shape}.")
     return a, b, paired
+
+
+MAX_NPZ_ARRAY_BYTES = 2 * 2**30  # per array once decompressed (64x64x3 uint8 faces: ~170,000 images)
+
+
+def _check_npz_member(z, key: str, name: str) -> None:
+    """The declared shape and dtype of an .npz member, read from its .npy header before decompressing it
+    (a compressed npz can declare gigabytes in a few KB)."""
+    with z.zip.open(f"{key}.npy") as f:
+        version = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(f)
+    nbytes = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    if dtype != np.uint8:
+        raise UserError(f"{name}: '{key}' holds {dtype}; expected uint8 images.")
+    if nbytes > MAX_NPZ_ARRAY_BYTES:
+        raise UserError(f"{name}: '{key}' unpacks to {nbytes / 2**30:.1f} GB; at most "
+                        f"{MAX_NPZ_ARRAY_BYTES / 2**30:.0f} GB per array are read.")
 
 
 def to_tensor(x: np.ndarray) -> torch.Tensor:

@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from playground import images
 from playground.errors import UserError
 from playground.translation import data as tdata
 from playground.translation import weights, zoo
@@ -68,8 +69,10 @@ def bundled_entries() -> dict[str, dict]:
 
 
 def _build(cfg: dict, tensors: dict, prefix: str, source: str) -> nn.Module:
-    g = define_G(cfg["arch"], cfg["norm"], cfg["ngf"], cfg.get("use_dropout", False), cfg["input_nc"], cfg["output_nc"])
-    return weights.fit_state_dict(g, weights.sub_dict(tensors, prefix), source)
+    return weights.fit_new(
+        lambda: define_G(cfg["arch"], cfg["norm"], cfg["ngf"], cfg.get("use_dropout", False), cfg["input_nc"],
+                         cfg["output_nc"]),
+        weights.sub_dict(tensors, prefix), source)
 
 
 @functools.lru_cache(maxsize=8)
@@ -99,9 +102,10 @@ def _official_generator(sd: dict, arch: str, norm: str, ngf: int, source: str, b
     guess = weights.guess_architecture(sd) or {}
     # pix2pix's U-Nets were trained with dropout (no weights of its own, so the keys do not change);
     # building it in lets the UI switch the noise on as the official test script does.
-    g = define_G(arch, norm, ngf, arch.startswith("unet"), guess.get("input_nc", 3), guess.get("output_nc", 3))
     hint = "Check --arch/--norm/--ngf (official pix2pix: unet_256 + batch; CycleGAN: resnet_9blocks + instance)."
-    g = weights.fit_state_dict(g, sd, source, hint)
+    # Checked against a meta-device copy first: a file that does not fit allocates no network.
+    g = weights.fit_new(lambda: define_G(arch, norm, ngf, arch.startswith("unet"), guess.get("input_nc", 3),
+                                         guess.get("output_nc", 3)), sd, source, hint)
     if batch_stats:
         # The official test script runs pix2pix without --eval: batch norm normalises with the
         # statistics of the image itself, which is what these weights were checked with.
@@ -127,7 +131,10 @@ def _load_file(path: str, mtime: float, arch: str | None, norm: str | None, ngf:
     if cfg.get("task") in ("pix2pix", "cyclegan") and any(k.startswith(("G.", "G_A.")) for k in tensors):
         # One of our training checkpoints.
         guess = weights.guess_architecture(weights.sub_dict(tensors, "G" if cfg["task"] == "pix2pix" else "G_A"))
-        c = {"arch": cfg["netG"], "norm": cfg["norm"] or ("batch" if cfg["task"] == "pix2pix" else "instance"),
+        if not guess or not isinstance(cfg.get("netG"), str) or "ngf" not in cfg:
+            raise UserError(f"{p.name} looks like one of this project's training checkpoints, but its config "
+                            "or generator weights are incomplete.")
+        c = {"arch": cfg["netG"], "norm": cfg.get("norm") or ("batch" if cfg["task"] == "pix2pix" else "instance"),
              "ngf": cfg["ngf"], "input_nc": guess["input_nc"], "output_nc": guess["output_nc"]}
         tensors = {k: v.float() for k, v in tensors.items()}
         if cfg["task"] == "pix2pix":
@@ -181,13 +188,29 @@ def list_models() -> list[dict]:
 
 # ----------------------------------------------------------------------------- images
 def read_image(path: str | Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+    """An input picture (RGB, or RGBA when it has transparency), decoded only after its file size and
+    header-declared pixel count passed :func:`playground.images.read_image`'s checks."""
+    if not Path(path).exists():
+        raise UserError(f"Could not read the image {path}: the file does not exist.")
+    return images.read_image(path, f"The image {Path(path).name}", mode="RGBA", shrink_to=256)
 
+
+def check_output_path(path: str | Path) -> Path:
+    """Refuse an output path PIL cannot write (unknown extension) or a folder we cannot create, before
+    any work is done."""
+    from PIL import Image
+
+    p = Path(path)
+    Image.init()
+    if p.suffix.lower() not in Image.registered_extensions():
+        raise UserError(f"--out {p}: unknown image extension {p.suffix or '(none)'!r}; use .png or .jpg.")
+    if p.is_dir():
+        raise UserError(f"--out {p} is a folder; give a file name such as {p / 'out.png'}.")
     try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB"))
-    except (FileNotFoundError, UnidentifiedImageError, OSError) as exc:
-        raise UserError(f"Could not read the image {path} ({exc}).") from exc
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"Cannot create the folder for --out {p} ({exc.strerror or exc}).") from None
+    return p
 
 
 def write_image(path: str | Path, img: np.ndarray) -> None:
@@ -196,8 +219,11 @@ def write_image(path: str | Path, img: np.ndarray) -> None:
     arr = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(arr).save(path)
+    p = check_output_path(path)
+    try:
+        Image.fromarray(arr).save(p)
+    except OSError as exc:
+        raise UserError(f"Cannot write {p} ({exc.strerror or exc}).") from None
 
 
 def looks_like_drawing(img: np.ndarray) -> bool:

@@ -30,6 +30,7 @@ import re
 import torch
 import torch.nn as nn
 
+from playground import safe_input
 from playground.errors import UserError
 
 NORMS = ("batch", "instance", "none")
@@ -241,6 +242,8 @@ class PixelDiscriminator(nn.Module):
 
 
 UNET_DOWNS = {"unet_64": 6, "unet_128": 7, "unet_256": 8}
+MAX_NGF = 256  # the official models use 64
+MAX_RESNET_BLOCKS = 32  # the official models use 6 or 9
 GENERATORS = ("unet_64", "unet_128", "unet_256", "resnet_6blocks", "resnet_9blocks")
 
 
@@ -263,7 +266,13 @@ def init_weights(net: nn.Module, init_gain: float = 0.02) -> nn.Module:
 
 def define_G(name: str = "unet_256", norm: str = "batch", ngf: int = 64, use_dropout: bool = False,
              input_nc: int = 3, output_nc: int = 3) -> nn.Module:
-    """A generator by short name (see the module docstring), initialised like the papers."""
+    """A generator by short name (see the module docstring), initialised like the papers.
+
+    Sizes are bounded (ngf <= MAX_NGF, 1-4 channels, at most MAX_RESNET_BLOCKS blocks) so that numbers read
+    from a file's metadata or typed on a command line cannot ask for gigabytes."""
+    ngf = safe_input.integer(ngf, "ngf (the generator's width)", 1, MAX_NGF)
+    input_nc = safe_input.integer(input_nc, "input_nc (input channels)", 1, 4)
+    output_nc = safe_input.integer(output_nc, "output_nc (output channels)", 1, 4)
     norm_layer = get_norm_layer(norm)
     if name in UNET_DOWNS:
         net = UnetGenerator(input_nc, output_nc, UNET_DOWNS[name], ngf, norm_layer=norm_layer, use_dropout=use_dropout)
@@ -271,8 +280,9 @@ def define_G(name: str = "unet_256", norm: str = "batch", ngf: int = 64, use_dro
         m = re.fullmatch(r"resnet_(\d+)blocks", name or "")
         if not m:
             raise UserError(f"Unknown generator {name!r}: choose one of {', '.join(GENERATORS)} (or resnet_Nblocks).")
+        n_blocks = safe_input.integer(m.group(1), f"The number of ResNet blocks in {name}", 1, MAX_RESNET_BLOCKS)
         net = ResnetGenerator(input_nc, output_nc, ngf, norm_layer=norm_layer, use_dropout=use_dropout,
-                              n_blocks=int(m.group(1)))
+                              n_blocks=n_blocks)
     return init_weights(net)
 
 

@@ -25,6 +25,7 @@ for the first half of training and decaying linearly to 0 over the second half, 
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -36,7 +37,10 @@ import torch.nn as nn
 from safetensors.torch import save_file
 from tqdm import tqdm
 
+from playground import safe_input
+from playground.cli_common import output_folder
 from playground.device import get_device
+from playground.errors import UserError
 from playground.translation import data as tdata
 from playground.translation.networks import define_D, define_G
 
@@ -158,17 +162,16 @@ def _init_from(cfg: TrainConfig, nets: dict[str, nn.Module]) -> None:
     wanted = [n.strip() for n in cfg.init_nets.split(",") if n.strip()] or list(nets)
     unknown = set(wanted) - set(nets)
     if unknown:
-        raise ValueError(f"--init_nets names unknown networks {sorted(unknown)}; choose from {sorted(nets)}")
+        raise UserError(f"--init_nets names unknown networks {sorted(unknown)}; choose from {sorted(nets)}")
     for prefix, net in ((p, nets[p]) for p in wanted):
         weights.fit_state_dict(net, {k: v.float() for k, v in weights.sub_dict(tensors, prefix).items()}, cfg.init)
 
 
 def _setup(cfg: TrainConfig):
     if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+        torch.set_num_threads(safe_input.integer(cfg.threads, "threads", 0, os.cpu_count() or 1))
+    torch.manual_seed(safe_input.integer(cfg.seed, "seed", 0, 2**63 - 1))
+    out = output_folder(cfg.out)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
     return get_device(), out, np.random.default_rng(cfg.seed)
 
@@ -307,4 +310,4 @@ def train(cfg: TrainConfig, log=print) -> Path:
         return train_pix2pix(cfg, log)
     if cfg.task == "cyclegan":
         return train_cyclegan(cfg, log)
-    raise ValueError(f"unknown task {cfg.task!r} (pix2pix or cyclegan)")
+    raise UserError(f"unknown task {safe_input.quote(cfg.task)} (pix2pix or cyclegan)")

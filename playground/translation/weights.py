@@ -4,6 +4,11 @@
   is refused.
 * ``.safetensors``: cannot hold code at all; our own checkpoints also carry their config there.
 
+Before loading, a file's size, a safetensors header and a torch zip's declared member sizes are
+checked (:mod:`playground.safe_weights`): at most :data:`MAX_WEIGHTS_BYTES` (the official ``unet_256``
+generator is 218 MB). The official files may be in PyTorch's pre-1.6 format, which is accepted with
+only its file size bounded.
+
 :func:`fit_state_dict` applies the same fixes as the official ``BaseModel.load_networks``: it strips
 the ``module.`` prefix of DataParallel checkpoints and drops the InstanceNorm running-statistics keys
 that old PyTorch versions saved (the official loader patches them away), then loads with
@@ -23,9 +28,12 @@ import torch.nn as nn
 from safetensors import SafetensorError
 from safetensors import safe_open
 
+from playground import safe_input
 from playground.errors import UserError
+from playground.safe_weights import check_torch_file, safetensors_header
 
 PTH_SUFFIXES = (".pth", ".pt", ".bin", ".ckpt")
+MAX_WEIGHTS_BYTES = 512 * 2**20
 # Wrappers some training scripts put around a state_dict.
 _WRAPPERS = ("state_dict", "model_state_dict", "netG", "G", "model")
 
@@ -35,10 +43,8 @@ def read_pth(path: str | Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.exists():
         raise UserError(f"The file {path} does not exist.")
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    if magic[:2] != b"PK" and magic[:1] != b"\x80":  # zip (torch >= 1.6) or legacy pickle stream
-        raise UserError(f"{path.name} is not a readable PyTorch file (neither a zip archive nor a pickle).")
+    safe_input.file_size(path, "The weights file", MAX_WEIGHTS_BYTES)
+    check_torch_file(path, MAX_WEIGHTS_BYTES, allow_legacy=True, what="a translation model")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -47,7 +53,7 @@ def read_pth(path: str | Path) -> dict[str, torch.Tensor]:
             f"refused: only plain state_dicts are loaded (weights_only=True). Re-save it with "
             f"torch.save(model.state_dict(), ...). Details: {str(exc).splitlines()[0][:200]}"
         ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, MemoryError) as exc:
         raise UserError(f"{path.name} is not a readable PyTorch file ({str(exc).splitlines()[0][:200]}).") from exc
     if isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
         for key in _WRAPPERS:
@@ -64,6 +70,8 @@ def read_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[st
     path = Path(path)
     if not path.exists():
         raise UserError(f"The file {path} does not exist.")
+    safe_input.file_size(path, "The weights file", MAX_WEIGHTS_BYTES)
+    safetensors_header(path)
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
             meta = f.metadata() or {}
@@ -96,6 +104,25 @@ def _names(keys, n=3) -> str:
 def fit_state_dict(net: nn.Module, sd: dict[str, torch.Tensor], source: str = "the file",
                    hint: str = "") -> nn.Module:
     """Load ``sd`` into ``net`` strictly, after the official loader's two compatibility fixes."""
+    net.load_state_dict(check_fit(net, sd, source, hint), strict=True)
+    return net
+
+
+def fit_new(make, sd: dict[str, torch.Tensor], source: str = "the file", hint: str = "") -> nn.Module:
+    """``make()`` a network and load ``sd`` into it, but only after ``sd`` was checked against the same
+    network built on the meta device (no memory): a file that does not fit allocates nothing."""
+    with torch.device("meta"):
+        probe = make()
+    sd = check_fit(probe, sd, source, hint)
+    net = make()
+    net.load_state_dict(sd, strict=True)
+    return net
+
+
+def check_fit(net: nn.Module, sd: dict[str, torch.Tensor], source: str = "the file",
+              hint: str = "") -> dict[str, torch.Tensor]:
+    """``sd`` after the official loader's two compatibility fixes, checked against ``net``'s keys and
+    shapes (a UserError naming what does not fit); ``net`` may live on the meta device."""
     sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
     modules = dict(net.named_modules())
     for key in list(sd):
@@ -124,9 +151,7 @@ def fit_state_dict(net: nn.Module, sd: dict[str, torch.Tensor], source: str = "t
         guess = guess_architecture(sd)
         guess_txt = f" The file looks like {guess['arch']} (norm {guess['norm']}, ngf {guess['ngf']})." if guess else ""
         raise UserError(f"{source} does not fit this network: {'; '.join(parts)}.{guess_txt} {hint}".strip())
-    sd = {k: v.to(expected[k].dtype) for k, v in sd.items()}
-    net.load_state_dict(sd, strict=True)
-    return net
+    return {k: v.to(expected[k].dtype) for k, v in sd.items()}
 
 
 def guess_architecture(sd: dict[str, torch.Tensor]) -> dict | None:

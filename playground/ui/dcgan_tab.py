@@ -4,11 +4,19 @@ lerp vs slerp interpolation, attribute directions, latent walks and inversion.
 All maths lives in ``playground.dcgan``; this module only wires components to it. Samples are named
 by text ("seed:index", or "invK" for an inverted face), so groups are plain textboxes that the student
 can read and edit, and every endpoint can be called from gradio_client.
+
+Every event runs with ``preprocess=False``: Gradio would otherwise convert (and for images, decode) the
+inputs before the handler runs, so a string sent to a slider or a corrupt upload would end as a bare
+"Error" badge. The handlers check each value themselves (``playground.safe_input``, the ranges in
+``playground.dcgan.lab``) and decode pictures with ``playground.images.read_image``.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import logging
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -17,12 +25,22 @@ import gradio as gr
 import numpy as np
 import torch
 
+from playground import safe_input
 from playground.dcgan import latent
 from playground.dcgan.figures import upscale
 from playground.dcgan.lab import (
+    EXTENT,
+    INTERP_STEPS,
+    INVERT_STEPS,
+    MAX_INVERTED,
+    MAX_REF_CHARS,
+    NOISE,
     PRESETS,
+    PRIOR,
+    SCALE,
     Renderer,
     arithmetic_update,
+    check_seed,
     group_strip,
     interpolation_strips,
     parse_refs,
@@ -122,9 +140,7 @@ arithmetic like any sample.
 @user_errors
 def show_samples(seed, request: gr.Request, progress=gr.Progress()):
     """Grid of GRID_SAMPLES samples of ``seed``; captions are their references."""
-    seed = int(seed or 0)
-    if seed < 0:
-        raise UserError("The seed must be 0 or larger.")
+    seed = check_seed(seed, "The grid seed")
     renderer = _renderer(request, progress)
     refs = [f"{seed}:{i}" for i in range(GRID_SAMPLES)]
     imgs = renderer.render_refs(refs)
@@ -155,7 +171,7 @@ def on_gallery_select(evt: gr.SelectData, target, shown_seed, a, b, c, start, en
     same event (one round trip: the figure follows the click quickly)."""
     if shown_seed is None:
         raise UserError("Show samples first.")
-    ref = f"{int(shown_seed)}:{int(evt.index)}"
+    ref = f"{check_seed(shown_seed)}:{safe_input.integer(evt.index, 'The clicked sample', 0, GRID_SAMPLES - 1)}"
     if target == "A":
         a = _append(a, ref)
     elif target == "B":
@@ -182,8 +198,9 @@ def on_gallery_select(evt: gr.SelectData, target, shown_seed, a, b, c, start, en
 @user_errors
 def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, progress=gr.Progress()):
     """mean(A) − mean(B) + mean(C) with its 3×3 neighbourhood; shows partial results while groups fill."""
-    renderer = _renderer(request, progress)
     groups = {"A": parse_refs(a, "group A"), "B": parse_refs(b, "group B"), "C": parse_refs(c, "group C")}
+    noise_scale, noise_seed = NOISE.check(noise_scale), check_seed(noise_seed, "The noise seed")
+    renderer = _renderer(request, progress)
     empty = [k for k, v in groups.items() if not v]
     if empty:
         strips = [group_strip(renderer, refs, inverted) if refs else None for refs in groups.values()]
@@ -191,7 +208,7 @@ def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, 
         return (*strips, None, None, msg)
     res = arithmetic_update(
         renderer, groups["A"], groups["B"], groups["C"], inverted,
-        noise_scale=float(noise_scale), noise_seed=int(noise_seed or 0),
+        noise_scale=noise_scale, noise_seed=noise_seed,
     )
     norm = float(res.z.norm())
     msg = (
@@ -203,8 +220,7 @@ def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, 
 
 @user_errors
 def load_preset(name):
-    if name not in PRESETS:
-        raise UserError("Choose a preset from the list.")
+    safe_input.choice(name, "The preset", PRESETS)
     p = PRESETS[name]
     return p["A"], p["B"], p["C"], p["seed"], p["note"]
 
@@ -218,10 +234,12 @@ def _single_ref(text: str, what: str) -> str:
 
 @user_errors
 def interpolate(start, end, steps, inverted, request: gr.Request, progress=gr.Progress()):
+    start, end = _single_ref(start, "Interpolation start"), _single_ref(end, "Interpolation end")
+    steps = INTERP_STEPS.check(steps)
     renderer = _renderer(request, progress)
-    z0 = ref_to_z(_single_ref(start, "Interpolation start"), inverted, renderer.nz)
-    z1 = ref_to_z(_single_ref(end, "Interpolation end"), inverted, renderer.nz)
-    out = interpolation_strips(renderer, z0, z1, steps=int(steps))
+    z0 = ref_to_z(start, inverted, renderer.nz)
+    z1 = ref_to_z(end, inverted, renderer.nz)
+    out = interpolation_strips(renderer, z0, z1, steps=steps)
     text = (
         f"‖z‖ along **lerp**: {', '.join(f'{v:.1f}' for v in out.lerp_norms)}  \n"
         f"‖z‖ along **slerp**: {', '.join(f'{v:.1f}' for v in out.slerp_norms)}"
@@ -229,9 +247,12 @@ def interpolate(start, end, steps, inverted, request: gr.Request, progress=gr.Pr
     return out.lerp_strip, out.slerp_strip, text
 
 
+DIRECTION_KINDS = ("mean(A) − mean(B)", "random (seed)")
+
+
 def _direction(kind, a, b, dir_seed, inverted, nz):
-    if kind == "random (seed)":
-        return latent.random_direction(int(dir_seed or 0), nz)
+    if safe_input.choice(kind, "The direction", DIRECTION_KINDS) == "random (seed)":
+        return latent.random_direction(check_seed(dir_seed, "The direction seed"), nz)
     za = refs_to_z(parse_refs(a, "group A"), inverted, nz)
     zb = refs_to_z(parse_refs(b, "group B"), inverted, nz)
     if len(za) == 0 or len(zb) == 0:
@@ -243,22 +264,42 @@ def _direction(kind, a, b, dir_seed, inverted, nz):
 
 @user_errors
 def apply_direction(base, kind, a, b, dir_seed, scale, inverted, request: gr.Request, progress=gr.Progress()):
+    base, scale = _single_ref(base, "The base sample"), SCALE.check(scale)
     renderer = _renderer(request, progress)
-    z = ref_to_z(_single_ref(base, "The base sample"), inverted, renderer.nz)
+    z = ref_to_z(base, inverted, renderer.nz)
     d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
-    scales = [0.0, float(scale)]
+    scales = [0.0, scale]
     imgs = renderer.render(torch.stack([latent.apply_direction(z, d, s) for s in scales]))
     return upscale(np.concatenate([imgs[0], np.full((64, 6, 3), 255, np.uint8), imgs[1]], 1), 3)
 
 
 @user_errors
 def make_walk(base, kind, a, b, dir_seed, extent, inverted, request: gr.Request, progress=gr.Progress()):
+    base, extent = _single_ref(base, "The base sample"), EXTENT.check(extent)
     renderer = _renderer(request, progress)
-    z = ref_to_z(_single_ref(base, "The base sample"), inverted, renderer.nz)
+    z = ref_to_z(base, inverted, renderer.nz)
     d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
-    data = walk_gif(renderer, z, d, frames=16, extent=float(extent))
-    path = Path(tempfile.mkdtemp(prefix="dcgan_walk_")) / "walk.gif"
-    path.write_bytes(data)
+    return save_walk(walk_gif(renderer, z, d, frames=16, extent=extent))
+
+
+WALKS_KEPT = 16  # GIFs kept on disk until Gradio has copied them into its own (self-cleaning) cache
+_walk_dir: Path | None = None
+_walk_lock = threading.Lock()
+
+
+def save_walk(data: bytes) -> str:
+    """Write a walk GIF for Gradio to pick up: one folder per process holding only the newest
+    WALKS_KEPT files (Gradio copies the returned file into its cache, which it cleans itself)."""
+    global _walk_dir
+    with _walk_lock:
+        if _walk_dir is None or not _walk_dir.is_dir():
+            _walk_dir = Path(tempfile.mkdtemp(prefix="dcgan_walks_"))
+            atexit.register(shutil.rmtree, _walk_dir, True)
+        path = _walk_dir / f"walk-{hashlib.sha256(data).hexdigest()[:16]}.gif"
+        path.write_bytes(data)
+        older = sorted(_walk_dir.glob("walk-*.gif"), key=lambda p: p.stat().st_mtime_ns)[:-WALKS_KEPT]
+        for p in older:
+            p.unlink(missing_ok=True)
     return str(path)
 
 
@@ -267,12 +308,14 @@ def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.
     """Generator: yields (preview, status, inverted list) while optimising z."""
     from playground.dcgan.invert import invert, prepare_target
 
-    renderer = _renderer(request, progress)
-    target = prepare_target(image)
+    steps, prior = INVERT_STEPS.check(steps), PRIOR.check(prior)
     inverted = list(inverted or [])
-    steps = int(steps)
+    if len(inverted) >= MAX_INVERTED:
+        raise UserError(f"This session already holds {MAX_INVERTED} inverted faces; reload the page to start over.")
+    target = prepare_target(image)  # decoded safely here, not by Gradio: bad files get a clear message
+    renderer = _renderer(request, progress)
     last = None
-    for st in invert(renderer.g, target, steps=steps, prior=float(prior), starts=2, preview_every=10):
+    for st in invert(renderer.g, target, steps=steps, prior=prior, starts=2, preview_every=10):
         last = st
         progress(st.fraction, desc=f"Inverting: step {st.step}/{st.steps}")
         if st.preview is not None and st.step < st.steps:
@@ -305,9 +348,9 @@ def use_sample_as_target(base, inverted, request: gr.Request, progress=gr.Progre
 def load_own_generator(file, request: gr.Request):
     from playground.dcgan.checkpoints import load_generator
 
-    if file is None:
+    path = safe_input.file_path(file)
+    if path is None:
         return _model_line(request)
-    path = file if isinstance(file, str) else getattr(file, "name", None)
     g = load_generator(path)
     _custom.set(session_key(request), Renderer(g))
     return _model_line(request) + " Press *Show samples* to see it."
@@ -322,13 +365,18 @@ def reset_generator(request: gr.Request):
 # ---------------------------------------------------------------- layout
 
 
+def _slider(r: safe_input.Range) -> gr.Slider:
+    return gr.Slider(r.lo, r.hi, value=r.default, step=r.step, label=r.label)
+
+
 def build() -> None:
     inverted = gr.State([])  # z vectors found by inversion in this session (lists of 100 floats)
     shown_seed = gr.State(None)  # the seed of the grid currently on screen
 
     gr.Markdown(INTRO)
     with gr.Row():
-        seed = gr.Number(value=DEFAULT_SEED, precision=0, minimum=0, label="Grid seed", scale=1)
+        seed = gr.Number(value=DEFAULT_SEED, precision=0, minimum=0, maximum=latent.MAX_SEED, label="Grid seed",
+                         scale=1)
         with gr.Column(scale=1):
             show_btn = gr.Button("Show samples", variant="primary")
         model_md = gr.Markdown("Model: bundled face DCGAN (loaded on first use).")
@@ -351,13 +399,14 @@ def build() -> None:
     preset_note = gr.Markdown()
     with gr.Row():
         group_a = gr.Textbox(label="Group A (with the concept)", placeholder="e.g. 2:17, 2:22, 2:28",
-                             elem_id="dcgan-a")
+                             elem_id="dcgan-a", max_length=MAX_REF_CHARS)
         group_b = gr.Textbox(label="Group B (without it)", placeholder="e.g. 2:14, 2:20, 2:3",
-                             elem_id="dcgan-b")
-        group_c = gr.Textbox(label="Group C (the face to change)", placeholder="e.g. 2:6", elem_id="dcgan-c")
+                             elem_id="dcgan-b", max_length=MAX_REF_CHARS)
+        group_c = gr.Textbox(label="Group C (the face to change)", placeholder="e.g. 2:6", elem_id="dcgan-c",
+                             max_length=MAX_REF_CHARS)
     with gr.Row():
-        noise = gr.Slider(0, 1, value=0.25, step=0.05, label="Neighbourhood noise (±)")
-        noise_seed = gr.Number(value=0, precision=0, label="Noise seed")
+        noise = _slider(NOISE)
+        noise_seed = gr.Number(value=0, precision=0, minimum=0, maximum=latent.MAX_SEED, label="Noise seed")
         compute_btn = gr.Button("Compute", variant="primary")
         clear_btn = gr.Button("Clear groups")
     explain("The 8 neighbours add uniform noise in [−noise, +noise] to every coordinate of the result.")
@@ -379,9 +428,9 @@ def build() -> None:
 
     gr.Markdown(INTERP_HELP)
     with gr.Row():
-        start = gr.Textbox(label="Interpolation start", placeholder="e.g. 2:17")
-        end = gr.Textbox(label="Interpolation end", placeholder="e.g. 0:0")
-        steps = gr.Slider(3, 12, value=8, step=1, label="Steps")
+        start = gr.Textbox(label="Interpolation start", placeholder="e.g. 2:17", max_length=MAX_REF_CHARS)
+        end = gr.Textbox(label="Interpolation end", placeholder="e.g. 0:0", max_length=MAX_REF_CHARS)
+        steps = _slider(INTERP_STEPS)
         interp_btn = gr.Button("Interpolate", variant="primary")
     lerp_img = gr.Image(label="lerp: straight line", interactive=False, format="png")
     slerp_img = gr.Image(label="slerp: great circle", interactive=False, format="png", elem_id="dcgan-slerp")
@@ -390,13 +439,12 @@ def build() -> None:
     gr.Markdown(DIRECTION_HELP)
     with gr.Row():
         base = gr.Textbox(label="Direction base (sample to change)", placeholder="e.g. 0:0",
-                          elem_id="dcgan-base")
-        dir_kind = gr.Radio(["mean(A) − mean(B)", "random (seed)"], value="mean(A) − mean(B)",
-                            label="Direction")
-        dir_seed = gr.Number(value=0, precision=0, label="Random direction seed")
+                          elem_id="dcgan-base", max_length=MAX_REF_CHARS)
+        dir_kind = gr.Radio(list(DIRECTION_KINDS), value=DIRECTION_KINDS[0], label="Direction")
+        dir_seed = gr.Number(value=0, precision=0, minimum=0, maximum=latent.MAX_SEED, label="Random direction seed")
     with gr.Row():
-        scale = gr.Slider(-3, 3, value=1.0, step=0.1, label="Scale: z + scale · d")
-        extent = gr.Slider(0.5, 4, value=2.0, step=0.25, label="Walk extent (±)")
+        scale = _slider(SCALE)
+        extent = _slider(EXTENT)
     explain("Scale 1 adds the full difference between the group means; negative scales remove the attribute.")
     with gr.Row():
         apply_btn = gr.Button("Apply direction")
@@ -407,11 +455,12 @@ def build() -> None:
 
     gr.Markdown(INVERT_HELP)
     with gr.Row():
-        upload = gr.Image(label="A face to invert", type="numpy", sources=["upload", "clipboard"],
+        # type="filepath" and preprocess=False: the app decodes the picture itself (read_image).
+        upload = gr.Image(label="A face to invert", type="filepath", sources=["upload", "clipboard"],
                           elem_id="dcgan-upload")
         with gr.Column():
-            inv_steps = gr.Slider(20, 400, value=120, step=10, label="Optimisation steps")
-            prior = gr.Slider(0, 0.05, value=0.001, step=0.001, label="Prior weight (keeps z typical)")
+            inv_steps = _slider(INVERT_STEPS)
+            prior = _slider(PRIOR)
             with gr.Row():
                 inv_btn = gr.Button("Find z", variant="primary")
                 stop_btn = gr.Button("Stop")
@@ -435,47 +484,51 @@ def build() -> None:
         reset_btn = gr.Button("Back to the bundled face model")
 
     # ------------------------------------------------------------ events
+    # preprocess=False everywhere: the handlers check raw values and decode uploads themselves (see the
+    # module docstring), so bad input gets a sentence instead of Gradio's bare "Error".
+    raw = dict(preprocess=False)
     arith_inputs = [group_a, group_b, group_c, noise, noise_seed, inverted]
     arith_outputs = [strip_a, strip_b, strip_c, equation, neighbourhood, arith_md]
 
-    show_btn.click(show_samples, [seed], [gallery, shown_seed, model_md], api_name="dcgan_samples")
-    seed.submit(show_samples, [seed], [gallery, shown_seed, model_md], api_name=False)
+    show_btn.click(show_samples, [seed], [gallery, shown_seed, model_md], api_name="dcgan_samples", **raw)
+    seed.submit(show_samples, [seed], [gallery, shown_seed, model_md], api_name=False, **raw)
     gallery.select(
         on_gallery_select,
         [target, shown_seed, group_a, group_b, group_c, start, end, base, noise, noise_seed, inverted],
         [group_a, group_b, group_c, start, end, base, *arith_outputs], api_name=False, show_progress="hidden",
+        **raw,
     )
-    compute_btn.click(arithmetic, arith_inputs, arith_outputs, api_name="dcgan_arithmetic")
+    compute_btn.click(arithmetic, arith_inputs, arith_outputs, api_name="dcgan_arithmetic", **raw)
     for box in (group_a, group_b, group_c):
-        box.submit(arithmetic, arith_inputs, arith_outputs, api_name=False)
+        box.submit(arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
     clear_btn.click(
         lambda: ("", "", ""), None, [group_a, group_b, group_c], api_name=False, queue=False
-    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False)
+    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
     preset_btn.click(
-        load_preset, [preset], [group_a, group_b, group_c, seed, preset_note], api_name="dcgan_preset"
+        load_preset, [preset], [group_a, group_b, group_c, seed, preset_note], api_name="dcgan_preset", **raw
     ).then(
-        show_samples, [seed], [gallery, shown_seed, model_md], api_name=False
-    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False)
+        show_samples, [seed], [gallery, shown_seed, model_md], api_name=False, **raw
+    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
 
     interp_btn.click(interpolate, [start, end, steps, inverted], [lerp_img, slerp_img, norms_md],
-                     api_name="dcgan_interpolate")
+                     api_name="dcgan_interpolate", **raw)
 
     dir_inputs = [base, dir_kind, group_a, group_b, dir_seed]
-    apply_btn.click(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name="dcgan_direction")
-    scale.release(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name=False)
-    walk_btn.click(make_walk, [*dir_inputs, extent, inverted], [walk_img], api_name="dcgan_walk")
+    apply_btn.click(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name="dcgan_direction", **raw)
+    scale.release(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name=False, **raw)
+    walk_btn.click(make_walk, [*dir_inputs, extent, inverted], [walk_img], api_name="dcgan_walk", **raw)
 
     # Inversion keeps a CPU busy for seconds: at most two run at once, the rest wait in the queue.
     inv_event = inv_btn.click(
         invert_face, [upload, inv_steps, prior, inverted], [inv_preview, inv_md, inverted],
-        api_name="dcgan_invert", concurrency_limit=2,
+        api_name="dcgan_invert", concurrency_limit=2, **raw,
     )
     stop_btn.click(None, None, None, cancels=[inv_event], api_name=False)
-    sample_target_btn.click(use_sample_as_target, [base, inverted], [upload], api_name=False)
+    sample_target_btn.click(use_sample_as_target, [base, inverted], [upload], api_name=False, **raw)
     for btn, box in ((add_a, group_a), (add_b, group_b), (add_c, group_c)):
-        btn.click(add_inverted, [box, inverted], [box], api_name=False).then(
-            arithmetic, arith_inputs, arith_outputs, api_name=False
+        btn.click(add_inverted, [box, inverted], [box], api_name=False, **raw).then(
+            arithmetic, arith_inputs, arith_outputs, api_name=False, **raw
         )
 
-    own_file.upload(load_own_generator, [own_file], [model_md], api_name="dcgan_load_generator")
+    own_file.upload(load_own_generator, [own_file], [model_md], api_name="dcgan_load_generator", **raw)
     reset_btn.click(reset_generator, None, [model_md], api_name="dcgan_reset_generator")

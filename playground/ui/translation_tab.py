@@ -3,6 +3,11 @@
 All model code lives in ``playground.translation``; this module wires components to
 ``inference.load_model`` / ``inference.translate``. Handlers have api names (``translate``,
 ``translation_examples``) so gradio_client can drive them.
+
+The events that take pictures run with ``preprocess=False``: Gradio would decode an upload before the
+handler runs (a corrupt file, a renamed .txt or a 20000x20000 PNG would end as a bare "Error" badge or
+gigabytes of memory). The handlers check every value and decode pictures with
+``playground.images.read_image`` instead.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import threading
 import gradio as gr
 import numpy as np
 
+from playground import safe_input
 from playground.errors import UserError
+from playground.images import read_image
 from playground.ui.common import explain, user_errors
 
 TITLE = "Image translation"
@@ -63,16 +70,30 @@ def _big(img: np.ndarray | None, smooth: bool = True) -> np.ndarray | None:
     return np.asarray(Image.fromarray(arr).resize((DISPLAY, DISPLAY), Image.BICUBIC if smooth else Image.NEAREST))
 
 
-def _pick_input(source: str, sketch, upload):
+SOURCES = ("drawing", "upload")
+# The models see at most 256x256: JPEGs may be decoded at a reduced scale down to this side.
+LARGEST_INPUT = 256
+
+
+def _model_names() -> set[str]:
+    from playground.translation import inference, zoo
+
+    return {*inference.bundled_entries(), *zoo.MODELS}
+
+
+def _pick_input(source: str, sketch, upload) -> np.ndarray:
+    """The picture to translate, decoded here (sizes checked from the header first)."""
     if source == "drawing":
         comp = sketch.get("composite") if isinstance(sketch, dict) else sketch
-        if comp is None or (np.asarray(comp).ndim == 3 and np.asarray(comp).shape[-1] == 4
-                            and np.asarray(comp)[..., 3].max() == 0):
+        if comp is None:
             raise UserError("The sketchpad is empty: draw something (or switch the input to 'upload').")
-        return comp
+        img = read_image(comp, "The drawing", mode="RGBA")
+        if img.shape[-1] == 4 and img[..., 3].max() == 0:
+            raise UserError("The sketchpad is empty: draw something (or switch the input to 'upload').")
+        return img
     if upload is None:
         raise UserError("Upload an image first (or draw one and switch the input to 'drawing').")
-    return upload
+    return read_image(upload, "The uploaded picture", mode="RGBA", shrink_to=LARGEST_INPUT)
 
 
 def _progress_cb(progress):
@@ -90,12 +111,16 @@ def translate(model_name, source, sketch, upload, dropout, progress=gr.Progress(
 
     if not model_name:
         raise UserError("Choose a model.")
+    # Only listed models: load_model would also read a local file path, which a visitor must not name.
+    safe_input.choice(model_name, "The model", _model_names())
+    source = safe_input.choice(source or "upload", "The input source", SOURCES)
+    dropout = safe_input.flag(dropout if dropout is not None else False, "Dropout")
+    img = _pick_input(source, sketch, upload)  # before loading the model: bad input fails fast
     with _lock:
         if model_name in inference.bundled_entries():
             progress(0.1, desc="Loading the model (first use)...")
         model = inference.load_model(model_name, progress=_progress_cb(progress))
-    img = _pick_input(source or "upload", sketch, upload)
-    res = inference.translate(model, img, dropout=bool(dropout))
+    res = inference.translate(model, img, dropout=dropout)
     smooth = model.input_kind != "edges"
     notes = [f"**{model.name}** ({model.kind}, {model.source}); G sees {model.size}×{model.size}."]
     realness = error = rec = None
@@ -126,7 +151,7 @@ def examples(model_name):
     from playground.translation import inference
 
     entries = inference.bundled_entries()
-    if model_name not in entries:
+    if not isinstance(model_name, str) or model_name not in entries:
         return [], "Examples are made for the bundled models; upload an image for an official model."
     kind = entries[model_name]["input_kind"]
     faces = tdata.make_faces(8, seed=424242)
@@ -146,18 +171,16 @@ def _use_example(gallery, evt: gr.SelectData):
     img = item[0] if isinstance(item, (list, tuple)) else item
     if isinstance(img, dict):
         img = img.get("image", {}).get("path") or img.get("path")
-    if isinstance(img, str):
-        from PIL import Image
-
-        img = np.asarray(Image.open(img).convert("RGB"))
-    return img, "upload"
+    return read_image(img, "The example"), "upload"
 
 
 def _model_changed(model_name):
     from playground.translation import inference, zoo
 
     entries = inference.bundled_entries()
-    if model_name in entries:
+    if not isinstance(model_name, str):
+        kind = "pix2pix"
+    elif model_name in entries:
         kind = entries[model_name]["kind"]
     else:
         kind = zoo.MODELS[model_name].kind if model_name in zoo.MODELS else "pix2pix"
@@ -177,11 +200,11 @@ def build() -> None:
             "twice to see how little it changes (the paper's observation).")
     with gr.Row():
         with gr.Column():
-            source = gr.Radio(["drawing", "upload"], value="drawing", label="Input from")
+            source = gr.Radio(list(SOURCES), value="drawing", label="Input from")
             with gr.Tabs():
                 with gr.Tab("Draw"):
                     sketch = gr.Sketchpad(
-                        type="numpy", image_mode="RGBA", canvas_size=(256, 256), height=300,
+                        type="filepath", image_mode="RGBA", canvas_size=(256, 256), height=300,
                         brush=gr.Brush(colors=["#000000"], default_size=3, color_mode="fixed"),
                         label="Draw edges (edges2face) or a sketch (sketch2face)", layers=False,
                         elem_id="translation-sketchpad",
@@ -189,7 +212,7 @@ def build() -> None:
                     explain("Draw dark lines on white: face outline, eyes, nose, mouth, hair. The drawing is "
                             "shrunk to 64×64 and thresholded into 1-pixel lines, like the training edges.")
                 with gr.Tab("Upload"):
-                    upload = gr.Image(type="numpy", label="Input image", image_mode="RGB", height=300)
+                    upload = gr.Image(type="filepath", label="Input image", height=300)
                     explain("A photo is converted to what the model expects (edges, gray or sketch) first.")
                 with gr.Tab("Examples") as examples_tab:
                     gallery = gr.Gallery(label="Examples (held-out faces)", columns=4, height=300,
@@ -210,13 +233,15 @@ def build() -> None:
 
     inputs = [model, source, sketch, upload, dropout]
     outputs = [seen, output, realness, recon, error, notes]
-    run_btn.click(translate, inputs, outputs, api_name="translate")
+    # preprocess=False: the handlers check raw values and decode the pictures themselves (module docstring).
+    raw = dict(preprocess=False)
+    run_btn.click(translate, inputs, outputs, api_name="translate", **raw)
     sketch.change(lambda: "drawing", None, source, api_name=False, queue=False, show_progress="hidden").then(
-        translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden")
+        translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden", **raw)
     upload.upload(lambda: "upload", None, source, api_name=False, queue=False).then(
-        translate, inputs, outputs, api_name=False)
-    model.change(_model_changed, model, [realness, dropout, recon, error], api_name=False, queue=False).then(
-        examples, model, [gallery, gallery_note], api_name="translation_examples")
+        translate, inputs, outputs, api_name=False, **raw)
+    model.change(_model_changed, model, [realness, dropout, recon, error], api_name=False, queue=False,
+                 **raw).then(examples, model, [gallery, gallery_note], api_name="translation_examples", **raw)
     gallery.select(_use_example, gallery, [upload, source], api_name=False).then(
-        translate, inputs, outputs, api_name=False)
-    examples_tab.select(examples, model, [gallery, gallery_note], api_name=False)
+        translate, inputs, outputs, api_name=False, **raw)
+    examples_tab.select(examples, model, [gallery, gallery_note], api_name=False, **raw)

@@ -1,0 +1,150 @@
+"""Decoding a visitor's picture safely: sizes checked from the file and its header before any pixel is decoded.
+
+Gradio's ``gr.Image(type="numpy")`` decodes an upload before the app sees it, so a corrupt file, an
+empty one, a renamed ``.txt`` or a 20000x20000 PNG ends as a bare "Error" badge (or gigabytes of
+memory). The tabs instead take the upload's path and call :func:`read_image`, which
+
+* refuses files over ``max_bytes`` and empty files (``os.stat``, nothing read);
+* opens the file with Pillow restricted to common formats (no EPS/Ghostscript and such) and reads
+  only the header: width x height over ``max_pixels`` is refused before decoding, with Pillow's own
+  decompression-bomb check turned from a warning into an error;
+* decodes the first frame, shrinking JPEGs while decoding when the caller only needs a small image;
+* turns every failure into a :class:`~playground.errors.UserError` that says what to upload instead.
+
+The accepted maximum (16 megapixels) decodes to at most 64 MB of RGBA.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from playground.errors import UserError
+from playground.safe_input import file_path, file_size, megabytes
+
+MAX_UPLOAD_BYTES = 32 * 2**20
+MAX_PIXELS = 16_000_000  # e.g. 4000 x 4000, a phone photo
+MIN_SIDE = 8
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
+HINT = "Upload a PNG, JPEG, WebP, GIF, BMP or TIFF picture."
+
+
+def read_image(source, what: str = "The picture", mode: str = "RGB", max_pixels: int = MAX_PIXELS,
+               max_bytes: int = MAX_UPLOAD_BYTES, shrink_to: int | None = None) -> np.ndarray:
+    """A picture as a uint8 array (H, W, 3) for ``mode="RGB"`` or (H, W, 4) for ``"RGBA"``.
+
+    ``source`` is a path, an upload payload (see :func:`playground.safe_input.file_path`), a PIL image
+    or an array. ``shrink_to``: the caller only needs a square of about this side, so JPEGs may be
+    decoded at 1/2, 1/4 or 1/8 scale (never below it).
+    """
+    if source is None:
+        raise UserError(f"{what} is missing: upload one first.")
+    if isinstance(source, np.ndarray):
+        return _from_array(source, what, mode, max_pixels)
+    if isinstance(source, Image.Image):
+        return _from_array(np.asarray(source.convert(mode)), what, mode, max_pixels)
+    path = file_path(source)
+    if path is None:
+        raise UserError(f"{what} is missing: upload one first.")
+    with open_checked(path, what, max_pixels=max_pixels, max_bytes=max_bytes) as im:
+        try:
+            if shrink_to and im.format == "JPEG":
+                im.draft("RGB", (shrink_to, shrink_to))  # decode at a reduced scale, still >= shrink_to
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                im.load()
+                if mode == "RGBA" and im.mode not in ("RGBA", "LA", "P", "PA"):
+                    mode = "RGB"  # no transparency to keep
+                out = np.asarray(_convert(im, mode))
+        except UserError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
+            raise UserError(f"{what} is too large to decode. {HINT}") from None
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for damaged files
+            raise UserError(f"{what} ({Path(path).name}) is damaged or truncated and could not be decoded "
+                            f"({type(exc).__name__}). {HINT}") from None
+    return _from_array(out, what, mode, max_pixels)
+
+
+class open_checked:
+    """``with open_checked(path, what) as im``: a lazily opened PIL image whose file size, format and
+    pixel count have been checked (nothing decoded yet); the file is closed on exit."""
+
+    def __init__(self, path, what: str = "The picture", max_pixels: int = MAX_PIXELS,
+                 max_bytes: int = MAX_UPLOAD_BYTES):
+        self.path, self.what, self.max_pixels, self.max_bytes = Path(path), what, max_pixels, max_bytes
+        self.im: Image.Image | None = None
+
+    def __enter__(self) -> Image.Image:
+        what, name = self.what, self.path.name
+        file_size(self.path, what, self.max_bytes)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                im = Image.open(self.path, formats=FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UserError(f"{what} ({name}) declares too many pixels; the limit is "
+                            f"{self.max_pixels / 1e6:.0f} megapixels.") from None
+        except UnidentifiedImageError:
+            raise UserError(f"{what} ({name}) is not a picture I can read. {HINT}") from None
+        except Exception as exc:  # noqa: BLE001 - a damaged header
+            raise UserError(f"{what} ({name}) has a damaged header ({type(exc).__name__}). {HINT}") from None
+        self.im = im
+        w, h = im.size
+        if w * h > self.max_pixels:
+            self.close()
+            raise UserError(f"{what} ({name}) is {w:,}×{h:,} pixels; the limit is "
+                            f"{self.max_pixels / 1e6:.0f} megapixels. Shrink it first.")
+        if min(w, h) < MIN_SIDE:
+            self.close()
+            raise UserError(f"{what} ({name}) is too small ({w}×{h} pixels); use at least {MIN_SIDE}×{MIN_SIDE}.")
+        return im
+
+    def close(self) -> None:
+        if self.im is not None:
+            self.im.close()
+            self.im = None
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _convert(im: Image.Image, mode: str) -> Image.Image:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        # 16/32-bit grayscale: scale to 8 bits instead of clipping to white.
+        from playground.metrics.io import to_rgb_uint8
+
+        return Image.fromarray(to_rgb_uint8(im))
+    return im.convert(mode)
+
+
+def _from_array(arr: np.ndarray, what: str, mode: str, max_pixels: int) -> np.ndarray:
+    """Checks for an already decoded picture (a drawing from the page, an array from Python)."""
+    arr = np.asarray(arr)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3 or arr.shape[-1] not in (1, 3, 4):
+        raise UserError(f"{what} must be an image of shape (H, W, 1|3|4); got {arr.shape}.")
+    h, w = arr.shape[:2]
+    if h * w > max_pixels:
+        raise UserError(f"{what} is {w:,}×{h:,} pixels; the limit is {max_pixels / 1e6:.0f} megapixels.")
+    if min(h, w) < MIN_SIDE:
+        raise UserError(f"{what} is too small ({w}×{h} pixels); use at least {MIN_SIDE}×{MIN_SIDE}.")
+    if arr.dtype != np.uint8:
+        a = arr.astype(np.float32)
+        if not np.isfinite(a).all():
+            raise UserError(f"{what} contains NaN or infinite values.")
+        if a.max(initial=0) <= 1.0:
+            a = a * 255
+        arr = np.clip(np.rint(a), 0, 255).astype(np.uint8)
+    if arr.shape[-1] == 1:
+        arr = np.repeat(arr, 3, axis=-1)
+    if mode == "RGB" and arr.shape[-1] == 4:
+        arr = arr[..., :3]
+    return arr
+
+
+__all__ = ["read_image", "open_checked", "MAX_UPLOAD_BYTES", "MAX_PIXELS", "FORMATS", "megabytes"]

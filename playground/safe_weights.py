@@ -1,0 +1,106 @@
+"""Checking a weights file from its headers before loading it: what a file may make us allocate is
+known (and bounded) before a tensor is read.
+
+* ``.safetensors``: the JSON header at the start of the file lists every tensor's dtype, shape and
+  byte range; :func:`safetensors_header` reads and checks it without touching the data, so callers can
+  compare the shapes with the network they expect first.
+* ``torch.save`` files: since PyTorch 1.6 a zip whose members are the tensors' storages and a small
+  pickle; ``torch.load`` allocates each storage at its member's declared size, so :func:`check_torch_file`
+  bounds the member count and declared sizes first. The older format allocates storages at sizes read
+  from inside the pickle and cannot be checked beforehand: callers decide whether to accept it
+  (``allow_legacy``; then only the file size bounds it).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+from playground.errors import UserError
+from playground.safe_input import megabytes, quote
+
+DTYPE_BYTES = {"F16": 2, "BF16": 2, "F32": 4, "F64": 8, "I64": 8, "I32": 4, "U8": 1, "BOOL": 1}
+MAX_HEADER_BYTES = 16 << 20
+MAX_PICKLE_BYTES = 16 << 20
+MAX_ZIP_ENTRIES = 4096
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def safetensors_header(path: str | Path, max_header_bytes: int = MAX_HEADER_BYTES) -> dict[str, dict]:
+    """The tensor entries of a .safetensors file's JSON header (``{name: {dtype, shape, data_offsets}}``),
+    checked (dtypes known, byte ranges inside the file and matching the shapes) without reading any
+    tensor data."""
+    path = Path(path)
+    size = path.stat().st_size
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if len(head) < 8:
+                raise UserError(f"{path.name} is not a safetensors file (it is only {size} bytes).")
+            (n,) = struct.unpack("<Q", head)
+            if not 2 <= n <= min(max_header_bytes, size - 8):
+                raise UserError(f"{path.name} is not a readable safetensors file (header of {n:,} bytes).")
+            header = json.loads(f.read(n))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UserError(f"{path.name} is not a readable safetensors file (its header is not JSON).") from None
+    if not isinstance(header, dict):
+        raise UserError(f"{path.name} is not a readable safetensors file (its header is not a JSON object).")
+    header.pop("__metadata__", None)
+    data_bytes = size - 8 - n
+    for key, entry in header.items():
+        ok = (isinstance(entry, dict) and entry.get("dtype") in DTYPE_BYTES
+              and isinstance(entry.get("shape"), list)
+              and all(isinstance(d, int) and 0 <= d < 2**40 for d in entry["shape"])
+              and isinstance(entry.get("data_offsets"), list) and len(entry["data_offsets"]) == 2)
+        if not ok:
+            raise UserError(f"{path.name}: tensor {quote(key, 40)} has an unsupported or malformed header "
+                            f"entry (dtypes read: {', '.join(DTYPE_BYTES)}).")
+        count = 1
+        for d in entry["shape"]:
+            count *= d
+        begin, end = entry["data_offsets"]
+        if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end <= data_bytes
+                and end - begin == count * DTYPE_BYTES[entry["dtype"]]):
+            raise UserError(f"{path.name}: tensor {quote(key, 40)} does not fit in the file (truncated or damaged).")
+    return header
+
+
+def check_torch_file(path: str | Path, max_bytes: int, allow_legacy: bool, what: str = "a weights file",
+                     max_entries: int = MAX_ZIP_ENTRIES, max_pickle_bytes: int = MAX_PICKLE_BYTES) -> str:
+    """Bound what ``torch.load`` may allocate for a torch.save file; returns "zip" or "legacy".
+
+    A zip's declared member sizes must add up to at most ``max_bytes`` and its pickle to at most
+    ``max_pickle_bytes``; the pre-1.6 format is refused unless ``allow_legacy``.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != ZIP_MAGIC:
+        if magic[:1] == b"\x80":
+            if allow_legacy:
+                return "legacy"
+            raise UserError(
+                f"{path.name} is in PyTorch's old (pre-1.6) format, which cannot be checked before loading. "
+                "Re-save it with a current PyTorch: torch.save(model.state_dict(), 'weights.pth')."
+            )
+        raise UserError(f"{path.name} is not a readable PyTorch file (neither a zip archive nor a pickle).")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(f"{path.name} is not a readable PyTorch file ({str(exc)[:100]}).") from None
+    if len(infos) > max_entries:
+        raise UserError(f"{path.name} holds {len(infos):,} entries; at most {max_entries:,} are read.")
+    total = sum(i.file_size for i in infos)
+    if total > max_bytes:
+        raise UserError(f"{path.name} unpacks to {megabytes(total)}; {what} needs at most {megabytes(max_bytes)}.")
+    for i in infos:
+        if i.filename.endswith(".pkl") and i.file_size > max_pickle_bytes:
+            raise UserError(f"{path.name}: its pickle ({quote(i.filename, 40)}) is {megabytes(i.file_size)}; "
+                            "a state_dict's is a few KB.")
+    return "zip"
+
+
+__all__ = ["safetensors_header", "check_torch_file", "DTYPE_BYTES"]

@@ -7,6 +7,9 @@ can stream 10+ frames a second, and the same frames make the exported GIF.
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -19,6 +22,12 @@ CONTOUR = (20, 20, 20)
 _HI = np.array([120, 200, 140], dtype=np.float32)  # D says real
 _MID = np.array([250, 250, 250], dtype=np.float32)
 _LO = np.array([200, 160, 230], dtype=np.float32)  # D says fake
+
+
+def palette() -> dict:
+    """The colours above for a page that draws frames itself (RGB triples)."""
+    return {"hi": _HI.tolist(), "mid": _MID.tolist(), "lo": _LO.tolist(), "real": list(REAL), "fake": list(FAKE),
+            "manifold": list(MANIFOLD), "arrow": list(ARROW), "contour": list(CONTOUR)}
 
 
 def colour_map(values: np.ndarray, lo: float, mid: float, hi: float) -> np.ndarray:
@@ -158,3 +167,12 @@ def write_gif(frames: list[Image.Image], path, fps: int = 10):
     first, *rest = [f.convert("P", palette=Image.ADAPTIVE, colors=128) for f in frames]
     first.save(path, save_all=True, append_images=rest, duration=int(1000 / fps), loop=0, optimize=False)
     return path
+
+
+def image_figure_html(img: Image.Image, caption: str, alt: str) -> str:
+    """A picture inlined as a JPEG data URI in a captioned figure (nothing written to disk)."""
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=90)
+    src = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<figure class="toy2d-frame"><figcaption>{caption}</figcaption>'
+            f'<img src="{src}" alt="{alt}" width="{img.width}" height="{img.height}"></figure>')

@@ -84,6 +84,7 @@ class Trainer:
         self.freeze_d = False
         self.freeze_g = False
         self.history: list[dict] = []
+        self._last_metrics: dict | None = None  # of the last logged iteration (the live view reuses them)
         self._last_d: torch.Tensor | None = None
         self._last_g: torch.Tensor | None = None
         self._view = None  # fixed samples and grid cache for snapshot()
@@ -316,7 +317,7 @@ class Trainer:
         g = g_now if (self._last_g is None or self.freeze_g) else float(self._last_g)
         if not (math.isfinite(d) and math.isfinite(g)):
             self._diverged(f"the losses became D={d}, G={g}")
-        m = self.metrics()
+        m = self._last_metrics = self.metrics()
         row = {"iteration": self.iteration, "d_loss": d, "g_loss": g}
         row.update({k: m[k] for k in HISTORY_FIELDS[3:]})
         self.history.append(row)
@@ -375,13 +376,16 @@ class Trainer:
                 out.append(z)
         return out
 
-    def snapshot(self, res: int = 48, n_real: int = 512, n_fake: int = 512, n_arrows: int = 64, d_star: bool = True) -> dict:
+    def snapshot(self, res: int = 48, n_real: int = 512, n_fake: int = 512, n_arrows: int = 64, d_star: bool = True,
+                 fresh_metrics: bool = True) -> dict:
         """Everything the tab draws, as numpy arrays (grids are indexed [row = y, column = x]).
 
         Keys: real (n,2), fake (n,2), grid_x (res,), grid_y (res,), d_grid (res,res), d_star_grid
         (res,res) or None, boundary_level, d_is_probability, manifold (list of (L,2) polylines),
         arrows_pos (k,2), arrows_dir (k,2) (minus the gradient of each fake's own G loss: where G
         pushes it; its length shows how strong the push is), metrics, iteration, d_loss, g_loss.
+        ``fresh_metrics=False`` reuses the mode metrics of the last logged iteration (every ``log_every``
+        iterations) instead of measuring 2,500 new samples: the live view's choice.
         """
         v = self._view_cache(res, n_real, n_fake)
         with torch.no_grad():
@@ -421,7 +425,7 @@ class Trainer:
             "manifold": manifold,
             "arrows_pos": pos,
             "arrows_dir": direction,
-            "metrics": self.metrics(),
+            "metrics": self._last_metrics if (not fresh_metrics and self._last_metrics) else self.metrics(),
             "iteration": self.iteration,
             "d_loss": d_loss,
             "g_loss": g_loss,

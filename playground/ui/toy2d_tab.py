@@ -1,21 +1,18 @@
 """The 2-D GAN lab tab: train a small GAN live and watch D, D*, G's manifold and the modes.
 
-All the model code is in :mod:`playground.toy2d`; this module only keeps one trainer per browser
-session, streams frames while it trains, and draws curves.
+All the model code is in :mod:`playground.toy2d`; this module is the layout and its wiring. Play hands
+the session's trainer to the process's training scheduler (:mod:`playground.toy2d.scheduler`), which
+shares the CPU among every student who is playing; the page pulls compact frames
+(:mod:`playground.toy2d.frames`) and draws them on two canvases (``toy2d_canvas.js``).
 """
 
 from __future__ import annotations
 
-import base64
 import functools
-import html
-import io
 import json
-import math
 import shutil
 import tempfile
 import threading
-import time
 import zipfile
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,30 +21,35 @@ from pathlib import Path
 import gradio as gr
 from gradio.components.plot import PlotData
 import numpy as np
-from PIL import Image
 
 from playground.errors import UserError
 from playground.sessions import SessionStore
+from playground.toy2d import charts
 from playground.toy2d.config import ACTIVATIONS, DATASETS, HELP, LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig
 from playground.toy2d.losses import FORMULAS
 from playground.toy2d.data import fit_to_view, load_points_csv, make_dataset
-from playground.toy2d.live import LiveRun
+from playground.toy2d.frames import COORD_PAD, encode_frame, snapshot_from_frame
 from playground.toy2d.presets import PRESETS
-from playground.toy2d.render import render_frame, write_gif
+from playground.toy2d.render import image_figure_html, palette, render_frame, write_gif
+from playground.toy2d.scheduler import PlayRun, get_scheduler
 from playground.toy2d.trainer import Trainer
 from playground.ui.common import explain, session_key, user_errors
 
 TITLE = "2-D GAN lab"
 
-FRAME_SECONDS = 1 / 11  # aim for ~11 frames a second, so the browser reliably gets at least 10
-TRAIN_CHUNK = 20  # iterations between two looks at the drawing thread's requests (~12 ms)
-PLOT_EVERY = 10  # one of the three charts is refreshed every 10th frame (each every ~3 s): redrawing a
-# Plotly chart costs the browser ~0.1 s, and all three at once stalled the pictures for ~0.3 s
 MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
+IDLE_SECONDS = 10  # a run whose page stops asking for frames (closed or hidden tab) ends
 MAX_GIF_FRAMES = 120
+GIF_EVERY = 3  # keep every 3rd frame of a run for the GIF
+CHART_SECONDS = 1.5  # while playing, one of the three charts is refreshed this often, in turn
 IMG_SIZE = 420
-EMPTY_FRAME = (f'<div class="toy2d-empty" style="height:{IMG_SIZE}px">Press Play or Step: the discriminator\'s '
-               "view of the plane appears here.</div>")
+
+STOP_NOTES = {
+    "paused": "Paused. Press Play to continue.",
+    "idle": "Paused: this page stopped asking for pictures (closed or hidden). Press Play to continue.",
+    "time": f"Paused automatically after {MAX_PLAY_SECONDS // 60} minutes so others can train too. "
+            "Press Play to continue.",
+}
 
 INTRO = """
 **What you see.** The background is the discriminator's opinion of every point of the plane:
@@ -60,28 +62,59 @@ the learned D chases it. At the game's equilibrium p_g = p_data, so D\\* = ½ ev
 value is −log 4.
 """
 
+D_CAPTION = "Learned D(x): data <b style='color:#168a46'>green</b>, G's samples <b style='color:#8c3cc8'>purple</b>"
+DSTAR_CAPTION = "Optimal D*(x) = p<sub>data</sub> / (p<sub>data</sub> + p<sub>g</sub>) for the current G"
+
+LAB_TEMPLATE = f"""
+<div class="lab2d-status" id="toy2d-status"></div>
+<div class="lab2d-row">
+  <figure class="toy2d-frame"><figcaption>{D_CAPTION}</figcaption>
+    <canvas class="lab2d-d" width="{IMG_SIZE}" height="{IMG_SIZE}" aria-label="discriminator heatmap"></canvas></figure>
+  <figure class="toy2d-frame"><figcaption>{DSTAR_CAPTION}</figcaption>
+    <canvas class="lab2d-ds" width="{IMG_SIZE}" height="{IMG_SIZE}" aria-label="optimal discriminator heatmap"></canvas></figure>
+</div>
+"""
+LAB_CSS = """
+.lab2d-row { display: flex; flex-wrap: wrap; gap: 12px; }
+.lab2d-row figure { margin: 0; flex: 1 1 300px; max-width: %dpx; }
+.lab2d-row canvas { width: 100%%; height: auto; border-radius: 6px; display: block; }
+.lab2d-status { min-height: 2.6em; }
+.lab2d-error { color: #b00020; font-weight: 600; }
+""" % IMG_SIZE
+CANVAS_JS = (Path(__file__).with_name("toy2d_canvas.js")).read_text()
+
 
 # ---- per-session state -------------------------------------------------------------------------------
 
 
 @dataclass
 class LabSession:
-    """What one browser session holds: its trainer(s), recent frames for the GIF, a stop flag."""
+    """What one browser session holds: its trainer, its playing run, recent frames for the GIF."""
 
     trainer: Trainer | None = None
     points: np.ndarray | None = None  # custom data set
-    frames: deque = field(default_factory=lambda: deque(maxlen=MAX_GIF_FRAMES))
-    stop: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    run: PlayRun | None = None
+    frames: deque = field(default_factory=lambda: deque(maxlen=MAX_GIF_FRAMES))  # compact frames
+    real: np.ndarray | None = None  # the real points of the recorded frames
+    chart_turn: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)  # stops Compare
+    lock: threading.Lock = field(default_factory=threading.Lock)  # held while anyone trains or draws
     tmpdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="toy2d-")))
+
+
+def _stop_run(sess: LabSession, reason: str = "paused") -> None:
+    if sess.run is not None:
+        get_scheduler().stop(sess.run, reason)
 
 
 def _free(sess: LabSession) -> None:
     sess.stop.set()
+    _stop_run(sess, "idle")
     shutil.rmtree(sess.tmpdir, ignore_errors=True)
 
 
-SESSIONS: SessionStore[LabSession] = SessionStore("2-D GAN lab", max_sessions=32, on_free=_free)
+# A trainer is ~0.5 MB: the cap is about CPU (the scheduler serves at most 96 playing runs), not memory.
+SESSIONS: SessionStore[LabSession] = SessionStore("2-D GAN lab", max_sessions=128, on_free=_free)
 
 
 def _session(request: gr.Request) -> LabSession:
@@ -133,229 +166,157 @@ def _ensure_trainer(sess: LabSession, cfg: ToyConfig) -> tuple[Trainer, str | No
     return sess.trainer, ("Settings changed: started a new run." if t is not None else None)
 
 
-# ---- drawing -----------------------------------------------------------------------------------------
-
-
-def _pictures(trainer: Trainer, snap: dict, show: list[str], star: bool = True):
-    extent = trainer.dataset.extent
-    opts = dict(show_manifold="manifold" in show, show_arrows="gradient arrows" in show, size=IMG_SIZE)
-    d_img = render_frame(snap, extent, surface="d", **opts)
-    s_img = render_frame(snap, extent, surface="d_star", **opts) if star else None
-    return d_img, s_img
-
-
-def _status(trainer: Trainer, snap: dict, note: str | None = None, rate: float | None = None) -> str:
-    m = snap["metrics"]
-    parts = [f"<b>iteration {snap.get('iteration', trainer.iteration):,}</b>"]
-    if rate:
-        parts.append(f"{rate:,.0f} it/s")
-    parts.append(f"D loss {snap['d_loss']:.3f} · G loss {snap['g_loss']:.3f}")
-    if m.get("modes_total"):
-        parts.append(
-            f"modes covered <b>{m['modes_covered']}/{m['modes_total']}</b> · high-quality {100 * m['high_quality']:.0f}%"
-            f" · reverse KL {_num(m.get('reverse_kl'))}"
-        )
-    if trainer.freeze_d or trainer.freeze_g:
-        parts.append("frozen: " + ", ".join(n for n, f in (("D", trainer.freeze_d), ("G", trainer.freeze_g)) if f))
-    # HTML, not Markdown: the browser re-renders this ~10 times a second, and a Markdown component
-    # re-parses and sanitises on every update (measured: a large share of Chromium's CPU while playing).
-    text = "<div>" + " · ".join(parts) + "</div>"
-    return text + (f"<div>{html.escape(note)}</div>" if note else "")
-
-
-def _num(x, fmt: str = ".2f") -> str:
-    """A metric for display; None (undefined, e.g. reverse KL with no high-quality sample) shows as –."""
-    return "–" if x is None else format(x, fmt)
-
-
-# The curves are Plotly figures written as plain JSON: building them through plotly.graph_objects
-# (property validation) cost ~50 ms per refresh, a third of a frame; this costs well under 1 ms.
-@functools.cache
-def _template() -> dict:
-    import plotly.io as pio
-
-    return pio.templates["plotly_white"].to_plotly_json()
-
-
-def _hline(y: float, text: str | None = None) -> tuple[dict, dict | None]:
-    shape = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
-             "line": {"dash": "dash", "color": "gray"}}
-    note = None if text is None else {"text": text, "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y",
-                                      "y": y, "yanchor": "bottom", "showarrow": False, "font": {"size": 10}}
-    return shape, note
-
-
-def _figure(title: str, traces: list[dict], shapes=(), annotations=(), **layout) -> PlotData:
-    lay = {
-        "template": _template(), "title": {"text": title, "font": {"size": 13}}, "height": 260,
-        "margin": {"l": 40, "r": 10, "t": 36, "b": 30}, "uirevision": "keep",
-        "legend": {"orientation": "h", "y": -0.25, "font": {"size": 10}},
-        "shapes": list(shapes), "annotations": [a for a in annotations if a], **layout,
-    }
-    return PlotData(type="plotly", plot=json.dumps({"data": traces, "layout": lay}, allow_nan=False,
-                                                   default=float))
-
-
-def _series(rows: list[dict], key: str, scale: float = 1.0) -> list:
-    return [None if r.get(key) is None or not math.isfinite(r[key]) else scale * r[key] for r in rows]
-
-
-def loss_figure(trainer: Trainer) -> PlotData:
-    h = trainer.history
-    it = [r["iteration"] for r in h]
-    traces = [
-        {"type": "scatter", "x": it, "y": _series(h, "d_loss"), "name": "D loss", "line": {"color": "#168a46"}},
-        {"type": "scatter", "x": it, "y": _series(h, "g_loss"), "name": "G loss", "line": {"color": "#8c3cc8"}},
-    ]
-    shapes, notes = [], []
-    if trainer.cfg.loss in ("minimax", "nonsaturating", "dragan"):
-        shape, note = _hline(math.log(4), "log 4: D loss at equilibrium (V = −log 4)")
-        shapes, notes = [shape], [note]
-    return _figure("Losses", traces, shapes, notes)
-
-
-def modes_figure(trainer: Trainer) -> PlotData:
-    h = [r for r in trainer.history if r.get("modes_total")]
-    title = "Modes covered (of 2,500 samples)"
-    if h:
-        it = [r["iteration"] for r in h]
-        traces = [
-            {"type": "scatter", "x": it, "y": _series(h, "modes_covered"), "name": "modes covered"},
-            {"type": "scatter", "x": it, "y": _series(h, "high_quality", 100.0), "name": "% high quality",
-             "yaxis": "y2"},
-            {"type": "scatter", "x": it, "y": _series(h, "reverse_kl"), "name": "reverse KL",
-             "line": {"dash": "dot"}},
-        ]
-        return _figure(title, traces, yaxis={"rangemode": "tozero"},
-                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 100], "showgrid": False})
-    if trainer.dataset.centers is None:
-        text = "Mode metrics need a data set with separate modes (ring, grid, blobs)."
-    else:
-        text = "The first point appears after 100 iterations."
-    return _figure(title, [], annotations=[{"text": text, "showarrow": False, "font": {"size": 11},
-                                            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
-
-
-def per_mode_figure(snap: dict) -> PlotData:
-    m = snap["metrics"]
-    counts = [int(c) for c in (m.get("per_mode") or [])]
-    title = "High-quality samples per mode"
-    if not counts:
-        return _figure(title, [])
-    level = m.get("n_samples", sum(counts)) / max(len(counts), 1) * m.get("high_quality", 1)
-    shape, _ = _hline(float(level))
-    shape["line"]["dash"] = "dot"
-    traces = [{"type": "bar", "x": list(range(1, len(counts) + 1)), "y": counts, "marker": {"color": "#8c3cc8"}}]
-    return _figure(title, traces, [shape], xaxis={"title": {"text": "mode"}, "dtick": 1 if len(counts) <= 12 else 5})
-
-
-# ---- handlers ----------------------------------------------------------------------------------------
-
-
-def frame_html(img: Image.Image, caption: str, alt: str) -> str:
-    """A frame inlined as a JPEG data URI.
-
-    Streaming frames this way costs ~1 ms to encode and writes nothing to disk: a gr.Image output
-    would store every frame in Gradio's cache (10 frames/s x 2 images per student fills a disk).
-    """
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=92)
-    src = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<figure class="toy2d-frame"><figcaption>{caption}</figcaption>'
-            f'<img src="{src}" alt="{alt}" width="{img.width}" height="{img.height}"></figure>')
-
-
-D_CAPTION = "Learned D(x): data <b style='color:#168a46'>green</b>, G's samples <b style='color:#8c3cc8'>purple</b>"
-DSTAR_CAPTION = "Optimal D*(x) = p<sub>data</sub> / (p<sub>data</sub> + p<sub>g</sub>) for the current G"
-
-
-def _views(trainer, show, note=None, rate=None, plots=True, star=True):
-    """The outputs of one frame, and the D picture (kept for the GIF)."""
-    return _views_of(trainer, trainer.snapshot(d_star=star), show, note, rate, plots, star)
-
-
-def _views_of(trainer, snap, show, note=None, rate=None, plots=True, star=True):
-    """``plots``: True (all three charts), False (none) or the index of the one chart to refresh."""
-    d_img, s_img = _pictures(trainer, snap, show, star)
-    status = _status(trainer, snap, note, rate)
-    pictures = (frame_html(d_img, D_CAPTION, "discriminator heatmap"),
-                frame_html(s_img, DSTAR_CAPTION, "optimal discriminator heatmap") if star else gr.skip(), status)
-    makers = (lambda: loss_figure(trainer), lambda: modes_figure(trainer), lambda: per_mode_figure(snap))
-    charts = tuple(make() if plots is True or (plots is not False and plots == i) else gr.skip()
-                   for i, make in enumerate(makers))
-    return (*pictures, *charts), d_img
-
-
-def _outputs_for(trainer, show, note=None, rate=None, plots=True):
-    return _views(trainer, show, note, rate, plots)[0]
-
-
 def _apply_controls(trainer: Trainer, freeze: list[str]) -> None:
-    trainer.freeze_d = "freeze D" in freeze
-    trainer.freeze_g = "freeze G" in freeze
+    trainer.freeze_d = "freeze D" in (freeze or [])
+    trainer.freeze_g = "freeze G" in (freeze or [])
 
 
-@user_errors
-def play(request: gr.Request, *args):
-    *values, speed, freeze, show = args
+# ---- frames and charts -------------------------------------------------------------------------------
+
+
+def _frame_value(trainer: Trainer, show, note: str | None = None) -> str:
+    """The lab's value for a still picture (Step, Reset, Load): one frame, no run to follow."""
+    snap = trainer.snapshot()
+    frame = encode_frame(snap, trainer.dataset.extent, status=charts.status_line(trainer, snap, note),
+                         with_real=True, show_manifold="manifold" in (show or []),
+                         show_arrows="gradient arrows" in (show or []))
+    return json.dumps({"frame": frame, "state": "stopped"})
+
+
+def _plot(fig_json: str) -> PlotData:
+    return PlotData(type="plotly", plot=fig_json)
+
+
+def _charts(trainer: Trainer, snap: dict | None = None, only: int | None = None) -> tuple:
+    """The three charts (losses, modes, per mode), or only one of them (the others unchanged)."""
+    makers = (lambda: charts.loss_figure(trainer), lambda: charts.modes_figure(trainer),
+              lambda: charts.per_mode_figure(snap if snap is not None else {"metrics": trainer.metrics()}))
+    return tuple(_plot(make()) if only is None or only == i else gr.skip() for i, make in enumerate(makers))
+
+
+def _still(trainer: Trainer, show, note: str | None = None) -> tuple:
+    """Outputs of a handler that leaves the lab still: the picture and all three charts."""
+    return (_frame_value(trainer, show, note), *_charts(trainer))
+
+
+@functools.cache
+def initial_value() -> str:
+    """The default run at iteration 0 (the page shows it on arrival, before anyone presses anything)."""
+    return _frame_value(Trainer(ToyConfig()), ["manifold", "gradient arrows"],
+                        "Press Play to train, or Step to go one update at a time.")
+
+
+# ---- Play ----------------------------------------------------------------------------------------------
+
+
+def _run_status(run: PlayRun, snap: dict) -> str:
+    note = STOP_NOTES.get(run.reason) if run.reason else (run.note if run.seq < 30 else None)
+    return charts.status_line(run.trainer, snap, note, run.rate if run.running and not run.reason else None)
+
+
+def _keeper(sess: LabSession):
+    """Keeps every GIF_EVERY-th frame of a run for the GIF export (called on the training worker)."""
+
+    def keep(run: PlayRun, frame: dict) -> None:
+        if "real" in frame:
+            sess.real = snapshot_from_frame(frame)["real"]
+        if run.seq % GIF_EVERY == 1:
+            sess.frames.append(frame)
+
+    return keep
+
+
+def _start_run(request, values, speed, freeze, show, with_charts: bool = False):
+    """Hand the session's trainer to the scheduler; the run (and the charts before it starts)."""
     speed = max(1, min(int(speed or 1), 500))
     sess = _session(request)
     cfg = _config_from_values(values)
+    _stop_run(sess, "replaced")
     with sess.lock:
         trainer, note = _ensure_trainer(sess, cfg)
-    sess.stop.clear()
-    _apply_controls(trainer, freeze)
-    # Training runs on its own thread (LiveRun); this loop only asks it for a snapshot ~10 times a second,
-    # draws it and hands it to Gradio, so drawing and sending overlap with training instead of pausing it.
-    # slow motion (speed below a chunk) trains exactly `speed` iterations between two frames
-    live = LiveRun(trainer, sess.lock, max_rate=speed / FRAME_SECONDS, chunk=min(TRAIN_CHUNK, speed),
-                   stop_event=sess.stop, max_seconds=MAX_PLAY_SECONDS + 5).start()
-    started = next_frame = last = time.monotonic()
-    last_it, frame = trainer.iteration, 0
+        _apply_controls(trainer, freeze)
+        plots = _charts(trainer) if with_charts else ()
+    show = show or []
+    run = PlayRun(trainer, lock=sess.lock, speed=speed, note=note, show_manifold="manifold" in show,
+                  show_arrows="gradient arrows" in show, max_seconds=MAX_PLAY_SECONDS, idle_seconds=IDLE_SECONDS,
+                  status=_run_status, on_frame=_keeper(sess))
+    sess.run = get_scheduler().submit(run)
+    return run, plots
+
+
+@user_errors
+def start(request: gr.Request, *args):
+    """Play in the page: start the run and hand the page its token; the page pulls the frames."""
+    *values, speed, freeze, show = args
+    run, plots = _start_run(request, values, speed, freeze, show, with_charts=True)
+    value = json.dumps({"token": run.token, "seq": 0, "state": "running"})
+    return (value, gr.Timer(active=True), *plots)
+
+
+async def toy2d_frame(data) -> dict:
+    """The page's pull (a server function of the lab component): ``[token, seq]`` → the next frame."""
+    token, seq = (data + [None, None])[:2] if isinstance(data, list) else (data, 0)
     try:
-        while not sess.stop.is_set():
-            if time.monotonic() - started > MAX_PLAY_SECONDS:
-                live.stop()
-                yield _outputs_for(trainer, show, f"Paused automatically after {MAX_PLAY_SECONDS // 60} minutes "
-                                   "so others can train too. Press Play to continue.")
-                return
-            if sess.trainer is not trainer:  # Reset pressed meanwhile
-                return
-            if not live.running and live.error is None:  # it stopped by itself (the page went quiet)
-                yield _outputs_for(trainer, show, "Paused. Press Play to continue.")
-                return
-            star = frame % 2 == 0  # D* moves slowly (it follows G): redraw it every other frame
-            snap = live.snapshot(d_star=star)
-            if sess.stop.is_set():
-                break
-            now = time.monotonic()
-            rate = (snap["iteration"] - last_it) / max(now - last, 1e-6)
-            last, last_it = now, snap["iteration"]
-            chart = (frame // PLOT_EVERY) % 3 if frame % PLOT_EVERY == 0 else False
-            if frame == 0:
-                chart = True
-            out, d_img = _views_of(trainer, snap, show, note, rate, plots=chart, star=star)
-            if frame % 2 == 0:
-                sess.frames.append(d_img.resize((240, 240)))
-            frame += 1
-            yield out
-            next_frame += FRAME_SECONDS
-            wait = next_frame - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)  # a steady frame rate: don't flood the browser
-            else:
-                next_frame = time.monotonic()  # running late: don't try to catch up
-            _apply_controls(trainer, freeze)
-    finally:
-        live.stop()
-    if live.error is not None:
-        raise live.error
+        seq = int(seq or 0)
+    except (TypeError, ValueError):
+        seq = 0
+    return await get_scheduler().next_frame(token, seq)
+
+
+async def play_stream(request: gr.Request, *args):
+    """Play for API clients (``/toy2d_play``): the same run, its frames streamed as the lab's value."""
+    *values, speed, freeze, show = args
+    try:
+        run, _ = _start_run(request, values, speed, freeze, show)
+    except UserError as exc:
+        raise gr.Error(str(exc)) from None
+    scheduler, seq = get_scheduler(), 0
+    while True:
+        packet = await scheduler.next_frame(run.token, seq)
+        if packet["seq"] > seq or packet["state"] != "running":
+            seq = packet["seq"]
+            yield json.dumps(packet)
+        if packet["state"] != "running":
+            if packet.get("error"):
+                raise gr.Error(packet["error"])
+            return
+
+
+def tick(request: gr.Request):
+    """While playing: refresh one chart in turn; once the run has ended, all of them, then stop ticking."""
+    sess = SESSIONS.get(session_key(request))
+    if sess is None or sess.trainer is None:
+        return (gr.Timer(active=False), gr.skip(), gr.skip(), gr.skip())
+    run = sess.run
+    if run is not None and run.running:
+        sess.chart_turn = (sess.chart_turn + 1) % 3
+        with sess.lock:
+            return (gr.skip(), *_charts(sess.trainer, only=sess.chart_turn))
+    if run is not None and run.error is not None:
+        gr.Warning(str(run.error))
+    with sess.lock:
+        return (gr.Timer(active=False), *_charts(sess.trainer))
 
 
 def pause(request: gr.Request):
     sess = SESSIONS.get(session_key(request))
     if sess is not None:
         sess.stop.set()
+        _stop_run(sess, "paused")
+
+
+def live_controls(request: gr.Request, speed, freeze, show):
+    """Speed, freezes and what to show take effect on a playing run at once."""
+    sess = SESSIONS.get(session_key(request))
+    if sess is None:
+        return
+    if sess.trainer is not None:
+        _apply_controls(sess.trainer, freeze)
+    run = sess.run
+    if run is not None and run.running:
+        run.speed = max(1, min(int(speed or 1), 500))
+        show = show or []
+        run.show_manifold, run.show_arrows = "manifold" in show, "gradient arrows" in show
 
 
 def _stepper(kind: str):
@@ -363,7 +324,7 @@ def _stepper(kind: str):
     def step(request: gr.Request, *args):
         *values, freeze, show = args
         sess = _session(request)
-        sess.stop.set()  # a step pauses a running Play
+        _stop_run(sess, "paused")  # a step pauses a running Play
         cfg = _config_from_values(values)
         with sess.lock:
             trainer, note = _ensure_trainer(sess, cfg)
@@ -374,7 +335,7 @@ def _stepper(kind: str):
                 trainer.g_step()
             else:
                 trainer.step(1)
-        return _outputs_for(trainer, show, note)
+            return _still(trainer, show, note)
 
     return step
 
@@ -383,13 +344,13 @@ def _stepper(kind: str):
 def reset(request: gr.Request, *args):
     *values, freeze, show = args
     sess = _session(request)
-    sess.stop.set()
+    _stop_run(sess, "paused")
     cfg = _config_from_values(values)
     with sess.lock:
         sess.trainer = None
         trainer, _ = _ensure_trainer(sess, cfg)
         _apply_controls(trainer, freeze)
-    return _outputs_for(trainer, show, "New run: networks re-initialised from the seed.")
+        return _still(trainer, show, "New run: networks re-initialised from the seed.")
 
 
 def load_preset(name: str):
@@ -469,13 +430,13 @@ def _compare_outputs(a: Trainer, b: Trainer, done: bool):
     imgs = []
     for name, t in (("A", a), ("B", b)):
         snap = t.snapshot()
-        imgs.append(frame_html(render_frame(snap, t.dataset.extent, size=360), f"Run {name}: {t.cfg.loss}",
-                               f"run {name}"))
+        imgs.append(image_figure_html(render_frame(snap, t.dataset.extent, size=360), f"Run {name}: {t.cfg.loss}",
+                                      f"run {name}"))
         m = snap["metrics"]
         cfg = t.cfg
         rows.append([name, cfg.loss, cfg.unroll_steps, cfg.pack, cfg.d_steps,
                      f"{m.get('modes_covered', '–')}/{m.get('modes_total', '–')}",
-                     f"{100 * m.get('high_quality', 0):.0f}%", _num(m.get('reverse_kl'))])
+                     f"{100 * (m.get('high_quality') or 0):.0f}%", charts.fmt_number(m.get('reverse_kl'))])
     head = f"iteration {a.iteration:,}" + (" — finished" if done else " — training…")
     return imgs[0], imgs[1], head, rows
 
@@ -493,8 +454,9 @@ def _need_trainer(request) -> tuple[LabSession, Trainer]:
 @user_errors
 def export_csv(request: gr.Request):
     sess, t = _need_trainer(request)
-    path = sess.tmpdir / f"gan2d-metrics-it{t.iteration}.csv"
-    path.write_text(t.history_csv())
+    with sess.lock:  # a playing run may be training it right now
+        path = sess.tmpdir / f"gan2d-metrics-it{t.iteration}.csv"
+        path.write_text(t.history_csv())
     return str(path)
 
 
@@ -504,7 +466,8 @@ def export_gif(request: gr.Request):
     if len(sess.frames) < 2:
         raise UserError("Record a few frames first: press Play for a couple of seconds.")
     path = sess.tmpdir / f"gan2d-run-it{t.iteration}.gif"
-    write_gif(list(sess.frames), path, fps=10)
+    pictures = [render_frame(snapshot_from_frame(f, sess.real), t.dataset.extent, size=240) for f in list(sess.frames)]
+    write_gif(pictures, path, fps=10)
     return str(path)
 
 
@@ -513,7 +476,8 @@ def export_model(request: gr.Request):
     sess, t = _need_trainer(request)
     out = sess.tmpdir / "model"
     shutil.rmtree(out, ignore_errors=True)
-    t.save(out)
+    with sess.lock:
+        t.save(out)
     zpath = sess.tmpdir / f"gan2d-run-it{t.iteration}.zip"
     with zipfile.ZipFile(zpath, "w") as z:
         for f in sorted(out.iterdir()):
@@ -544,11 +508,11 @@ def import_model(file, show, request: gr.Request):
     except zipfile.BadZipFile:
         raise UserError("That file is not a zip archive saved by 'Download model'.") from None
     trainer = Trainer.load(dest)
-    sess.stop.set()
+    _stop_run(sess, "paused")
     with sess.lock:
         sess.trainer = trainer
         sess.frames.clear()
-    return [*_values_from_config(trainer.cfg), *_outputs_for(trainer, show, "Loaded the saved run.")]
+        return [*_values_from_config(trainer.cfg), *_still(trainer, show, "Loaded the saved run.")]
 
 
 # ---- layout ------------------------------------------------------------------------------------------
@@ -609,16 +573,15 @@ def build() -> None:
                 reset_btn = gr.Button("↺ Reset", variant="stop")
             with gr.Row():
                 speed = gr.Slider(1, 500, value=200, step=1, label="Speed: at most this many iterations per frame",
-                                  info="~10 frames/s; lower it to watch single updates in slow motion.")
+                                  info="Frames come as fast as your browser draws them; below 20, slow motion: 10 frames/s, this many updates each.")
                 freeze = gr.CheckboxGroup(["freeze D", "freeze G"], value=[], label="Freeze",
                                           info="Freeze G and train D alone: D converges to D*.")
                 show = gr.CheckboxGroup(["manifold", "gradient arrows"], value=["manifold", "gradient arrows"],
                                         label="Show")
-            status = gr.HTML("Press <b>Play</b> to start training, or <b>Step</b> to go one update at a time.",
-                             elem_id="toy2d-status")
-            with gr.Row():
-                d_img = gr.HTML(EMPTY_FRAME, elem_id="toy2d-d")
-                s_img = gr.HTML(EMPTY_FRAME, elem_id="toy2d-dstar")
+            lab = gr.HTML(initial_value(), html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
+                          server_functions=[toy2d_frame], elem_id="toy2d-lab", palette=palette(), size=IMG_SIZE, coord_pad=COORD_PAD,
+                          padding=False)
+            chart_timer = gr.Timer(CHART_SECONDS, active=False)
             with gr.Row():
                 loss_plot = gr.Plot(label="Losses", show_label=False)
                 modes_plot = gr.Plot(label="Modes", show_label=False)
@@ -651,17 +614,26 @@ def build() -> None:
 
     config_inputs = [dataset, n_modes, sigma, loss, unroll, pack, gp, clip, g_depth, g_width, d_depth, d_width,
                      activation, z_dim, z_dist, optimizer, lr_g, lr_d, beta1, beta2, batch, d_steps, g_steps, seed]
-    view_outputs = [d_img, s_img, status, loss_plot, modes_plot, bars_plot]
+    chart_outputs = [loss_plot, modes_plot, bars_plot]
+    view_outputs = [lab, *chart_outputs]
+    play_inputs = [*config_inputs, speed, freeze, show]
 
     preset.input(load_preset, preset,
                  [*config_inputs, freeze, preset_note, loss_b, unroll_b, pack_b, dsteps_b, cmp_iters, cmp_box],
                  api_name=False)
     loss.change(formula, loss, loss_formula, api_name=False)
     dataset.input(_default_modes, dataset, n_modes, api_name=False)
-    play_btn.click(play, [*config_inputs, speed, freeze, show], view_outputs, api_name="toy2d_play",
-                              concurrency_limit=8, concurrency_id="toy2d_train")
-    # Pause/Stop set the session's stop flag, which the training loop checks every frame (< 0.2 s).
-    # (Gradio's `cancels=` would also stop it, but marks the outputs with an "Error" badge.)
+    # Play: the run goes to the process's training scheduler; the page pulls its frames (toy2d_frame)
+    # and the timer refreshes the charts. No concurrency limit: starting a run takes milliseconds.
+    play_btn.click(start, play_inputs, [lab, chart_timer, *chart_outputs], api_name="toy2d_start",
+                   concurrency_limit=None)
+    chart_timer.tick(tick, None, [chart_timer, *chart_outputs], api_name=False, show_progress="hidden",
+                     concurrency_limit=None)
+    for control in (speed, freeze, show):
+        control.change(live_controls, [speed, freeze, show], None, api_name=False, queue=False)
+    # The same run for API clients, its frames streamed (what benchmarks/classroom.py and the tests drive).
+    stream_btn = gr.Button(visible=False)
+    stream_btn.click(play_stream, play_inputs, lab, api_name="toy2d_play", concurrency_limit=None)
     pause_btn.click(pause, None, None, api_name="toy2d_pause", queue=False)
     for btn, kind in ((step_d_btn, "d"), (step_g_btn, "g"), (step_btn, "it")):
         btn.click(_stepper(kind), [*config_inputs, freeze, show], view_outputs, api_name=f"toy2d_step_{kind}")

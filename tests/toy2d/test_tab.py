@@ -1,5 +1,6 @@
 """The 2-D GAN lab tab through gradio_client and a real browser."""
 
+import json
 import re
 import time
 
@@ -26,16 +27,21 @@ def test_config_controls_round_trip():
     assert len(CONFIG_FIELDS) == len(_values_from_config(cfg))
 
 
+def _frame(value: str) -> dict:
+    return json.loads(value)["frame"]
+
+
 def test_step_and_reset_through_the_api(client):
     values = _values_from_config(ToyConfig(seed=3))
     args = [*values, [], ["manifold", "gradient arrows"]]
-    d_img, s_img, status, *_ = client.predict(*args, api_name="/toy2d_step_it")
-    assert _iteration(status) == 1
-    _, _, status, *_ = client.predict(*args, api_name="/toy2d_step_it")
-    assert _iteration(status) == 2  # the same session keeps its trainer
-    _, _, status, *_ = client.predict(*args, api_name="/toy2d_reset")
-    assert _iteration(status) == 0
-    assert d_img and s_img
+    lab, *plots = client.predict(*args, api_name="/toy2d_step_it")
+    assert _frame(lab)["it"] == 1 and _iteration(_frame(lab)["status"]) == 1
+    lab, *_ = client.predict(*args, api_name="/toy2d_step_it")
+    assert _frame(lab)["it"] == 2  # the same session keeps its trainer
+    lab, *_ = client.predict(*args, api_name="/toy2d_reset")
+    assert _frame(lab)["it"] == 0
+    assert "New run" in _frame(lab)["status"]
+    assert len(plots) == 3
 
 
 def test_bad_settings_give_a_clear_error(client):
@@ -47,41 +53,105 @@ def test_bad_settings_give_a_clear_error(client):
         client.predict(*values, [], [], api_name="/toy2d_step_it")
 
 
-def _src(page, elem_id):
-    return page.locator(f"#{elem_id} img").first.get_attribute("src")
+def test_three_api_sessions_playing_at_once_all_receive_frames(app_url):
+    """Three students press Play at the same moment: none waits in a queue, each gets its own frames."""
+    from gradio_client import Client
+
+    values = _values_from_config(ToyConfig(seed=0, g_width=16, d_width=16))
+    clients = [Client(app_url, verbose=False) for _ in range(3)]
+    jobs = [c.submit(*values, 200, [], ["manifold"], api_name="/toy2d_play") for c in clients]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and min(len(j.outputs()) for j in jobs) < 5:
+        time.sleep(0.05)
+    try:
+        for job in jobs:
+            packets = [json.loads(o) for o in job.outputs()]
+            assert len(packets) >= 5, "a session received fewer than 5 frames in a minute"
+            its = [p["frame"]["it"] for p in packets]
+            assert its == sorted(its) and its[-1] > its[0]
+            assert len({p["token"] for p in packets}) == 1
+        assert len({json.loads(j.outputs()[0])["token"] for j in jobs}) == 3  # three separate runs
+    finally:
+        for c in clients:
+            c.predict(api_name="/toy2d_pause")
+    for job in jobs:  # Pause ends each stream with its last frame
+        assert json.loads(job.result(timeout=30))["state"] == "stopped"
+
+
+def _lab(page):
+    return page.locator("#toy2d-lab [data-frames]")
+
+
+# the D canvas's pixels: how many are the boundary's near-black, and a digest to see it change
+CANVAS_PROBE = """() => {
+  const c = document.querySelector('#toy2d-lab canvas.lab2d-d');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let dark = 0, sum = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] < 45 && d[i + 1] < 45 && d[i + 2] < 45) dark++;
+    sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007;
+  }
+  return [dark, sum];
+}"""
 
 
 @pytest.mark.browser
-def test_play_animates_and_pause_stops(open_app_page, artifacts):
+def test_play_animates_the_canvas_and_pause_stops(open_app_page, artifacts):
     page = open_app_page()
     click_tab(page, TAB)
+    _lab(page).wait_for(state="attached", timeout=30_000)
+    assert _lab(page).get_attribute("data-iteration") == "0"  # alive on arrival: iteration 0 is drawn
+    dark0, _ = page.evaluate(CANVAS_PROBE)
     page.locator("#toy2d-play").click()
-    page.locator("#toy2d-d img").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#toy2d-lab [data-state]').dataset.state === 'running'",
+                           timeout=30_000)
     seen = set()
-    for _ in range(60):
-        seen.add(_src(page, "toy2d-d"))
-        if len(seen) >= 4:
+    for _ in range(80):
+        seen.add(page.evaluate(CANVAS_PROBE)[1])
+        if len(seen) >= 5:
             break
-        page.wait_for_timeout(250)
-    assert len(seen) >= 4, "the discriminator heatmap did not update while playing"
+        page.wait_for_timeout(100)
+    assert len(seen) >= 5, "the discriminator canvas did not change while playing"
+    dark, _ = page.evaluate(CANVAS_PROBE)
+    assert dark > 100 and dark0 > 100, "no decision boundary (D = ½ contour) drawn"
     page.screenshot(path=str(artifacts / "toy2d-playing.png"), full_page=True)
     page.locator("#toy2d-pause").click()
-    page.wait_for_timeout(1000)  # it must stop within a second
-    frozen = _src(page, "toy2d-d")
-    status = page.locator("#toy2d-status").inner_text()
-    page.wait_for_timeout(1500)
-    assert _src(page, "toy2d-d") == frozen, "the heatmap kept changing after Pause"
-    assert page.locator("#toy2d-status").inner_text() == status
+    page.wait_for_function("() => document.querySelector('#toy2d-lab [data-state]').dataset.state === 'stopped'",
+                           timeout=1_000)  # it must stop within a second
+    frozen, it = page.evaluate(CANVAS_PROBE)[1], _lab(page).get_attribute("data-iteration")
+    page.wait_for_timeout(1000)
+    assert page.evaluate(CANVAS_PROBE)[1] == frozen, "the canvas kept changing after Pause"
+    assert _lab(page).get_attribute("data-iteration") == it and int(it) > 0
+    assert "Paused" in page.locator("#toy2d-status").inner_text()
 
     # a second student: their own trainer, untouched by the first one's run
     other = open_app_page()
     click_tab(other, TAB)
     other.get_by_role("button", name="Step iteration").click()
-    other.wait_for_function(
-        "() => /iteration 1\\b/.test(document.querySelector('#toy2d-status').innerText)", timeout=30_000
-    )
-    assert _iteration(page.locator("#toy2d-status").inner_text()) > 1
+    other.wait_for_function("() => document.querySelector('#toy2d-lab [data-iteration]').dataset.iteration === '1'",
+                            timeout=30_000)
+    assert _lab(page).get_attribute("data-iteration") == it
     other.screenshot(path=str(artifacts / "toy2d-second-session.png"), full_page=True)
+
+
+def _play(T, req, values, speed=200, show=("manifold",), frames=8):
+    """Start Play through the tab's handler and follow its frames as the page would; the packets."""
+    from playground.toy2d.scheduler import get_scheduler
+
+    value, *_ = T.start.__wrapped__(req, *values, speed, [], list(show))
+    token = json.loads(value)["token"]
+    run = get_scheduler().get(token)
+    packets, seq = [], 0
+    deadline = time.monotonic() + 60
+    while len(packets) < frames and time.monotonic() < deadline:
+        p = get_scheduler().wait_frame(run, seq, timeout=5)
+        if p["seq"] > seq:
+            seq = p["seq"]
+            packets.append(p)
+        if p["state"] != "running":
+            packets.append(p)
+            break
+    return run, packets
 
 
 def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
@@ -97,9 +167,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
     try:
         values = _values_from_config(ToyConfig(seed=5, g_width=16, d_width=16))
         show = ["manifold"]
-        play = T.play.__wrapped__(req, *values, 20, [], show)
-        for _ in range(3):
-            next(play)
+        _play(T, req, values, frames=3 * T.GIF_EVERY + 1)
         T.pause(req)
         csv_path = T.export_csv(req)
         assert open(csv_path).readline().startswith("iteration,d_loss,g_loss")
@@ -113,6 +181,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
         out = T.import_model(saved, show, other)
         loaded = T.SESSIONS.get("import-test").trainer
         assert loaded.cfg.to_dict() == trained.cfg.to_dict() and out[CONFIG_FIELDS.index("seed")] == 5
+        assert json.loads(out[len(CONFIG_FIELDS)])["frame"]["it"] == trained.iteration
         for a, b in zip(trained.G.parameters(), loaded.G.parameters()):
             assert (a == b).all()
         bad = tmp_path / "bad.zip"
@@ -125,8 +194,8 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
         csv.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 3}" for i in range(50)))
         assert T.use_csv(str(csv), req) == "custom"
         cfg = ToyConfig(dataset="custom", seed=1)
-        _, _, status, *_ = T._stepper("it").__wrapped__(req, *_values_from_config(cfg), [], show)
-        assert _iteration(status) == 1
+        lab, *_ = T._stepper("it").__wrapped__(req, *_values_from_config(cfg), [], show)
+        assert _frame(lab)["it"] == 1
         assert T.SESSIONS.get("export-test").trainer.dataset.name == "custom"
     finally:
         T.SESSIONS.free("export-test")
@@ -136,16 +205,14 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
 def test_diverging_training_stops_with_a_message():
     from types import SimpleNamespace
 
-    from playground.errors import UserError
     from playground.ui import toy2d_tab as T
 
     req = SimpleNamespace(session_hash="nan-test")
     try:
         values = _values_from_config(ToyConfig(optimizer="sgd", lr_d=10.0, lr_g=10.0, loss="lsgan", seed=0))
-        with pytest.raises(UserError, match="diverged.*learning rate"):
-            play = T.play.__wrapped__(req, *values, 200, [], [])
-            for _ in range(50):
-                next(play)
+        run, packets = _play(T, req, values, frames=10_000)
+        assert packets[-1]["state"] == "error"
+        assert re.search("diverged.*learning rate", packets[-1]["error"])
     finally:
         T.SESSIONS.free("nan-test")
 
@@ -158,15 +225,23 @@ def test_slow_motion_play_advances_a_few_iterations_per_frame_and_pause_stops_it
     req = SimpleNamespace(session_hash="slow-motion")
     try:
         values = _values_from_config(ToyConfig(seed=0))
-        play = T.play.__wrapped__(req, *values, 2, [], [])  # speed 2: two iterations per frame
-        seen = [_iteration(next(play)[2]) for _ in range(8)]
-        steps = [b - a for a, b in zip(seen, seen[1:])]
-        assert seen[-1] > seen[0] and max(steps) <= 6, seen  # small steps, not chunks of 20
+        run, packets = _play(T, req, values, speed=2, frames=6)  # speed 2: at most two iterations per frame
+        its = [p["frame"]["it"] for p in packets]
+        steps = [b - a for a, b in zip(its, its[1:])]
+        assert its[-1] > its[0] and max(steps) <= 2, its
         T.pause(req)
-        with pytest.raises(StopIteration):
-            next(play)
-        it = T.SESSIONS.get("slow-motion").trainer.iteration
-        time.sleep(0.3)
-        assert T.SESSIONS.get("slow-motion").trainer.iteration == it  # the training thread stopped
+        _, end = _follow_to_end(run)
+        assert end["state"] == "stopped" and end["reason"] == "paused"
+        assert T.SESSIONS.get("slow-motion").trainer.iteration == end["frame"]["it"]  # training stopped there
     finally:
         T.SESSIONS.free("slow-motion")
+
+
+def _follow_to_end(run):
+    from playground.toy2d.scheduler import get_scheduler
+
+    p = run.packet()
+    deadline = time.monotonic() + 10
+    while p["state"] == "running" and time.monotonic() < deadline:
+        p = get_scheduler().wait_frame(run, p["seq"], timeout=1)
+    return run, p

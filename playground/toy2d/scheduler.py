@@ -1,0 +1,399 @@
+"""One training scheduler for every session of the process that presses Play.
+
+A class of thirty pressing Play at once must all be served, and a small Space has two cores. So no
+session gets a thread of its own: a few worker threads (one per core) take the playing runs in turn,
+round robin, and give each a *time slice*: train for a few milliseconds, then draw a frame if the
+page asked for one. Every run gets the same share of training time, the slice shrinks as more runs
+play (so each still sees several frames a second) and grows when few do (so a run alone trains in long
+chunks, as fast as the trainer goes).
+
+Frames are made on demand: a page asks for the next frame once it has drawn the last one
+(:meth:`Scheduler.next_frame`, awaited by the web server's event loop without holding a thread), so a
+slow laptop gets fewer frames, never a backlog. A run stops when asked (Pause), when its page stops
+asking for frames (``idle_seconds``: the tab was closed), after ``max_seconds``, or when training
+fails (a diverging run keeps its message; the other runs go on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import threading
+import time
+from collections import OrderedDict, deque
+from typing import Callable
+
+from playground.toy2d.frames import encode_frame
+from playground.toy2d.trainer import Trainer
+
+FPS_ALONE = 24.0  # frames a second aimed for while a run has a core to itself
+FPS_CROWDED = 10.0  # ... and when many runs share the cores
+MIN_SLICE_S = 0.002  # shortest training slice (shorter ones would spend more time switching than training)
+MAX_SLICE_S = 0.05
+SLOW_MOTION_SPEED = 20  # below this many iterations per frame, frames come at most SLOW_MOTION_FPS
+SLOW_MOTION_FPS = 10.0
+ENDED_KEPT = 256  # ended runs whose last frame and reason a page may still ask for
+FIRST_CHUNK = 10  # iterations of a run's first slice (then the slice is sized from the measured speed)
+
+
+class PlayRun:
+    """One session's Play: a trainer, its frames, and why it stopped.
+
+    ``speed`` is the most iterations trained between two frames (slow motion when small).
+    Only a worker holding ``lock`` trains or draws the trainer; other handlers of the session take the
+    same lock.
+    """
+
+    def __init__(self, trainer: Trainer, *, lock: threading.Lock | None = None, speed: int = 200,
+                 extent=None, show_manifold: bool = True, show_arrows: bool = True, note: str | None = None,
+                 max_seconds: float = 180.0, idle_seconds: float = 10.0, status: Callable | None = None,
+                 on_frame: Callable | None = None):
+        self.token = secrets.token_urlsafe(12)
+        self.trainer = trainer
+        self.lock = lock or threading.Lock()
+        self.speed = max(1, int(speed))
+        self.extent = extent if extent is not None else trainer.dataset.extent
+        self.show_manifold, self.show_arrows = show_manifold, show_arrows
+        self.note = note
+        self.max_seconds, self.idle_seconds = max_seconds, idle_seconds
+        self.status = status  # status(run, snapshot) -> the line shown above the pictures
+        self.on_frame = on_frame  # on_frame(run, frame) after each frame (on the worker thread)
+        self.state = "running"  # running | stopped | error
+        self.reason: str | None = None  # why it stopped: paused, idle, time, error, replaced
+        self.error: BaseException | None = None
+        self.started = self.last_seen = 0.0
+        self.iterations = 0  # trained by this run
+        self.train_seconds = 0.0
+        self.per_iteration: float | None = None  # seconds per iteration, smoothed
+        self.since_frame = 0  # iterations since the last frame
+        self.frame: dict | None = None
+        self.seq = 0  # number of frames made
+        self.frame_wanted = True  # the first frame as soon as possible
+        self.not_before = 0.0  # slow motion: no slice before this time
+        self.rate = 0.0  # iterations per second, as last measured between two frames
+        self._rate_mark: tuple[float, int] | None = None
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
+        self._parked = False  # not in the ready queue (waiting for the page to take a frame)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def stop(self) -> None:
+        """Ask the run to stop; a worker ends it (with a last frame) at its next turn."""
+        self._stop.set()
+
+    def packet(self) -> dict:
+        """What a page gets: the newest frame and the run's state."""
+        out = {"token": self.token, "seq": self.seq, "state": self.state, "frame": self.frame}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.error is not None:
+            out["error"] = str(self.error)
+        return out
+
+    # -- called by the scheduler with the run's lock held --------------------------------------------------
+
+    def iterations_for(self, budget_s: float) -> int:
+        """How many iterations fit in ``budget_s`` seconds, within the frame's ``speed`` allowance."""
+        if self.per_iteration is None:
+            k = FIRST_CHUNK
+        else:
+            k = int(budget_s / max(self.per_iteration, 1e-7))
+        return max(0, min(max(k, 1), self.speed - self.since_frame))
+
+    def record(self, k: int, seconds: float) -> None:
+        self.iterations += k
+        self.since_frame += k
+        self.train_seconds += seconds
+        per = seconds / max(k, 1)
+        self.per_iteration = per if self.per_iteration is None else 0.7 * self.per_iteration + 0.3 * per
+
+    def notify(self) -> None:
+        with self._cond:
+            waiters, self._waiters = self._waiters, []
+            self._cond.notify_all()
+        for loop, fut in waiters:
+            loop.call_soon_threadsafe(_resolve, fut)
+
+
+def _resolve(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+def default_workers() -> int:
+    """One worker per core this process may use (``PLAYGROUND_TRAIN_WORKERS`` overrides)."""
+    env = os.environ.get("PLAYGROUND_TRAIN_WORKERS")
+    if env:
+        return max(1, int(env))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Scheduler:
+    """Shares the training workers fairly among the playing runs; see the module docstring.
+
+    ``clock`` (deadlines) and ``timer`` (measuring slices) may be replaced by a fake clock in tests;
+    ``start=False`` makes no threads: call :meth:`work_once`.
+    """
+
+    def __init__(self, workers: int | None = None, *, clock: Callable[[], float] = time.monotonic,
+                 timer: Callable[[], float] = time.perf_counter, start: bool = True, max_runs: int = 96):
+        self.workers = workers or default_workers()
+        self.clock = clock
+        self.timer = timer
+        self.max_runs = max_runs
+        self._runs: dict[str, PlayRun] = {}
+        self._ended: OrderedDict[str, PlayRun] = OrderedDict()  # recently ended: their pages get the news
+        self._ready: deque[PlayRun] = deque()
+        self._cv = threading.Condition()
+        self.frame_seconds = 0.002  # what drawing one frame costs, smoothed (measured as we go)
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        if start:
+            for i in range(self.workers):
+                t = threading.Thread(target=self._work_forever, name=f"toy2d-train-{i}", daemon=True)
+                t.start()
+                self._threads.append(t)
+
+    # ---- runs -------------------------------------------------------------------------------------------
+
+    def submit(self, run: PlayRun) -> PlayRun:
+        from playground.errors import SessionsFull
+
+        now = self.clock()
+        with self._cv:
+            if len(self._runs) >= self.max_runs:
+                raise SessionsFull(f"{self.max_runs} runs are training on this server right now. "
+                                   "Wait a moment and press Play again, or run the app on your own machine.")
+            run.started = run.last_seen = now
+            self._runs[run.token] = run
+            self._ready.append(run)
+            self._cv.notify()
+        return run
+
+    def get(self, token) -> PlayRun | None:
+        if not isinstance(token, str) or len(token) > 64:
+            return None
+        return self._runs.get(token) or self._ended.get(token)
+
+    @property
+    def playing(self) -> int:
+        return len(self._runs)
+
+    def request_frame(self, run: PlayRun) -> None:
+        """The page is ready for the next frame."""
+        run.last_seen = self.clock()
+        run.frame_wanted = True
+        with self._cv:
+            if run._parked and run.running:
+                run._parked = False
+                self._ready.append(run)
+                self._cv.notify()
+
+    def wake(self, run: PlayRun) -> None:
+        """Make sure a stopped-but-parked run gets a worker's turn soon (to end it)."""
+        with self._cv:
+            if run._parked:
+                run._parked = False
+                self._ready.append(run)
+                self._cv.notify()
+
+    def stop(self, run: PlayRun, reason: str = "paused") -> None:
+        run.reason = run.reason or reason
+        run.stop()
+        self.wake(run)
+
+    # ---- waiting for frames ------------------------------------------------------------------------------
+
+    async def next_frame(self, token, after: int = 0, timeout: float = 2.0) -> dict:
+        """The first frame newer than ``after`` (waits up to ``timeout`` seconds for it), with the run's state."""
+        run = self.get(token)
+        if run is None:
+            return {"token": token if isinstance(token, str) else None, "state": "gone", "seq": 0, "frame": None}
+        if run.seq <= after and run.running:
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            with run._cond:
+                run._waiters.append((loop, fut))
+            self.request_frame(run)
+            try:
+                await asyncio.wait_for(fut, timeout)
+            except asyncio.TimeoutError:
+                pass
+        else:
+            run.last_seen = self.clock()
+        return run.packet()
+
+    def wait_frame(self, run: PlayRun, after: int = 0, timeout: float = 2.0) -> dict:
+        """:meth:`next_frame` for a plain thread."""
+        deadline = time.monotonic() + timeout
+        self.request_frame(run)
+        with run._cond:
+            while run.seq <= after and run.running and time.monotonic() < deadline:
+                run._cond.wait(min(0.05, max(deadline - time.monotonic(), 0.0)))
+        run.last_seen = self.clock()
+        return run.packet()
+
+    # ---- the workers -------------------------------------------------------------------------------------
+
+    def slice_seconds(self) -> float:
+        """The training time of one slice: a round of all runs should take one frame interval."""
+        n = max(len(self._runs), 1)
+        fps = FPS_ALONE if n <= self.workers else max(FPS_CROWDED, FPS_ALONE * self.workers / n)
+        per_run = self.workers / (fps * max(n, self.workers))  # worker seconds each run gets per frame
+        return min(MAX_SLICE_S, max(MIN_SLICE_S, per_run - self.frame_seconds))
+
+    def _take(self) -> tuple[PlayRun | None, float]:
+        """The next run whose turn it is, or (None, seconds until one may be ready)."""
+        now = self.clock()
+        with self._cv:
+            for _ in range(len(self._ready)):
+                run = self._ready.popleft()
+                if run.not_before <= now or run._stop.is_set():
+                    return run, 0.0
+                self._ready.append(run)
+            if not self._ready:
+                return None, 0.5
+            return None, max(min(r.not_before for r in self._ready) - now, 0.0)
+
+    def work_once(self) -> bool:
+        """Give one run its slice. False when no run was ready."""
+        run, _ = self._take()
+        if run is None:
+            return False
+        self._slice(run)
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop every run and the workers (tests; a server's scheduler lives as long as the process)."""
+        for run in list(self._runs.values()):
+            self.stop(run, "paused")
+        deadline = time.monotonic() + timeout
+        while self._runs and self._threads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._closed = True
+        with self._cv:
+            self._cv.notify_all()
+        for t in self._threads:
+            t.join(max(deadline - time.monotonic(), 0.1))
+
+    def _work_forever(self) -> None:
+        last_sweep = time.monotonic()
+        while not self._closed:
+            run, wait = self._take()
+            if time.monotonic() - last_sweep > 0.5:
+                self.sweep()
+                last_sweep = time.monotonic()
+            if run is None:
+                with self._cv:
+                    self._cv.wait(min(max(wait, 0.001), 0.5))
+                continue
+            self._slice(run)
+
+    def sweep(self) -> None:
+        """Give parked runs that should end (page gone, time up, stop asked) a turn, so they do."""
+        for run in list(self._runs.values()):
+            if run._parked and self._should_stop(run) is not None:
+                self.wake(run)
+
+    def _slice(self, run: PlayRun) -> None:
+        with run.lock:
+            try:
+                reason = self._should_stop(run)
+                if reason is None:
+                    k = run.iterations_for(self.slice_seconds())
+                    if k > 0:
+                        t0 = self.timer()
+                        run.trainer.step(k)
+                        run.record(k, self.timer() - t0)
+                    if run.frame_wanted:
+                        self._draw(run)
+                else:
+                    self._end(run, reason)
+                    return
+            except Exception as exc:  # noqa: BLE001 - the run's own failure, shown on its page
+                run.error = exc
+                self._end(run, "error")
+                return
+        self._requeue(run)
+
+    def _should_stop(self, run: PlayRun) -> str | None:
+        now = self.clock()
+        if run._stop.is_set():
+            return run.reason or "paused"
+        if now - run.started > run.max_seconds:
+            return "time"
+        if now - run.last_seen > run.idle_seconds:
+            return "idle"
+        return None
+
+    def _requeue(self, run: PlayRun) -> None:
+        with self._cv:
+            if run.since_frame >= run.speed and not run.frame_wanted and not run._stop.is_set():
+                run._parked = True  # trained its allowance: wait until the page takes the frame
+            else:
+                self._ready.append(run)
+                self._cv.notify()
+
+    def _draw(self, run: PlayRun, notify: bool = True) -> None:
+        t0 = self.timer()
+        now = self.clock()
+        star = run.seq % 2 == 0  # D* follows G slowly: every other frame
+        snap = run.trainer.snapshot(d_star=star, fresh_metrics=False)
+        if run._rate_mark is not None:
+            t_prev, it_prev = run._rate_mark
+            if now > t_prev:
+                run.rate = (run.iterations - it_prev) / (now - t_prev)
+        run._rate_mark = (now, run.iterations)
+        status = run.status(run, snap) if run.status else None
+        run.frame = encode_frame(snap, run.extent, status=status, with_real=run.seq == 0,
+                                 show_manifold=run.show_manifold, show_arrows=run.show_arrows)
+        run.seq += 1
+        if run.on_frame is not None:
+            run.on_frame(run, run.frame)
+        run.since_frame = 0
+        run.frame_wanted = False
+        if run.speed < SLOW_MOTION_SPEED:
+            run.not_before = now + 1.0 / SLOW_MOTION_FPS
+        self.frame_seconds = 0.8 * self.frame_seconds + 0.2 * (self.timer() - t0)
+        if notify:
+            run.notify()
+
+    def _end(self, run: PlayRun, reason: str) -> None:
+        """Retire a run: a last frame of where it stopped (unless it failed), then wake its page."""
+        run.reason = run.reason or reason
+        if reason != "error" and run.error is None:
+            try:
+                run.frame_wanted = True
+                self._draw(run, notify=False)  # the page hears of it once the state says why it ended
+            except Exception as exc:  # noqa: BLE001 - e.g. NaN weights: keep the message
+                run.error = exc
+                run.reason = "error"
+        run.state = "error" if run.error is not None else "stopped"
+        run.trainer = run.status = run.on_frame = None  # an ended run keeps only its last frame and news
+        with self._cv:
+            self._runs.pop(run.token, None)
+            self._ended[run.token] = run
+            while len(self._ended) > ENDED_KEPT:
+                self._ended.popitem(last=False)
+        run.notify()
+
+
+_SCHEDULER: Scheduler | None = None
+_SCHEDULER_LOCK = threading.Lock()
+
+
+def get_scheduler() -> Scheduler:
+    """The process's scheduler (its worker threads start on first use)."""
+    global _SCHEDULER
+    with _SCHEDULER_LOCK:
+        if _SCHEDULER is None:
+            _SCHEDULER = Scheduler()
+        return _SCHEDULER

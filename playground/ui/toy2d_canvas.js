@@ -1,0 +1,173 @@
+// The 2-D GAN lab's pictures, drawn in the page from compact frames (playground/toy2d/frames.py).
+// Runs as gr.HTML's js_on_load: `element`, `props`, `server`, `watch` come from Gradio.
+// props.value is a JSON string: {frame} (draw it once) or {token, state: "running"} (a run is playing:
+// pull its frames one at a time with server.toy2d_frame, asking for the next only when this one is drawn).
+const P = props.palette;
+const SIZE = props.size;
+const cD = element.querySelector("canvas.lab2d-d");
+const cS = element.querySelector("canvas.lab2d-ds");
+const statusEl = element.querySelector(".lab2d-status");
+const off = document.createElement("canvas");
+let current = null; // token of the run being pulled
+let real = null; // the real data never moves: it comes with a run's first frame
+element.dataset.frames = "0";
+
+function bytes(s) {
+  const bin = atob(s);
+  const u = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+  return u;
+}
+const u16 = (s) => { const b = bytes(s); return new Uint16Array(b.buffer, 0, b.length >> 1); };
+const i8 = (s) => { const b = bytes(s); return new Int8Array(b.buffer); };
+
+function ramp(v, lo, mid, hi, out, j) { // purple – white – green, white at mid (render.colour_map)
+  const up = Math.min(Math.max((v - mid) / Math.max(hi - mid, 1e-12), 0), 1);
+  const down = Math.min(Math.max((mid - v) / Math.max(mid - lo, 1e-12), 0), 1);
+  for (let k = 0; k < 3; k++) out[j + k] = P.mid[k] + up * (P.hi[k] - P.mid[k]) + down * (P.lo[k] - P.mid[k]);
+  out[j + 3] = 255;
+}
+
+function surface(ctx, q, n, lo, mid, hi) {
+  off.width = n; off.height = n;
+  const octx = off.getContext("2d");
+  const img = octx.createImageData(n, n);
+  const vals = new Float32Array(n * n);
+  for (let r = 0; r < n; r++) { // grid row 0 is the lowest y: the canvas's bottom row
+    for (let c = 0; c < n; c++) {
+      const v = lo + (q[r * n + c] / 255) * (hi - lo);
+      vals[r * n + c] = v;
+      ramp(v, lo, mid, hi, img.data, ((n - 1 - r) * n + c) * 4);
+    }
+  }
+  octx.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(off, 0, 0, n, n, 0, 0, SIZE, SIZE); // the smooth upsampled surface
+  contour(ctx, vals, n, mid);
+}
+
+function contour(ctx, v, n, level) { // marching squares: the decision boundary D = level
+  const s = SIZE / n;
+  const X = (c) => (c + 0.5) * s, Y = (r) => (n - 1 - r + 0.5) * s;
+  ctx.beginPath();
+  for (let r = 0; r < n - 1; r++) {
+    for (let c = 0; c < n - 1; c++) {
+      const a = v[r * n + c], b = v[r * n + c + 1], d = v[(r + 1) * n + c], e = v[(r + 1) * n + c + 1];
+      const pts = [];
+      const cut = (p, q, x0, y0, x1, y1) => {
+        if ((p >= level) !== (q >= level)) { const t = (level - p) / (q - p); pts.push([x0 + t * (x1 - x0), y0 + t * (y1 - y0)]); }
+      };
+      cut(a, b, X(c), Y(r), X(c + 1), Y(r));
+      cut(b, e, X(c + 1), Y(r), X(c + 1), Y(r + 1));
+      cut(e, d, X(c + 1), Y(r + 1), X(c), Y(r + 1));
+      cut(d, a, X(c), Y(r + 1), X(c), Y(r));
+      for (let k = 0; k + 1 < pts.length; k += 2) { ctx.moveTo(pts[k][0], pts[k][1]); ctx.lineTo(pts[k + 1][0], pts[k + 1][1]); }
+    }
+  }
+  ctx.strokeStyle = `rgb(${P.contour})`;
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+}
+
+const PAD = props.coord_pad; // coordinates span the view widened by PAD on each side (frames.py)
+const px = (u) => ((u / 65535) * (1 + 2 * PAD) - PAD) * (SIZE - 1);
+const py = (v) => (1 - ((v / 65535) * (1 + 2 * PAD) - PAD)) * (SIZE - 1);
+
+function dots(ctx, q, colour) {
+  ctx.beginPath();
+  for (let i = 0; i + 1 < q.length; i += 2) {
+    const x = px(q[i]), y = py(q[i + 1]);
+    ctx.moveTo(x + 2, y);
+    ctx.arc(x, y, 2, 0, 2 * Math.PI);
+  }
+  ctx.fillStyle = `rgb(${colour})`;
+  ctx.fill();
+}
+
+function lines(ctx, q, per) {
+  ctx.beginPath();
+  for (let i = 0; i < q.length; i += 2) {
+    const x = px(q[i]), y = py(q[i + 1]);
+    if ((i / 2) % per === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+  }
+  ctx.strokeStyle = `rgb(${P.manifold})`;
+  ctx.lineWidth = 1;
+  ctx.stroke();
+}
+
+function arrows(ctx, fake, dir) {
+  ctx.beginPath();
+  for (let i = 0; i + 1 < dir.length; i += 2) {
+    const x = px(fake[i]), y = py(fake[i + 1]);
+    ctx.moveTo(x, y);
+    ctx.lineTo(x + (dir[i] / 127) * 14, y - (dir[i + 1] / 127) * 14);
+  }
+  ctx.strokeStyle = `rgb(${P.arrow})`;
+  ctx.lineWidth = 1;
+  ctx.stroke();
+}
+
+function panel(canvas, q, n, lo, mid, hi, f, fake, withArrows) {
+  const ctx = canvas.getContext("2d");
+  surface(ctx, q, n, lo, mid, hi);
+  if (f.man) lines(ctx, u16(f.man), f.ml);
+  if (real) dots(ctx, real, P.real);
+  dots(ctx, fake, P.fake);
+  if (withArrows && f.arr) arrows(ctx, fake, i8(f.arr));
+}
+
+function draw(f) {
+  if (!f) return;
+  if (f.real) real = u16(f.real);
+  const fake = u16(f.fake);
+  panel(cD, bytes(f.d), f.n, f.lo, f.mid, f.hi, f, fake, true);
+  if (f.ds) panel(cS, bytes(f.ds), f.n, 0, 0.5, 1, f, fake, false);
+  if (f.status !== undefined) statusEl.innerHTML = f.status;
+  element.dataset.frames = String(Number(element.dataset.frames) + 1);
+  element.dataset.iteration = String(f.it);
+}
+
+function ended(r) {
+  element.dataset.state = r.state;
+  if (r.error) {
+    const div = document.createElement("div");
+    div.className = "lab2d-error";
+    div.textContent = r.error;
+    statusEl.appendChild(div);
+  }
+}
+
+async function pull(token, seq) {
+  element.dataset.state = "running";
+  while (current === token) {
+    let r;
+    try {
+      r = await server.toy2d_frame(token, seq);
+    } catch (e) { // a network hiccup: try again shortly
+      await new Promise((ok) => setTimeout(ok, 500));
+      continue;
+    }
+    if (current !== token) return;
+    if (r.frame && r.seq > seq) { draw(r.frame); seq = r.seq; }
+    if (r.state !== "running") { current = null; ended(r); return; }
+    await new Promise((ok) => setTimeout(ok, 0)); // let the page paint before asking for more
+  }
+}
+
+function onValue() {
+  let v = null;
+  try { v = JSON.parse(props.value || "null"); } catch (e) { return; }
+  if (!v) return;
+  if (v.frame) draw(v.frame);
+  if (v.token && v.state === "running") {
+    current = v.token;
+    pull(v.token, v.seq || 0);
+  } else {
+    current = null;
+    element.dataset.state = v.state || "stopped";
+  }
+}
+
+watch("value", onValue);
+onValue(); // the value the page arrived with (the run at iteration 0)

@@ -1,0 +1,239 @@
+"""The training scheduler: fair shares counted in iterations on a fake clock, stops, frames on demand."""
+
+import asyncio
+import threading
+
+import numpy as np
+import pytest
+
+from playground.toy2d.config import ToyConfig
+from playground.toy2d.scheduler import FIRST_CHUNK, PlayRun, Scheduler
+from playground.toy2d.trainer import NonFiniteTraining, Trainer
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class FakeTrainer:
+    """Advances the fake clock by ``cost`` seconds per iteration; draws a tiny but real snapshot."""
+
+    def __init__(self, clock: FakeClock, cost: float, fail_at: int | None = None):
+        self.clock, self.cost, self.fail_at = clock, cost, fail_at
+        self.iteration = 0
+        self.steps: list[int] = []  # iterations per call
+
+    class dataset:  # noqa: N801 - stands in for the data set's attribute
+        extent = (-1.0, 1.0, -1.0, 1.0)
+
+    def step(self, k: int) -> None:
+        if self.fail_at is not None and self.iteration + k >= self.fail_at:
+            raise NonFiniteTraining("Training diverged at iteration 7: the D loss became nan.")
+        self.clock.now += k * self.cost
+        self.iteration += k
+        self.steps.append(k)
+
+    def snapshot(self, **_):
+        g = np.full((4, 4), 0.5, dtype=np.float32)
+        pts = np.zeros((3, 2))
+        return {"d_grid": g, "d_star_grid": g, "boundary_level": 0.5, "d_is_probability": True, "fake": pts,
+                "real": pts, "manifold": [pts], "arrows_dir": pts, "iteration": self.iteration}
+
+
+def _scheduler(clock, workers=1):
+    return Scheduler(workers, clock=clock, timer=clock, start=False)
+
+
+def _run(sched, trainer, **kw):
+    run = PlayRun(trainer, idle_seconds=kw.pop("idle_seconds", 1e9), max_seconds=kw.pop("max_seconds", 1e9), **kw)
+    return sched.submit(run)
+
+
+def _work(sched, clock, slices, ask_frames=True):
+    for _ in range(slices):
+        if ask_frames:
+            for run in list(sched._runs.values()):
+                sched.request_frame(run)
+        assert sched.work_once()
+
+
+def test_equal_runs_get_equal_iterations_and_time():
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    trainers = [FakeTrainer(clock, cost=1e-4) for _ in range(6)]
+    for t in trainers:
+        _run(sched, t)
+    _work(sched, clock, 600)
+    counts = [t.iteration for t in trainers]
+    # round robin: after 100 turns each, no run is more than one slice ahead of another
+    slice_its = max(max(t.steps) for t in trainers)
+    assert max(counts) - min(counts) <= slice_its, counts
+    assert min(counts) > 0
+
+
+def test_fair_share_is_time_not_iterations():
+    """A run whose iterations cost twice as much gets half the iterations: the same CPU time."""
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    cheap, dear = FakeTrainer(clock, 1e-4), FakeTrainer(clock, 2e-4)
+    _run(sched, cheap, speed=10**6)  # no frame allowance in the way: only the time slices count
+    _run(sched, dear, speed=10**6)
+    _work(sched, clock, 400)
+    ratio = cheap.iteration / dear.iteration
+    assert 1.8 < ratio < 2.2, (cheap.iteration, dear.iteration)
+
+
+def test_slices_shrink_with_more_runs():
+    """More playing runs → shorter slices, so every run still gets several frames a second."""
+    clock = FakeClock()
+    sched = _scheduler(clock, workers=2)
+    one = sched.slice_seconds()
+    for _ in range(30):
+        _run(sched, FakeTrainer(clock, 1e-4))
+    thirty = sched.slice_seconds()
+    assert thirty < one / 4
+    # a round of 30 runs on 2 workers (training + drawing) fits in a tenth of a second
+    assert 30 / 2 * (thirty + sched.frame_seconds) <= 0.1 + 1e-9
+
+
+def test_speed_caps_iterations_between_frames():
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    t = FakeTrainer(clock, 1e-4)
+    run = _run(sched, t, speed=3)
+    seen = []
+    for _ in range(10):
+        clock.now += 0.2  # slow motion paces frames at 10 a second
+        sched.request_frame(run)
+        sched.work_once()
+        seen.append(run.frame["it"] if run.frame else None)
+    steps = np.diff([s for s in seen if s is not None])
+    assert steps.max() <= 3 and steps.min() >= 1, seen
+
+
+def test_a_run_that_trained_its_allowance_waits_for_the_page():
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    t = FakeTrainer(clock, 1e-4)
+    run = _run(sched, t, speed=30)
+    sched.work_once()  # a first chunk, measured, then the first frame (asked for at the start)
+    sched.work_once()  # its 30 iterations' allowance: then it waits, parked, until the page asks again
+    parked_at = t.iteration
+    assert parked_at == FIRST_CHUNK + 30 and not sched.work_once()  # nothing ready: no training ahead of the page
+    sched.request_frame(run)
+    assert sched.work_once() and t.iteration == parked_at and run.seq == 2  # the frame first
+    sched.work_once()
+    assert t.iteration == parked_at + 30
+
+
+def test_pause_ends_the_run_at_its_next_turn_with_a_last_frame():
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    t = FakeTrainer(clock, 1e-4)
+    other = FakeTrainer(clock, 1e-4)
+    run = _run(sched, t)
+    _run(sched, other)
+    _work(sched, clock, 10)
+    sched.stop(run, "paused")
+    before = t.iteration
+    _work(sched, clock, 10)
+    assert run.state == "stopped" and run.reason == "paused" and t.iteration == before
+    assert run.frame["it"] == before  # the last frame shows where it stopped
+    assert other.iteration > 0 and sched.playing == 1
+
+
+def test_a_closed_page_frees_the_run_and_a_time_limit_ends_it():
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    quiet = _run(sched, FakeTrainer(clock, 1e-4), idle_seconds=10)
+    capped = _run(sched, FakeTrainer(clock, 1e-4), max_seconds=5)
+    sched.work_once()
+    sched.work_once()
+    clock.now += 11  # nobody asked for a frame for 11 s
+    _work(sched, clock, 2, ask_frames=False)
+    assert quiet.reason == "idle" and quiet.state == "stopped"
+    assert capped.reason == "time"
+    assert sched.playing == 0
+
+
+def test_a_parked_run_whose_page_left_is_swept():
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    run = _run(sched, FakeTrainer(clock, 1e-4), speed=30, idle_seconds=10)
+    for _ in range(3):
+        sched.work_once()
+    assert run._parked
+    clock.now += 11
+    sched.sweep()
+    assert sched.work_once() and run.reason == "idle" and sched.playing == 0
+
+
+def test_a_diverging_run_keeps_its_message_and_disturbs_no_one():
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    bad = _run(sched, FakeTrainer(clock, 1e-4, fail_at=7))
+    good_t = FakeTrainer(clock, 1e-4)
+    good = _run(sched, good_t)
+    _work(sched, clock, 20)
+    assert bad.state == "error" and "diverged" in bad.packet()["error"]
+    assert good.running and good_t.iteration > 100
+
+
+def test_full_scheduler_refuses_clearly():
+    from playground.errors import SessionsFull
+
+    clock = FakeClock()
+    sched = Scheduler(1, clock=clock, timer=clock, start=False, max_runs=2)
+    _run(sched, FakeTrainer(clock, 1e-4))
+    _run(sched, FakeTrainer(clock, 1e-4))
+    with pytest.raises(SessionsFull, match="2 runs are training"):
+        _run(sched, FakeTrainer(clock, 1e-4))
+
+
+def _run_async(coro):
+    """asyncio.run on a thread of its own (the test process may already run an event loop here)."""
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("v", asyncio.run(coro)))
+    t.start()
+    t.join(60)
+    return out["v"]
+
+
+def test_pages_awaiting_frames_get_them_from_real_workers():
+    """Three real runs on real worker threads: each awaiting page gets new frames; Pause ends one."""
+    sched = Scheduler(2)
+    runs = [sched.submit(PlayRun(Trainer(ToyConfig(seed=s, g_width=16, d_width=16)))) for s in range(3)]
+
+    async def follow(run, n):
+        seqs, its = [], []
+        seq = 0
+        while len(seqs) < n:
+            p = await sched.next_frame(run.token, seq, timeout=10)
+            assert p["state"] == "running" and p["seq"] > seq
+            seq = p["seq"]
+            seqs.append(seq)
+            its.append(p["frame"]["it"])
+        return seqs, its
+
+    async def main():
+        return await asyncio.gather(*(follow(r, 4) for r in runs))
+
+    for seqs, its in _run_async(main()):
+        assert seqs == sorted(set(seqs)) and its[-1] > its[0]
+    sched.stop(runs[0], "paused")
+    async def wait_end():
+        p = await sched.next_frame(runs[0].token, runs[0].seq, timeout=10)
+        while p["state"] == "running":
+            p = await sched.next_frame(runs[0].token, p["seq"], timeout=10)
+        return p
+
+    end = _run_async(wait_end())
+    assert end["state"] == "stopped" and end["reason"] == "paused"
+    assert runs[1].running and runs[2].running
+    assert _run_async(sched.next_frame("no-such-token", 0))["state"] == "gone"
+    sched.close()
+    assert not runs[1].running and sched.playing == 0

@@ -40,24 +40,17 @@ def parse_seeds(text: str) -> list[int]:
     if len(text) > 10_000:
         raise UserError(f"--seeds is {len(text):,} characters long; give at most {MAX_SEEDS} seeds.")
     out: list[int] = []
-    try:
-        for part in text.split(","):
-            if "-" in part:
-                a, b = (int(x) for x in part.split("-"))
-                if not 0 <= a <= b <= MAX_SEED:
-                    raise UserError(f"--seeds range {safe_input.quote(part.strip(), 30)} must go up from a seed "
-                                    f"in 0 .. {MAX_SEED:,}.")
-                if len(out) + (b - a + 1) > MAX_SEEDS:
-                    raise UserError(f"--seeds asks for more than {MAX_SEEDS} runs.")
-                out += range(a, b + 1)
-            else:
-                out.append(safe_input.integer(int(part), "a seed in --seeds", 0, MAX_SEED))
-                if len(out) > MAX_SEEDS:
-                    raise UserError(f"--seeds asks for more than {MAX_SEEDS} runs.")
-    except ValueError:
-        raise UserError(f"--seeds must look like 0-7 or 1,2,5 (got {safe_input.quote(text, 40)}).") from None
-    if not out:
-        raise UserError("--seeds is empty.")
+    for part in text.split(","):
+        try:
+            a, b = (int(x) for x in part.split("-")) if "-" in part else (int(part),) * 2
+        except ValueError:  # not numbers, or "1-2-3"
+            raise UserError(f"--seeds must look like 0-7 or 1,2,5 (got {safe_input.quote(text, 40)}).") from None
+        if not 0 <= a <= b <= MAX_SEED:
+            raise UserError(f"--seeds {safe_input.quote(part.strip(), 30)}: seeds go from 0 to {MAX_SEED:,}, "
+                            "ranges upwards.")
+        if len(out) + (b - a + 1) > MAX_SEEDS:
+            raise UserError(f"--seeds asks for more than {MAX_SEEDS} runs.")
+        out += range(a, b + 1)
     return out
 
 

@@ -225,9 +225,11 @@ def parse_points_csv(text: str | bytes | Iterable[str]) -> np.ndarray:
 def _bounded_lines(lines: Iterable[str]) -> Iterable[str]:
     """The lines of a CSV, refusing one longer than MAX_CSV_LINE_CHARS before the csv module sees it."""
     for i, line in enumerate(lines, 1):
-        if len(line) > MAX_CSV_LINE_CHARS and len(line.rstrip("\r\n")) > MAX_CSV_LINE_CHARS:
-            raise UserError(f"CSV line {i} is {len(line):,} characters long; an x,y row needs far fewer "
-                            f"(at most {MAX_CSV_LINE_CHARS}). It starts {safe_input.quote(line, 40)}.")
+        if len(line) > MAX_CSV_LINE_CHARS:
+            text = line.rstrip("\r\n")
+            if len(text) > MAX_CSV_LINE_CHARS:
+                raise UserError(f"CSV line {i} is longer than {MAX_CSV_LINE_CHARS} characters (it starts "
+                                f"{safe_input.cut(text, 40)!r}); an x,y row needs far fewer.")
         yield line
 
 

@@ -41,7 +41,8 @@ def _run(args) -> int:
     if not (args.model and args.input and args.out):
         raise UserError("run needs --model, --input and --out (or --list-models).")
     progress = None if args.quiet else _print_progress
-    inference.check_output_path(args.out)  # before any work: an unwritable --out fails at once
+    inference.check_model_name(args.model)  # before any work: bad arguments fail at once
+    inference.check_output_path(args.out)
     img = inference.read_image(args.input)  # checked decoding: no bomb gets past its header
     model = inference.load_model(args.model, arch=args.arch, norm=args.norm, ngf=args.ngf, progress=progress)
     out = inference.translate(model, img, dropout=args.dropout)

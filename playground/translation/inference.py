@@ -156,23 +156,35 @@ def _load_file(path: str, mtime: float, arch: str | None, norm: str | None, ngf:
     return TranslationModel(p.stem, kind, g, required_size(arch) or 256, "rgb", source="file")
 
 
-def load_model(name_or_path: str, arch: str | None = None, norm: str | None = None, ngf: int = 64,
-               progress: zoo.Progress | None = None) -> TranslationModel:
-    """A bundled model by name, a zoo model by name (downloaded once), or a local weights file."""
+def check_model_name(name_or_path: str) -> str:
+    """"bundled", "zoo" or "file" for a usable model name or weights path; a UserError otherwise
+    (cheap: nothing is loaded or downloaded)."""
     if not name_or_path:
         raise UserError("Choose a model.")
     if name_or_path in bundled_entries():
-        return _load_bundled(name_or_path)
+        return "bundled"
     if name_or_path in zoo.MODELS:
-        path = zoo.fetch(name_or_path, progress=progress)
-        return _load_zoo(name_or_path, str(path))
+        return "zoo"
     p = Path(name_or_path).expanduser()
     if p.suffix.lower() in (*weights.PTH_SUFFIXES, ".safetensors"):
         if not p.exists():
             raise UserError(f"The file {p} does not exist.")
-        return _load_file(str(p.resolve()), p.stat().st_mtime, arch, norm, ngf)
+        return "file"
     names = ", ".join([*bundled_entries(), *zoo.MODELS])
     raise UserError(f"Unknown model {name_or_path!r}: use one of {names}, or the path of a .pth/.safetensors file.")
+
+
+def load_model(name_or_path: str, arch: str | None = None, norm: str | None = None, ngf: int = 64,
+               progress: zoo.Progress | None = None) -> TranslationModel:
+    """A bundled model by name, a zoo model by name (downloaded once), or a local weights file."""
+    where = check_model_name(name_or_path)
+    if where == "bundled":
+        return _load_bundled(name_or_path)
+    if where == "zoo":
+        path = zoo.fetch(name_or_path, progress=progress)
+        return _load_zoo(name_or_path, str(path))
+    p = Path(name_or_path).expanduser()
+    return _load_file(str(p.resolve()), p.stat().st_mtime, arch, norm, ngf)
 
 
 def list_models() -> list[dict]:

@@ -108,3 +108,107 @@ def test_unreadable_and_wrong_files(tmp_path):
     torch.save([1, 2, 3], lst)
     with pytest.raises(UserError, match="does not hold a state_dict"):
         load_generator(lst)
+
+
+# ---------------------------------------------------------------- memory before validation (issue: a 200 KB file
+# declaring ngf=1024 cost +2.7 GB before "missing keys": the network was built before any check)
+
+def _ngf1024_tensors():
+    # The repro: tiny files whose two core tensors say nz=1, ngf=1024 (the network would be ~2.8 GB).
+    return {"main.0.weight": torch.zeros(1, 8192, 4, 4, dtype=torch.float16),
+            "main.12.weight": torch.zeros(1024, 3, 4, 4, dtype=torch.float16)}
+
+
+@pytest.fixture
+def no_allocation(monkeypatch):
+    """Fail the test if a Generator is built or a safetensors file's data is read."""
+    from playground.dcgan import checkpoints
+
+    def refuse(*a, **k):
+        raise AssertionError("allocated before validation")
+
+    monkeypatch.setattr(checkpoints, "Generator", refuse)
+    monkeypatch.setattr(checkpoints, "load_file", refuse)
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pth"])
+def test_ngf_1024_is_refused_before_any_allocation(tmp_path, no_allocation, suffix):
+    p = tmp_path / f"big{suffix}"
+    if suffix == ".pth":
+        torch.save(_ngf1024_tensors(), p)
+    else:
+        save_file(_ngf1024_tensors(), str(p))
+    with pytest.raises(UserError, match=r"ngf = 1024 .* accepts 1 to 128"):
+        load_generator(p)
+
+
+def test_safetensors_header_is_checked_without_the_data(tmp_path, no_allocation):
+    # A header announcing a full ngf=64 generator with (almost) no data behind it: refused from the header.
+    import json
+    import struct
+
+    from playground.dcgan.checkpoints import generator_shapes
+
+    header, offset = {}, 0
+    for k, shape in generator_shapes(100, 64, 3).items():
+        n = 4 * int(torch.tensor(shape).prod()) if shape else 8
+        header[k] = {"dtype": "F32" if shape else "I64", "shape": list(shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    blob = json.dumps(header).encode()
+    p = tmp_path / "liar.safetensors"
+    p.write_bytes(struct.pack("<Q", len(blob)) + blob + b"\0" * 16)
+    with pytest.raises(UserError, match="does not fit in the file"):
+        load_generator(p)
+
+
+def test_torch_zip_declared_sizes_are_checked_before_torch_load(tmp_path, monkeypatch):
+    import zipfile
+
+    from playground.dcgan import checkpoints
+
+    # A "torch.save" zip whose storage member inflates from a few KB to 100 MB (zip bomb): refused from
+    # the zip directory's declared sizes, before torch.load reads a byte.
+    p = tmp_path / "bomb.pth"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+        z.writestr("archive/data/0", bytes(100 * 2**20))
+    assert p.stat().st_size < 200_000
+    loads = []
+    monkeypatch.setattr(checkpoints.torch, "load", lambda *a, **k: loads.append(1))
+    with pytest.raises(UserError, match="unpacks to 100.0 MB; a generator this app accepts needs at most 76.1 MB"):
+        load_generator(p)
+    assert loads == []
+
+
+def test_file_size_and_old_format(tmp_path, small_g):
+    from playground.dcgan.checkpoints import MAX_FILE_BYTES
+
+    big = tmp_path / "huge.pth"
+    with open(big, "wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: nothing on disk
+    with pytest.raises(UserError, match="at most 76.1 MB are accepted"):
+        load_generator(big)
+    old = tmp_path / "old.pth"
+    torch.save(small_g.state_dict(), old, _use_new_zipfile_serialization=False)
+    with pytest.raises(UserError, match="old \\(pre-1.6\\) format"):
+        load_generator(old)
+
+
+def test_generator_shapes_match_the_module_tree():
+    from playground.dcgan.checkpoints import generator_bytes, generator_shapes
+
+    for nz, ngf, nc in ((100, 64, 3), (7, 5, 1)):
+        g = Generator(nz=nz, ngf=ngf, nc=nc)
+        assert generator_shapes(nz, ngf, nc) == {k: tuple(v.shape) for k, v in g.state_dict().items()}
+    # 3,576,704 parameters + 4 x (512 + 256 + 128 + 64) running statistics + 4 step counters
+    assert generator_bytes(100, 64, 3, 1) == 3_576_704 + 2 * (512 + 256 + 128 + 64) + 4
+
+
+def test_channels_other_than_gray_or_rgb_are_refused(tmp_path):
+    p = tmp_path / "nc2.safetensors"
+    save_generator(Generator(nz=10, ngf=4, nc=2), p)
+    with pytest.raises(UserError, match="2 channels; this app shows 1 \\(grayscale\\) or 3 \\(RGB\\)"):
+        load_generator(p)
+    p1 = tmp_path / "nc1.safetensors"
+    save_generator(Generator(nz=10, ngf=4, nc=1), p1)
+    assert load_generator(p1).nc == 1

@@ -1,5 +1,7 @@
 """The tab's logic without the UI: sample references, the batched renderer, the arithmetic figure."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -9,12 +11,15 @@ from playground.dcgan.lab import (
     PRESETS,
     Renderer,
     arithmetic_update,
+    check_seed,
     group_strip,
     interpolation_strips,
     parse_refs,
     ref_to_z,
+    split_refs,
     walk_gif,
 )
+from playground.dcgan.models import Generator
 from playground.dcgan.pretrained import generate, load_bundled_generator
 from playground.errors import UserError
 
@@ -92,3 +97,53 @@ def test_group_strip_is_the_same_alone_and_in_the_full_figure(renderer):
     full = arithmetic_update(renderer, a, b, c)
     assert np.array_equal(group_strip(renderer, a), full.strips["A"])
     assert np.array_equal(group_strip(renderer, c), full.strips["C"])
+
+
+# ---------------------------------------------------------------- hostile text (issue: one long string froze
+# every session for 57 s: the old split re-scanned the rest of the string at every separator)
+
+def test_a_long_group_is_refused_before_parsing():
+    with pytest.raises(UserError, match="600,000 characters long; at most 1,000"):
+        parse_refs("1 " * 300_000, "group A")
+
+
+def test_reference_tokenizer_is_linear():
+    # Uncapped tokenizer on the repro's 300,000 items: the old look-ahead split took 57 s (~110 s on this
+    # machine, growing with the square of the length); one linear pass takes well under a second.
+    t0 = time.process_time()
+    tokens = split_refs("1 " * 300_000)
+    assert len(tokens) == 300_000 and tokens[0] == tokens[-1] == "1"
+    assert time.process_time() - t0 < 5.0
+    assert split_refs("2 : 17, 2: 22 ;inv 1,, 3 :4") == ["2:17", "2:22", "inv1", "3:4"]
+
+
+def test_reference_bounds():
+    with pytest.raises(UserError, match="more than 12 samples"):
+        parse_refs(", ".join(f"0:{i}" for i in range(13)), "group B")
+    with pytest.raises(UserError, match="Seed 9223372036854775808 in group A is too large"):
+        parse_refs(f"{2**63}:0", "group A")
+    assert parse_refs(f"{latent.MAX_SEED}:0") == [f"{latent.MAX_SEED}:0"]
+    with pytest.raises(UserError, match="index 1048576 .* too large"):
+        parse_refs("2:1048576")
+    with pytest.raises(UserError, match="must be text"):
+        parse_refs(12345)
+    with pytest.raises(UserError) as e:  # a 900-character token is quoted, not echoed whole
+        parse_refs("x" * 900)
+    assert len(str(e.value)) < 250
+
+
+def test_seeds_are_checked_not_converted_blindly():
+    assert check_seed(None) == 0 and check_seed(7.0) == 7
+    for bad in (2**63, -1, float("nan"), "abc", 2.5):
+        with pytest.raises(UserError, match="The noise seed must be a whole number between 0 and 4,294,967,295"):
+            check_seed(bad, "The noise seed")
+    with pytest.raises(ValueError):
+        latent.sample_z(2**44, 0)  # would overflow torch's 64-bit seed
+
+
+def test_grayscale_generator_renders_rgb():
+    torch.manual_seed(0)
+    g = Generator(nz=10, ngf=4, nc=1).eval()
+    imgs = Renderer(g).render(torch.randn(2, 10))
+    assert imgs.shape == (2, 64, 64, 3)
+    assert np.array_equal(imgs[..., 0], imgs[..., 2])  # gray shown as equal R, G, B

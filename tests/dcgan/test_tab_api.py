@@ -1,5 +1,7 @@
 """The tab's endpoints through gradio_client, against the running app."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
@@ -102,3 +104,58 @@ def test_own_generator_per_session(app_url, tmp_path):
     with pytest.raises(AppError, match="not a pytorch-examples DCGAN generator"):
         own.predict(handle_file(str(bad)), api_name="/dcgan_load_generator")
     assert "bundled" in own.predict(api_name="/dcgan_reset_generator")
+
+
+# ---------------------------------------------------------------- careless and hostile input through the API
+
+def test_a_long_group_is_refused_at_once(client):
+    # The repro ("1 " * 300000 froze every session for 57 s): now refused before parsing.
+    with pytest.raises(AppError, match="Group A is 600,000 characters long; at most 1,000"):
+        client.predict("1 " * 300_000, "2:3", "2:4", 0.25, 0, api_name="/dcgan_arithmetic")
+
+
+def test_numbers_and_sliders_get_sentences_not_error_badges(client):
+    with pytest.raises(AppError, match="The grid seed must be a whole number between 0 and 4,294,967,295"):
+        client.predict(2**63, api_name="/dcgan_samples")
+    with pytest.raises(AppError, match="Steps must be a whole number between 3 and 12"):
+        client.predict("2:17", "0:0", "abc", api_name="/dcgan_interpolate")
+    with pytest.raises(AppError, match=r"Neighbourhood noise \(±\) must be a number between 0 and 1"):
+        client.predict("2:1", "2:2", "2:3", 5, 0, api_name="/dcgan_arithmetic")
+    with pytest.raises(AppError, match="The noise seed must be a whole number"):
+        client.predict("2:1", "2:2", "2:3", 0.25, "x", api_name="/dcgan_arithmetic")
+
+
+def test_bad_face_uploads_get_sentences(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from tests.bad_files import bad_uploads
+
+    own = Client(app_url, verbose=False)
+    expected = {"empty": "is empty", "text": "not a picture I can read", "truncated": "damaged or truncated",
+                "huge": "20,000×20,000 pixels|declares too many pixels"}
+    for kind, path in bad_uploads(tmp_path).items():
+        with pytest.raises(AppError, match=expected[kind]):
+            own.predict(handle_file(str(path)), 20, 0.001, api_name="/dcgan_invert")
+
+
+def test_generator_with_two_channels_is_explained(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from playground.dcgan.checkpoints import save_generator
+    from playground.dcgan.models import Generator
+
+    path = tmp_path / "nc2.safetensors"
+    save_generator(Generator(nz=10, ngf=4, nc=2), path)
+    own = Client(app_url, verbose=False)
+    with pytest.raises(AppError, match="2 channels"):
+        own.predict(handle_file(str(path)), api_name="/dcgan_load_generator")
+
+
+def test_walk_gifs_do_not_pile_up_on_disk():
+    from playground.ui import dcgan_tab
+
+    paths = [dcgan_tab.save_walk(bytes([i]) * 10) for i in range(dcgan_tab.WALKS_KEPT + 5)]
+    folder = {Path(p).parent for p in paths}
+    assert len(folder) == 1  # one folder per process, not one per walk
+    left = sorted(Path(paths[0]).parent.glob("walk-*.gif"))
+    assert len(left) == dcgan_tab.WALKS_KEPT and Path(paths[-1]) in left and not Path(paths[0]).exists()

@@ -86,6 +86,47 @@ def test_sample_cli_grid(tmp_path):
     assert np.array_equal(im[2:66, 2:66], first)
 
 
+def _one_line_error(capsys, *fragments):
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    for f in fragments:
+        assert f in err, err
+
+
+def test_cli_bad_device_and_unwritable_out_are_one_line_errors(tiny_folder, tmp_path, capsys, monkeypatch):
+    assert main(["train", "--data", str(tiny_folder), "--device", "foo", "--out", str(tmp_path / "r")]) == 2
+    _one_line_error(capsys, "Unknown device 'foo'")
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["train", "--data", str(tiny_folder), "--device", "cuda", "--out", str(tmp_path / "r")]) == 2
+    _one_line_error(capsys, "no CUDA GPU is available")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")  # a folder under a regular file cannot be created, even by root
+    assert main(["train", "--data", str(tiny_folder), "--device", "cpu", "--out", str(blocker / "run")]) == 2
+    _one_line_error(capsys, "cannot write there")
+    assert main(["sample", "--n", "2", "--out", str(blocker / "grid.png")]) == 2
+    _one_line_error(capsys, "cannot write there")
+    np.save(tmp_path / "z.npy", np.zeros((1, 100), np.float32))
+    assert main(["generate", "--z", str(tmp_path / "z.npy"), "--out", str(blocker / "pngs")]) == 2
+    _one_line_error(capsys, "cannot write there")
+
+
+def test_cli_numbers_are_bounded(tmp_path, capsys):
+    assert main(["sample", "--seed", str(2**63), "--n", "2", "--out", str(tmp_path / "g.png")]) == 2
+    _one_line_error(capsys, "--seed must be a whole number between 0 and 4,294,967,295")
+    assert main(["sample", "--n", "1000000000", "--out", str(tmp_path / "g.png")]) == 2
+    _one_line_error(capsys, "--n must be a whole number between 1 and 10,000")
+    assert main(["train", "--data", str(tmp_path), "--ngf", "100000", "--out", str(tmp_path / "r")]) == 2
+    _one_line_error(capsys, "ngf must be a whole number between 1 and 128")
+    np.savez(tmp_path / "z.npz", z=np.zeros((1, 100)))
+    assert main(["generate", "--z", str(tmp_path / "z.npz"), "--out", str(tmp_path / "o")]) == 2
+    _one_line_error(capsys, "not a .npy array")
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    assert main(["generate", "--z", str(tmp_path / "obj.npy"), "--out", str(tmp_path / "o")]) == 2
+    _one_line_error(capsys, "(N, 100)")
+
+
 @pytest.mark.slow
 def test_training_learns_a_simple_image_distribution(tmp_path):
     """Discs of random colour on a black background. An untrained G paints mid-grey noise everywhere

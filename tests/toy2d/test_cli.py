@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from playground.errors import UserError
 from playground.toy2d.__main__ import main, mean_se, parse_seeds
 from playground.toy2d.presets import PRESETS
 
@@ -54,3 +55,37 @@ def test_parse_seeds_and_mean_se():
     assert parse_seeds("0-3") == [0, 1, 2, 3] and parse_seeds("1,5") == [1, 5]
     assert mean_se([1.0, 3.0]) == (2.0, 1.0)  # sd sqrt(2), se sqrt(2)/sqrt(2)
     assert mean_se([None]) == (None, None)
+
+
+def _one_line_error(capsys, fragment):
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert fragment in err, err
+
+
+def test_bad_numbers_are_one_line_errors_before_training(capsys):
+    # A huge seed range is refused before it is expanded (it would be a list of 10^11 ints).
+    assert main(["--seeds", "0-100000000000", "--iterations", "1"]) == 2
+    _one_line_error(capsys, "seeds go from 0 to 2,147,483,647")
+    assert main(["--seeds", "0-5000", "--iterations", "1"]) == 2
+    _one_line_error(capsys, "more than 1000 runs")
+    assert main(["--seeds", "9" * 20000]) == 2
+    _one_line_error(capsys, "characters long")
+    assert main(["--threads", "0"]) == 2
+    _one_line_error(capsys, "--threads must be a whole number between 1 and")
+    assert main(["--iterations", "-1"]) == 2
+    _one_line_error(capsys, "--iterations must be a whole number between 0 and 10,000,000")
+    assert main(["--seed", str(2**63)]) == 2
+    _one_line_error(capsys, "--seed must be a whole number between 0 and 2,147,483,647")
+    assert main(["--sigma", "nan", "--iterations", "1"]) == 2
+    _one_line_error(capsys, "sigma must be a number")
+    assert main(["--dataset", "custom", "--iterations", "1"]) == 2
+    _one_line_error(capsys, "needs points")
+
+
+def test_parse_seeds_limits():
+    assert len(parse_seeds("0-999")) == 1000
+    with pytest.raises(UserError, match="more than 1000 runs"):
+        parse_seeds("0-999,1000")
+    with pytest.raises(UserError, match="0-7 or 1,2,5"):
+        parse_seeds("1-2-3")

@@ -143,3 +143,84 @@ def test_check_points_shapes():
         data.check_points([])
     with pytest.raises(UserError, match="pairs"):
         data.check_points([[1, 2, 3]])
+
+
+# ---- hostile input: sizes checked before reading (issue: an 80 MB CSV cost 20 s and +2.6 GB before
+# "at most 20,000 rows")
+
+
+def test_csv_over_the_size_cap_is_refused_before_reading(tmp_path, monkeypatch):
+    f = tmp_path / "big.csv"
+    with open(f, "wb") as fh:  # sparse: 80 MB on paper, nothing on disk
+        fh.truncate(80 * 2**20)
+    monkeypatch.setattr(data, "parse_points_csv", lambda *a: pytest.fail("the file was read"))
+    with pytest.raises(UserError, match=r"80.0 MB; at most 2.0 MB \(20,000 x,y rows\)"):
+        data.load_points_csv(f)
+
+
+def test_csv_reading_stops_after_the_row_cap():
+    consumed = 0
+
+    def endless():
+        nonlocal consumed
+        yield "x,y\n"
+        while True:
+            consumed += 1
+            yield "0.5,-1.25\n"
+
+    with pytest.raises(UserError, match="more than 20,000 rows"):
+        data.parse_points_csv(endless())
+    assert consumed == data.MAX_CUSTOM_POINTS + 1  # read one row past the cap, then stopped
+
+
+def test_csv_largest_accepted_file_loads(tmp_path):
+    f = tmp_path / "max.csv"
+    rows = np.random.default_rng(0).normal(size=(data.MAX_CUSTOM_POINTS, 2))
+    f.write_text("x,y\n" + "".join(f"{float(x)!r},{float(y)!r}\n" for x, y in rows))  # full precision: ~0.8 MB
+    assert f.stat().st_size < data.MAX_CSV_BYTES
+    np.testing.assert_array_equal(data.load_points_csv(f), rows)
+
+
+def test_csv_long_lines_are_refused_and_never_quoted_whole(tmp_path):
+    line = "1," + "9" * 10_000_000
+    with pytest.raises(UserError) as e:
+        data.parse_points_csv("0,1\n" + line + "\n")
+    assert "CSV line 2 is longer than 200 characters" in str(e.value) and len(str(e.value)) < 300
+    f = tmp_path / "one_line.csv"
+    f.write_text("0,0\n" + "7" * 1_500_000)  # under the size cap, one endless line
+    with pytest.raises(UserError, match="CSV line 2 is longer than 200 characters") as e:
+        data.load_points_csv(f)  # read in bounded pieces: the line is never read whole
+    bad = "0,1\n" + "a" * 150 + ",b\n"
+    with pytest.raises(UserError, match="CSV line 2: .* is not two numbers") as e:
+        data.parse_points_csv(bad)
+    assert len(str(e.value)) < 150
+
+
+def test_csv_odd_bytes_get_sentences():
+    with pytest.raises(UserError, match="CSV line 65537: field larger than field limit"):
+        data.parse_points_csv('0,"' + "1\n" * 70_000)  # one quoted field over many short lines
+    np.testing.assert_array_equal(data.parse_points_csv("\ufeffx,y\n1,2\n".encode("utf-8")), [[1, 2]])
+
+
+def test_mode_counts_are_checked():
+    for bad in (float("nan"), "abc", 2.5, 0, 101):
+        with pytest.raises(UserError, match="The number of modes must be a whole number between 1 and 100"):
+            data.ring_of_gaussians(bad)
+    assert data.check_n_modes(8.0) == 8
+    with pytest.raises(UserError, match="number of modes"):
+        data.three_blobs(float("inf"))
+
+
+def test_drawing_points_are_bounded(tmp_path):
+    from tests.bad_files import png_header_only
+
+    canvas = np.zeros((50, 60, 4), np.uint8)
+    canvas[10:20, 5:8] = (0, 0, 0, 255)  # 30 ink pixels
+    pts = data.points_from_drawing(canvas)
+    assert pts.shape == (30, 2) and set(pts[:, 0]) == {5, 6, 7} and set(-pts[:, 1]) == set(range(10, 20))
+    with pytest.raises(UserError, match="canvas is empty"):
+        data.points_from_drawing(np.zeros((50, 60, 4), np.uint8))
+    with pytest.raises(UserError, match="the limit is 4 megapixels"):
+        data.points_from_drawing(png_header_only(tmp_path / "huge.png", 5000, 5000))
+    with pytest.raises(UserError, match="Too many points"):
+        data.check_points([[0, 0]] * (data.MAX_CUSTOM_POINTS + 1))

@@ -21,7 +21,7 @@ FRAME_VERSION = 1
 COORD_MAX = 65535  # uint16 coordinates over the view's extent widened by COORD_PAD on every side,
 COORD_PAD = 0.25  # so that points just outside the view are drawn outside it, not piled on its edge
 ARROW_MAX = 127  # int8 arrow directions, the longest arrow = 127
-MANIFOLD_STRIDE = 2  # send every other point of each manifold line
+LIVE_MANIFOLD_POINTS = 21  # points per manifold line in a live frame (the canvas draws them as a polyline)
 
 
 def _b64(a: np.ndarray) -> str:
@@ -81,7 +81,7 @@ def encode_frame(snap: dict, extent, *, status: dict | None = None, with_real: b
     if snap.get("d_star_grid") is not None:
         frame["ds"] = _b64(quantise_grid(snap["d_star_grid"], 0.0, 1.0))
     if show_manifold and snap.get("manifold"):
-        lines = [line[::MANIFOLD_STRIDE] for line in snap["manifold"]]  # every other point: still smooth
+        lines = snap["manifold"]
         frame["man"] = _b64(quantise_points(np.concatenate(lines), extent))
         frame["ml"] = int(len(lines[0]))
     if show_arrows and snap.get("arrows_dir") is not None and len(snap["arrows_dir"]):

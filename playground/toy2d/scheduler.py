@@ -24,12 +24,14 @@ import time
 from collections import OrderedDict, deque
 from typing import Callable
 
-from playground.toy2d.frames import encode_frame
+from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame
 from playground.toy2d.trainer import Trainer
 
 FPS_ALONE = 24.0  # frames a second aimed for while a run has a core to itself
 FPS_CROWDED = 10.0  # ... and when many runs share the cores
 MIN_SLICE_S = 0.002  # shortest training slice (shorter ones would spend more time switching than training)
+TRAIN_OVER_FRAME = 2.0  # a slice trains at least this many times as long as a frame takes to draw: when the
+# machine is crowded, frames come less often rather than training stopping
 MAX_SLICE_S = 0.05
 SLOW_MOTION_SPEED = 20  # below this many iterations per frame, frames come at most SLOW_MOTION_FPS
 SLOW_MOTION_FPS = 10.0
@@ -248,7 +250,8 @@ class Scheduler:
         n = max(len(self._runs), 1)
         fps = FPS_ALONE if n <= self.workers else max(FPS_CROWDED, FPS_ALONE * self.workers / n)
         per_run = self.workers / (fps * max(n, self.workers))  # worker seconds each run gets per frame
-        return min(MAX_SLICE_S, max(MIN_SLICE_S, per_run - self.frame_seconds))
+        floor = max(MIN_SLICE_S, TRAIN_OVER_FRAME * self.frame_seconds)
+        return min(MAX_SLICE_S, max(floor, per_run - self.frame_seconds))
 
     def _take(self) -> tuple[PlayRun | None, float]:
         """The next run whose turn it is, or (None, seconds until one may be ready)."""
@@ -346,7 +349,7 @@ class Scheduler:
         t0 = self.timer()
         now = self.clock()
         star = run.seq % 2 == 0  # D* follows G slowly: every other frame
-        snap = run.trainer.snapshot(d_star=star, fresh_metrics=False)
+        snap = run.trainer.snapshot(d_star=star, fresh_metrics=False, manifold_points=LIVE_MANIFOLD_POINTS)
         if run._rate_mark is not None:
             t_prev, it_prev = run._rate_mark
             if now > t_prev:

@@ -28,7 +28,7 @@ from playground.toy2d import charts
 from playground.toy2d.config import ACTIVATIONS, DATASETS, HELP, LOSSES, OPTIMIZERS, Z_DISTS, ToyConfig
 from playground.toy2d.losses import FORMULAS
 from playground.toy2d.data import fit_to_view, load_points_csv, make_dataset
-from playground.toy2d.frames import COORD_PAD, encode_frame, snapshot_from_frame
+from playground.toy2d.frames import COORD_PAD, LIVE_MANIFOLD_POINTS, encode_frame, snapshot_from_frame
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import image_figure_html, palette, render_frame, write_gif
 from playground.toy2d.scheduler import PlayRun, get_scheduler
@@ -176,7 +176,7 @@ def _apply_controls(trainer: Trainer, freeze: list[str]) -> None:
 
 def _frame_value(trainer: Trainer, show, note: str | None = None) -> str:
     """The lab's value for a still picture (Step, Reset, Load): one frame, no run to follow."""
-    snap = trainer.snapshot()
+    snap = trainer.snapshot(manifold_points=LIVE_MANIFOLD_POINTS)
     frame = encode_frame(snap, trainer.dataset.extent, status=charts.status_line(trainer, snap, note),
                          with_real=True, show_manifold="manifold" in (show or []),
                          show_arrows="gradient arrows" in (show or []))

@@ -7,8 +7,8 @@ import pytest
 
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.frames import (
+    LIVE_MANIFOLD_POINTS,
     ARROW_MAX,
-    MANIFOLD_STRIDE,
     coord_step,
     decode_frame,
     encode_frame,
@@ -51,8 +51,8 @@ def test_frame_decodes_to_the_snapshot_within_quantisation(loss):
         p = snap[key]
         ok = (p[:, 0] >= ext[0]) & (p[:, 0] <= ext[1]) & (p[:, 1] >= ext[2]) & (p[:, 1] <= ext[3])
         assert np.abs(back[key] - p)[ok].max() <= step / 2 + 1e-9
-    # manifold: every other point of every line
-    want = [line[::MANIFOLD_STRIDE] for line in snap["manifold"]]
+    # manifold: every line, every point
+    want = snap["manifold"]
     assert len(back["manifold"]) == len(want)
     w = np.concatenate(want)
     near = (np.abs(w) < 1.4 * max(np.abs(ext)))[:, 0] & (np.abs(w) < 1.4 * max(np.abs(ext)))[:, 1]
@@ -65,8 +65,9 @@ def test_frame_decodes_to_the_snapshot_within_quantisation(loss):
 
 def test_frames_fit_the_wire_budget(trained):
     ext = trained.dataset.extent
-    with_star = json.dumps(encode_frame(trained.snapshot(d_star=True), ext, status={"line": "x" * 200}))
-    without = json.dumps(encode_frame(trained.snapshot(d_star=False), ext, status={"line": "x" * 200}))
+    live = dict(fresh_metrics=False, manifold_points=LIVE_MANIFOLD_POINTS)  # as the scheduler draws them
+    with_star = json.dumps(encode_frame(trained.snapshot(d_star=True, **live), ext, status={"line": "x" * 200}))
+    without = json.dumps(encode_frame(trained.snapshot(d_star=False, **live), ext, status={"line": "x" * 200}))
     assert len(with_star) <= FRAME_BUDGET, len(with_star)
     assert len(without) <= FRAME_BUDGET * 0.8, len(without)
 

@@ -98,6 +98,9 @@ def test_slices_shrink_with_more_runs():
     assert thirty < one / 4
     # a round of 30 runs on 2 workers (training + drawing) fits in a tenth of a second
     assert 30 / 2 * (thirty + sched.frame_seconds) <= 0.1 + 1e-9
+    # ... unless frames are dear: then frames come less often, and training keeps two thirds of the time
+    sched.frame_seconds = 0.02
+    assert sched.slice_seconds() >= 2 * 0.02
 
 
 def test_speed_caps_iterations_between_frames():

@@ -1,0 +1,277 @@
+"""A class at once: N students on one server, driven the way a class drives it. One JSON line per N.
+
+Starts ``python app.py`` as its own process (so its memory is the server's alone), then for each N
+(default 1, 10, 30, 60) opens N ``gradio_client`` sessions that press Play in the 2-D lab at the same
+moment and then pull frames exactly as the page's script does (``server.toy2d_frame`` is a POST to
+``/gradio_api/component_server``: the next frame once the last has arrived). Per N it prints:
+
+- ``frames_per_s``: min and median over sessions (frames received in the measured window);
+- ``iterations_per_s``: min, median and sum (from the iteration numbers the frames carry);
+- ``first_frame_s_max``: the slowest session's seconds from pressing Play to its first frame;
+- ``frame_kb``: mean bytes per frame on the wire (the response bodies, in KiB);
+- ``errors``, ``server_peak_rss_mb`` (sampled every 0.2 s during the phase);
+- ``sum_over_alone``: the sum of iterations/s over N = 1's single session (measured in the same run).
+
+With ``--others`` (at ``--others-n`` sessions, default 30) it also measures the other tabs under a class:
+every session clicks DCGAN *Compute* and translates a picture with a bundled model at the same moment
+while 10 of them start a metrics example; it prints p50/p95/max latencies and errors per action.
+
+    python benchmarks/classroom.py [--sessions 1,10,30,60] [--seconds 8] [--others] [--port 7870]
+
+The machine running this also runs the clients; on 2 cores that load is part of what a Space sees
+(it is small: one HTTP request per frame and a JSON parse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playground.toy2d.config import ToyConfig  # noqa: E402
+from playground.ui.toy2d_tab import _values_from_config  # noqa: E402
+
+WARMUP_S = 2.0
+SHOW = ["manifold", "gradient arrows"]
+
+
+# ---- the server --------------------------------------------------------------------------------------
+
+
+def start_app(port: int) -> subprocess.Popen:
+    env = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port),
+               GRADIO_ANALYTICS_ENABLED="False")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited: {proc.stderr.read()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("app.py did not answer within 120 s")
+
+
+class PeakRSS(threading.Thread):
+    """Samples a process's resident memory every 0.2 s; ``peak_mb()`` since the last ``reset()``."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+
+    def run(self):
+        while not self._stop.is_set():
+            try:
+                with open(f"/proc/{self.pid}/status") as f:
+                    rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+                self.peak = max(self.peak, rss)
+            except (OSError, StopIteration):
+                pass
+            time.sleep(0.2)
+
+    def reset(self):
+        self.peak = 0
+
+    def peak_mb(self) -> float:
+        return self.peak / 1024
+
+    def stop(self):
+        self._stop.set()
+
+
+# ---- one student in the 2-D lab ----------------------------------------------------------------------
+
+
+def _lab_component_id(client) -> int:
+    for comp in client.config["components"]:
+        if comp.get("props", {}).get("elem_id") == "toy2d-lab":
+            return comp["id"]
+    raise RuntimeError("the 2-D lab component was not found in the app's config")
+
+
+def student(url: str, client, lab_id: int, barrier: threading.Barrier, seconds: float, out: dict) -> None:
+    values = _values_from_config(ToyConfig())
+    frames, errors = [], []
+    first = None
+    try:
+        barrier.wait()
+        t_play = time.perf_counter()
+        value = client.predict(*values, 200, [], SHOW, api_name="/toy2d_start")[0]
+        token = json.loads(value)["token"]
+        end = t_play + WARMUP_S + seconds
+        seq = 0
+        with httpx.Client(base_url=url, timeout=30) as http:
+            while time.perf_counter() < end:
+                r = http.post("gradio_api/component_server/", json={
+                    "data": [token, seq], "component_id": lab_id, "fn_name": "toy2d_frame",
+                    "session_hash": client.session_hash})
+                r.raise_for_status()
+                p = r.json()
+                if p.get("frame") and p["seq"] > seq:
+                    now = time.perf_counter()
+                    first = first if first is not None else now - t_play
+                    seq = p["seq"]
+                    frames.append((now, p["frame"]["it"], len(r.content)))
+                if p["state"] != "running":
+                    errors.append(f"run ended early: {p.get('reason')} {p.get('error', '')}")
+                    break
+        client.predict(api_name="/toy2d_pause")
+    except Exception as exc:  # noqa: BLE001 - counted, not raised
+        errors.append(f"{type(exc).__name__}: {exc}")
+    window = [f for f in frames if f[0] >= t_play + WARMUP_S] if frames else []
+    if len(window) >= 2:
+        dt = window[-1][0] - window[0][0]
+        its = (window[-1][1] - window[0][1]) / dt if dt > 0 else 0.0
+    else:
+        its = 0.0
+    out.update(frames_per_s=len(window) / seconds, iterations_per_s=its, first_frame_s=first,
+               frame_bytes=[f[2] for f in frames], errors=errors)
+
+
+def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
+    from gradio_client import Client
+
+    clients = [Client(url, verbose=False) for _ in range(n)]
+    lab_id = _lab_component_id(clients[0])
+    barrier = threading.Barrier(n)
+    outs = [{} for _ in range(n)]
+    rss.reset()
+    threads = [threading.Thread(target=student, args=(url, c, lab_id, barrier, seconds, o)) for c, o in zip(clients, outs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 120)
+    fps = [o.get("frames_per_s", 0.0) for o in outs]
+    its = [o.get("iterations_per_s", 0.0) for o in outs]
+    firsts = [o.get("first_frame_s") for o in outs]
+    sizes = [b for o in outs for b in o.get("frame_bytes", [])]
+    errors = [e for o in outs for e in o.get("errors", ["no result"])]
+    return {
+        "sessions": n,
+        "frames_per_s": {"min": round(min(fps), 2), "median": round(statistics.median(fps), 2)},
+        "iterations_per_s": {"min": round(min(its), 1), "median": round(statistics.median(its), 1),
+                             "sum": round(sum(its), 1)},
+        "slowest_over_median": round(min(its) / max(statistics.median(its), 1e-9), 3),
+        "first_frame_s_max": None if None in firsts else round(max(firsts), 3),
+        "frame_kb": round(float(np.mean(sizes)) / 1024, 2) if sizes else None,
+        "errors": len(errors),
+        "error_examples": errors[:3],
+        "server_peak_rss_mb": round(rss.peak_mb(), 1),
+    }
+
+
+# ---- the other tabs ----------------------------------------------------------------------------------
+
+
+def _timed(fn, results: list, errors: list) -> None:
+    t0 = time.perf_counter()
+    try:
+        fn()
+        results.append(time.perf_counter() - t0)
+    except Exception as exc:  # noqa: BLE001 - counted
+        errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def _percentiles(xs: list[float]) -> dict:
+    if not xs:
+        return {"n": 0}
+    a = np.asarray(xs)
+    return {"n": len(xs), "p50": round(float(np.percentile(a, 50)), 3), "p95": round(float(np.percentile(a, 95)), 3),
+            "max": round(float(a.max()), 3)}
+
+
+def others_phase(url: str, n: int, rss: PeakRSS) -> dict:
+    """n sessions click DCGAN Compute, then translate with a bundled model; 10 start a metrics example."""
+    from gradio_client import Client, handle_file
+    from PIL import Image
+
+    tmp = Path(tempfile.mkdtemp(prefix="classroom-"))
+    face = tmp / "face.png"
+    Image.fromarray((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)).save(face)
+    clients = [Client(url, verbose=False) for _ in range(n)]
+    barrier = threading.Barrier(n)
+    lat = {"dcgan_compute": [], "translate_bundled": [], "metrics_example": []}
+    errs = {k: [] for k in lat}
+
+    def one(i: int, c) -> None:
+        barrier.wait()
+        if i < 10:
+            kind = ["held_out", "blurred", "noisy"][i % 3]
+            threading.Thread(target=_timed, args=(lambda: c.predict("clean", ["fid", "kid"],
+                                                                    api_name=f"/metrics_example_{kind}"),
+                                                  lat["metrics_example"], errs["metrics_example"])).start()
+        _timed(lambda: c.predict("2:17, 2:22, 2:28", "2:14, 2:20, 2:3", "2:6", 0.25, 0,
+                                 api_name="/dcgan_arithmetic"), lat["dcgan_compute"], errs["dcgan_compute"])
+        _timed(lambda: c.predict("edges2face", "upload", None, handle_file(str(face)), False, api_name="/translate"),
+               lat["translate_bundled"], errs["translate_bundled"])
+
+    rss.reset()
+    threads = [threading.Thread(target=one, args=(i, c)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    deadline = time.monotonic() + 900  # the metrics examples run one at a time: wait for the last
+    while len(lat["metrics_example"]) + len(errs["metrics_example"]) < min(n, 10) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return {"sessions": n, **{k: {**_percentiles(v), "errors": len(errs[k]), "error_examples": errs[k][:2]}
+                              for k, v in lat.items()},
+            "server_peak_rss_mb": round(rss.peak_mb(), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sessions", default="1,10,30,60", help="comma-separated N values")
+    ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per N (after a 2 s warm-up)")
+    ap.add_argument("--others", action="store_true", help="also measure DCGAN, translation and metrics under a class")
+    ap.add_argument("--others-n", type=int, default=30)
+    ap.add_argument("--port", type=int, default=7870)
+    a = ap.parse_args()
+    url = f"http://127.0.0.1:{a.port}/"
+    proc = start_app(a.port)
+    rss = PeakRSS(proc.pid)
+    rss.start()
+    alone = None
+    try:
+        for n in [int(x) for x in a.sessions.split(",") if x.strip()]:
+            r = play_phase(url, n, a.seconds, rss)
+            if n == 1:
+                alone = r["iterations_per_s"]["sum"]
+            if alone:
+                r["sum_over_alone"] = round(r["iterations_per_s"]["sum"] / alone, 3)
+            r["cpu_count"] = os.cpu_count()
+            r["load_average_1min"] = round(os.getloadavg()[0], 2)
+            print(json.dumps({"phase": "2-D lab play", **r}), flush=True)
+            time.sleep(1.0)  # let the previous phase's runs end
+        if a.others:
+            print(json.dumps({"phase": "other tabs", **others_phase(url, a.others_n, rss)}), flush=True)
+    finally:
+        rss.stop()
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -156,3 +156,63 @@ def test_free_session_empties_every_store_and_forgets_the_page(keys):
 
 def test_session_key_outside_gradio():
     assert session_key(None) == "local"
+
+
+@pytest.mark.browser
+def test_a_browser_is_never_refused_because_of_api_sessions(app_url, browser, monkeypatch, tmp_path):
+    """The repro at small scale, on the whole app: page-less API calls fill the Metrics tab's store; a
+    real page still gets in (and sees its place in the queue meanwhile), and later API calls cannot
+    push it out."""
+    import httpx
+    from gradio_client import Client, handle_file
+    from PIL import Image
+
+    from playground import sessions
+    from playground.ui import metrics_tab
+    from tests.conftest import click_tab, open_page
+    from tests.metrics.test_ui import BlockingCompute
+
+    store = metrics_tab._sessions
+    monkeypatch.setattr(store, "max_sessions", 2)
+    blocker = BlockingCompute()
+    monkeypatch.setattr(metrics_tab, "compute_metrics", blocker)
+    base = app_url.rstrip("/")
+
+    def api_call():  # a new session that never opens a page, as POST /gradio_api/call/... does
+        with httpx.Client(timeout=30) as http:
+            event = http.post(f"{base}/gradio_api/call/metrics_compute",
+                              json={"data": [None, None, "clean", ["fid"]]}).json()["event_id"]
+            http.get(f"{base}/gradio_api/call/metrics_compute/{event}").read()
+
+    pages_before = set(sessions._PAGES)
+    for _ in range(3):
+        api_call()
+    assert len(store) == 2 and set(sessions._PAGES) == pages_before  # full, and no API call is a "page"
+    img = tmp_path / "x.png"
+    Image.new("RGB", (8, 8)).save(img)
+    held = Client(app_url, verbose=False).submit(
+        [handle_file(str(img))], [handle_file(str(img))], "clean", ["fid"], api_name="/metrics_compute"
+    )
+    try:
+        assert blocker.started.wait(30)  # the only metrics worker is busy
+        context, page, _ = open_page(browser, app_url)
+        try:
+            click_tab(page, "Metrics")
+            page.get_by_role("button", name="Compute metrics").click()
+            page.get_by_text("queue: 1/1").first.wait_for(timeout=30_000)  # its place in the queue, shown
+            new_pages = set(sessions._PAGES) - pages_before
+            assert len(new_pages) == 1  # demo.load marked this page's session
+            (key,) = new_pages
+            blocker.release.set()
+            with pytest.raises(Exception, match="released"):
+                held.result(timeout=30)
+            page.get_by_text("Upload the generated images first").first.wait_for(timeout=30_000)
+            assert page.get_by_text("is busy").count() == 0
+            assert key in store  # the page got a slot, taken from an API session
+            for _ in range(3):
+                api_call()
+            assert key in store  # and API calls cannot push it out
+        finally:
+            context.close()
+    finally:
+        blocker.release.set()

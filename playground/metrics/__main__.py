@@ -53,6 +53,9 @@ def check_writable(path: str, flag: str) -> None:
     p = Path(path)
     if p.is_dir():
         raise UserError(f"{flag} {path} is a folder; give a file name such as stats.npz.")
+    existing = next((q for q in (p.parent, *p.parent.parents) if q.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UserError(f"{flag} {path}: {existing} is a file, not a folder.")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=p.parent, prefix=".write-test-"):

@@ -128,13 +128,15 @@ def compute_metrics(
     report = MetricsReport(mode=mode, fake_set=fake_set, real_set=real_set)
     say = status or (lambda text: log.info(text))
 
-    fid_net = load_fid_network(device, log=say)
     is_net = None
     if "is" in metrics:
         try:
             is_net = load_is_network(device, path=is_weights, download=download, log=say)
         except assets.WeightsUnavailable as exc:
+            if is_weights is not None:  # a file the user named is wrong: say so, do not carry on without IS
+                raise
             report.notes.append(str(exc))
+    fid_net = load_fid_network(device, log=say)
 
     def stage(name):
         return (lambda d, t, r: progress(name, d, t, r)) if progress else None

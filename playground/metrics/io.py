@@ -301,7 +301,8 @@ def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fname: str) -> tuple
         return tuple(shape), dtype, f.tell()
 
 
-def _read_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> np.ndarray:
+def _check_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> tuple[zipfile.ZipInfo, tuple]:
+    """The member's zip entry and shape, after checking its header against the limits (reads no data)."""
     info = _npz_member(zf, key)
     shape, dtype, header = _npy_header(zf, info, fname)
     if dtype.hasobject or dtype.kind != "f" or dtype.itemsize > 8:
@@ -320,6 +321,10 @@ def _read_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> np.nda
             f"{fname}: {key} declares {info.file_size:,} bytes in the zip but its header needs "
             f"{header + nbytes:,}; the file is damaged."
         )
+    return info, shape
+
+
+def _read_checked(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     with zf.open(info) as f:  # read_array allocates exactly the checked shape, then fills it in chunks
         return np.lib.format.read_array(f, allow_pickle=False, max_header_size=MAX_NPY_HEADER)
 
@@ -342,13 +347,13 @@ def read_stats(path) -> tuple[np.ndarray, np.ndarray]:
             if _npz_member(zf, "mu") is None or _npz_member(zf, "sigma") is None:
                 keys = sorted(i.filename.removesuffix(".npy") for i in infos)
                 raise UserError(f"{fname} has keys {keys}; a statistics file needs 'mu' and 'sigma'.")
-            mu = _read_member(zf, "mu", 1, fname)
-            d = mu.size
-            sigma_info = _npz_member(zf, "sigma")
-            shape, _, _ = _npy_header(zf, sigma_info, fname)
-            if shape != (d, d):
-                raise UserError(f"{fname}: mu has shape {mu.shape} and sigma {shape}; expected (d,) and (d, d).")
-            sigma = _read_member(zf, "sigma", 2, fname)
+            sigma_info, sigma_shape = _check_member(zf, "sigma", 2, fname)  # the big one first
+            mu_info, mu_shape = _check_member(zf, "mu", 1, fname)
+            if sigma_shape != mu_shape * 2:
+                raise UserError(
+                    f"{fname}: mu has shape {mu_shape} and sigma {sigma_shape}; expected (d,) and (d, d)."
+                )
+            mu, sigma = _read_checked(zf, mu_info), _read_checked(zf, sigma_info)
     except UserError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged zip or .npy raises many types
@@ -356,7 +361,7 @@ def read_stats(path) -> tuple[np.ndarray, np.ndarray]:
     mu, sigma = np.asarray(mu, np.float64), np.asarray(sigma, np.float64)
     if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
         raise UserError(f"{fname} contains NaN or infinite values.")
-    check_covariance(sigma, f"{fname}: sigma")
+    check_covariance(sigma, f"{fname}: sigma", in_place=True)  # our own fresh array: no d×d copy
     return mu, sigma
 
 

@@ -57,18 +57,20 @@ def gaussian_stats(features) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.cov(x, rowvar=False)
 
 
-def check_covariance(sigma, name: str = "sigma", rtol: float = 1e-4) -> None:
+def check_covariance(sigma, name: str = "sigma", rtol: float = 1e-4, in_place: bool = False) -> None:
     """UserError unless ``sigma`` is symmetric and positive semi-definite within round-off.
 
     The tolerance is ``rtol`` times the largest diagonal entry: float32 rounding of a 2048-d
     covariance moves its eigenvalues by far less. PSD is tested by a Cholesky factorisation of
-    Σ + tol·I (it exists iff every eigenvalue of Σ exceeds -tol), done in place on one copy.
+    Σ + tol·I (it exists iff every eigenvalue of Σ exceeds about -tol). ``in_place``: factorise an
+    exactly symmetric ``sigma`` in its own memory and restore it from the untouched triangle (no d×d
+    copy; for a freshly read array that nobody else holds yet).
     """
     s = np.asarray(sigma, dtype=np.float64)
     d = s.shape[0]
     if s.ndim != 2 or s.shape != (d, d):
         raise UserError(f"{name} must be a square matrix, got shape {s.shape}.")
-    diag = np.diagonal(s)
+    diag = np.diagonal(s).copy()
     tol = rtol * max(float(np.abs(diag).max(initial=0.0)), np.finfo(np.float64).tiny)
     blocks = (np.abs(s[i : i + 256] - s[:, i : i + 256].T).max() for i in range(0, d, 256))  # no d×d temporaries
     asym = float(max(blocks, default=0.0))
@@ -79,10 +81,20 @@ def check_covariance(sigma, name: str = "sigma", rtol: float = 1e-4) -> None:
         )
     if diag.min(initial=0.0) < -tol:
         raise UserError(f"{name} is not a covariance matrix: it has a negative variance ({diag.min():.3g}).")
-    shifted = s.copy()
-    shifted.flat[:: d + 1] += tol
-    # Symmetric, so its transpose (a Fortran-ordered view) is the same matrix: factorised in place.
-    _, info = lapack.dpotrf(shifted.T, lower=1, overwrite_a=1, clean=0)
+    if in_place and asym == 0.0 and s.flags.c_contiguous and s.flags.writeable:
+        work = s
+    else:
+        work = s.copy()
+    work.flat[:: d + 1] += tol
+    try:
+        # Symmetric, so the transpose (a Fortran-ordered view) is the same matrix: LAPACK factorises it
+        # in place, overwriting the upper triangle of `work` (in C order) and leaving the lower one.
+        _, info = lapack.dpotrf(work.T, lower=1, overwrite_a=1, clean=0)
+    finally:
+        if work is s:
+            for r in range(d - 1):
+                s[r, r + 1 :] = s[r + 1 :, r]
+            s.flat[:: d + 1] = diag
     if info > 0:
         raise UserError(
             f"{name} is not a covariance matrix: it has negative eigenvalues (it is not positive "

@@ -13,9 +13,11 @@ from PIL import Image
 
 from playground.errors import UserError
 from playground.metrics import assets, compute_metrics
+from playground.metrics.compute import is_splits
 from playground.metrics.features import FeatureCache, extract_features, preprocess
 from playground.metrics.inception import FIDInceptionV3, build_is_network, load_is_network
 from playground.metrics.io import load_image_set
+from tests.metrics.test_maths import torch_fidelity_is
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,15 +103,11 @@ def test_features_equal_the_network_called_directly(tmp_path, fid_net, make_imag
     assert again.cached and np.array_equal(again.features, res.features)
 
 
-def test_is_network_definition_reproduces_the_fid_torchscript(fid_net):
-    """Map the TorchScript's (TF) weights into our pytorch-fid-layout definition: same pool3 features.
-
-    This checks the whole IS network definition except the 1008-class layer, which the TorchScript lacks.
-    """
+def tf_weights_in_is_layout(fid_net) -> dict:
+    """The FID TorchScript's (TF) weights under our pytorch-fid-layout names (all but the fc layer)."""
     sd = fid_net.state_dict()
     src = [k[: -len(".weight")] for k in sd if k.endswith(".weight")]
-    net = FIDInceptionV3().eval()
-    dst = [k[: -len(".conv.weight")] for k in net.state_dict() if k.endswith("conv.weight")]
+    dst = [k[: -len(".conv.weight")] for k in FIDInceptionV3().state_dict() if k.endswith("conv.weight")]
     assert len(src) == len(dst) == 94
     new = {}
     for s, d in zip(src, dst):
@@ -118,7 +116,16 @@ def test_is_network_definition_reproduces_the_fid_torchscript(fid_net):
         new[d + ".bn.bias"] = sd[s + ".beta"]
         new[d + ".bn.running_mean"] = sd[s + ".mean"]
         new[d + ".bn.running_var"] = sd[s + ".var"]
-    missing, unexpected = net.load_state_dict(new, strict=False)
+    return new
+
+
+def test_is_network_definition_reproduces_the_fid_torchscript(fid_net):
+    """Map the TorchScript's (TF) weights into our pytorch-fid-layout definition: same pool3 features.
+
+    This checks the whole IS network definition except the 1008-class layer, which the TorchScript lacks.
+    """
+    net = FIDInceptionV3().eval()
+    missing, unexpected = net.load_state_dict(tf_weights_in_is_layout(fid_net), strict=False)
     assert not unexpected and all(k.startswith("fc.") or k.endswith("num_batches_tracked") for k in missing)
     x = torch.rand(1, 3, 299, 299) * 2 - 1
     with torch.inference_mode():
@@ -158,26 +165,55 @@ def test_is_weights_offline_message(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("*.pth")) and not list(tmp_path.glob("*.part"))
 
 
-def test_is_loader_and_score_with_a_locally_made_state_dict(
-    random_is_weights, monkeypatch, tmp_path, make_images
-):
-    monkeypatch.setattr(assets, "IS_WEIGHTS_SHA256", assets.sha256_file(random_is_weights))
-    monkeypatch.setattr(assets, "IS_WEIGHTS_SIZE", random_is_weights.stat().st_size)
-    net = load_is_network("cpu", path=random_is_weights)
-    assert load_is_network("cpu", path=random_is_weights) is net  # cached per process
+@pytest.fixture(scope="module")
+def real_is_weights(fid_net, tmp_path_factory):
+    """A state_dict of pytorch-fid's layout with the real TF Inception body (from the FID TorchScript)
+    and a seeded random 1008-class layer: real pool3 features, varied and confident predictions."""
+    state = tf_weights_in_is_layout(fid_net)
+    g = torch.Generator().manual_seed(0)
+    state["fc.weight"] = torch.randn(1008, 2048, generator=g) * 0.5
+    state["fc.bias"] = torch.zeros(1008)
+    p = tmp_path_factory.mktemp("isw") / "tf_body_random_fc.pth"
+    torch.save(state, p)
+    return p
+
+
+def test_is_loader_and_score_on_real_network_logits(real_is_weights, monkeypatch, tmp_path, make_images):
+    """IS on 10 images used to be exactly 1 (10 splits of one image); now one split, as torch-fidelity
+    would compute it with splits=1, from the logits of the network itself."""
+    monkeypatch.setattr(assets, "IS_WEIGHTS_SHA256", assets.sha256_file(real_is_weights))
+    monkeypatch.setattr(assets, "IS_WEIGHTS_SIZE", real_is_weights.stat().st_size)
+    net = load_is_network("cpu", path=real_is_weights)
+    assert load_is_network("cpu", path=real_is_weights) is net  # cached per process
     bad = tmp_path / "bad.pth"
     torch.save({"fc.weight": torch.zeros(1008, 2048)}, bad)
     with pytest.raises(assets.WeightsUnavailable, match="layout"):
         build_is_network(bad)
     gen, real = tmp_path / "g", tmp_path / "r"
-    make_images(gen, 10, seed=4, size=(24, 24))
+    make_images(gen / "a", 5, seed=4, size=(24, 24))
+    make_images(gen / "b", 5, seed=6, size=(24, 24), kind="smooth")
     make_images(real, 3, seed=5, size=(24, 24), kind="smooth")
     report = compute_metrics(
-        gen, real, metrics="fid,is", mode="clean", device="cpu", is_weights=random_is_weights
+        gen, real, metrics="fid,is", mode="clean", device="cpu", is_weights=real_is_weights
     )
-    v = report.values
-    assert report.fake.logits.shape == (10, 1008)
-    assert 1.0 <= v["is_mean"] <= 10.0 and v["fid"] > 0
+    v, logits = report.values, report.fake.logits
+    assert logits.shape == (10, 1008)
+    first = load_image_set(gen).images[:2]
+    x = torch.stack([preprocess(np.asarray(Image.open(r.path).convert("RGB")), "clean") for r in first])
+    with torch.inference_mode():
+        direct = net(x)[1].double().numpy()
+    assert np.abs(logits[:2] - direct).max() < 1e-3  # the network's own logits
+    ref_mean, _ = torch_fidelity_is(logits, splits=1)
+    assert v["is_splits"] == 1 and v["is_split_size"] == 10
+    assert v["is_mean"] == pytest.approx(ref_mean, rel=1e-9) and v["is_std"] == 0.0
+    assert 2.0 < v["is_mean"] <= 10.0  # a split of 10 images cannot score above 10
+    assert torch_fidelity_is(logits, splits=10)[0] == pytest.approx(1.0)  # the old setting, for any network
+    assert any("1 split of about 10" in n and "cap it at 1" in n for n in report.notes)
+
+
+@pytest.mark.parametrize("n, splits", [(10, 1), (99, 1), (100, 2), (499, 9), (500, 10), (50_000, 10)])
+def test_is_splits_keep_at_least_50_images_each(n, splits):
+    assert is_splits(n) == splits
 
 
 def test_compute_without_is_weights_still_gives_fid(two_sets, tmp_path, monkeypatch, fid_network_file):

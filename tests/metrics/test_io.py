@@ -137,3 +137,104 @@ def test_mixed_sizes_and_non_images_in_a_folder(tmp_path):
     s = mio.load_image_set(tmp_path)
     assert [r.name for r in s.images] == ["a.png", "b.jpg", "c.png"]
     assert s.skipped == [("d.csv", "not an image file type")]
+
+
+# ------------------------------------------------------------------- .npz checked before reading
+
+
+def npy_bytes(a):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(a))
+    return buf.getvalue()
+
+
+def zero_sigma_npz(path, d, mu_d=None):
+    """An honest .npz of mu = 0 (mu_d) and sigma = 0 (d×d float64), streamed: d×d×8 bytes never exist."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("mu.npy", npy_bytes(np.zeros(mu_d or d)))
+        with zf.open("sigma.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": (d, d)})
+            left = d * d * 8
+            block = bytes(1 << 20)
+            while left:
+                f.write(block[: min(left, len(block))])
+                left -= min(left, len(block))
+    return path
+
+
+def peak_bytes(fn):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        try:
+            fn()
+        except UserError as exc:
+            err = exc
+        else:
+            err = None
+        return tracemalloc.get_traced_memory()[1], err
+    finally:
+        tracemalloc.stop()
+
+
+def test_npz_bomb_is_refused_from_its_headers(tmp_path):
+    """The repro scaled down: 4096-d sigma (128 MB inflated, ~0.6 MB on disk); the issue's was 23170-d."""
+    bomb = zero_sigma_npz(tmp_path / "bomb.npz", 4096)
+    assert bomb.stat().st_size < 2 * 1024**2
+    peak, err = peak_bytes(lambda: mio.read_stats(bomb))
+    assert err is not None and "4096 × 4096" in str(err) and "2048" in str(err)
+    assert peak < 1024**2  # nothing of the 128 MB was allocated (it used to be read whole first)
+
+
+def test_accepted_stats_cost_at_most_twice_their_size(tmp_path):
+    d = 2048
+    mu, sigma = np.arange(d, dtype=np.float64), np.diag(np.linspace(0.5, 2.0, d))
+    p = mio.write_stats(tmp_path / "ok.npz", mu, sigma)
+    need = (d + d * d) * 8
+    peak, err = peak_bytes(lambda: mio.read_stats(p))
+    assert err is None and peak < 2 * need
+    got_mu, got_sigma = mio.read_stats(p)
+    assert np.array_equal(got_mu, mu) and np.array_equal(got_sigma, sigma)
+
+
+def test_npz_that_lies_about_its_sizes_or_types_is_refused(tmp_path):
+    # sigma's zip entry declares more bytes than its .npy header needs
+    p = tmp_path / "long.npz"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("mu.npy", npy_bytes(np.zeros(3)))
+        zf.writestr("sigma.npy", npy_bytes(np.eye(3)) + bytes(1000))
+    with pytest.raises(UserError, match="damaged"):
+        mio.read_stats(p)
+    np.savez(tmp_path / "ints.npz", mu=np.zeros(3, np.int64), sigma=np.eye(3, dtype=np.int64))
+    with pytest.raises(UserError, match="float"):
+        mio.read_stats(tmp_path / "ints.npz")
+    big_mu = zero_sigma_npz(tmp_path / "mismatch.npz", 4, mu_d=5)
+    with pytest.raises(UserError, match=r"expected \(d,\) and \(d, d\)"):
+        mio.read_stats(big_mu)
+
+
+@pytest.mark.parametrize(
+    "sigma, why",
+    [
+        (-np.eye(4), "negative variance"),
+        (np.array([[1.0, 2.0], [0.0, 1.0]]), "not symmetric"),
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "negative eigenvalues"),  # eigenvalues 3 and -1
+    ],
+)
+def test_sigma_that_is_not_a_covariance_is_refused(tmp_path, sigma, why):
+    """-I used to give FID 0 (the negative trace was clipped); now it is refused when read."""
+    p = mio.write_stats(tmp_path / "s.npz", np.zeros(len(sigma)), sigma)
+    with pytest.raises(UserError, match=why):
+        mio.read_stats(p)
+
+
+def test_covariances_with_round_off_are_accepted(tmp_path):
+    # a singular covariance (fewer samples than dimensions) stored in float32, as some tools do
+    x = np.random.RandomState(0).randn(20, 64)
+    sigma = np.cov(x, rowvar=False).astype(np.float32)
+    assert np.linalg.eigvalsh(sigma.astype(np.float64)).min() < 0  # round-off below zero
+    p = tmp_path / "f32.npz"
+    np.savez(p, mu=x.mean(0).astype(np.float32), sigma=sigma)
+    mu, s = mio.read_stats(p)
+    assert s.dtype == np.float64 and np.array_equal(s, sigma.astype(np.float64))

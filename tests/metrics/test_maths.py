@@ -111,21 +111,28 @@ def test_inception_score_of_k_equally_used_confident_classes_is_k(k):
     assert mean_l == pytest.approx(k, rel=1e-9)
 
 
-def test_inception_score_reproduces_torch_fidelity_shuffle_and_splits():
-    rng = np.random.RandomState(6)
-    logits = rng.randn(37, 12) * 3
-    # Written out plainly: permutation with RandomState(2020), 10 chunks i*N//10, np.std.
-    perm = np.random.RandomState(2020).permutation(37)
-    p_all = np.exp(logits[perm]) / np.exp(logits[perm]).sum(1, keepdims=True)
+def torch_fidelity_is(logits, splits=10):
+    """torch-fidelity's IS written out plainly: permutation with RandomState(2020), chunks i*N//splits,
+    softmax, KL to the chunk's mean prediction, exp of the mean KL; mean and np.std over the chunks."""
+    n = len(logits)
+    perm = np.random.RandomState(2020).permutation(n)
+    z = logits[perm] - logits[perm].max(1, keepdims=True)
+    p_all = np.exp(z) / np.exp(z).sum(1, keepdims=True)
     scores = []
-    for i in range(10):
-        chunk = p_all[i * 37 // 10 : (i + 1) * 37 // 10]
+    for i in range(splits):
+        chunk = p_all[i * n // splits : (i + 1) * n // splits]
         q = chunk.mean(0)
-        kl = [sum(pi * np.log(pi / qi) for pi, qi in zip(row, q)) for row in chunk]
+        kl = [sum(pi * np.log(pi / qi) for pi, qi in zip(row, q) if pi > 0) for row in chunk]
         scores.append(np.exp(np.mean(kl)))
+    return np.mean(scores), np.std(scores)
+
+
+def test_inception_score_reproduces_torch_fidelity_shuffle_and_splits():
+    logits = np.random.RandomState(6).randn(37, 12) * 3
+    ref_mean, ref_std = torch_fidelity_is(logits)
     mean, std = maths.inception_score(logits=logits)
-    assert mean == pytest.approx(np.mean(scores), rel=1e-10)
-    assert std == pytest.approx(np.std(scores), rel=1e-8)
+    assert mean == pytest.approx(ref_mean, rel=1e-10)
+    assert std == pytest.approx(ref_std, rel=1e-8)
 
 
 # ----------------------------------------------------------------------------------------- KID

@@ -6,6 +6,10 @@ other tabs; ``tests/browser`` covers the whole page.
 
 from __future__ import annotations
 
+import threading
+import time
+
+import numpy as np
 import pytest
 
 from tests.conftest import free_port, open_page
@@ -169,3 +173,139 @@ def test_an_upload_shared_by_two_sessions_outlives_the_first_and_not_the_second(
     b.forget()
     assert not shared.exists() and not folder.exists()
     assert str(shared) not in M._upload_owners
+
+
+def test_same_images_under_other_names_in_both_sets(tmp_path, make_images, fid_net):
+    """Used to crash with KeyError: 'good0.png': the content-keyed cache handed back the other set's names."""
+    from playground.metrics.features import FeatureCache
+    from playground.metrics.limits import WorkLimits
+    from playground.ui.metrics_tab import _run
+
+    gen = make_images(tmp_path / "g", 4, seed=3, size=(32, 32))
+    real = []
+    for i, p in enumerate(gen):
+        real.append(tmp_path / "r" / f"good{i}.png")
+        real[-1].parent.mkdir(exist_ok=True)
+        real[-1].write_bytes(p.read_bytes())
+    status, table, notes, pca, _, nn_img, nn_text, _ = _run(
+        [str(p) for p in gen], [str(p) for p in real], "clean", ["fid", "pr"], FeatureCache(),
+        lambda *a, **k: None, WorkLimits(),
+    )
+    assert "Done" in status and nn_img is not None and "Memorisation check" in nn_text
+    assert list(pca.data[0].text) == [f"good{i}.png" for i in range(4)]  # the real set's own names
+    assert list(pca.data[1].text) == [f"img_{i:02d}.png" for i in range(4)]
+    rows = {r[0]: r[1] for r in table}
+    assert rows["FID (clean)"] == "0.00" and rows["Precision (k=3)"] == "1"
+
+
+def test_examples_write_no_files(tmp_path, monkeypatch):
+    """gp-metrics-examples-* folders outlived a killed server; the examples now live in memory."""
+    import tempfile
+
+    from playground.metrics.examples import N_EXAMPLE, example_sets, source_images
+    from playground.metrics.io import decode_rgb
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gen, real, text = example_sets("blurred")
+    assert list(tmp_path.iterdir()) == []
+    assert len(gen.images) == len(real.images) == N_EXAMPLE and f"{N_EXAMPLE} images each" in text
+    held, _ = source_images(seed=2)
+    assert all(np.array_equal(decode_rgb(r.read_bytes()), im) for r, im in zip(real.images, held))
+
+
+class BlockingCompute:
+    """Stands in for compute_metrics: holds the metrics worker until released or stopped."""
+
+    def __init__(self):
+        self.started, self.release, self.stopped = threading.Event(), threading.Event(), threading.Event()
+
+    def __call__(self, fake, real, *, limits, progress, **kwargs):
+        from playground.errors import RequestCancelled, UserError
+
+        self.started.set()
+        i = 0
+        while not self.release.wait(0.05):
+            i += 1
+            progress("generated", i % 100, 100, 1.0)  # keeps messages flowing, as the real one does
+            if limits.should_stop():
+                self.stopped.set()
+                raise RequestCancelled("stopped")
+        raise UserError("released")
+
+
+@pytest.fixture
+def blocking_compute(monkeypatch):
+    from playground.ui import metrics_tab
+
+    fake = BlockingCompute()
+    monkeypatch.setattr(metrics_tab, "compute_metrics", fake)
+    yield fake
+    fake.release.set()
+
+
+def test_computation_stops_when_the_client_goes_away(metrics_app_url, blocking_compute, tmp_path, make_images):
+    """Used to run on for minutes after the client was killed, holding the only metrics worker."""
+    import httpx
+
+    paths = make_images(tmp_path / "x", 2, seed=1, size=(8, 8))
+    base = metrics_app_url.rstrip("/")
+    with httpx.Client(timeout=30) as http:
+        with open(paths[0], "rb") as f0, open(paths[1], "rb") as f1:
+            up = http.post(f"{base}/gradio_api/upload", files=[("files", f0), ("files", f1)]).json()
+        fd = [{"path": p, "meta": {"_type": "gradio.FileData"}} for p in up]
+        event = http.post(
+            f"{base}/gradio_api/call/metrics_compute", json={"data": [[fd[0]], [fd[1]], "clean", ["fid"]]}
+        ).json()["event_id"]
+        with http.stream("GET", f"{base}/gradio_api/call/metrics_compute/{event}") as stream:
+            assert blocking_compute.started.wait(30)
+        # the stream is closed unread: the client is gone
+    assert blocking_compute.stopped.wait(30)
+
+
+def test_a_waiting_request_is_told_its_place_in_the_queue(metrics_app_url, blocking_compute, tmp_path, make_images):
+    from gradio_client import Client, handle_file
+    from gradio_client.utils import Status
+
+    paths = [handle_file(str(p)) for p in make_images(tmp_path / "x", 2, seed=1, size=(8, 8))]
+    first = Client(metrics_app_url, verbose=False).submit(
+        [paths[0]], [paths[1]], "clean", ["fid"], api_name="/metrics_compute"
+    )
+    assert blocking_compute.started.wait(30)
+    second = Client(metrics_app_url, verbose=False).submit(
+        [paths[0]], [paths[1]], "clean", ["fid"], api_name="/metrics_compute"
+    )
+    deadline = time.monotonic() + 30
+    while (st := second.status()).code != Status.IN_QUEUE or st.rank is None:
+        assert time.monotonic() < deadline, st
+        time.sleep(0.05)
+    assert st.rank == 0 and st.queue_size == 1  # shown in the page as "queue: 1/1"
+    blocking_compute.release.set()
+    for job in (first, second):
+        with pytest.raises(Exception, match="released"):
+            job.result(timeout=30)
+
+
+def test_the_compute_event_shows_progress_and_queue_position(metrics_app_url):
+    import httpx
+
+    config = httpx.get(metrics_app_url.rstrip("/") + "/config", timeout=10).json()
+    deps = {d.get("api_name"): d for d in config["dependencies"]}
+    for name in ("metrics_compute", "metrics_example_held_out"):
+        assert deps[name]["show_progress"] == "full" and deps[name]["queue"] is not False
+
+
+def test_a_session_dropped_while_computing_is_cleaned_up_when_the_computation_ends(tmp_path):
+    from playground.errors import RequestCancelled
+    from playground.ui.metrics_tab import _limits, _Session
+
+    upload = tmp_path / "up.png"
+    upload.write_bytes(b"x")
+    sess = _Session()
+    sess.claim([str(upload)])
+    with sess.computing():
+        sess.forget()  # evicted or tab closed mid-computation
+        assert upload.exists() and _limits(sess.closed).should_stop()  # still read; told to stop
+    assert not upload.exists()
+    with pytest.raises(RequestCancelled):
+        with sess.computing():
+            pass

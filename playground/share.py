@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import inspect
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -286,6 +287,7 @@ def parse_query(query_params: Mapping[str, Any] | str | None) -> tuple[str | Non
             continue
         seen[key] = value
     tab = seen.pop("tab", None)
+    tab = tab.strip().lower() if tab is not None else None
     if tab is None or tab not in TABS:
         if tab is None and not any(k in seen for k in RESERVED):
             return None, {}, options, notes[:MAX_NOTES]  # not a share link (e.g. Spaces' own parameters)
@@ -420,7 +422,7 @@ def declared_checks(validate: Callable) -> dict[str, tuple[str, tuple]]:
     Arguments are evaluated as constants, arithmetic on constants, or names of the method's module.
     """
     module = inspect.getmodule(validate)
-    tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(validate)))
+    tree = ast.parse(textwrap.dedent(inspect.getsource(validate)))
     out: dict[str, tuple[str, tuple]] = {}
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)

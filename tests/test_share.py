@@ -47,32 +47,20 @@ def test_toy2d_schema_follows_toy_config():
                 ToyConfig(**{f.name: f.lo - step})
 
 
-def test_declared_checks_reads_a_validate_method():
-    import types
-
-    mod = types.ModuleType("fake_config")
-    mod.COLOURS = ("red", "blue")
-
-    def validate(self):
-        self.a = _int("a", self.a, 1, 2**4 - 1)  # noqa: F821 - only read, never run
-        self.b = _float("b", self.b, -0.5, 1e3)  # noqa: F821
-        _choice("c", self.c, COLOURS)  # noqa: F821
-
-    source = (
-        "def validate(self):\n"
-        "    self.a = _int('a', self.a, 1, 2**4 - 1)\n"
-        "    self.b = _float('b', self.b, -0.5, 1e3)\n"
-        "    _choice('c', self.c, COLOURS)\n"
+def test_declared_checks_reads_a_validate_method(tmp_path, monkeypatch):
+    (tmp_path / "fake_config.py").write_text(
+        "COLOURS = ('red', 'blue')\n"
+        "class C:\n"
+        "    def validate(self):\n"
+        "        self.a = _int('a', self.a, 1, 2**4 - 1)\n"
+        "        if self.b is not None:\n"
+        "            self.b = _float('b', self.b, -0.5, 1e3)\n"
+        "        _choice('c', self.c, COLOURS)\n"
     )
-    import inspect
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import fake_config
 
-    orig_getsource, orig_getmodule = inspect.getsource, inspect.getmodule
-    try:
-        inspect.getsource = lambda f: source
-        inspect.getmodule = lambda f: mod
-        checks = share.declared_checks(validate)
-    finally:
-        inspect.getsource, inspect.getmodule = orig_getsource, orig_getmodule
+    checks = share.declared_checks(fake_config.C.validate)
     assert checks == {"a": ("int", (1, 15)), "b": ("float", (-0.5, 1000.0)), "c": ("choice", (("red", "blue"),))}
 
 

@@ -12,7 +12,8 @@ exactly (:meth:`GaussianMixture.density`); G's density is the same kernel densit
 samples the lab uses for D* (:func:`metrics.kde_on_grid`). Each density times the cell area is
 renormalised to sum to 1 over the grid, so the grid is a small discrete world in which the identity
 holds up to rounding: a live check of the theorem, not an approximation of it. What lies outside the
-grid is not seen (``g_on_grid`` says how much of G's mass is inside).
+grid is not seen (``g_on_grid`` says how much of G's mass is inside). Both numbers describe G alone,
+whatever loss trains it: for WGAN or LSGAN runs they are still the original GAN's yardstick.
 
 The tab calls :func:`trainer_divergence` per frame (or :class:`QualityCurves` per logged iteration,
 which also records the Fréchet distance and the modes covered for the "when to stop" plot).

@@ -21,8 +21,7 @@ from dataclasses import fields
 
 import torch
 
-from playground import safe_input
-from playground.cli_common import run
+from playground import cli_common, safe_input
 from playground.errors import UserError
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.presets import PRESETS, make_trainer
@@ -116,7 +115,7 @@ def check_args(args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run(lambda: _main(args))
+    return cli_common.run(lambda: _main(args))
 
 
 def _main(args) -> int:

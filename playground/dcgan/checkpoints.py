@@ -162,8 +162,11 @@ def generator_from_state_dict(state_dict: dict[str, torch.Tensor], name: str = "
     """Build a :class:`Generator` of the right size and load ``state_dict`` into it (eval mode, fp32);
     keys, shapes and sizes are checked first, so a bad file allocates nothing."""
     cfg = check_generator_shapes({k: tuple(v.shape) for k, v in state_dict.items()}, name)
-    g = Generator(nz=cfg.nz, ngf=cfg.ngf, nc=cfg.nc)
-    g.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in state_dict.items()})
+    # Built on the meta device and given the file's tensors themselves (assign=True): the weights are in
+    # memory once, not twice (a randomly initialised copy and the file's).
+    with torch.device("meta"):
+        g = Generator(nz=cfg.nz, ngf=cfg.ngf, nc=cfg.nc)
+    g.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in state_dict.items()}, assign=True)
     g.eval()
     for p in g.parameters():
         p.requires_grad_(False)

@@ -152,7 +152,8 @@ def _model_line(request) -> str:
     own = _custom.get(session_key(request)) if request is not None else None
     if own is None:
         return "Model: bundled face DCGAN (64×64, nz = 100)."
-    return f"Model: **your generator** (nz = {own.nz}, ngf = {own.g.ngf}). Reset to go back to the faces."
+    gray = ", grayscale" if own.g.nc == 1 else ""
+    return f"Model: **your generator** (nz = {own.nz}, ngf = {own.g.ngf}{gray}). Reset to go back to the faces."
 
 
 def _append(text: str, ref: str) -> str:

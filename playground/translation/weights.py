@@ -109,13 +109,16 @@ def fit_state_dict(net: nn.Module, sd: dict[str, torch.Tensor], source: str = "t
 
 
 def fit_new(make, sd: dict[str, torch.Tensor], source: str = "the file", hint: str = "") -> nn.Module:
-    """``make()`` a network and load ``sd`` into it, but only after ``sd`` was checked against the same
-    network built on the meta device (no memory): a file that does not fit allocates nothing."""
+    """``make()`` a network holding ``sd``: built on the meta device (no memory), checked against ``sd``,
+    then given ``sd``'s tensors themselves (``assign=True``). A file that does not fit allocates nothing,
+    and one that fits is in memory once (no randomly initialised copy)."""
     with torch.device("meta"):
-        probe = make()
-    sd = check_fit(probe, sd, source, hint)
-    net = make()
-    net.load_state_dict(sd, strict=True)
+        net = make()
+    sd = check_fit(net, sd, source, hint)
+    net.load_state_dict(sd, strict=True, assign=True)
+    if any(t.is_meta for t in (*net.parameters(), *net.buffers())):  # a buffer the state_dict does not hold
+        net = make()
+        net.load_state_dict(sd, strict=True)
     return net
 
 

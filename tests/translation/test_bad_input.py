@@ -85,6 +85,9 @@ def test_a_file_that_does_not_fit_allocates_no_network(tmp_path):
     with pytest.raises(UserError, match="wrong shape"):
         weights.fit_new(make, weights.read_pth(path), "g.pth")
     assert built == ["meta"]
+    fitted = weights.fit_new(lambda: define_G("resnet_3blocks", "instance", 8), weights.read_pth(path), "g.pth")
+    assert not any(t.is_meta for t in (*fitted.parameters(), *fitted.buffers()))
+    assert torch.equal(fitted.state_dict()["model.1.weight"], torch.load(path)["model.1.weight"])
     with pytest.raises(UserError, match="ngf \\(the generator's width\\) must be a whole number between 1 and 256"):
         inference.load_model(str(path), arch="resnet_3blocks", norm="instance", ngf=100_000)
     with pytest.raises(UserError, match="ResNet blocks in resnet_99999blocks"):

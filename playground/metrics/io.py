@@ -231,18 +231,28 @@ def to_rgb_uint8(img: Image.Image) -> np.ndarray:
     ``convert("RGB")`` would clip them to white instead.
     """
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        a = np.asarray(img, dtype=np.float64)
-        if a.max(initial=0) > 255:
-            a = a / 257.0
-        a = np.clip(np.rint(a), 0, 255).astype(np.uint8)
-        return np.repeat(a[..., None], 3, axis=2)
+        a = np.asarray(img)
+        scale = 1 / 257.0 if a.max(initial=0) > 255 else 1.0
+        return _gray_to_rgb(a, scale)
     if img.mode == "F":
-        a = np.asarray(img, dtype=np.float64)
+        a = np.asarray(img)
         lo, hi = float(a.min(initial=0)), float(a.max(initial=0))
-        scale = 255.0 if hi <= 1.0 and lo >= 0.0 else 1.0
-        a = np.clip(np.rint(a * scale), 0, 255).astype(np.uint8)
-        return np.repeat(a[..., None], 3, axis=2)
+        return _gray_to_rgb(a, 255.0 if hi <= 1.0 and lo >= 0.0 else 1.0)
     return np.asarray(img.convert("RGB"), dtype=np.uint8)
+
+
+def _gray_to_rgb(a: np.ndarray, scale: float, block_pixels: int = 1 << 18) -> np.ndarray:
+    """round(a · scale) clipped to 0..255, as H×W×3 uint8. The float64 work goes in blocks of rows
+    (~2 MB), so a 40-megapixel 16-bit image needs no 8-bytes-per-pixel temporaries."""
+    out = np.empty(a.shape + (3,), np.uint8)
+    rows = max(1, block_pixels // max(1, a.shape[1]))
+    for i in range(0, a.shape[0], rows):
+        block = a[i : i + rows].astype(np.float64)
+        block *= scale
+        np.rint(block, out=block)
+        np.clip(block, 0, 255, out=block)
+        out[i : i + rows] = block.astype(np.uint8)[..., None]
+    return out
 
 
 def decode_rgb(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:

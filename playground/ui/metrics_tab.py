@@ -147,6 +147,7 @@ def _limits(closed: threading.Event | None = None) -> WorkLimits:
         should_stop=lambda: _client_gone() or (closed is not None and closed.is_set()),
     )
 
+
 INTRO = """
 ### Measuring a GAN
 A GAN has no likelihood to report, so we compare **sets of images** instead: the images are passed

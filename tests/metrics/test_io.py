@@ -238,3 +238,16 @@ def test_covariances_with_round_off_are_accepted(tmp_path):
     np.savez(p, mu=x.mean(0).astype(np.float32), sigma=sigma)
     mu, s = mio.read_stats(p)
     assert s.dtype == np.float64 and np.array_equal(s, sigma.astype(np.float64))
+
+
+def test_16bit_images_are_converted_without_float_copies_of_the_whole_image():
+    """Needed: the 16-bit pixels (2 B/px) and the RGB result (3 B/px). The conversion used to make several
+    float64 copies (8 B/px each); now Python-side allocations stay under 2 × (2 + 3) B/px minus Pillow's
+    own 2 B/px buffer, which tracemalloc does not see."""
+    h, w = 1500, 1600
+    a = (np.arange(h * w, dtype=np.uint64) * 40503 % 65536).astype(np.uint16).reshape(h, w)
+    data = png_bytes(a)
+    peak, err = peak_bytes(lambda: mio.decode_rgb(data))
+    assert err is None and peak < (2 * (2 + 3) - 2) * h * w
+    out = mio.decode_rgb(data)
+    assert np.array_equal(out[..., 2], np.clip(np.rint(a / 257.0), 0, 255).astype(np.uint8))

@@ -17,6 +17,7 @@ fails (a diverging run keeps its message; the other runs go on).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import threading
@@ -36,7 +37,8 @@ MAX_SLICE_S = 0.05
 SLOW_MOTION_SPEED = 20  # below this many iterations per frame, frames come at most SLOW_MOTION_FPS
 SLOW_MOTION_FPS = 10.0
 ENDED_KEPT = 256  # ended runs whose last frame and reason a page may still ask for
-FIRST_CHUNK = 10  # iterations of a run's first slice (then the slice is sized from the measured speed)
+FIRST_CHUNK = 10
+LIVE_DENSITY_SAMPLES = 1000  # G samples behind the live D*'s density estimate  # iterations of a run's first slice (then the slice is sized from the measured speed)
 
 
 class PlayRun:
@@ -79,6 +81,7 @@ class PlayRun:
         self._cond = threading.Condition()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
         self._parked = False  # not in the ready queue (waiting for the page to take a frame)
+        self._packet_json: tuple | None = None
 
     @property
     def running(self) -> bool:
@@ -96,6 +99,14 @@ class PlayRun:
         if self.error is not None:
             out["error"] = str(self.error)
         return out
+
+    def packet_json(self) -> str:
+        """:meth:`packet` as JSON, made once per frame and state (every pull of it reuses the text)."""
+        key = (self.seq, self.state, self.reason)
+        cached = self._packet_json
+        if cached is None or cached[0] != key:
+            cached = self._packet_json = (key, json.dumps(self.packet(), allow_nan=False))
+        return cached[1]
 
     # -- called by the scheduler with the run's lock held --------------------------------------------------
 
@@ -233,6 +244,12 @@ class Scheduler:
             run.last_seen = self.clock()
         return run.packet()
 
+    async def next_frame_json(self, token, after: int = 0, timeout: float = 2.0) -> str:
+        """:meth:`next_frame` as JSON text (shared by every pull of the same frame)."""
+        packet = await self.next_frame(token, after, timeout)
+        run = self.get(token)
+        return run.packet_json() if run is not None else json.dumps(packet)
+
     def wait_frame(self, run: PlayRun, after: int = 0, timeout: float = 2.0) -> dict:
         """:meth:`next_frame` for a plain thread."""
         deadline = time.monotonic() + timeout
@@ -348,8 +365,10 @@ class Scheduler:
     def _draw(self, run: PlayRun, notify: bool = True) -> None:
         t0 = self.timer()
         now = self.clock()
-        star = run.seq % 2 == 0  # D* follows G slowly: every other frame
-        snap = run.trainer.snapshot(d_star=star, fresh_metrics=False, manifold_points=LIVE_MANIFOLD_POINTS)
+        # D* follows G slowly and costs most of a frame: every other frame, every 4th on a crowded server
+        star = run.seq % (2 if len(self._runs) <= self.workers else 4) == 0
+        snap = run.trainer.snapshot(d_star=star, fresh_metrics=False, manifold_points=LIVE_MANIFOLD_POINTS,
+                                    n_density=LIVE_DENSITY_SAMPLES)
         if run._rate_mark is not None:
             t_prev, it_prev = run._rate_mark
             if now > t_prev:

@@ -345,8 +345,9 @@ class Trainer:
         xx, yy = np.meshgrid(gx, gy)  # row i = y[i], column j = x[j]
         return gx, gy, torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], 1))
 
-    def _view_cache(self, res: int, n_real: int, n_fake: int, manifold_points: int = MANIFOLD_POINTS) -> dict:
-        key = (res, n_real, n_fake, manifold_points)
+    def _view_cache(self, res: int, n_real: int, n_fake: int, manifold_points: int = MANIFOLD_POINTS,
+                    n_density: int = 2000) -> dict:
+        key = (res, n_real, n_fake, manifold_points, n_density)
         if self._view is None or self._view["key"] != key:
             gx, gy, pts = self._grid(res)
             g = self._eval_gen(3)
@@ -357,7 +358,7 @@ class Trainer:
                 "pts": pts,
                 "p_data": self.dataset.density(pts.numpy()).reshape(res, res),
                 "real": self.dataset.sample(n_real, g),
-                "z": self.sample_z(max(n_fake, 2000), g),  # fixed z: fakes move smoothly between frames
+                "z": self.sample_z(max(n_fake, n_density), g),  # fixed z: fakes move smoothly between frames
                 "manifold_z": torch.cat(self._manifold_z(points=manifold_points)),  # one batched forward pass
                 "manifold_points": manifold_points,
             }
@@ -378,7 +379,7 @@ class Trainer:
         return out
 
     def snapshot(self, res: int = 48, n_real: int = 512, n_fake: int = 512, n_arrows: int = 64, d_star: bool = True,
-                 fresh_metrics: bool = True, manifold_points: int = MANIFOLD_POINTS) -> dict:
+                 fresh_metrics: bool = True, manifold_points: int = MANIFOLD_POINTS, n_density: int = 2000) -> dict:
         """Everything the tab draws, as numpy arrays (grids are indexed [row = y, column = x]).
 
         Keys: real (n,2), fake (n,2), grid_x (res,), grid_y (res,), d_grid (res,res), d_star_grid
@@ -387,9 +388,10 @@ class Trainer:
         pushes it; its length shows how strong the push is), metrics, iteration, d_loss, g_loss.
         ``fresh_metrics=False`` reuses the mode metrics of the last logged iteration (every ``log_every``
         iterations) instead of measuring 2,500 new samples: the live view's choice.
-        D*'s density estimate uses 2,000 samples; without D* only the ``n_fake`` shown are generated.
+        D*'s density estimate of p_g uses ``n_density`` samples; without D* only the ``n_fake`` shown are
+        generated.
         """
-        v = self._view_cache(res, n_real, n_fake, manifold_points)
+        v = self._view_cache(res, n_real, n_fake, manifold_points, n_density)
         with torch.no_grad():
             fake_all = self.G(v["z"] if d_star else v["z"][:n_fake])
             fake = fake_all[:n_fake]

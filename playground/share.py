@@ -20,12 +20,9 @@ training at once and stop after N iterations).
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import functools
-import inspect
 import math
-import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -400,52 +397,10 @@ def schema(tab: str) -> Schema:
     return _BUILDERS[tab]()
 
 
-# The 2-D lab's control groups and the settings each one holds (the tab's accordions, in page order).
-TOY2D_GROUPS: dict[str, tuple[str, ...]] = {
-    "presets": ("preset",),
-    "data": ("dataset", "n_modes", "sigma"),
-    "objective": ("loss", "unroll_steps", "pack", "gp_weight", "clip_value"),
-    "networks": ("g_depth", "g_width", "d_depth", "d_width", "activation", "z_dim", "z_dist"),
-    "optimisation": ("optimizer", "lr_g", "lr_d", "beta1", "beta2", "batch_size", "d_steps", "g_steps", "seed"),
-    "training": (),  # play / step / speed / freeze / show
-    "compare": (),
-    "pictures": (),  # the plots beside the run (losses, modes, JSD, Fréchet distance)
-    "export": (),
-}
-
-
-def declared_checks(validate: Callable) -> dict[str, tuple[str, tuple]]:
-    """Read ``{name: (kind, args)}`` from a ``validate`` method written as calls
-    ``_int("name", self.name, lo, hi)``, ``_float(...)`` and ``_choice("name", self.name, CHOICES)``.
-
-    The ranges then have one declaration (the validation code) that links, like the config, obey.
-    Arguments are evaluated as constants, arithmetic on constants, or names of the method's module.
-    """
-    module = inspect.getmodule(validate)
-    tree = ast.parse(textwrap.dedent(inspect.getsource(validate)))
-    out: dict[str, tuple[str, tuple]] = {}
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in ("_int", "_float", "_choice") and node.args
-                and isinstance(node.args[0], ast.Constant)):
-            args = tuple(_const(a, module) for a in node.args[2:])
-            out[node.args[0].value] = (node.func.id[1:], args)
-    return out
-
-
-def _const(node: ast.AST, module) -> Any:
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Name):
-        return getattr(module, node.id)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_const(node.operand, module)
-    if isinstance(node, ast.BinOp):
-        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-               ast.Pow: lambda a, b: a**b, ast.Div: lambda a, b: a / b}
-        if type(node.op) in ops:
-            return ops[type(node.op)](_const(node.left, module), _const(node.right, module))
-    raise ValueError(f"cannot read {ast.dump(node)} as a constant")
+# The 2-D lab's control groups a link may hide, in page order: the settings' groups (config.GROUPS) and
+# the rest of the page.
+TOY2D_GROUPS = ("presets", "data", "objective", "networks", "optimisation", "training", "compare", "pictures",
+                "export")
 
 
 def toy2d_presets() -> dict[str, dict]:
@@ -457,19 +412,14 @@ def toy2d_presets() -> dict[str, dict]:
 
 @functools.cache
 def _toy2d() -> Schema:
-    from playground.toy2d import config
+    from playground.toy2d.config import SETTINGS
 
-    checks = declared_checks(config.ToyConfig.validate)
     presets = toy2d_presets()
     fields = [Field("preset", "choice", None, choices=tuple(presets), nullable=True,
                     help="A one-click story; the settings below start from it.")]
-    for f in dataclasses.fields(config.ToyConfig):
-        kind, args = checks[f.name]  # every setting is validated, so every one has a declared check
-        common = dict(default=f.default, nullable=f.default is None, help=config.HELP.get(f.name, ""))
-        if kind == "choice":
-            fields.append(Field(f.name, "choice", choices=tuple(args[0]), **common))
-        else:
-            fields.append(Field(f.name, kind, lo=args[0], hi=args[1], **common))
+    for s in SETTINGS.values():  # each setting's one declaration: kind, range or choices, default, help
+        fields.append(Field(s.name, s.kind, s.default, lo=s.lo, hi=s.hi, choices=s.choices, nullable=s.nullable,
+                            help=s.help))
     return Schema("toy2d", tuple(fields), tuple(TOY2D_GROUPS),
                   options=("hide", "lock", "big", "autoplay", "steps"),
                   base=_toy2d_base, check=_toy2d_check, compact=True, always=("seed",))
@@ -618,6 +568,6 @@ _BUILDERS: dict[str, Callable[[], Schema]] = {
 
 __all__ = [
     "TABS", "OPTION_DEFAULTS", "Field", "Schema", "build_link", "parse_query", "schema", "parse_value",
-    "format_value", "declared_checks", "toy2d_config", "toy2d_state", "toy2d_presets", "dcgan_schema",
+    "format_value", "toy2d_config", "toy2d_state", "toy2d_presets", "dcgan_schema",
     "translation_schema", "metrics_schema", "TOY2D_GROUPS",
 ]

@@ -1,14 +1,16 @@
-"""Everything that defines one 2-D GAN run, as a plain dataclass.
+"""Everything that defines one 2-D GAN run, as a plain dataclass whose fields declare themselves.
 
 A run is reproducible from its :class:`ToyConfig` alone: the seed fixes the network initialisation and
-every noise draw. ``to_dict``/``from_dict`` round-trip through JSON (saved next to the weights) and
-``from_dict`` checks every value, raising :class:`~playground.errors.UserError` with a sentence a
-student can act on.
+every noise draw. Each field is declared once with :func:`setting`: its default, its allowed range or
+choices, the control group it belongs to, its label and its one-line help. Validation (``from_dict``
+raises :class:`~playground.errors.UserError` with a sentence a student can act on), the tab's
+controls, the command line's flags and share links are all derived from these declarations
+(:data:`SETTINGS`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from playground.errors import UserError
@@ -18,6 +20,54 @@ LOSSES = ("minimax", "nonsaturating", "wgan", "wgan_gp", "lsgan", "hinge", "drag
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 Z_DISTS = ("gaussian", "uniform")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+GROUPS = ("data", "objective", "networks", "optimisation")  # the tab's control groups, in page order
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The declaration of one field: what it may hold and how a control shows it.
+
+    ``kind``: "choice" (one of ``choices``), "int" or "float" (between ``lo`` and ``hi``). ``nullable``:
+    None means "the data set's own default" (a control shows ``control_default`` for it). ``control``:
+    "dropdown", "radio", "slider" or "number"; ``step`` for sliders.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    group: str
+    label: str
+    help: str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple = ()
+    nullable: bool = False
+    control: str = "number"
+    step: float = 1
+    control_default: Any = None
+
+    def check(self, value: Any) -> Any:
+        """The value, coerced to its kind, or a UserError naming the setting and what it allows."""
+        if value is None and self.nullable:
+            return None
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise UserError(f"{self.name} must be one of {', '.join(self.choices)} (got {_quote(value)}).")
+            return value
+        if self.kind == "int":
+            return _int(self.name, value, int(self.lo), int(self.hi))
+        return _float(self.name, value, self.lo, self.hi)
+
+
+def setting(default: Any, *, group: str, label: str, help: str, lo=None, hi=None, choices=(), nullable=False,
+            control: str | None = None, step: float = 1, control_default=None, kind: str | None = None):
+    """A dataclass field carrying its :class:`Setting` (the name is filled in from the field)."""
+    kind = kind or ("choice" if choices else "int" if isinstance(default, int) else "float")
+    control = control or ("dropdown" if choices else "number")
+    meta = dict(kind=kind, default=default, group=group, label=label, help=help, lo=lo, hi=hi,
+                choices=tuple(choices), nullable=nullable, control=control, step=step,
+                control_default=default if control_default is None else control_default)
+    return field(default=default, metadata={"setting": meta})
 
 
 @dataclass
@@ -28,33 +78,63 @@ class ToyConfig:
     """
 
     # data
-    dataset: str = "ring8"
-    n_modes: int | None = None  # None: the data set's own default (8 on the ring, 25 on the grid)
-    sigma: float | None = None  # None: the data set's own default spread
+    dataset: str = setting("ring8", group="data", label="Real data", choices=DATASETS,
+                           help="The real distribution G must learn to imitate.")
+    n_modes: int | None = setting(None, group="data", label="Number of modes (ring, grid, blobs)", lo=1, hi=100,
+                                  kind="int", nullable=True, control="slider", control_default=8,
+                                  help="How many Gaussian blobs (ring / grid / blobs); the grid needs a square number.")
+    sigma: float | None = setting(None, group="data", label="Spread σ of each mode (0 = the data set's default)",
+                                  lo=1e-3, hi=2.0, kind="float", nullable=True, control_default=0,
+                                  help="Spread of each blob: smaller blobs are harder to hit and easier to miss.")
     # networks (depth = number of hidden layers)
-    g_depth: int = 2
-    g_width: int = 64
-    d_depth: int = 2
-    d_width: int = 64
-    activation: str = "relu"
-    z_dim: int = 2
-    z_dist: str = "gaussian"
+    g_depth: int = setting(2, group="networks", label="G hidden layers", lo=1, hi=8, control="slider",
+                           help="Hidden layers of the generator: more layers can bend the latent plane into more shapes.")
+    g_width: int = setting(64, group="networks", label="G width", lo=2, hi=512, control="slider", step=2,
+                           help="Units per generator layer.")
+    d_depth: int = setting(2, group="networks", label="D hidden layers", lo=1, hi=8, control="slider",
+                           help="Hidden layers of the discriminator: more layers draw more detailed decision boundaries.")
+    d_width: int = setting(64, group="networks", label="D width", lo=2, hi=512, control="slider", step=2,
+                           help="Units per discriminator layer.")
+    activation: str = setting("relu", group="networks", label="Activation", choices=ACTIVATIONS,
+                              help="The non-linearity between layers (ReLU folds the plane along straight lines, "
+                                   "tanh bends it smoothly).")
+    z_dim: int = setting(2, group="networks", label="Latent dimension", lo=1, hi=16, control="slider",
+                         help="Dimension of the noise z that G turns into a point; the manifold drawing shows the first two.")
+    z_dist: str = setting("gaussian", group="networks", label="Latent distribution", choices=Z_DISTS, control="radio",
+                          help="Where z comes from: a standard Gaussian or uniform on [-1, 1].")
     # objective and remedies
-    loss: str = "nonsaturating"
-    unroll_steps: int = 0  # 0 = off; k > 0 = G looks k D-updates ahead (Metz et al. 2017)
-    pack: int = 1  # 1 = off; m > 1 = D judges m samples at once (PacGAN, Lin et al. 2018)
-    gp_weight: float = 10.0  # lambda of the WGAN-GP / DRAGAN gradient penalty
-    clip_value: float = 0.01  # weight clipping of the WGAN critic
+    loss: str = setting("nonsaturating", group="objective", label="Loss", choices=LOSSES,
+                        help="The game G and D play; each objective is shown as a formula.")
+    unroll_steps: int = setting(0, group="objective", label="Unrolled GAN: steps G looks ahead (0 = off)", lo=0, hi=20,
+                                control="slider",
+                                help="Unrolled GAN (Metz et al. 2017): G is scored by D as it will be k updates later.")
+    pack: int = setting(1, group="objective", label="PacGAN: samples D judges at once (1 = off)", lo=1, hi=8,
+                        control="slider",
+                        help="PacGAN (Lin et al. 2018): D judges m samples at once, so a pack of look-alikes gives collapse away.")
+    gp_weight: float = setting(10.0, group="objective", label="Gradient penalty λ (WGAN-GP, DRAGAN)", lo=0.0, hi=1000.0,
+                               help="Strength λ of the gradient penalty (WGAN-GP, DRAGAN).")
+    clip_value: float = setting(0.01, group="objective", label="Weight clipping c (WGAN)", lo=1e-5, hi=10.0,
+                                help="WGAN: the critic's weights are clipped to [-c, c] to keep it Lipschitz.")
     # optimisation
-    optimizer: str = "adam"
-    lr_g: float = 1e-3
-    lr_d: float = 1e-3
-    beta1: float = 0.5
-    beta2: float = 0.999
-    batch_size: int = 256
-    d_steps: int = 1
-    g_steps: int = 1
-    seed: int = 0
+    optimizer: str = setting("adam", group="optimisation", label="Optimiser", choices=OPTIMIZERS, control="radio",
+                             help="How each network follows its gradient: SGD, Adam (momentum + per-weight step size) "
+                                  "or RMSprop.")
+    lr_g: float = setting(1e-3, group="optimisation", label="G learning rate", lo=0.0, hi=10.0,
+                          help="Generator learning rate: how far G moves per update.")
+    lr_d: float = setting(1e-3, group="optimisation", label="D learning rate", lo=0.0, hi=10.0,
+                          help="Discriminator learning rate: how far D moves per update.")
+    beta1: float = setting(0.5, group="optimisation", label="β1 (Adam) / momentum (SGD) / α (RMSprop)", lo=0.0,
+                           hi=0.9999, help="Adam's momentum (0.5 is the GAN custom; 0.9 is Adam's default).")
+    beta2: float = setting(0.999, group="optimisation", label="β2 (Adam)", lo=0.0, hi=0.99999,
+                           help="Adam's / RMSprop's averaging of squared gradients.")
+    batch_size: int = setting(256, group="optimisation", label="Batch size", lo=2, hi=8192, control="slider", step=2,
+                              help="Samples per update for each network.")
+    d_steps: int = setting(1, group="optimisation", label="k: D steps per iteration", lo=0, hi=20, control="slider",
+                           help="k: D updates per iteration. What is the best k? Try 1, 5 and 10.")
+    g_steps: int = setting(1, group="optimisation", label="G steps per iteration", lo=0, hi=20, control="slider",
+                           help="G updates per iteration.")
+    seed: int = setting(0, group="optimisation", label="Seed (same seed, same run)", lo=0, hi=2**31 - 1,
+                        help="Same seed, same run: initial weights and every noise draw are fixed by it.")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -67,10 +147,10 @@ class ToyConfig:
         """Build and validate a config; unknown keys or bad values raise UserError."""
         if not isinstance(d, dict):
             raise UserError("A run configuration must be a JSON object of settings.")
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - names)
+        unknown = sorted(set(d) - set(SETTINGS))
         if unknown:
-            raise UserError(f"Unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}.")
+            shown = ", ".join(_quote(k, 30) for k in unknown[:5])
+            raise UserError(f"Unknown setting(s) {shown}; known: {', '.join(SETTINGS)}.")
         return cls(**d)  # __post_init__ validates
 
     def replace(self, **changes: Any) -> "ToyConfig":
@@ -78,90 +158,42 @@ class ToyConfig:
         return ToyConfig.from_dict({**self.to_dict(), **changes})
 
     def validate(self) -> "ToyConfig":
-        """Coerce numeric types and check ranges; returns self."""
-        _choice("dataset", self.dataset, DATASETS)
-        _choice("loss", self.loss, LOSSES)
-        _choice("activation", self.activation, ACTIVATIONS)
-        _choice("z_dist", self.z_dist, Z_DISTS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        if self.n_modes is not None:
-            self.n_modes = _int("n_modes", self.n_modes, 1, 100)
-        if self.sigma is not None:
-            self.sigma = _float("sigma", self.sigma, 1e-3, 2.0)
-        self.g_depth = _int("g_depth", self.g_depth, 1, 8)
-        self.d_depth = _int("d_depth", self.d_depth, 1, 8)
-        self.g_width = _int("g_width", self.g_width, 2, 512)
-        self.d_width = _int("d_width", self.d_width, 2, 512)
-        self.z_dim = _int("z_dim", self.z_dim, 1, 16)
-        self.unroll_steps = _int("unroll_steps", self.unroll_steps, 0, 20)
-        self.pack = _int("pack", self.pack, 1, 8)
-        self.gp_weight = _float("gp_weight", self.gp_weight, 0.0, 1000.0)
-        self.clip_value = _float("clip_value", self.clip_value, 1e-5, 10.0)
-        self.lr_g = _float("lr_g", self.lr_g, 0.0, 10.0)
-        self.lr_d = _float("lr_d", self.lr_d, 0.0, 10.0)
-        self.beta1 = _float("beta1", self.beta1, 0.0, 0.9999)
-        self.beta2 = _float("beta2", self.beta2, 0.0, 0.99999)
-        self.batch_size = _int("batch_size", self.batch_size, 2, 8192)
-        self.d_steps = _int("d_steps", self.d_steps, 0, 20)
-        self.g_steps = _int("g_steps", self.g_steps, 0, 20)
-        self.seed = _int("seed", self.seed, 0, 2**31 - 1)
+        """Coerce every value to its declared kind and check its range; returns self."""
+        for name, s in SETTINGS.items():
+            setattr(self, name, s.check(getattr(self, name)))
         if self.batch_size < self.pack:
             raise UserError(f"batch_size ({self.batch_size}) must be at least the packing degree ({self.pack}).")
         return self
 
 
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise UserError(f"{name} must be one of {', '.join(allowed)} (got {value!r}).")
+def _quote(value: Any, limit: int = 40) -> str:
+    """A value for a message, cut short (a setting sent by a careless or hostile client may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _int(name: str, value: Any, lo: int, hi: int) -> int:
     try:
         v = int(value)
         ok = float(value) == v
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok or isinstance(value, bool):
-        raise UserError(f"{name} must be a whole number (got {value!r}).")
+        raise UserError(f"{name} must be a whole number (got {_quote(value)}).")
     if not lo <= v <= hi:
-        raise UserError(f"{name} must be between {lo} and {hi} (got {v}).")
+        raise UserError(f"{name} must be between {lo} and {hi} (got {_quote(v)}).")
     return v
 
 
 def _float(name: str, value: Any, lo: float, hi: float) -> float:
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise UserError(f"{name} must be a number (got {value!r}).") from None
+    except (TypeError, ValueError, OverflowError):
+        raise UserError(f"{name} must be a number (got {_quote(value)}).") from None
     if isinstance(value, bool) or v != v or not lo <= v <= hi:
-        raise UserError(f"{name} must be a number between {lo:g} and {hi:g} (got {value!r}).")
+        raise UserError(f"{name} must be a number between {lo:g} and {hi:g} (got {_quote(value)}).")
     return v
 
 
-# One line per setting, written for the student who sees the control (the tab shows these).
-HELP: dict[str, str] = {
-    "dataset": "The real distribution G must learn to imitate.",
-    "n_modes": "How many Gaussian blobs (ring / grid / blobs); the grid needs a square number.",
-    "sigma": "Spread of each blob: smaller blobs are harder to hit and easier to miss.",
-    "g_depth": "Hidden layers of the generator: more layers can bend the latent plane into more shapes.",
-    "g_width": "Units per generator layer.",
-    "d_depth": "Hidden layers of the discriminator: more layers draw more detailed decision boundaries.",
-    "d_width": "Units per discriminator layer.",
-    "activation": "The non-linearity between layers (ReLU folds the plane along straight lines, tanh bends it smoothly).",
-    "z_dim": "Dimension of the noise z that G turns into a point; the manifold drawing shows the first two.",
-    "z_dist": "Where z comes from: a standard Gaussian or uniform on [-1, 1].",
-    "loss": "The game G and D play; each objective is shown as a formula.",
-    "unroll_steps": "Unrolled GAN: G is scored by D as it will be k updates later (0 = off).",
-    "pack": "PacGAN: D judges m samples at once, so a pack of look-alikes gives collapse away (1 = off).",
-    "gp_weight": "Strength λ of the gradient penalty (WGAN-GP, DRAGAN).",
-    "clip_value": "WGAN: the critic's weights are clipped to [-c, c] to keep it Lipschitz.",
-    "optimizer": "How each network follows its gradient: SGD, Adam (momentum + per-weight step size) or RMSprop.",
-    "lr_g": "Generator learning rate: how far G moves per update.",
-    "lr_d": "Discriminator learning rate: how far D moves per update.",
-    "beta1": "Adam's momentum (0.5 is the GAN custom; 0.9 is Adam's default).",
-    "beta2": "Adam's / RMSprop's averaging of squared gradients.",
-    "batch_size": "Samples per update for each network.",
-    "d_steps": "k: D updates per iteration. What is the best k? Try 1, 5 and 10.",
-    "g_steps": "G updates per iteration.",
-    "seed": "Same seed, same run: initial weights and every noise draw are fixed by it.",
-}
+SETTINGS: dict[str, Setting] = {f.name: Setting(name=f.name, **f.metadata["setting"]) for f in fields(ToyConfig)}
+HELP: dict[str, str] = {name: s.help for name, s in SETTINGS.items()}  # one line per setting, for the student

@@ -1,7 +1,10 @@
 """Inversion recovers a generated face and reports progress with previews."""
 
+import copy
+
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from playground.dcgan.invert import invert, invert_image, prepare_target
@@ -25,7 +28,9 @@ def test_prepare_target_crops_and_scales():
 
 
 def test_inversion_of_a_generated_face_reduces_error_and_streams_previews():
-    g = load_bundled_generator("cpu")
+    # A trainable copy in train mode, as a training script would hold it: inversion must leave it as it was.
+    g = copy.deepcopy(load_bundled_generator("cpu")).train().requires_grad_(True)
+    before = {k: v.clone() for k, v in g.state_dict().items()}
     target = generate(sample_z(2, 17)[None])[0]
     steps = list(invert(g, target, steps=40, starts=2, seed=0, preview_every=10))
     assert [s.step for s in steps] == list(range(1, 41))
@@ -34,7 +39,12 @@ def test_inversion_of_a_generated_face_reduces_error_and_streams_previews():
     assert previews[-1].preview.shape == (64, 64, 3) and previews[-1].preview.dtype == np.uint8
     assert steps[-1].mse < 0.5 * steps[0].mse
     assert steps[-1].z.shape == (100,)
-    assert not any(p.requires_grad for p in g.parameters())  # the shared generator is left as it was
+    # Only z was optimised: weights and batch-norm statistics are bit for bit the ones before (eval mode
+    # inside, or 80 forward passes would have moved the running means), no gradient reached G, and its
+    # mode and requires_grad flags are back.
+    after = g.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert g.training and all(p.requires_grad and p.grad is None for p in g.parameters())
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from tests.conftest import free_port, open_page
 
@@ -36,6 +37,29 @@ def metrics_app_url(fid_network_file):
     demo.close()
 
 
+def independent_fid(fake_paths, real_paths) -> float:
+    """FID the long way round: pytorch-fid's preprocessing (ToTensor, bilinear resize, 2x - 1) into the
+    network, then |mu1 - mu2|^2 + tr S1 + tr S2 - 2 tr sqrt(S1 S2), the last term from the eigenvalues of
+    the small n x n matrix A S2 A^T / (n - 1) (S1 = A^T A / (n - 1), rows of A centred): rank n - 1."""
+    import torch.nn.functional as F
+    from PIL import Image
+
+    from playground.metrics.inception import load_fid_network
+
+    def feats(paths):
+        x = torch.stack([torch.from_numpy(np.asarray(Image.open(p).convert("RGB")).transpose(2, 0, 1).copy())
+                         for p in paths]).float() / 255
+        with torch.inference_mode():
+            return load_fid_network("cpu")(2 * F.interpolate(x, (299, 299), mode="bilinear") - 1).double().numpy()
+
+    f, r = feats(fake_paths), feats(real_paths)
+    s2 = np.cov(r, rowvar=False)
+    a = f - f.mean(0)
+    lam = np.linalg.eigvalsh(a @ s2 @ a.T / (len(f) - 1))
+    diff = f.mean(0) - r.mean(0)
+    return float(diff @ diff + np.trace(np.cov(f, rowvar=False)) + np.trace(s2) - 2 * np.sqrt(lam.clip(0)).sum())
+
+
 def test_gradio_client_compute(metrics_app_url, tmp_path, make_images):
     from gradio_client import Client, handle_file
 
@@ -50,7 +74,7 @@ def test_gradio_client_compute(metrics_app_url, tmp_path, make_images):
         api_name="/metrics_compute",
     )
     rows = {r[0]: r[1] for r in table["data"]}
-    assert float(rows["FID (legacy_pytorch)"]) > 0
+    assert float(rows["FID (legacy_pytorch)"]) == pytest.approx(independent_fid(gen, real), abs=0.006)
     assert "±" in rows["KID"]
     assert rows["Images used"] == "3 generated / 3 real"
     assert rows["Convention"] == "legacy_pytorch"

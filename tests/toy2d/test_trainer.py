@@ -119,13 +119,20 @@ def test_manifold_shapes():
     assert len(lines) == 22 and lines[0].shape == (41, 2)
 
 
-def test_huge_learning_rate_stops_with_a_clear_message():
+def test_huge_learning_rate_stops_with_a_clear_message(capsys):
     t = Trainer(ToyConfig(optimizer="sgd", lr_d=10.0, lr_g=10.0, loss="lsgan", **SMALL))
     with pytest.raises(NonFiniteTraining, match="diverged.*learning rate"):
         for _ in range(200):
             t.step(5)
             t.snapshot(res=8)
-    assert isinstance(NonFiniteTraining("x"), UserError)
+    # What a user of the command line sees: one "error:" line and exit code 2 (README), no traceback.
+    from playground.toy2d.__main__ import main
+
+    args = ["--optimizer", "sgd", "--lr-d", "10", "--lr-g", "10", "--loss", "lsgan", "--iterations", "1000",
+            "--g-width", "16", "--d-width", "16", "--batch-size", "64"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "learning rate" in err, err
 
 
 def test_history_csv():

@@ -1,6 +1,7 @@
 """Smoke tests of the whole app: it builds, serves, answers gradio_client, and starts quickly."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,17 +13,30 @@ from tests.conftest import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_tab_module_builds():
-    from playground.ui.app import available_tabs
-
-    for tab in available_tabs():
-        assert isinstance(tab.TITLE, str) and tab.TITLE
-        assert callable(tab.build)
+def readme_tabs() -> list[str]:
+    """The areas README.md's "The tabs" section lists ("### 1. 2-D GAN lab", ...), in order."""
+    section = (ROOT / "README.md").read_text().split("## The tabs", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^### \d+\. (.+)$", section, flags=re.M)
 
 
-def test_client_sees_the_api(client):
+def test_the_page_has_the_readmes_tabs_in_its_order(client):
+    """build_demo() (the session's app) shows one top-level tab per area the README describes."""
+    top = [(c["props"]["label"], c["props"]["id"]) for c in client.config["components"]
+           if c.get("type") == "tabitem" and str(c["props"].get("id")).endswith("_tab")]
+    assert readme_tabs() == ["2-D GAN lab", "DCGAN latent lab", "Image translation", "Metrics"]
+    assert top == list(zip(readme_tabs(), ["toy2d_tab", "dcgan_tab", "translation_tab", "metrics_tab"]))
+
+
+# Endpoints that the README, the tests and API users call by name.
+ENDPOINTS = {"/toy2d_play", "/toy2d_step_it", "/dcgan_samples", "/dcgan_arithmetic", "/dcgan_invert",
+             "/translate", "/metrics_compute"}
+
+
+def test_client_sees_the_named_endpoints(client):
     api = client.view_api(return_format="dict", print_info=False)
-    assert "named_endpoints" in api
+    assert ENDPOINTS <= set(api["named_endpoints"]), ENDPOINTS - set(api["named_endpoints"])
+    params = [p["parameter_name"] for p in api["named_endpoints"]["/metrics_compute"]["parameters"]]
+    assert len(params) == 4  # generated files, real files, mode, metrics (as tests/metrics/test_ui.py calls it)
 
 
 def test_python_app_py_serves_within_10_seconds():

@@ -23,7 +23,7 @@ import torch
 
 from playground import cli_common, safe_input
 from playground.errors import UserError
-from playground.toy2d.config import ToyConfig
+from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.presets import PRESETS, make_trainer
 from playground.toy2d.trainer import Trainer
 
@@ -63,15 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these tiny nets)")
     p.add_argument("--freeze-g", action="store_true", help="train D alone against a fixed G")
-    for f in fields(ToyConfig):
-        if f.name == "seed":
+    for name, st in SETTINGS.items():  # one flag per declared setting, typed and explained by it
+        if name == "seed":
             continue
-        kind = {"int": int, "float": float, "str": str}.get(str(f.type).split(" ")[0].replace("'", ""), str)
-        if f.name in ("n_modes",):
-            kind = int
-        elif f.name in ("sigma",):
-            kind = float
-        p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=kind, default=None, help=f"config {f.name}")
+        kind = {"int": int, "float": float}.get(st.kind, str)
+        allowed = f" ({', '.join(st.choices)})" if st.choices else f" ({st.lo:g} .. {st.hi:g})"
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=st.help + allowed)
     return p
 
 

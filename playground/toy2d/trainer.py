@@ -21,13 +21,20 @@ import numpy as np
 import torch
 
 from playground.errors import UserError
-from playground.toy2d import fast, losses, metrics
+from playground.toy2d import divergence, fast, losses, metrics
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
 from playground.toy2d.models import build_models
 
 MANIFOLD_POINTS = 41  # points per drawn latent line
-HISTORY_FIELDS = ("iteration", "d_loss", "g_loss", "modes_covered", "modes_total", "high_quality", "reverse_kl")
+MODE_FIELDS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
+# jsd, v_star: JSD(p_data || p_g) and V(D*, G) on the lab's grid; frechet: the 2-D Fréchet distance between
+# data and G's samples (the "when to stop" curve)
+QUALITY_FIELDS = ("jsd", "v_star", "frechet")
+HISTORY_FIELDS = ("iteration", "d_loss", "g_loss", *MODE_FIELDS, *QUALITY_FIELDS)
+QUALITY_GRID = 48  # the grid of the JSD (the lab's picture grid)
+QUALITY_DENSITY_SAMPLES = 1000  # G samples behind G's density estimate for the JSD
+QUALITY_LENS_CELLS = 1.5  # width of the Gaussian lens both densities are seen through, in grid cells
 
 
 class NonFiniteTraining(UserError):
@@ -84,6 +91,7 @@ class Trainer:
         self.freeze_d = False
         self.freeze_g = False
         self.history: list[dict] = []
+        self._quality_ref: dict | None = None  # grid, data density and data sample for quality()
         self._last_metrics: dict | None = None  # of the last logged iteration (the live view reuses them)
         self._last_d: torch.Tensor | None = None
         self._last_g: torch.Tensor | None = None
@@ -295,11 +303,46 @@ class Trainer:
 
     def metrics(self, n: int = metrics.N_METRIC_SAMPLES) -> dict:
         """Mode metrics of n fresh generated samples (VEEGAN/PacGAN definitions)."""
+        return metrics.mode_metrics(self._samples(n), self.dataset.centers, self.dataset.sigma, self.dataset.means)
+
+    def _samples(self, n: int) -> np.ndarray:
+        """n generated points from the fixed evaluation noise (a clear error if G produced NaN)."""
         x = self.generate(n)
         if not np.isfinite(x).all():
             self._check_weights()
             self._diverged("the generator produced NaN points")
-        return metrics.mode_metrics(x, self.dataset.centers, self.dataset.sigma, self.dataset.means)
+        return x
+
+    def quality(self, x: np.ndarray) -> dict:
+        """JSD(p_data || p_g), V(D*, G) and the 2-D Fréchet distance of generated points ``x``.
+
+        The JSD lives on the lab's grid, with both densities seen through the same Gaussian lens of width
+        h = QUALITY_LENS_CELLS grid cells: the data's exact density blurred by h (its modes' spread becomes
+        sqrt(sigma^2 + h^2)) and a kernel density estimate of x with bandwidth h. Through one lens a G that
+        matches the data scores JSD ~ 0 and V(D*, G) ~ -log 4; with the data sharp and G blurred, JSD would
+        stay near log 2 however good G became. The Fréchet distance compares x with a fixed sample of the
+        data. JSD and V are None where G's mass left the grid entirely.
+        """
+        ref = self._quality_ref
+        if ref is None:
+            gx, gy = divergence.grid_axes(self.dataset, QUALITY_GRID)
+            xx, yy = np.meshgrid(gx, gy)
+            h = QUALITY_LENS_CELLS * float(gx[1] - gx[0])
+            ds = self.dataset
+            seen = GaussianMixture(ds.name, ds.means, math.hypot(ds.sigma, h), ds.centers)
+            ref = self._quality_ref = {
+                "gx": gx, "gy": gy, "h": h,
+                "p_data": seen.density(np.stack([xx.ravel(), yy.ravel()], 1)).reshape(xx.shape),
+                "real": ds.sample(len(x), self._eval_gen(5)).numpy(),
+            }
+        out = {"frechet": metrics.frechet_distance_2d(ref["real"], x), "jsd": None, "v_star": None}
+        try:
+            p_g = metrics.kde_on_grid(x[:QUALITY_DENSITY_SAMPLES], ref["gx"], ref["gy"], bandwidth=ref["h"])
+            div = divergence.divergence_on_grid(ref["p_data"], p_g)
+            out.update(jsd=div["jsd"], v_star=div["v_star"])
+        except ValueError:  # no mass of G on the grid
+            pass
+        return out
 
     @torch.no_grad()
     def losses_now(self) -> tuple[float, float]:
@@ -317,9 +360,11 @@ class Trainer:
         g = g_now if (self._last_g is None or self.freeze_g) else float(self._last_g)
         if not (math.isfinite(d) and math.isfinite(g)):
             self._diverged(f"the losses became D={d}, G={g}")
-        m = self._last_metrics = self.metrics()
+        x = self._samples(metrics.N_METRIC_SAMPLES)
+        m = self._last_metrics = metrics.mode_metrics(x, self.dataset.centers, self.dataset.sigma, self.dataset.means)
         row = {"iteration": self.iteration, "d_loss": d, "g_loss": g}
-        row.update({k: m[k] for k in HISTORY_FIELDS[3:]})
+        row.update({k: m[k] for k in MODE_FIELDS})
+        row.update(self.quality(x))
         self.history.append(row)
 
     def history_csv(self) -> str:
@@ -327,7 +372,7 @@ class Trainer:
         w = csv.DictWriter(buf, fieldnames=HISTORY_FIELDS, lineterminator="\n")
         w.writeheader()
         for row in self.history:
-            w.writerow({k: ("" if row[k] is None else row[k]) for k in HISTORY_FIELDS})
+            w.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_FIELDS})
         return buf.getvalue()
 
     # ---- the live picture -------------------------------------------------------------------------

@@ -47,6 +47,9 @@ def resolve_device(name: str | None) -> torch.device:
 def output_folder(path: str | os.PathLike, flag: str = "--out") -> Path:
     """Create ``path`` (and parents) and check that a file can be written in it, before any work."""
     p = Path(path)
+    blocker = next((q for q in (p, *p.parents) if q.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise UserError(f"{flag} {p}: cannot write there ({blocker} is a file, not a folder).")
     try:
         p.mkdir(parents=True, exist_ok=True)
         probe = p / f".write-test-{os.getpid()}"

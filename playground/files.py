@@ -1,7 +1,8 @@
-"""Weight files on disk: where they are cached, how they are downloaded, how they are verified.
+"""Weight files on disk: where they are, how they are downloaded, how they are verified.
 
-Every downloaded or bundled weight file goes through :func:`download` and :func:`sha256_file`, and
-lives under :func:`cache_root` unless the user points somewhere else.
+Bundled weights live in :data:`PRETRAINED_DIR` (the repository's ``pretrained/``, with its
+``manifest.json``); every downloaded one goes through :func:`download` and :func:`sha256_file` and lives
+under :func:`cache_root` unless the user points somewhere else.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 Progress = Callable[[int, "int | None"], None]
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 
 
 class DownloadError(OSError):

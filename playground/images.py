@@ -12,15 +12,25 @@ memory). The tabs instead take the upload's path and call :func:`read_image`, wh
 * turns every failure into a :class:`~playground.errors.UserError` that says what to upload instead.
 
 The accepted maximum (16 megapixels) decodes to at most 64 MB of RGBA.
+
+The other picture chores are here too, each written once: which file endings are pictures
+(:data:`IMAGE_EXTENSIONS`), a generator's tanh output to 8-bit pixels (:func:`tanh_to_uint8`), floats in
+[0, 1] to 8-bit pixels (:func:`unit_to_uint8`), the centred square resized (:func:`center_crop_resize`),
+grids (:func:`grid`, torchvision's ``make_grid``), an enlarged copy (:func:`upscale`) and looping GIFs
+(:func:`save_gif`).
 """
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
+from torchvision.utils import make_grid
 
 from playground.errors import UserError
 from playground.safe_input import file_path, file_size, megabytes
@@ -28,8 +38,11 @@ from playground.safe_input import file_path, file_size, megabytes
 MAX_UPLOAD_BYTES = 32 * 2**20
 MAX_PIXELS = 16_000_000  # e.g. 4000 x 4000, a phone photo
 MIN_SIDE = 8
-FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "PPM")
 HINT = "Upload a PNG, JPEG, WebP, GIF, BMP or TIFF picture."
+Image.init()
+# The file endings of those formats (.png, .jpg, .jpeg, ..., .ppm/.pgm/.pbm): what counts as a picture in a folder.
+IMAGE_EXTENSIONS = frozenset(ext for ext, fmt in Image.registered_extensions().items() if fmt in FORMATS)
 
 
 def read_image(source, what: str = "The picture", mode: str = "RGB", max_pixels: int = MAX_PIXELS,
@@ -147,4 +160,75 @@ def _from_array(arr: np.ndarray, what: str, mode: str, max_pixels: int) -> np.nd
     return arr
 
 
-__all__ = ["read_image", "open_checked", "MAX_UPLOAD_BYTES", "MAX_PIXELS", "FORMATS", "megabytes"]
+# ------------------------------------------------------------------------------ pixels and pictures
+
+
+def tanh_to_uint8(images: torch.Tensor) -> np.ndarray:
+    """A generator's tanh output (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, 3) by round((x + 1) / 2 * 255);
+    one channel (grayscale) is repeated to RGB."""
+    x = images.detach()
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    x = ((x.float().clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).contiguous().cpu().numpy()
+
+
+def unit_to_uint8(images: np.ndarray) -> np.ndarray:
+    """Floats in [0, 1] (any shape) -> uint8 by round(x * 255), clipped."""
+    return np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
+
+
+RESAMPLE = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
+
+
+def center_crop_resize(image: np.ndarray, size: int, filter: str = "bicubic") -> np.ndarray:
+    """The largest centred square of an (H, W, C) image, resized to (size, size, C).
+
+    ``filter``: a Pillow filter name (``RESAMPLE``) for uint8 images; or ``"area"`` for float images,
+    averaged over each output pixel's area when shrinking and bilinear when enlarging."""
+    h, w = image.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    square = image[top : top + s, left : left + s]
+    if filter != "area":
+        return np.asarray(Image.fromarray(square).resize((size, size), RESAMPLE[filter]))
+    t = torch.from_numpy(np.ascontiguousarray(square, dtype=np.float32)).permute(2, 0, 1)[None]
+    if s > size:
+        t = F.interpolate(t, size=(size, size), mode="area")
+    elif s < size:
+        t = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False)
+    return t[0].permute(1, 2, 0).numpy()
+
+
+def grid(images: np.ndarray, ncols: int, pad: int = 2, scale: int = 1, bg: int = 255) -> np.ndarray:
+    """Tile uint8 images (N, H, W, C) into one image, row-major, ``pad`` pixels apart and around."""
+    t = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
+    if len(t) <= 1:  # make_grid returns a lone image without its border (and none at all for no image)
+        cell = t[0] if len(t) else torch.full(t.shape[1:], bg, dtype=t.dtype)
+        out = F.pad(cell, (pad, pad, pad, pad), value=bg)
+    else:
+        out = make_grid(t, nrow=max(1, ncols), padding=pad, pad_value=bg)
+    out = out.permute(1, 2, 0).numpy()
+    return upscale(out, scale) if scale != 1 else out
+
+
+def upscale(image: np.ndarray, scale: int) -> np.ndarray:
+    """Enlarge by an integer factor with bicubic resampling (64x64 faces look blocky at 1x)."""
+    im = Image.fromarray(image)
+    return np.asarray(im.resize((im.width * scale, im.height * scale), Image.BICUBIC))
+
+
+def save_gif(frames, fp=None, fps: float = 10.0, colors: int = 256) -> bytes | None:
+    """An endlessly looping animated GIF of ``frames`` (uint8 arrays or PIL images), each quantised to its
+    own ``colors``-colour palette; written to ``fp`` (a path or file), or returned as bytes without one."""
+    if len(frames) == 0:
+        raise ValueError("no frames to write")
+    ims = [(f if isinstance(f, Image.Image) else Image.fromarray(f)).convert("RGB")
+           .convert("P", palette=Image.ADAPTIVE, colors=colors) for f in frames]
+    out = io.BytesIO() if fp is None else fp
+    ims[0].save(out, format="GIF", save_all=True, append_images=ims[1:], duration=int(1000 / fps), loop=0)
+    return out.getvalue() if fp is None else None
+
+
+__all__ = ["read_image", "open_checked", "MAX_UPLOAD_BYTES", "MAX_PIXELS", "FORMATS", "IMAGE_EXTENSIONS", "megabytes",
+           "tanh_to_uint8", "unit_to_uint8", "center_crop_resize", "grid", "upscale", "save_gif"]

@@ -9,23 +9,34 @@ known (and bounded) before a tensor is read.
   bounds the member count and declared sizes first. The older format allocates storages at sizes read
   from inside the pickle and cannot be checked beforehand: callers decide whether to accept it
   (``allow_legacy``; then only the file size bounds it).
+
+:func:`read_weights` is the one reader every model family uses (DCGAN generators, translation models,
+the IS network): those checks, then tensors only (``torch.load(weights_only=True)``, or safetensors),
+every failure a :class:`UserError` that says what to do.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import struct
 import zipfile
 from pathlib import Path
 
+import torch
+from safetensors import SafetensorError, safe_open
+
 from playground.errors import UserError
-from playground.safe_input import megabytes, quote
+from playground.safe_input import file_size, megabytes, quote
 
 DTYPE_BYTES = {"F16": 2, "BF16": 2, "F32": 4, "F64": 8, "I64": 8, "I32": 4, "U8": 1, "BOOL": 1}
 MAX_HEADER_BYTES = 16 << 20
 MAX_PICKLE_BYTES = 16 << 20
 MAX_ZIP_ENTRIES = 4096
 ZIP_MAGIC = b"PK\x03\x04"
+TORCH_SUFFIXES = (".pt", ".pth", ".tar", ".ckpt", ".bin")
+# Keys training scripts commonly wrap a state_dict in (pytorch-examples' DCGAN tutorial: netG_state_dict).
+WRAPPER_KEYS = ("netG_state_dict", "netG", "generator", "state_dict", "model_state_dict", "G", "model")
 
 
 def safetensors_header(path: str | Path, max_header_bytes: int = MAX_HEADER_BYTES) -> dict[str, dict]:
@@ -103,4 +114,60 @@ def check_torch_file(path: str | Path, max_bytes: int, allow_legacy: bool, what:
     return "zip"
 
 
-__all__ = ["safetensors_header", "check_torch_file", "DTYPE_BYTES"]
+def read_weights(path: str | Path, max_bytes: int, label: str = "The weights file", kind: str = "a weights file",
+                 allow_legacy: bool = False, max_header_bytes: int = MAX_HEADER_BYTES
+                 ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """(tensors, safetensors metadata) of a ``.safetensors`` or ``torch.save`` file, on the CPU.
+
+    Checked before anything is allocated: the file's size (``label`` names it), a safetensors header, a
+    torch zip's declared sizes (``kind`` says what it should be; :func:`check_torch_file`). Then only
+    tensors are read: a pickle holding code is refused. A state_dict wrapped in a usual key
+    (:data:`WRAPPER_KEYS`) is unwrapped, and DataParallel's ``module.`` prefix removed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"The file {path.name} does not exist.")
+    suffix = path.suffix.lower()
+    if suffix not in (*TORCH_SUFFIXES, ".safetensors"):
+        raise UserError(f"{path.name}: expected a PyTorch state_dict (.pt/.pth) or a .safetensors file.")
+    file_size(path, label, max_bytes)
+    if suffix == ".safetensors":
+        safetensors_header(path, max_header_bytes)
+        try:
+            with safe_open(str(path), framework="pt", device="cpu") as f:
+                return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise UserError(f"{path.name} is not a readable safetensors file ({str(exc)[:100]}).") from None
+    check_torch_file(path, max_bytes, allow_legacy, kind)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise UserError(
+            f"{path.name} contains Python objects other than tensors (code or custom classes), and loading it "
+            "could run code, so it was refused. Save only the weights: torch.save(model.state_dict(), 'w.pth')."
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, MemoryError) as exc:
+        raise UserError(f"{path.name} is not a readable PyTorch file ({str(exc).splitlines()[0][:100]}).") from None
+    return unwrap_state_dict(obj, path.name), {}
+
+
+def unwrap_state_dict(obj, name: str = "the file") -> dict[str, torch.Tensor]:
+    """A bare state_dict, or one nested under a usual key (:data:`WRAPPER_KEYS`), without DataParallel's
+    ``module.`` prefix; a UserError for anything else."""
+    if isinstance(obj, dict) and not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        obj = next((obj[k] for k in WRAPPER_KEYS if isinstance(obj.get(k), dict)), obj)
+    if not isinstance(obj, dict) or not obj or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                                       for k, v in obj.items()):
+        raise UserError(f"{name} does not hold a state_dict (a mapping from names to tensors).")
+    return strip_module(obj)
+
+
+def strip_module(d: dict) -> dict:
+    """Checkpoints saved from ``nn.DataParallel`` prefix every key with ``module.``: drop it."""
+    if d and all(k.startswith("module.") for k in d):
+        return {k[len("module."):]: v for k, v in d.items()}
+    return dict(d)
+
+
+__all__ = ["safetensors_header", "check_torch_file", "read_weights", "unwrap_state_dict", "strip_module", "DTYPE_BYTES",
+           "TORCH_SUFFIXES"]

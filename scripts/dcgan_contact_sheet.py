@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playground.dcgan.figures import grid, upscale  # noqa: E402
+from playground.images import grid, upscale  # noqa: E402
 from playground.dcgan.lab import PRESETS, Renderer, arithmetic_update, parse_refs  # noqa: E402
 from playground.dcgan.pretrained import load_bundled_generator  # noqa: E402
 

@@ -21,11 +21,11 @@ from safetensors.torch import save_file
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from playground.files import PRETRAINED_DIR as PRETRAINED  # noqa: E402
 from playground.translation import weights  # noqa: E402
 
 DATA = ROOT / "runs" / "translation_data"
 RUNS = ROOT / "runs" / "translation_train"
-PRETRAINED = ROOT / "pretrained"
 
 # Each run is one or more phases; a later phase starts from the previous phase's networks (`init`).
 # `stop_after` reproduces a phase stopped by hand before its LR decay began (the shared 2-core CPU
@@ -86,7 +86,7 @@ def train_all() -> None:
 
 def export(run: str, keep_prefixes: tuple[str, ...]) -> tuple[Path, dict]:
     src = RUNS / run / f"{run}.safetensors"
-    tensors, meta = weights.read_safetensors(src)
+    tensors, meta = weights.read(src)
     cfg = weights.safetensors_config(meta)
     out = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in tensors.items()
            if k.split(".", 1)[0] in keep_prefixes}

@@ -77,7 +77,8 @@ def cmd_generate(args) -> None:
 
 
 def cmd_sample(args) -> None:
-    from playground.dcgan.figures import grid, save_png
+    from playground.dcgan.figures import save_png
+    from playground.images import grid
     from playground.dcgan.lab import check_seed
     from playground.dcgan.latent import seeded_z
     from playground.dcgan.pretrained import generate

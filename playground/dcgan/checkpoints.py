@@ -15,27 +15,20 @@ Every failure becomes a :class:`UserError` that says what to fix.
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from playground import safe_input
 from playground.dcgan.models import DCGANConfig, Generator
 from playground.errors import UserError
-from playground.safe_weights import check_torch_file, safetensors_header
-
-# Wrappers that training scripts commonly put around the generator's state_dict.
-_WRAPPER_KEYS = ("netG_state_dict", "netG", "generator", "state_dict", "model")
+from playground.safe_weights import read_weights, safetensors_header, strip_module
 
 MAX_NZ = 512  # pytorch/examples: 100
 MAX_NGF = 128  # pytorch/examples: 64; ngf=128 is ~78 MB of fp32 weights, the largest a visitor may load
 CHANNELS = (1, 3)  # grayscale (MNIST-style) or RGB
 MAX_HEADER_BYTES = 1 << 20  # a generator's safetensors header is ~2 KB
-SUFFIXES = (".pt", ".pth", ".tar", ".ckpt", ".bin", ".safetensors")
 
 
 def generator_shapes(nz: int, ngf: int, nc: int) -> dict[str, tuple[int, ...]]:
@@ -110,52 +103,9 @@ def check_generator_shapes(shapes: dict[str, tuple[int, ...]], name: str = "the 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """Tensors from a .safetensors file or a torch.save'd state_dict, without executing code, after the
-    size checks above."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"The file {path.name} does not exist.")
-    if path.suffix.lower() not in SUFFIXES:
-        raise UserError(
-            f"{path.name}: expected a PyTorch state_dict (.pt/.pth) or a .safetensors file."
-        )
-    safe_input.file_size(path, "The generator file", MAX_FILE_BYTES)
-    if path.suffix.lower() == ".safetensors":
-        safetensors_header(path, MAX_HEADER_BYTES)
-        try:
-            return load_file(str(path), device="cpu")
-        except (SafetensorError, OSError, ValueError) as exc:
-            raise UserError(f"{path.name} is not a readable safetensors file ({str(exc)[:100]}).") from exc
-    check_torch_file(path, MAX_FILE_BYTES, allow_legacy=False, what="a generator this app accepts")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise UserError(
-            f"{path.name} contains Python objects other than tensors, and loading it could run code, so it "
-            "was refused. Save only the generator's weights: torch.save(netG.state_dict(), 'netG.pth')."
-        ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, MemoryError) as exc:
-        raise UserError(f"{path.name} is not a readable PyTorch file ({str(exc).splitlines()[0][:100]}).") from exc
-    return unwrap_state_dict(obj, path.name)
-
-
-def unwrap_state_dict(obj, name: str = "the file") -> dict[str, torch.Tensor]:
-    """Accept a bare state_dict or one nested under a usual key ('netG_state_dict', 'state_dict', ...)."""
-    if isinstance(obj, dict):
-        for key in _WRAPPER_KEYS:
-            if key in obj and isinstance(obj[key], dict):
-                obj = obj[key]
-                break
-    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
-                                            for k, v in obj.items()):
-        raise UserError(f"{name} does not hold a state_dict (a mapping from names to tensors).")
-    return _strip_module(obj)
-
-
-def _strip_module(d: dict) -> dict:
-    """Checkpoints saved from nn.DataParallel prefix every key with 'module.'."""
-    if d and all(k.startswith("module.") for k in d):
-        return {k[len("module."):]: v for k, v in d.items()}
-    return d
+    size checks above (:func:`playground.safe_weights.read_weights`)."""
+    return read_weights(path, MAX_FILE_BYTES, "The generator file", "a generator this app accepts",
+                        max_header_bytes=MAX_HEADER_BYTES)[0]
 
 
 def generator_from_state_dict(state_dict: dict[str, torch.Tensor], name: str = "the file") -> Generator:
@@ -181,7 +131,7 @@ def load_generator(path: str | Path) -> Generator:
     if path.suffix.lower() == ".safetensors" and path.is_file():
         safe_input.file_size(path, "The generator file", MAX_FILE_BYTES)
         header = safetensors_header(path, MAX_HEADER_BYTES)
-        check_generator_shapes(_strip_module({k: tuple(e["shape"]) for k, e in header.items()}), path.name)
+        check_generator_shapes(strip_module({k: tuple(e["shape"]) for k, e in header.items()}), path.name)
     return generator_from_state_dict(read_state_dict(path), path.name)
 
 
@@ -204,7 +154,6 @@ __all__ = [
     "generator_bytes",
     "check_generator_shapes",
     "read_state_dict",
-    "unwrap_state_dict",
     "generator_from_state_dict",
     "load_generator",
     "save_generator",

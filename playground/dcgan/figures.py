@@ -1,33 +1,13 @@
-"""Pictures made from generated images: grids, labelled strips, the arithmetic figure and GIFs."""
+"""Pictures made from generated images: labelled strips and GIFs (grids and upscaling: playground.images)."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-
-def grid(images: np.ndarray, ncols: int, pad: int = 2, scale: int = 1, bg: int = 255) -> np.ndarray:
-    """Tile uint8 images (N, H, W, C) into one image, row-major, ``pad`` pixels apart."""
-    n, h, w, c = images.shape
-    ncols = max(1, min(ncols, n)) if n else 1
-    nrows = max(1, -(-n // ncols))
-    out = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad, c), bg, dtype=np.uint8)
-    for i in range(n):
-        r, col = divmod(i, ncols)
-        y, x = pad + r * (h + pad), pad + col * (w + pad)
-        out[y : y + h, x : x + w] = images[i]
-    if scale != 1:
-        out = upscale(out, scale)
-    return out
-
-
-def upscale(image: np.ndarray, scale: int) -> np.ndarray:
-    """Enlarge by an integer factor with bicubic resampling (64x64 faces look blocky at 1x)."""
-    im = Image.fromarray(image)
-    return np.asarray(im.resize((im.width * scale, im.height * scale), Image.BICUBIC))
+from playground.images import grid, save_gif, upscale
 
 
 def strip(exemplars: np.ndarray, mean_image: np.ndarray | None, pad: int = 2, gap: int = 12,
@@ -52,11 +32,8 @@ def save_png(image: np.ndarray, path: str | Path) -> None:
 
 
 def gif_bytes(frames: np.ndarray, fps: float = 12.0, scale: int = 2) -> bytes:
-    """An endlessly looping animated GIF from uint8 frames (F, H, W, 3)."""
-    ims = [Image.fromarray(upscale(f, scale) if scale != 1 else f) for f in frames]
-    buf = io.BytesIO()
-    ims[0].save(buf, format="GIF", save_all=True, append_images=ims[1:], duration=int(1000 / fps), loop=0)
-    return buf.getvalue()
+    """An endlessly looping animated GIF from uint8 frames (F, H, W, 3), enlarged ``scale`` times."""
+    return save_gif([upscale(f, scale) if scale != 1 else f for f in frames], fps=fps)
 
 
 __all__ = ["grid", "upscale", "strip", "save_png", "gif_bytes"]

@@ -16,11 +16,10 @@ from typing import Iterator
 
 import numpy as np
 import torch
-from PIL import Image
 
-from playground.dcgan.models import Generator, as_rgb
+from playground.dcgan.models import Generator
 from playground.errors import UserError
-from playground.images import read_image
+from playground.images import center_crop_resize, read_image, tanh_to_uint8
 
 
 @dataclass
@@ -45,13 +44,8 @@ def prepare_target(image, size: int = 64) -> torch.Tensor:
     from the header first); every problem is a UserError."""
     if image is None:
         raise UserError("Upload a picture of a face first.")
-    arr = read_image(image, "The face to invert", shrink_to=size)
-    image = Image.fromarray(arr)
-    w, h = image.size
-    s = min(w, h)
-    left, top = (w - s) // 2, (h - s) // 2
-    image = image.crop((left, top, left + s, top + s)).resize((size, size), Image.LANCZOS)
-    x = torch.from_numpy(np.asarray(image, dtype=np.float32) / 127.5 - 1.0)
+    square = center_crop_resize(read_image(image, "The face to invert", shrink_to=size), size, "lanczos")
+    x = torch.from_numpy(square.astype(np.float32) / 127.5 - 1.0)
     return x.permute(2, 0, 1)[None]
 
 
@@ -99,9 +93,7 @@ def invert(
                 zb = z.detach()[best].clone().cpu()
                 preview = None
                 if step % preview_every == 0 or step == steps:
-                    img = as_rgb(generator(z.detach()[best : best + 1]))
-                    preview = ((img[0].clamp(-1, 1) + 1) * 127.5).round().byte()
-                    preview = preview.permute(1, 2, 0).cpu().numpy()
+                    preview = tanh_to_uint8(generator(z.detach()[best : best + 1]))[0]
             yield InversionStep(step, steps, float(loss[best]), float(mse[best]), zb, preview)
     finally:
         for p, f in zip(generator.parameters(), flags):

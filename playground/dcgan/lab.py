@@ -22,9 +22,10 @@ from PIL import Image, ImageDraw, ImageFont
 from playground import safe_input
 from playground.dcgan import latent
 from playground.dcgan.fast import fold_batchnorm
-from playground.dcgan.figures import gif_bytes, grid, strip, upscale
-from playground.dcgan.models import Generator, as_rgb
+from playground.dcgan.figures import gif_bytes, strip
+from playground.dcgan.models import Generator
 from playground.errors import UserError
+from playground.images import grid, tanh_to_uint8, upscale
 
 _REF = re.compile(r"^(?:(\d{1,20}):(\d{1,20})|inv(\d{1,6}))$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[,;\s]+")
@@ -147,9 +148,7 @@ class Renderer:
             x = z.reshape(-1, self.nz, 1, 1).to(self.device, torch.float32)
             if self.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            y = as_rgb(self.net(x))  # a grayscale generator's images are shown in RGB
-            y = ((y.clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
-            return y.permute(0, 2, 3, 1).contiguous().cpu().numpy()
+            return tanh_to_uint8(self.net(x))  # a grayscale generator's images are shown in RGB
 
     def render_refs(self, refs: list[str], inverted: list | None = None) -> np.ndarray:
         """Images of referenced samples (seed:index ones cached; inverted ones always rendered)."""

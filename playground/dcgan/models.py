@@ -119,12 +119,6 @@ def as_rgb(images: torch.Tensor) -> torch.Tensor:
     return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
 
 
-def to_uint8(images: torch.Tensor) -> "torch.Tensor":
-    """tanh output (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, 3) by (x + 1) / 2, rounded (gray -> RGB)."""
-    x = ((as_rgb(images.detach().float()).clamp(-1, 1) + 1) * 127.5).round()
-    return x.to(torch.uint8).permute(0, 2, 3, 1).cpu()
-
-
 __all__ = [
     "NZ",
     "IMAGE_SIZE",
@@ -135,5 +129,4 @@ __all__ = [
     "infer_generator_config",
     "count_parameters",
     "as_rgb",
-    "to_uint8",
 ]

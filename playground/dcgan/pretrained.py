@@ -13,11 +13,12 @@ import numpy as np
 import torch
 
 from playground.dcgan.checkpoints import generator_from_state_dict, read_state_dict
-from playground.dcgan.models import Generator, as_rgb
+from playground.dcgan.models import Generator
 from playground.device import get_device
 from playground.errors import UserError
+from playground.files import PRETRAINED_DIR
+from playground.images import tanh_to_uint8
 
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent.parent / "pretrained"
 BUNDLED_FILE = PRETRAINED_DIR / "dcgan_faces.safetensors"
 
 _cache: dict[str, Generator] = {}
@@ -69,9 +70,7 @@ def _render(g: Generator, z, batch_size: int) -> np.ndarray:
     device = next(g.parameters()).device
     out = []
     for i in range(0, z.shape[0], batch_size):
-        x = g(z[i : i + batch_size].to(device=device, dtype=torch.float32))
-        x = ((as_rgb(x).clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
-        out.append(x.permute(0, 2, 3, 1).cpu().numpy())
+        out.append(tanh_to_uint8(g(z[i : i + batch_size].to(device=device, dtype=torch.float32))))
     if not out:
         return np.zeros((0, 64, 64, 3), dtype=np.uint8)
     return np.concatenate(out)

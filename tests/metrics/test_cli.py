@@ -28,7 +28,7 @@ def one_line_error(capsys) -> str:
 
 @pytest.mark.parametrize(
     "device, says",
-    [("foo", "'foo' is not a device name"), ("cuda", "no usable CUDA GPU"), ("cuda:7", "no usable CUDA GPU")],
+    [("foo", "Unknown device 'foo'"), ("cuda", "no CUDA GPU is available"), ("cuda:7", "no CUDA GPU is available")],
 )
 def test_bad_device(two_sets, monkeypatch, capsys, no_work, device, says):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the same answer on a GPU machine

@@ -83,9 +83,9 @@ def test_a_file_that_does_not_fit_allocates_no_network(tmp_path):
         return net
 
     with pytest.raises(UserError, match="wrong shape"):
-        weights.fit_new(make, weights.read_pth(path), "g.pth")
+        weights.fit_new(make, weights.read(path)[0], "g.pth")
     assert built == ["meta"]
-    fitted = weights.fit_new(lambda: define_G("resnet_3blocks", "instance", 8), weights.read_pth(path), "g.pth")
+    fitted = weights.fit_new(lambda: define_G("resnet_3blocks", "instance", 8), weights.read(path)[0], "g.pth")
     assert not any(t.is_meta for t in (*fitted.parameters(), *fitted.buffers()))
     assert torch.equal(fitted.state_dict()["model.1.weight"], torch.load(path)["model.1.weight"])
     with pytest.raises(UserError, match="ngf \\(the generator's width\\) must be a whole number between 1 and 256"):
@@ -102,7 +102,7 @@ def test_weights_zip_bomb_is_refused_from_its_directory(tmp_path, monkeypatch):
     monkeypatch.setattr(weights, "MAX_WEIGHTS_BYTES", 32 * 2**20)
     monkeypatch.setattr(weights.torch, "load", lambda *a, **k: pytest.fail("torch.load ran"))
     with pytest.raises(UserError, match="unpacks to 64.0 MB; a translation model needs at most 32.0 MB"):
-        weights.read_pth(p)
+        weights.read(p)
 
 
 def test_npz_declaring_gigabytes_is_refused_from_its_header(tmp_path):

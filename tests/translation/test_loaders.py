@@ -84,7 +84,7 @@ def test_pickle_with_code_is_refused(tmp_path):
     path = tmp_path / "evil.pth"
     torch.save({"model.1.weight": torch.zeros(1), "payload": bad}, path)
     with pytest.raises(UserError, match="refused"):
-        weights.read_pth(path)
+        weights.read(path)[0]
     assert not marker.exists()
 
 
@@ -92,10 +92,10 @@ def test_not_a_state_dict(tmp_path):
     path = tmp_path / "list.pth"
     torch.save([1, 2, 3], path)
     with pytest.raises(UserError, match="does not hold a state_dict"):
-        weights.read_pth(path)
+        weights.read(path)[0]
     (tmp_path / "junk.pth").write_bytes(b"not a zip")
     with pytest.raises(UserError, match="not a readable"):
-        weights.read_pth(tmp_path / "junk.pth")
+        weights.read(tmp_path / "junk.pth")
 
 
 def test_guess_architecture_of_official_layouts():

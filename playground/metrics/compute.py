@@ -31,7 +31,8 @@ IS_SPLITS = 10
 IS_MIN_PER_SPLIT = 50
 IS_MIN_IMAGES = 10
 
-__all__ = ["ALL_METRICS", "MetricsReport", "compute_metrics", "parse_metrics", "is_splits"]
+__all__ = ["ALL_METRICS", "MetricsReport", "compute_metrics", "load_sets", "extract", "score", "parse_metrics",
+           "is_splits"]
 
 
 def is_splits(n: int) -> int:
@@ -110,131 +111,148 @@ def compute_metrics(
     reports slow one-off steps (network download/loading). IS unavailability is a note, not an error.
     ``limits`` caps the work (images per set, seconds) and stops when ``limits.should_stop()``;
     both are checked before any image is decoded and after every batch.
+
+    Three steps, each usable alone: :func:`load_sets`, :func:`extract`, :func:`score`.
     """
     check_mode(mode)
     metrics = parse_metrics(metrics)
     budget = Budget(limits)
     device = torch.device(device) if device is not None else get_device()
+    report = MetricsReport(mode=mode)
+    report.fake_set, report.real_set = load_sets(fake, real, budget)
+    say = status or (lambda text: log.info(text))
+    is_net = _is_network(report, metrics, device, is_weights, download, say)
+    extract(report, load_fid_network(device, log=say), is_net, device, batch_size, cache, progress, budget)
+    score(report, metrics)
+    return report
+
+
+def load_sets(fake, real, budget: Budget | None = None) -> tuple[ImageSet, ImageSet]:
+    """The two sets (paths are listed, nothing decoded), checked: the generated one must be images, each
+    within the budget's image count, neither empty."""
+    budget = budget or Budget(None)
     fake_set = fake if isinstance(fake, ImageSet) else load_image_set(fake, label="generated")
     real_set = real if isinstance(real, ImageSet) else load_image_set(real, label="real", allow_stats=True)
     if fake_set.is_stats:
         raise UserError("The generated set must be images (statistics files are for the reference set).")
     budget.check_count(len(fake_set.images), "generated")
     budget.check_count(len(real_set.images), "real")
-    if not fake_set.images:
-        _need(FeatureResult(np.zeros((0, 2048)), None, [], fake_set.skipped, mode), "generated")
-    if not real_set.is_stats and not real_set.images:
-        _need(FeatureResult(np.zeros((0, 2048)), None, [], real_set.skipped, mode), "real")
-    report = MetricsReport(mode=mode, fake_set=fake_set, real_set=real_set)
-    say = status or (lambda text: log.info(text))
+    for label, images in (("generated", fake_set), ("real", real_set)):
+        if not images.is_stats and not images.images:
+            _need(FeatureResult(np.zeros((0, 2048)), None, [], images.skipped, ""), label)
+    if real_set.is_stats and real_set.stats[0].shape != (2048,):
+        raise UserError(f"The reference statistics have {real_set.stats[0].size} dimensions; "
+                        "Inception pool3 features have 2048.")
+    return fake_set, real_set
 
-    is_net = None
-    if "is" in metrics:
-        try:
-            is_net = load_is_network(device, path=is_weights, download=download, log=say)
-        except assets.WeightsUnavailable as exc:
-            if is_weights is not None:  # a file the user named is wrong: say so, do not carry on without IS
-                raise
-            report.notes.append(str(exc))
-    fid_net = load_fid_network(device, log=say)
 
-    def stage(name):
-        return (lambda d, t, r: progress(name, d, t, r)) if progress else None
+def _is_network(report: MetricsReport, metrics, device, is_weights, download: bool, say):
+    """The IS network when IS is asked for and its weights can be had; otherwise None and a note (an
+    explicitly given file that is wrong is an error: the user named it)."""
+    if "is" not in metrics:
+        return None
+    try:
+        return load_is_network(device, path=is_weights, download=download, log=say)
+    except assets.WeightsUnavailable as exc:
+        if is_weights is not None:
+            raise
+        report.notes.append(str(exc))
+        return None
 
+
+def extract(report: MetricsReport, fid_net, is_net, device, batch_size: int = 16,
+            cache: FeatureCache | None = None, progress=None, budget: Budget | None = None) -> None:
+    """Features of both sets into ``report.fake`` / ``report.real`` (a stats reference gives
+    ``report.real_stats`` instead). The generated set goes through the IS network when there is one:
+    its pool3 features are the FID network's, and it adds the logits."""
+    budget = budget or Budget(None)
     budget.start()
-    fake_net, fake_net_id = (is_net, "pytorch-fid-is") if is_net is not None else (fid_net, "fid-ts")
-    report.fake = extract_features(
-        fake_set,
-        mode,
-        fake_net,
-        fake_net_id,
-        device,
-        batch_size,
-        progress=stage("generated"),
-        cache=cache,
-        check=budget.checker("generated"),
-    )
-    _need(report.fake, "generated")
-    if real_set.is_stats:
-        report.real_stats = real_set.stats
-        if report.real_stats[0].shape != (2048,):
-            raise UserError(
-                f"The reference statistics have {report.real_stats[0].size} dimensions; "
-                "Inception pool3 features have 2048."
-            )
+    sides = [("generated", report.fake_set, (is_net, "pytorch-fid-is") if is_net is not None else (fid_net, "fid-ts"))]
+    if report.real_set.is_stats:
+        report.real_stats = report.real_set.stats
     else:
-        report.real = extract_features(
-            real_set,
-            mode,
-            fid_net,
-            "fid-ts",
-            device,
-            batch_size,
-            progress=stage("real"),
-            cache=cache,
-            check=budget.checker("real"),
-        )
-        _need(report.real, "real")
+        sides.append(("real", report.real_set, (fid_net, "fid-ts")))
+    for label, images, (net, net_id) in sides:
+        stage = (lambda d, t, r, label=label: progress(label, d, t, r)) if progress else None
+        res = extract_features(images, report.mode, net, net_id, device, batch_size, progress=stage, cache=cache,
+                               check=budget.checker(label))
+        _need(res, label)
+        setattr(report, "fake" if label == "generated" else "real", res)
 
+
+def score(report: MetricsReport, metrics) -> None:
+    """Every requested metric from the extracted features into ``report.values`` (non-finite -> None),
+    with a note wherever the sets are too small for a number to mean much."""
     v = report.values
-    x_fake = report.fake.features
     v["n_fake"] = len(report.fake.names)
     v["n_real"] = len(report.real.names) if report.real is not None else None
     if report.real is None:
-        report.notes.append(
-            "The reference is a statistics file: FID only (KID and precision/recall need real images)."
-        )
-
+        report.notes.append("The reference is a statistics file: FID only (KID and precision/recall need real images).")
     if "fid" in metrics:
-        if report.real is not None:
-            v["fid"] = maths.fid_from_features(report.real.features, x_fake)
-        else:
-            v["fid"] = maths.fid_stats_vs_features(report.real_stats[0], report.real_stats[1], x_fake)
-        n_min = min(v["n_fake"], v["n_real"] or v["n_fake"])
-        if n_min < 2048:
-            report.notes.append(
-                f"FID from {n_min} images per set is biased upwards and noisy; "
-                "published FIDs use 10,000–50,000. "
-                "Compare only numbers computed with the same N and the same mode."
-            )
-    if "kid" in metrics and report.real is not None:
-        v["kid_mean"], v["kid_std"] = maths.kernel_inception_distance(report.real.features, x_fake)
-        v["kid_subset_size"] = min(1000, len(x_fake), len(report.real.features))
-        if v["kid_subset_size"] == len(x_fake) == len(report.real.features):
-            report.notes.append(
-                f"KID: with {len(x_fake)} images per set every subset holds all of them, so its ± is 0; "
-                "the spread over subsets only means something with more than 1,000 images."
-            )
-    if "pr" in metrics and report.real is not None:
-        small = min(len(x_fake), len(report.real.features))
-        if small > 3:
-            v["precision"], v["recall"] = maths.precision_recall(report.real.features, x_fake, k=3)
-        else:
-            report.notes.append("Precision/recall (k = 3) need at least 4 images per set.")
-        if small > 5:
-            v["density"], v["coverage"] = maths.density_coverage(report.real.features, x_fake, k=5)
-        else:
-            report.notes.append("Density/coverage (k = 5) need at least 6 images per set.")
+        _score_fid(report)
+    if report.real is not None and "kid" in metrics:
+        _score_kid(report)
+    if report.real is not None and "pr" in metrics:
+        _score_pr(report)
     if "is" in metrics and report.fake.logits is not None:
-        n = len(x_fake)
-        if n >= IS_MIN_IMAGES:
-            splits = is_splits(n)
-            v["is_mean"], v["is_std"] = maths.inception_score(logits=report.fake.logits, splits=splits)
-            v["is_splits"], v["is_split_size"] = splits, n // splits
-            if splits < IS_SPLITS:
-                report.notes.append(
-                    f"Inception Score: {n} images in {splits} split{'s' if splits > 1 else ''} of about "
-                    f"{n // splits} instead of the usual {IS_SPLITS} (a split's IS can never exceed its "
-                    f"number of images, so {IS_SPLITS} splits of {n // IS_SPLITS} would cap it at "
-                    f"{n // IS_SPLITS}). The best possible value here is {min(1008, n // splits)}; published "
-                    "IS use 50,000 images in 10 splits of 5,000, so compare only IS with the same split size."
-                )
-        else:
-            report.notes.append(
-                f"The Inception Score needs at least {IS_MIN_IMAGES} generated images (got {n}): with fewer, "
-                "it can barely rise above its worst value, 1."
-            )
+        _score_is(report)
     for key in list(v):
         if isinstance(v[key], float) and not math.isfinite(v[key]):
             v[key] = None
-    return report
+
+
+def _score_fid(report: MetricsReport) -> None:
+    v = report.values
+    v["fid"] = maths.fid(report.real.features if report.real is not None else report.real_stats,
+                         report.fake.features)
+    n_min = min(v["n_fake"], v["n_real"] or v["n_fake"])
+    if n_min < 2048:
+        report.notes.append(
+            f"FID from {n_min} images per set is biased upwards and noisy; published FIDs use 10,000–50,000. "
+            "Compare only numbers computed with the same N and the same mode."
+        )
+
+
+def _score_kid(report: MetricsReport) -> None:
+    v, x_real, x_fake = report.values, report.real.features, report.fake.features
+    v["kid_mean"], v["kid_std"] = maths.kernel_inception_distance(x_real, x_fake)
+    v["kid_subset_size"] = min(1000, len(x_fake), len(x_real))
+    if v["kid_subset_size"] == len(x_fake) == len(x_real):
+        report.notes.append(
+            f"KID: with {len(x_fake)} images per set every subset holds all of them, so its ± is 0; "
+            "the spread over subsets only means something with more than 1,000 images."
+        )
+
+
+def _score_pr(report: MetricsReport) -> None:
+    v, x_real, x_fake = report.values, report.real.features, report.fake.features
+    small = min(len(x_fake), len(x_real))
+    if small > 3:
+        v["precision"], v["recall"] = maths.precision_recall(x_real, x_fake, k=3)
+    else:
+        report.notes.append("Precision/recall (k = 3) need at least 4 images per set.")
+    if small > 5:
+        v["density"], v["coverage"] = maths.density_coverage(x_real, x_fake, k=5)
+    else:
+        report.notes.append("Density/coverage (k = 5) need at least 6 images per set.")
+
+
+def _score_is(report: MetricsReport) -> None:
+    v, n = report.values, len(report.fake.logits)
+    if n < IS_MIN_IMAGES:
+        report.notes.append(
+            f"The Inception Score needs at least {IS_MIN_IMAGES} generated images (got {n}): with fewer, "
+            "it can barely rise above its worst value, 1."
+        )
+        return
+    splits = is_splits(n)
+    v["is_mean"], v["is_std"] = maths.inception_score(logits=report.fake.logits, splits=splits)
+    v["is_splits"], v["is_split_size"] = splits, n // splits
+    if splits < IS_SPLITS:
+        report.notes.append(
+            f"Inception Score: {n} images in {splits} split{'s' if splits > 1 else ''} of about "
+            f"{n // splits} instead of the usual {IS_SPLITS} (a split's IS can never exceed its "
+            f"number of images, so {IS_SPLITS} splits of {n // IS_SPLITS} would cap it at "
+            f"{n // IS_SPLITS}). The best possible value here is {min(1008, n // splits)}; published "
+            "IS use 50,000 images in 10 splits of 5,000, so compare only IS with the same split size."
+        )

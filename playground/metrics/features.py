@@ -14,20 +14,22 @@ network input; all modes then use the same network (TF's ``inception-2015-12-05`
     pytorch-fid (and clean-fid ``mode="legacy_pytorch"``): ``F.interpolate(bilinear,
     align_corners=False)`` on x / 255, then 2x - 1.
 
-Decoding and resizing run in a thread pool a few batches ahead of the network, so the network
-never waits on the CPU work of the next batch.
+Decoding and resizing run in a thread pool a few batches ahead of the network (:func:`_decoded`), so
+the network never waits on the CPU work of the next batch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import os
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -199,6 +201,50 @@ def _load_one(pos, ref, mode):
         return pos, None, str(exc)
 
 
+def _decoded(refs, mode: str, workers: int, ahead: int) -> Iterator[tuple[int, torch.Tensor | None, str | None]]:
+    """(position, network input or None, why not) for every image, in order, decoded by a thread pool at
+    most ``ahead`` images ahead of the consumer (a few batches of ~1 MB tensors). Threads, not a
+    DataLoader's worker processes: decoding is PIL and torch code that releases the GIL, and a process per
+    worker would cost a shared 2-core server far more memory than the work saves. Closing the generator
+    cancels what is queued: a stopped run leaves no decoding behind."""
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        todo = iter(enumerate(refs))
+        pending = deque(pool.submit(_load_one, pos, ref, mode) for pos, ref in itertools.islice(todo, ahead))
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(_load_one, *nxt, mode))
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run(network, batch: list[torch.Tensor], device) -> tuple[np.ndarray, np.ndarray | None]:
+    """(features, logits or None) of one batch, as float64 on the CPU."""
+    with torch.inference_mode():
+        out = network(torch.stack(batch).to(device))
+    feats, logits = out if isinstance(out, tuple) else (out, None)
+    return feats.double().cpu().numpy(), None if logits is None else logits.double().cpu().numpy()
+
+
+def _result(images: ImageSet, outputs, rows: list[int], failed: list, mode: str, seconds: float) -> FeatureResult:
+    refs = images.images
+    return FeatureResult(
+        features=np.concatenate([f for f, _ in outputs]) if outputs else np.zeros((0, 2048)),
+        logits=np.concatenate([lg for _, lg in outputs]) if outputs and outputs[0][1] is not None else None,
+        names=[refs[i].name for i in rows],
+        skipped=list(images.skipped) + [(refs[i].name, why) for i, why in failed],
+        mode=mode, seconds=seconds, rows=rows, failed=failed,
+    )
+
+
+def cache_key(images: ImageSet, mode: str, network_id: str) -> str:
+    """The feature cache's key: the image contents (not names), the mode and the network."""
+    return hashlib.sha256(f"{FEATURES_VERSION}|{mode}|{network_id}|{images.content_key()}".encode()).hexdigest()
+
+
 def extract_features(
     images: ImageSet,
     mode: str,
@@ -219,51 +265,22 @@ def extract_features(
     (a time limit, a client that went away) stops the work there.
     """
     check_mode(mode)
-    key = None
-    if cache is not None:
-        key = hashlib.sha256(
-            f"{FEATURES_VERSION}|{mode}|{network_id}|{images.content_key()}".encode()
-        ).hexdigest()
-        hit = cache.get(key)
-        if hit is not None:
-            return hit.for_set(images)
+    key = cache_key(images, mode, network_id) if cache is not None else None
+    if key is not None and (hit := cache.get(key)) is not None:
+        return hit.for_set(images)
+    refs, outputs, rows, failed, batch = images.images, [], [], [], []
+    total, t0 = len(refs), time.perf_counter()
 
-    refs = images.images
-    total = len(refs)
-    feats, logits, rows, failed = [], [], [], []
-    t0 = time.perf_counter()
-    done = 0
-    if progress:
-        progress(0, total, 0.0)
-    if check:
-        check(0, total)
+    def report(done: int) -> None:
+        if progress:
+            progress(done, total, len(rows) / max(time.perf_counter() - t0, 1e-9) if done else 0.0)
+        if check:
+            check(done, total)
 
-    def run(batch):
-        with torch.inference_mode():
-            out = network(torch.stack(batch).to(device))
-        if isinstance(out, tuple):
-            feats.append(out[0].double().cpu().numpy())
-            logits.append(out[1].double().cpu().numpy())
-        else:
-            feats.append(out.double().cpu().numpy())
-
+    report(0)
     workers = workers or min(4, os.cpu_count() or 1)
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    try:
-        pending = deque()
-        it = iter(enumerate(refs))
-        ahead = batch_size * 3  # bounded read-ahead: a few batches of ~1 MB tensors
-        for pos, ref in it:
-            pending.append(pool.submit(_load_one, pos, ref, mode))
-            if len(pending) >= ahead:
-                break
-        batch = []
-        while pending:
-            pos, tensor, err = pending.popleft().result()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append(pool.submit(_load_one, *nxt, mode))
-            done += 1
+    with contextlib.closing(_decoded(refs, mode, workers, ahead=3 * batch_size)) as decoded:
+        for done, (pos, tensor, err) in enumerate(decoded, 1):
             if tensor is None:
                 failed.append((pos, err))
             else:
@@ -271,30 +288,16 @@ def extract_features(
                 rows.append(pos)
             full = len(batch) == batch_size
             if full:
-                run(batch)
+                outputs.append(_run(network, batch, device))
                 batch = []
             if full or (tensor is None and done % batch_size == 0):  # undecodable files count too
-                if progress:
-                    progress(done, total, len(rows) / (time.perf_counter() - t0))
-                if check:
-                    check(done, total)
-        if batch:
-            run(batch)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # a stopped run leaves no decoding behind
+                report(done)
+    if batch:
+        outputs.append(_run(network, batch, device))
     seconds = time.perf_counter() - t0
     if progress:
         progress(total, total, len(rows) / seconds if seconds > 0 else 0.0)
-    res = FeatureResult(
-        features=np.concatenate(feats) if feats else np.zeros((0, 2048)),
-        logits=np.concatenate(logits) if logits else None,
-        names=[refs[i].name for i in rows],
-        skipped=list(images.skipped) + [(refs[i].name, why) for i, why in failed],
-        mode=mode,
-        seconds=seconds,
-        rows=rows,
-        failed=failed,
-    )
-    if cache is not None and key is not None:
+    res = _result(images, outputs, rows, failed, mode, seconds)
+    if key is not None:
         cache.put(key, res)
     return res

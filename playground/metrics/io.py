@@ -23,8 +23,7 @@ import numpy as np
 from PIL import Image
 
 from playground.errors import UserError
-
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".pbm"}
+from playground.images import IMAGE_EXTENSIONS
 
 # Limits for anything a user hands us (the Space has 16 GB of RAM and 2 CPUs).
 MAX_ZIP_ENTRIES = 20_000

@@ -27,6 +27,7 @@ __all__ = [
     "gaussian_stats",
     "trace_sqrt_product",
     "frechet_distance",
+    "fid",
     "fid_from_features",
     "fid_stats_vs_features",
     "polynomial_kernel",
@@ -164,10 +165,22 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
             f"The two statistics do not match: means {mu1.shape} / {mu2.shape}, covariances {s1.shape} / "
             f"{s2.shape}. Were they computed with the same network and feature layer?"
         )
+    return _assemble(mu1, np.trace(s1), mu2, np.trace(s2), trace_sqrt_product(s1, s2))
+
+
+def _assemble(mu1: np.ndarray, trace1: float, mu2: np.ndarray, trace2: float, trace_sqrt: float) -> float:
+    """The Fréchet distance from its parts, |mu1 - mu2|² + Tr Σ1 + Tr Σ2 - 2 Tr sqrt(Σ1Σ2); every FID here
+    ends in this one formula, whichever way its parts were computed."""
     diff = mu1 - mu2
-    value = diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * trace_sqrt_product(s1, s2)
     # The true value is >= 0; round-off can give -1e-12 for identical sets.
-    return float(max(value, 0.0))
+    return float(max(diff @ diff + trace1 + trace2 - 2.0 * trace_sqrt, 0.0))
+
+
+def fid(reference, fake) -> float:
+    """FID of ``fake`` features against ``reference``: features too, or pytorch-fid statistics (mu, sigma)."""
+    if isinstance(reference, tuple):
+        return fid_stats_vs_features(reference[0], reference[1], fake)
+    return fid_from_features(reference, fake)
 
 
 def fid_from_features(real, fake) -> float:
@@ -177,11 +190,9 @@ def fid_from_features(real, fake) -> float:
     if x.shape[1] != y.shape[1]:
         raise UserError(f"Feature sizes differ: {x.shape[1]} and {y.shape[1]}.")
     if min(len(x), len(y)) <= x.shape[1]:
-        diff = x.mean(axis=0) - y.mean(axis=0)
         tr1 = ((x - x.mean(axis=0)) ** 2).sum() / (len(x) - 1)
         tr2 = ((y - y.mean(axis=0)) ** 2).sum() / (len(y) - 1)
-        value = diff @ diff + tr1 + tr2 - 2.0 * _trace_sqrt_from_features(x, y)
-        return float(max(value, 0.0))
+        return _assemble(x.mean(axis=0), tr1, y.mean(axis=0), tr2, _trace_sqrt_from_features(x, y))
     mu1, s1 = gaussian_stats(x)
     mu2, s2 = gaussian_stats(y)
     return frechet_distance(mu1, s1, mu2, s2)
@@ -208,9 +219,7 @@ def fid_stats_vs_features(mu, sigma, features) -> float:
     small = b @ sigma @ b.T / (len(y) - 1)
     lam = np.linalg.eigvalsh((small + small.T) / 2)
     tr_sqrt = float(np.sqrt(np.clip(lam, 0.0, None)).sum())
-    diff = mu - y.mean(axis=0)
-    value = diff @ diff + np.trace(sigma) + (b * b).sum() / (len(y) - 1) - 2.0 * tr_sqrt
-    return float(max(value, 0.0))
+    return _assemble(mu, np.trace(sigma), y.mean(axis=0), (b * b).sum() / (len(y) - 1), tr_sqrt)
 
 
 # ----------------------------------------------------------------------------------------- KID

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playground.toy2d.config import ToyConfig  # noqa: E402
-from playground.ui.toy2d_tab import _values_from_config  # noqa: E402
+from playground.ui.toy2d_tab import _values  # noqa: E402
 
 WARMUP_S = 2.0
 SHOW = ["manifold", "gradient arrows"]
@@ -109,7 +109,7 @@ def _lab_component_id(client) -> int:
 
 
 def student(url: str, client, lab_id: int, barrier: threading.Barrier, seconds: float, out: dict) -> None:
-    values = _values_from_config(ToyConfig())
+    values = _values(ToyConfig())
     frames, errors = [], []
     first = None
     try:

@@ -11,6 +11,7 @@ import html
 import json
 import math
 
+from playground.toy2d.divergence import LOG4
 from playground.toy2d.trainer import Trainer
 
 
@@ -81,38 +82,66 @@ def loss_figure(trainer: Trainer) -> str:
     return _figure("Losses", traces, shapes, notes)
 
 
-def modes_figure(trainer: Trainer) -> str:
-    h = [r for r in trainer.history if r.get("modes_total")]
-    title = "Modes covered (of 2,500 samples)"
-    if h:
-        it = [r["iteration"] for r in h]
-        traces = [
-            {"type": "scatter", "x": it, "y": _series(h, "modes_covered"), "name": "modes covered"},
-            {"type": "scatter", "x": it, "y": _series(h, "high_quality", 100.0), "name": "% high quality",
-             "yaxis": "y2"},
-            {"type": "scatter", "x": it, "y": _series(h, "reverse_kl"), "name": "reverse KL",
-             "line": {"dash": "dot"}},
-        ]
-        return _figure(title, traces, yaxis={"rangemode": "tozero"},
-                       yaxis2={"overlaying": "y", "side": "right", "range": [0, 100], "showgrid": False})
-    if trainer.dataset.centers is None:
-        text = "Mode metrics need a data set with separate modes (ring, grid, blobs)."
-    else:
-        text = "The first point appears after 100 iterations."
+def _empty(title: str, text: str) -> str:
     return _figure(title, [], annotations=[{"text": text, "showarrow": False, "font": {"size": 11},
                                             "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
 
 
-def per_mode_figure(snap: dict) -> str:
-    m = snap["metrics"]
+FIRST_POINT = "The first point appears after 100 iterations."
+
+
+def divergence_figure(trainer: Trainer) -> str:
+    """V(D*, G) from its definition beside 2·JSD(p_data || p_g) − log 4, with the −log 4 floor: the identity
+    of the original GAN's objective, live (both measured on the lab's grid, see Trainer.quality)."""
+    h = [r for r in trainer.history if r.get("v_star") is not None]
+    title = "V(D*, G) = 2·JSD(p<sub>data</sub> ‖ p<sub>g</sub>) − log 4"
+    if not h:
+        return _empty(title, FIRST_POINT)
+    it = [r["iteration"] for r in h]
+    traces = [
+        {"type": "scatter", "x": it, "y": _series(h, "v_star"), "name": "V(D*, G) (its definition)",
+         "line": {"color": "#1f77b4", "width": 4}},
+        {"type": "scatter", "x": it, "y": [2 * r["jsd"] - LOG4 for r in h], "name": "2·JSD − log 4",
+         "line": {"color": "#ff7f0e", "dash": "dot", "width": 2}},
+        {"type": "scatter", "x": it, "y": _series(h, "jsd"), "name": "JSD", "yaxis": "y2",
+         "line": {"color": "#7f7f7f", "width": 1}},
+    ]
+    shape, note = _hline(-LOG4, "−log 4: p_g = p_data")
+    return _figure(title, traces, [shape], [note], yaxis={"range": [-LOG4 - 0.08, 0.05]},
+                   yaxis2={"overlaying": "y", "side": "right", "range": [0, math.log(2) * 1.02], "showgrid": False,
+                           "title": {"text": "JSD", "font": {"size": 10}}})
+
+
+def quality_figure(trainer: Trainer) -> str:
+    """When to stop: the 2-D Fréchet distance between data and G's samples, and the modes covered."""
+    h = trainer.history
+    title = "When to stop? Sample quality (the losses won't tell)"
+    if not h:
+        return _empty(title, FIRST_POINT)
+    it = [r["iteration"] for r in h]
+    traces = [{"type": "scatter", "x": it, "y": _series(h, "frechet"), "name": "Fréchet distance (lower is better)",
+               "line": {"color": "#d62728"}}]
+    layout = {"yaxis": {"type": "log", "title": {"text": "Fréchet distance", "font": {"size": 10}}}}
+    if any(r.get("modes_total") for r in h):
+        traces.append({"type": "scatter", "x": it, "y": _series(h, "modes_covered"), "name": "modes covered",
+                       "yaxis": "y2", "line": {"color": "#8c3cc8", "shape": "hv"}})
+        total = max(r.get("modes_total") or 0 for r in h)
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, total + 0.5], "showgrid": False,
+                            "title": {"text": "modes", "font": {"size": 10}}}
+    return _figure(title, traces, **layout)
+
+
+def per_mode_figure(trainer: Trainer) -> str:
+    """High-quality samples per mode at the last logged iteration, with the level of a balanced G."""
+    m = trainer._last_metrics or {}
     counts = [int(c) for c in (m.get("per_mode") or [])]
     title = "High-quality samples per mode"
     if not counts:
-        return _figure(title, [])
-    level = m.get("n_samples", sum(counts)) / max(len(counts), 1) * m.get("high_quality", 1)
+        text = FIRST_POINT if trainer.dataset.centers is not None else \
+            "Mode metrics need a data set with separate modes (ring, grid, blobs)."
+        return _empty(title, text)
+    level = sum(counts) / len(counts)
     shape, _ = _hline(float(level))
     shape["line"]["dash"] = "dot"
     traces = [{"type": "bar", "x": list(range(1, len(counts) + 1)), "y": counts, "marker": {"color": "#8c3cc8"}}]
     return _figure(title, traces, [shape], xaxis={"title": {"text": "mode"}, "dtick": 1 if len(counts) <= 12 else 5})
-
-

@@ -52,7 +52,7 @@ class PlayRun:
     def __init__(self, trainer: Trainer, *, lock: threading.Lock | None = None, speed: int = 200,
                  extent=None, show_manifold: bool = True, show_arrows: bool = True, note: str | None = None,
                  max_seconds: float = 180.0, idle_seconds: float = 10.0, status: Callable | None = None,
-                 on_frame: Callable | None = None):
+                 on_frame: Callable | None = None, stop_at: int | None = None):
         self.token = secrets.token_urlsafe(12)
         self.trainer = trainer
         self.lock = lock or threading.Lock()
@@ -63,6 +63,7 @@ class PlayRun:
         self.max_seconds, self.idle_seconds = max_seconds, idle_seconds
         self.status = status  # status(run, snapshot) -> the line shown above the pictures
         self.on_frame = on_frame  # on_frame(run, frame) after each frame (on the worker thread)
+        self.stop_at = stop_at  # end the run at this iteration (a link's steps=N)
         self.state = "running"  # running | stopped | error
         self.reason: str | None = None  # why it stopped: paused, idle, time, error, replaced
         self.error: BaseException | None = None
@@ -116,7 +117,10 @@ class PlayRun:
             k = FIRST_CHUNK
         else:
             k = int(budget_s / max(self.per_iteration, 1e-7))
-        return max(0, min(max(k, 1), self.speed - self.since_frame))
+        k = min(max(k, 1), self.speed - self.since_frame)
+        if self.stop_at is not None:
+            k = min(k, self.stop_at - self.trainer.iteration)
+        return max(0, k)
 
     def record(self, k: int, seconds: float) -> None:
         self.iterations += k
@@ -348,6 +352,8 @@ class Scheduler:
         now = self.clock()
         if run._stop.is_set():
             return run.reason or "paused"
+        if run.stop_at is not None and run.trainer.iteration >= run.stop_at:
+            return "steps"
         if now - run.started > run.max_seconds:
             return "time"
         if now - run.last_seen > run.idle_seconds:

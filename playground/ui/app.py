@@ -12,6 +12,7 @@ import logging
 
 import gradio as gr
 
+from playground import share
 from playground.sessions import free_session, mark_page_session
 
 log = logging.getLogger("playground.ui")
@@ -24,6 +25,9 @@ CSS = """
 .explain p { margin: 0; }
 .formula { font-size: 1.05em; }
 footer { display: none !important; }
+/* ?big=1 (a share link's projector option): large type everywhere */
+body.gp-big { --text-xxs: 13px; --text-xs: 15px; --text-sm: 17px; --text-md: 20px; --text-lg: 24px;
+  --text-xl: 28px; --text-xxl: 34px; font-size: 20px; }
 .toy2d-frame { margin: 0; }
 .toy2d-frame figcaption { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
 .toy2d-frame img { max-width: 100%; height: auto; border-radius: 6px; }
@@ -58,6 +62,32 @@ def _free_session(request: gr.Request) -> None:
     free_session(request)
 
 
+# Runs in the page on every load: ?big=1 turns on large type (no server round trip needed).
+BIG_TYPE_JS = """() => { const q = new URLSearchParams(window.location.search);
+  if (['1', 'true', 'yes', 'on'].includes((q.get('big') || '').toLowerCase())) document.body.classList.add('gp-big'); }"""
+
+
+def _link_opener(tabs_box: gr.Tabs, targets: dict):
+    """The load handler that restores a share link: selects its tab and lets that tab set its controls;
+    bad or stale values come back as notes (a toast), never as an error page."""
+    n_out = sum(len(t.outputs) for t in targets.values())
+
+    def open_link(request: gr.Request):
+        tab, state, options, notes = share.parse_query(dict(request.query_params) if request else {})
+        if tab is None:
+            return [gr.skip()] * (1 + n_out)
+        if tab not in targets:
+            gr.Warning(f"This link is for the {tab} tab, which cannot be restored from a link yet.")
+            return [gr.Tabs(selected=f"{tab}_tab"), *([gr.skip()] * n_out)]
+        for note in notes:
+            gr.Warning(note)
+        out = [gr.Tabs(selected=f"{tab}_tab")]
+        for name, target in targets.items():
+            out += target.apply(state, options, notes) if name == tab else [gr.skip()] * len(target.outputs)
+        return out
+
+    return open_link
+
 def build_demo() -> gr.Blocks:
     # delete_cache: files Gradio stores for outputs and uploads are removed an hour after they were made,
     # checked every 15 minutes, so a busy Space never fills its disk.
@@ -66,12 +96,22 @@ def build_demo() -> gr.Blocks:
         tabs = available_tabs()
         if not tabs:  # Gradio cannot render an empty gr.Tabs
             gr.Markdown("No tabs are installed.")
-        with gr.Tabs(visible=bool(tabs)):
+        targets = {}  # tab id -> what a share link can set there
+        with gr.Tabs(visible=bool(tabs)) as tabs_box:
             for tab in tabs:
-                with gr.Tab(tab.TITLE, id=tab.__name__.rsplit(".", 1)[-1]):
-                    tab.build()
+                page_id = tab.__name__.rsplit(".", 1)[-1]  # "toy2d_tab"; links name it "toy2d"
+                with gr.Tab(tab.TITLE, id=page_id):
+                    target = tab.build()
+                if target is not None:
+                    targets[page_id.removesuffix("_tab")] = target
         demo.unload(_free_session)
         demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
+        demo.load(None, js=BIG_TYPE_JS)
+        outputs = [tabs_box, *[c for t in targets.values() for c in t.outputs]]
+        opened = demo.load(_link_opener(tabs_box, targets), None, outputs, api_visibility="private", queue=False)
+        for target in targets.values():
+            if hasattr(target, "after"):
+                target.after(opened)
     # Bounded queue: a full Space answers "queue is full" rather than growing without limit.
     demo.queue(max_size=64, default_concurrency_limit=4)
     return demo

@@ -13,7 +13,7 @@ from playground.sessions import session_key  # re-exported for tab modules
 
 log = logging.getLogger("playground.ui")
 
-__all__ = ["user_errors", "session_key", "explain"]
+__all__ = ["user_errors", "session_key", "explain", "named_inputs"]
 
 
 def _to_gr_error(exc: Exception) -> gr.Error:
@@ -21,6 +21,51 @@ def _to_gr_error(exc: Exception) -> gr.Error:
         return gr.Error(str(exc))
     log.exception("unexpected error in a UI handler")
     return gr.Error(f"Something went wrong ({type(exc).__name__}: {exc}). The session is still usable.")
+
+
+def named_inputs(names, fn):
+    """A Gradio handler whose parameters are ``names`` (then ``request``) calling ``fn(values, request)``
+    with the inputs as one dict keyed by those names.
+
+    Handlers read their inputs by name instead of unpacking ``*values`` against a list kept in order by
+    hand, and API users (gradio_client) see the real parameter names. Works for plain functions,
+    generators, coroutines and async generators.
+    """
+    names = list(names)
+    n = len(names)
+    params = [inspect.Parameter(x, inspect.Parameter.POSITIONAL_OR_KEYWORD) for x in names]
+    params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request))
+
+    def split(args, kwargs):
+        values = dict(zip(names, args[:n]))
+        values.update({k: v for k, v in kwargs.items() if k in names})
+        request = args[n] if len(args) > n else kwargs.get("request")
+        return values, request
+
+    if inspect.isasyncgenfunction(fn):
+        async def handler(*args, **kwargs):
+            values, request = split(args, kwargs)
+            async for out in fn(values, request):
+                yield out
+    elif inspect.iscoroutinefunction(fn):
+        async def handler(*args, **kwargs):
+            values, request = split(args, kwargs)
+            return await fn(values, request)
+    elif inspect.isgeneratorfunction(fn):
+        def handler(*args, **kwargs):
+            values, request = split(args, kwargs)
+            yield from fn(values, request)
+    else:
+        def handler(*args, **kwargs):
+            values, request = split(args, kwargs)
+            return fn(values, request)
+
+    handler.__signature__ = inspect.Signature(params)
+    handler.__annotations__ = {"request": gr.Request}
+    handler.__name__ = getattr(fn, "__name__", "handler")
+    handler.__doc__ = fn.__doc__
+    handler.__wrapped__ = fn
+    return handler
 
 
 def user_errors(fn):

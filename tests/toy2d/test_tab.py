@@ -7,7 +7,7 @@ import time
 import pytest
 
 from playground.toy2d.config import ToyConfig
-from playground.ui.toy2d_tab import CONFIG_FIELDS, _values_from_config
+from playground.ui.toy2d_tab import CONFIG_FIELDS, _values
 from tests.conftest import click_tab
 
 TAB = "2-D GAN lab"
@@ -19,12 +19,23 @@ def _iteration(status: str) -> int:
     return int(m.group(1).replace(",", ""))
 
 
-def test_config_controls_round_trip():
-    cfg = ToyConfig(loss="wgan_gp", pack=2, seed=7, dataset="grid25", n_modes=25, sigma=0.1)
-    from playground.ui.toy2d_tab import _config_from_values
+def _named(values, **extra):
+    return {**dict(zip(CONFIG_FIELDS, values)), **extra}
 
-    assert _config_from_values(_values_from_config(cfg)).to_dict() == cfg.to_dict()
-    assert len(CONFIG_FIELDS) == len(_values_from_config(cfg))
+
+def test_config_controls_round_trip():
+    from playground.ui.toy2d_tab import _config
+
+    cfg = ToyConfig(loss="wgan_gp", pack=2, seed=7, dataset="grid25", n_modes=25, sigma=0.1)
+    assert _config(_named(_values(cfg))).to_dict() == cfg.to_dict()
+    assert len(CONFIG_FIELDS) == len(_values(cfg))
+
+
+def test_api_parameters_carry_the_settings_names(client):
+    """gradio_client users see real names (from the settings' declarations), not param_0 ... param_25."""
+    params = [p["parameter_name"] for p in client.view_api(print_info=False, return_format="dict")
+              ["named_endpoints"]["/toy2d_start"]["parameters"]]
+    assert params == [*CONFIG_FIELDS, "speed", "freeze", "show"]
 
 
 def _frame(value: str) -> dict:
@@ -32,22 +43,22 @@ def _frame(value: str) -> dict:
 
 
 def test_step_and_reset_through_the_api(client):
-    values = _values_from_config(ToyConfig(seed=3))
+    values = _values(ToyConfig(seed=3))
     args = [*values, [], ["manifold", "gradient arrows"]]
     lab, *plots = client.predict(*args, api_name="/toy2d_step_it")
+    assert len(plots) == 4
     assert _frame(lab)["it"] == 1 and _iteration(_frame(lab)["status"]) == 1
     lab, *_ = client.predict(*args, api_name="/toy2d_step_it")
     assert _frame(lab)["it"] == 2  # the same session keeps its trainer
     lab, *_ = client.predict(*args, api_name="/toy2d_reset")
     assert _frame(lab)["it"] == 0
     assert "New run" in _frame(lab)["status"]
-    assert len(plots) == 3
 
 
 def test_bad_settings_give_a_clear_error(client):
     from gradio_client.exceptions import AppError
 
-    values = _values_from_config(ToyConfig())
+    values = _values(ToyConfig())
     values[CONFIG_FIELDS.index("lr_d")] = -1
     with pytest.raises(AppError, match="lr_d must be a number between"):
         client.predict(*values, [], [], api_name="/toy2d_step_it")
@@ -57,7 +68,7 @@ def test_three_api_sessions_playing_at_once_all_receive_frames(app_url):
     """Three students press Play at the same moment: none waits in a queue, each gets its own frames."""
     from gradio_client import Client
 
-    values = _values_from_config(ToyConfig(seed=0, g_width=16, d_width=16))
+    values = _values(ToyConfig(seed=0, g_width=16, d_width=16))
     clients = [Client(app_url, verbose=False) for _ in range(3)]
     jobs = [c.submit(*values, 200, [], ["manifold"], api_name="/toy2d_play") for c in clients]
     deadline = time.monotonic() + 60
@@ -138,7 +149,7 @@ def _play(T, req, values, speed=200, show=("manifold",), frames=8):
     """Start Play through the tab's handler and follow its frames as the page would; the packets."""
     from playground.toy2d.scheduler import get_scheduler
 
-    value, *_ = T.start.__wrapped__(req, *values, speed, [], list(show))
+    value, *_ = T.start(_named(values, speed=speed, freeze=[], show=list(show)), req)
     token = json.loads(value)["token"]
     run = get_scheduler().get(token)
     packets, seq = [], 0
@@ -165,7 +176,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
 
     req = SimpleNamespace(session_hash="export-test")
     try:
-        values = _values_from_config(ToyConfig(seed=5, g_width=16, d_width=16))
+        values = _values(ToyConfig(seed=5, g_width=16, d_width=16))
         show = ["manifold"]
         _play(T, req, values, frames=3 * T.GIF_EVERY + 1)
         T.pause(req)
@@ -194,7 +205,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
         csv.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 3}" for i in range(50)))
         assert T.use_csv(str(csv), req) == "custom"
         cfg = ToyConfig(dataset="custom", seed=1)
-        lab, *_ = T._stepper("it").__wrapped__(req, *_values_from_config(cfg), [], show)
+        lab, *_ = T._stepper("it")(_named(_values(cfg), freeze=[], show=show), req)
         assert _frame(lab)["it"] == 1
         assert T.SESSIONS.get("export-test").trainer.dataset.name == "custom"
     finally:
@@ -209,7 +220,7 @@ def test_diverging_training_stops_with_a_message():
 
     req = SimpleNamespace(session_hash="nan-test")
     try:
-        values = _values_from_config(ToyConfig(optimizer="sgd", lr_d=10.0, lr_g=10.0, loss="lsgan", seed=0))
+        values = _values(ToyConfig(optimizer="sgd", lr_d=10.0, lr_g=10.0, loss="lsgan", seed=0))
         run, packets = _play(T, req, values, frames=10_000)
         assert packets[-1]["state"] == "error"
         assert re.search("diverged.*learning rate", packets[-1]["error"])
@@ -224,7 +235,7 @@ def test_slow_motion_play_advances_a_few_iterations_per_frame_and_pause_stops_it
 
     req = SimpleNamespace(session_hash="slow-motion")
     try:
-        values = _values_from_config(ToyConfig(seed=0))
+        values = _values(ToyConfig(seed=0))
         run, packets = _play(T, req, values, speed=2, frames=6)  # speed 2: at most two iterations per frame
         its = [p["frame"]["it"] for p in packets]
         steps = [b - a for a, b in zip(its, its[1:])]
@@ -245,3 +256,106 @@ def _follow_to_end(run):
     while p["state"] == "running" and time.monotonic() < deadline:
         p = get_scheduler().wait_frame(run, p["seq"], timeout=1)
     return run, p
+
+
+def test_careless_or_hostile_values_get_sentences(client):
+    """Strings, NaN and huge numbers sent to the 2-D lab's controls through the API: a sentence naming the
+    setting, never "Something went wrong"."""
+    from gradio_client.exceptions import AppError
+
+    from types import SimpleNamespace
+
+    from playground.errors import UserError
+    from playground.ui import toy2d_tab as T
+
+    base = _values(ToyConfig())
+    # NaN cannot travel through gradio_client's JSON; a raw request can: the handler itself must cope
+    req = SimpleNamespace(session_hash="nan-values")
+    with pytest.raises(UserError, match="n_modes must be a whole number"):
+        T._stepper("it").__wrapped__(_named([*base[:1], float("nan"), *base[2:]], freeze=[], show=[]), req)
+    with pytest.raises(UserError, match="The speed must be a whole number"):
+        T.start(_named(base, speed=float("nan"), freeze=[], show=[]), req)
+    T.SESSIONS.free("nan-values")
+    cases = {
+        "n_modes": ("many", "n_modes must be a whole number"),
+        "seed": (2**63, "seed must be between 0 and"),
+        "lr_g": ("x" * 10_000, "lr_g must be a number"),
+        "dataset": ("../../etc/passwd", "dataset must be one of"),
+    }
+    for name, (bad, message) in cases.items():
+        values = list(base)
+        values[CONFIG_FIELDS.index(name)] = bad
+        with pytest.raises(AppError, match=message) as err:
+            client.predict(*values, [], [], api_name="/toy2d_step_it")
+        assert len(str(err.value)) < 400  # the offending value is quoted short
+    with pytest.raises(AppError, match="The speed must be a whole number"):
+        client.predict(*base, "fast", [], [], api_name="/toy2d_start")
+
+
+def test_a_drawing_bomb_and_a_zip_bomb_are_refused_before_decoding(tmp_path):
+    import zipfile
+    from types import SimpleNamespace
+
+    from playground.ui import toy2d_tab as T
+    from tests.bad_files import png_header_only
+
+    req = SimpleNamespace(session_hash="bombs")
+    try:
+        big = png_header_only(tmp_path / "huge.png", 20000, 20000)  # 400 megapixels declared, a few bytes sent
+        with pytest.raises(Exception, match="(?i)pixels|too large"):
+            T.use_drawing({"composite": str(big), "layers": [], "background": None}, req)
+        bomb = tmp_path / "bomb.zip"
+        with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("config.json", "{" + " " * (20 * 2**20) + "}")  # 20 MB of spaces, ~20 KB compressed
+            z.writestr("model.safetensors", b"\0" * 16)
+        with pytest.raises(Exception, match="too large"):
+            T.import_model(str(bomb), [], req)
+    finally:
+        T.SESSIONS.free("bombs")
+
+
+LINK = "?tab=toy2d&preset=Cure%3A%20PacGAN&seed=3&hide=networks,optimisation,compare&lock=1&autoplay=1&steps=300"
+
+
+@pytest.mark.browser
+def test_a_share_link_opens_the_exact_run_twice_with_groups_hidden(browser, app_url, artifacts):
+    """A teacher's link: the preset and seed restored, named groups hidden, settings locked, training starts
+    by itself and stops at 300 iterations; two students opening it see the same run to the last digit."""
+    from tests.conftest import open_page
+
+    finals = []
+    for k in range(2):
+        context, page, log = open_page(browser, app_url + LINK)
+        try:
+            page.wait_for_function(
+                "() => document.querySelector('#toy2d-lab [data-state]')?.dataset.state === 'stopped' && "
+                "document.querySelector('#toy2d-lab [data-iteration]').dataset.iteration === '300'", timeout=60_000)
+            assert "link asked for" in page.locator("#toy2d-status").inner_text()
+            assert page.locator("#toy2d-pack input[type=number]").is_disabled()  # locked to the preset
+            assert not page.get_by_text("Networks", exact=True).is_visible()  # hidden groups
+            assert not page.get_by_text("Optimisation", exact=True).is_visible()
+            assert page.get_by_text("Objective", exact=True).is_visible()
+            finals.append(page.locator("#toy2d-status").inner_text().split("·", 1)[1])  # after "iteration 300"
+            if k == 0:
+                page.screenshot(path=str(artifacts / "toy2d-student-link.png"), full_page=True)
+        finally:
+            errors = log.errors()
+            context.close()
+        assert not errors, errors
+    assert finals[0] == finals[1], finals  # same link, same run: losses and mode metrics identical
+
+
+def test_copy_link_round_trips_the_controls():
+    from types import SimpleNamespace
+
+    from playground import share
+    from playground.ui import toy2d_tab as T
+
+    cfg = ToyConfig(dataset="grid25", n_modes=16, loss="hinge", g_width=48, lr_d=3e-4, seed=42)
+    v = _named(_values(cfg), preset_name=None, link_hide=["export"], link_lock=False, link_big=True,
+               link_autoplay=True, link_steps=1000)
+    query = T.make_link(v, SimpleNamespace(session_hash="link"))
+    tab, state, options, notes = share.parse_query(query)
+    assert tab == "toy2d" and not notes
+    assert share.toy2d_config(state).to_dict() == cfg.to_dict()
+    assert options["hide"] == ("export",) and options["big"] and options["autoplay"] and options["steps"] == 1000

@@ -1,0 +1,236 @@
+"""One student's 2-D lab: the trainer, their own data, the playing run, and what Export needs.
+
+The tab keeps one :class:`Lab` per browser session and calls these methods; everything here works
+without Gradio (the tests drive it directly). Play hands the trainer to the process's training
+scheduler (:mod:`playground.toy2d.scheduler`); while it plays, only the scheduler's worker touches the
+trainer, and every other method takes the same ``lock``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import zipfile
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from playground.errors import UserError
+from playground.toy2d import charts
+from playground.toy2d.config import ToyConfig
+from playground.toy2d.data import fit_to_view, make_dataset
+from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame, snapshot_from_frame
+from playground.toy2d.render import render_frame, write_gif
+from playground.toy2d.scheduler import PlayRun, get_scheduler
+from playground.toy2d.trainer import Trainer
+
+MAX_GIF_FRAMES = 120
+GIF_EVERY = 3  # keep every 3rd frame of a run for the GIF
+MAX_SPEED = 500  # iterations per frame at most
+MAX_SAVED_RUN_BYTES = 50 * 2**20  # a saved run's weights (a 2-D GAN's are < 1 MB)
+MAX_SAVED_CONFIG_BYTES = 4 * 2**20  # its config.json with the history (~16,000 logged rows)
+MAX_ZIP_RATIO = 50  # a saved run's files compress ~2x; more is a zip bomb
+
+STOP_NOTES = {
+    "paused": "Paused. Press Play to continue.",
+    "idle": "Paused: this page stopped asking for pictures (closed or hidden). Press Play to continue.",
+    "steps": "Stopped at the number of iterations the link asked for. Press Play to continue.",
+}
+
+
+def time_note(max_seconds: float) -> str:
+    return f"Paused automatically after {max_seconds / 60:g} minutes so others can train too. Press Play to continue."
+
+
+class Lab:
+    """A session's lab; see the module docstring. ``max_seconds``/``idle_seconds`` bound each Play."""
+
+    def __init__(self, max_seconds: float = 180.0, idle_seconds: float = 10.0):
+        self.trainer: Trainer | None = None
+        self.points: np.ndarray | None = None  # the custom data set (drawn or uploaded)
+        self.run: PlayRun | None = None
+        self.frames: deque = deque(maxlen=MAX_GIF_FRAMES)  # compact frames of the current run, for the GIF
+        self.real: np.ndarray | None = None  # the real points those frames were drawn with
+        self.lock = threading.Lock()
+        self.compare_stop = threading.Event()
+        self.chart_turn = 0  # which chart the next refresh while playing redraws
+        self.max_seconds, self.idle_seconds = max_seconds, idle_seconds
+        self._tmpdir: Path | None = None
+
+    # ---- the run's settings -----------------------------------------------------------------------
+
+    def ensure(self, cfg: ToyConfig) -> tuple[Trainer, str | None]:
+        """The trainer for ``cfg`` (a new run when the settings changed) and a note saying so. Hold ``lock``."""
+        t = self.trainer
+        if t is not None and t.cfg.to_dict() == cfg.to_dict():
+            return t, None
+        if cfg.dataset == "custom" and self.points is None:
+            raise UserError("Draw some points on the canvas (or upload a CSV of x,y rows) before training on "
+                            "custom data.")
+        self.trainer = self.new_trainer(cfg)
+        self.frames.clear()
+        return self.trainer, ("Settings changed: started a new run." if t is not None else None)
+
+    def new_trainer(self, cfg: ToyConfig) -> Trainer:
+        return Trainer(cfg, make_dataset(cfg, self.points if cfg.dataset == "custom" else None))
+
+    def use_points(self, points) -> int:
+        """Make ``points`` (n, 2) the custom data set; returns how many."""
+        self.stop_run()
+        with self.lock:
+            self.points = fit_to_view(points)
+            self.trainer = None
+        return len(self.points)
+
+    @staticmethod
+    def apply_freeze(trainer: Trainer, freeze_d: bool, freeze_g: bool) -> None:
+        trainer.freeze_d, trainer.freeze_g = bool(freeze_d), bool(freeze_g)
+
+    # ---- Play -------------------------------------------------------------------------------------
+
+    def start(self, cfg: ToyConfig, *, speed: int = 200, freeze=(False, False), show_manifold: bool = True,
+              show_arrows: bool = True, stop_at: int | None = None) -> PlayRun:
+        """Start (or restart) Play: the run goes to the scheduler; frames come from :meth:`PlayRun`."""
+        speed = max(1, min(int(speed), MAX_SPEED))
+        self.stop_run("replaced")
+        with self.lock:
+            trainer, note = self.ensure(cfg)
+            self.apply_freeze(trainer, *freeze)
+        run = PlayRun(trainer, lock=self.lock, speed=speed, note=note, show_manifold=show_manifold,
+                      show_arrows=show_arrows, max_seconds=self.max_seconds, idle_seconds=self.idle_seconds,
+                      status=self._status, on_frame=self._keep, stop_at=stop_at)
+        self.run = get_scheduler().submit(run)
+        return run
+
+    def stop_run(self, reason: str = "paused") -> None:
+        if self.run is not None:
+            get_scheduler().stop(self.run, reason)
+
+    @property
+    def playing(self) -> bool:
+        return self.run is not None and self.run.running
+
+    def _status(self, run: PlayRun, snap: dict) -> str:
+        if run.reason:
+            note = STOP_NOTES.get(run.reason) or (time_note(run.max_seconds) if run.reason == "time" else None)
+        else:
+            note = run.note if run.seq < 30 else None
+        return charts.status_line(run.trainer, snap, note, run.rate if run.running and not run.reason else None)
+
+    def _keep(self, run: PlayRun, frame: dict) -> None:
+        """Keep every GIF_EVERY-th frame for the GIF export (called on the training worker)."""
+        if "real" in frame:
+            self.real = snapshot_from_frame(frame)["real"]
+        if run.seq % GIF_EVERY == 1:
+            self.frames.append(frame)
+
+    # ---- still pictures ---------------------------------------------------------------------------
+
+    def step(self, cfg: ToyConfig, kind: str, freeze=(False, False)) -> tuple[Trainer, str | None]:
+        """One D update ("d"), one G update ("g") or one iteration ("it"); pauses a running Play."""
+        self.stop_run("paused")
+        with self.lock:
+            trainer, note = self.ensure(cfg)
+            self.apply_freeze(trainer, *freeze)
+            {"d": trainer.d_step, "g": trainer.g_step, "it": lambda: trainer.step(1)}[kind]()
+        return trainer, note
+
+    def reset(self, cfg: ToyConfig, freeze=(False, False)) -> Trainer:
+        self.stop_run("paused")
+        with self.lock:
+            self.trainer = None
+            trainer, _ = self.ensure(cfg)
+            self.apply_freeze(trainer, *freeze)
+        return trainer
+
+    # ---- export and import ------------------------------------------------------------------------
+
+    @property
+    def tmpdir(self) -> Path:
+        """A folder for this session's downloads, made on first use (most sessions never export)."""
+        if self._tmpdir is None:
+            self._tmpdir = Path(tempfile.mkdtemp(prefix="toy2d-"))
+        return self._tmpdir
+
+    def _need_trainer(self) -> Trainer:
+        if self.trainer is None:
+            raise UserError("Nothing to export yet: press Play or Step first.")
+        return self.trainer
+
+    def export_csv(self) -> Path:
+        t = self._need_trainer()
+        with self.lock:  # a playing run may be training it right now
+            path = self.tmpdir / f"gan2d-metrics-it{t.iteration}.csv"
+            path.write_text(t.history_csv())
+        return path
+
+    def export_gif(self) -> Path:
+        t = self._need_trainer()
+        frames = list(self.frames)
+        if len(frames) < 2:
+            raise UserError("Record a few frames first: press Play for a couple of seconds.")
+        path = self.tmpdir / f"gan2d-run-it{t.iteration}.gif"
+        pictures = [render_frame(snapshot_from_frame(f, self.real), t.dataset.extent, size=240) for f in frames]
+        write_gif(pictures, path, fps=10)
+        return path
+
+    def export_model(self) -> Path:
+        t = self._need_trainer()
+        out = self.tmpdir / "model"
+        shutil.rmtree(out, ignore_errors=True)
+        with self.lock:
+            t.save(out)
+        zpath = self.tmpdir / f"gan2d-run-it{t.iteration}.zip"
+        with zipfile.ZipFile(zpath, "w") as z:
+            for f in sorted(out.iterdir()):
+                z.write(f, f.name)
+        return zpath
+
+    def import_model(self, src: str | Path) -> Trainer:
+        """Load a run saved by :meth:`export_model` (sizes checked from the zip's headers first)."""
+        dest = self.tmpdir / "loaded"
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir()
+        limits = {"model.safetensors": MAX_SAVED_RUN_BYTES, "config.json": MAX_SAVED_CONFIG_BYTES}
+        try:
+            with zipfile.ZipFile(src) as z:
+                infos = {i.filename: i for i in z.infolist()}
+                if not set(limits) <= set(infos):
+                    raise UserError("That zip is not a saved 2-D run: it needs config.json and model.safetensors.")
+                for name, limit in limits.items():
+                    info = infos[name]
+                    if info.file_size > limit or info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+                        raise UserError(f"That saved run's {name} is too large to be a 2-D GAN's.")
+                    (dest / name).write_bytes(z.read(info))
+        except zipfile.BadZipFile:
+            raise UserError("That file is not a zip archive saved by 'Download model'.") from None
+        trainer = Trainer.load(dest)
+        self.stop_run("paused")
+        with self.lock:
+            self.trainer = trainer
+            self.frames.clear()
+        return trainer
+
+    def close(self) -> None:
+        """The session ended: stop its run and delete its downloads."""
+        self.compare_stop.set()
+        self.stop_run("idle")
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+
+def still_frame(trainer: Trainer, show_manifold: bool = True, show_arrows: bool = True,
+                note: str | None = None) -> dict:
+    """The frame of a trainer as it is now (Step, Reset, Load, the page on arrival)."""
+    snap = trainer.snapshot(manifold_points=LIVE_MANIFOLD_POINTS)
+    return encode_frame(snap, trainer.dataset.extent, status=charts.status_line(trainer, snap, note), with_real=True,
+                        show_manifold=show_manifold, show_arrows=show_arrows)
+
+
+def still_value(trainer: Trainer, show_manifold: bool = True, show_arrows: bool = True,
+                note: str | None = None) -> str:
+    """:func:`still_frame` as the lab component's value."""
+    return json.dumps({"frame": still_frame(trainer, show_manifold, show_arrows, note), "state": "stopped"})

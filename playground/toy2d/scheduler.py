@@ -29,10 +29,10 @@ from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame
 from playground.toy2d.trainer import Trainer
 
 FPS_ALONE = 24.0  # frames a second aimed for while a run has a core to itself
-FPS_CROWDED = 10.0  # ... and when many runs share the cores
+FPS_CROWDED = 9.0  # ... and when many runs share the cores
 MIN_SLICE_S = 0.002  # shortest training slice (shorter ones would spend more time switching than training)
-TRAIN_OVER_FRAME = 2.0  # a slice trains at least this many times as long as a frame takes to draw: when the
-# machine is crowded, frames come less often rather than training stopping
+TRAIN_OVER_FRAME = 1.0  # a slice trains at least as long as a frame takes to draw: when the machine is
+# crowded, frames come less often rather than training stopping
 MAX_SLICE_S = 0.05
 SLOW_MOTION_SPEED = 20  # below this many iterations per frame, frames come at most SLOW_MOTION_FPS
 SLOW_MOTION_FPS = 10.0
@@ -82,6 +82,7 @@ class PlayRun:
         self._cond = threading.Condition()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
         self._parked = False  # not in the ready queue (waiting for the page to take a frame)
+        self.last_turn: float | None = None  # when a worker last took it (the scheduler's round timing)
         self._packet_json: tuple | None = None
 
     @property
@@ -171,6 +172,7 @@ class Scheduler:
         self._ready: deque[PlayRun] = deque()
         self._cv = threading.Condition()
         self.frame_seconds = 0.002  # what drawing one frame costs, smoothed (measured as we go)
+        self.round_scale = 1.0  # slices' share of the planned length (see slice_seconds)
         self._threads: list[threading.Thread] = []
         self._closed = False
         if start:
@@ -266,13 +268,29 @@ class Scheduler:
 
     # ---- the workers -------------------------------------------------------------------------------------
 
-    def slice_seconds(self) -> float:
-        """The training time of one slice: a round of all runs should take one frame interval."""
+    def target_fps(self) -> float:
         n = max(len(self._runs), 1)
-        fps = FPS_ALONE if n <= self.workers else max(FPS_CROWDED, FPS_ALONE * self.workers / n)
-        per_run = self.workers / (fps * max(n, self.workers))  # worker seconds each run gets per frame
+        return FPS_ALONE if n <= self.workers else max(FPS_CROWDED, FPS_ALONE * self.workers / n)
+
+    def slice_seconds(self) -> float:
+        """The training time of one slice: a round of all runs should take one frame interval.
+
+        Planned from the workers' count, then scaled by how long rounds really take (``round_scale``):
+        the web server and the clients share the cores too, so workers get less than a core each.
+        """
+        n = max(len(self._runs), 1)
+        per_run = self.workers / (self.target_fps() * max(n, self.workers))  # worker seconds per run per frame
         floor = max(MIN_SLICE_S, TRAIN_OVER_FRAME * self.frame_seconds)
-        return min(MAX_SLICE_S, max(floor, per_run - self.frame_seconds))
+        return min(MAX_SLICE_S, max(floor, (per_run - self.frame_seconds) * self.round_scale))
+
+    def _observe_round(self, run: PlayRun, now: float) -> None:
+        """Feedback: rounds slower than the frame interval shrink everyone's slices, faster ones grow them."""
+        if run.last_turn is not None and len(self._runs) > self.workers:
+            gap = now - run.last_turn
+            if gap > 0:
+                step = min(max((1.0 / self.target_fps()) / gap, 0.9), 1.1)
+                self.round_scale = min(max(self.round_scale * step, 0.05), 1.0)
+        run.last_turn = now
 
     def _take(self) -> tuple[PlayRun | None, float]:
         """The next run whose turn it is, or (None, seconds until one may be ready)."""
@@ -328,6 +346,7 @@ class Scheduler:
                 self.wake(run)
 
     def _slice(self, run: PlayRun) -> None:
+        self._observe_round(run, self.clock())
         with run.lock:
             try:
                 reason = self._should_stop(run)

@@ -163,4 +163,21 @@ def megabytes(n: int) -> str:
     return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n / 2**10:,.0f} KB"
 
 
-__all__ = ["quote", "cut", "number", "integer", "flag", "text", "choice", "Range", "file_path", "file_size", "megabytes"]
+NPY_MAX_HEADER = 10_000  # numpy's own default cap on a .npy header's length
+
+
+def npy_header(f) -> tuple[tuple[int, ...], "np.dtype"]:
+    """Shape and dtype of the .npy array at file ``f``'s position, from its header alone (nothing of the
+    data is read, so a file declaring gigabytes costs nothing); ValueError unless format 1.0 or 2.0."""
+    import numpy as np
+
+    version = np.lib.format.read_magic(f)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"it uses .npy format {version}; expected 1.0 or 2.0")
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = read(f, max_header_size=NPY_MAX_HEADER)
+    return tuple(shape), dtype
+
+
+__all__ = ["quote", "cut", "number", "integer", "flag", "text", "choice", "Range", "file_path", "file_size", "megabytes",
+           "npy_header"]

@@ -41,10 +41,7 @@ def read_z(path: str, nz: int) -> np.ndarray:
         raise UserError(f"--z {p}: no such file.")
     try:
         with open(p, "rb") as f:
-            version = np.lib.format.read_magic(f)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
-            shape, _, dtype = read_header(f)
+            shape, dtype = safe_input.npy_header(f)
     except (ValueError, OSError, EOFError) as exc:
         raise UserError(f"--z {p.name} is not a .npy array ({str(exc)[:100]}).") from None
     if len(shape) != 2 or shape[1] != nz:

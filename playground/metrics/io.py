@@ -24,6 +24,7 @@ from PIL import Image
 
 from playground.errors import UserError
 from playground.images import IMAGE_EXTENSIONS
+from playground.safe_input import NPY_MAX_HEADER, npy_header
 
 # Limits for anything a user hands us (the Space has 16 GB of RAM and 2 CPUs).
 MAX_ZIP_ENTRIES = 20_000
@@ -284,7 +285,6 @@ def decode_rgb(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 # refused from the .npy headers inside the zip, before a byte of array data is read.
 MAX_STATS_DIM = 2048
 MAX_STATS_ENTRIES = 16
-MAX_NPY_HEADER = 10_000  # numpy's own default cap on the header's length
 
 
 def _npz_member(zf: zipfile.ZipFile, key: str) -> zipfile.ZipInfo | None:
@@ -298,16 +298,12 @@ def _npz_member(zf: zipfile.ZipFile, key: str) -> zipfile.ZipInfo | None:
 
 def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fname: str) -> tuple[tuple, np.dtype, int]:
     """(shape, dtype, header bytes) of an .npy inside the zip, from its header alone."""
-    fmt = np.lib.format
     with zf.open(info) as f:
-        version = fmt.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = fmt.read_array_header_1_0(f, max_header_size=MAX_NPY_HEADER)
-        elif version == (2, 0):
-            shape, fortran, dtype = fmt.read_array_header_2_0(f, max_header_size=MAX_NPY_HEADER)
-        else:
-            raise UserError(f"{fname}: {info.filename} uses .npy format {version}; expected 1.0 or 2.0.")
-        return tuple(shape), dtype, f.tell()
+        try:
+            shape, dtype = npy_header(f)
+        except ValueError as exc:
+            raise UserError(f"{fname}: {info.filename}: {exc}.") from None
+        return shape, dtype, f.tell()
 
 
 def _check_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> tuple[zipfile.ZipInfo, tuple]:
@@ -335,7 +331,7 @@ def _check_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> tuple
 
 def _read_checked(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     with zf.open(info) as f:  # read_array allocates exactly the checked shape, then fills it in chunks
-        return np.lib.format.read_array(f, allow_pickle=False, max_header_size=MAX_NPY_HEADER)
+        return np.lib.format.read_array(f, allow_pickle=False, max_header_size=NPY_MAX_HEADER)
 
 
 def read_stats(path) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,8 @@ points. Conventions follow the reference tools and are named where they differ:
 
 * FID (Heusel et al. 2017): Fréchet distance between Gaussians fitted to the two feature sets.
   The trace of the matrix square root comes from eigenvalues, not ``scipy.linalg.sqrtm``.
-  (Two LAPACK calls go through torch: its wheels carry MKL, whose Cholesky and symmetric
-  eigenvalue solvers are ~1.6x faster on this CPU than numpy's OpenBLAS ones; still float64.)
+  (Two LAPACK calls go through torch, whose wheels carry MKL's faster Cholesky and symmetric
+  eigenvalue solvers; still float64. Timings: ``benchmarks/metrics.py`` and the README.)
 * KID (Bińkowski et al. 2018): unbiased MMD² with the cubic polynomial kernel, averaged over random
   subsets exactly as torch-fidelity does (100 subsets, ``RandomState(2020)``, no replacement).
 * IS (Salimans et al. 2016): exp(E KL(p(y|x) || p(y))) over 10 splits after torch-fidelity's

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from playground.errors import UserError
+from playground.safe_input import npy_header
 from playground.images import center_crop_resize, unit_to_uint8
 
 SIZE = 64
@@ -226,9 +227,7 @@ def _check_npz_member(z, key: str, name: str) -> None:
     """The declared shape and dtype of an .npz member, read from its .npy header before decompressing it
     (a compressed npz can declare gigabytes in a few KB)."""
     with z.zip.open(f"{key}.npy") as f:
-        version = np.lib.format.read_magic(f)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(f)
+        shape, dtype = npy_header(f)
     nbytes = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
     if dtype != np.uint8:
         raise UserError(f"{name}: '{key}' holds {dtype}; expected uint8 images.")

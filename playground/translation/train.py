@@ -162,33 +162,58 @@ def _init_from(cfg: TrainConfig, nets: dict[str, nn.Module]) -> None:
         weights.fit_state_dict(net, {k: v.float() for k, v in weights.sub_dict(tensors, prefix).items()}, cfg.init)
 
 
-def _setup(cfg: TrainConfig):
+def _setup(cfg: TrainConfig, default_norm: str):
+    """(device, output folder, numpy rng, data A, data B, norm) for a run, the config saved beside it."""
     if cfg.threads:
         torch.set_num_threads(safe_input.integer(cfg.threads, "threads", 0, os.cpu_count() or 1))
     torch.manual_seed(safe_input.integer(cfg.seed, "seed", 0, 2**63 - 1))
     out = output_folder(cfg.out)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
-    return get_device(), out, np.random.default_rng(cfg.seed)
+    a, b, _ = tdata.load_npz(cfg.data)
+    return get_device(), out, np.random.default_rng(cfg.seed), a, b, cfg.norm or default_norm
+
+
+def _adam(params, cfg: TrainConfig) -> torch.optim.Adam:
+    return torch.optim.Adam(params, lr=cfg.lr, betas=(cfg.beta1, 0.999))
+
+
+def _set_lr(cfg: TrainConfig, step: int, *opts: torch.optim.Optimizer) -> None:
+    for opt in opts:
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * linear_decay(step, cfg.steps)
+
+
+def _after_step(cfg: TrainConfig, step: int, t0: float, out: Path, nets: dict[str, nn.Module], samples, message,
+                log) -> bool:
+    """Sample grid and checkpoint when due (``samples()`` gives the grid's rows, ``message()`` the log
+    line); True when training stops at this step."""
+    done = step in (cfg.steps, cfg.stop_after) or bool(cfg.minutes and time.time() - t0 > cfg.minutes * 60)
+    if step % cfg.sample_every == 0 or done:
+        generators = [net for name, net in nets.items() if name.startswith("G")]
+        for g in generators:
+            g.eval()
+        with torch.no_grad():
+            save_grid(out / f"samples_{step:06d}.png", samples())
+        for g in generators:
+            g.train()
+    if step % cfg.save_every == 0 or done:
+        save_checkpoint(out / f"{cfg.name}.safetensors", nets, cfg, step)
+        log(f"step {step}: {message()} ({time.time() - t0:.0f}s)")
+    return done
 
 
 def train_pix2pix(cfg: TrainConfig, log=print) -> Path:
-    device, out, rng = _setup(cfg)
-    a, b, _ = tdata.load_npz(cfg.data)
-    norm = cfg.norm or "batch"
+    device, out, rng, a, b, norm = _setup(cfg, "batch")
     G = define_G(cfg.netG, norm, cfg.ngf, cfg.use_dropout, a.shape[-1], b.shape[-1]).to(device)
     D = define_D("n_layers", a.shape[-1] + b.shape[-1], cfg.ndf, cfg.n_layers_D, norm).to(device)
     _init_from(cfg, {"G": G, "D": D})
-    opt_G = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
-    opt_D = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
+    opt_G, opt_D = _adam(G.parameters(), cfg), _adam(D.parameters(), cfg)
     bce, l1 = nn.BCEWithLogitsLoss(), nn.L1Loss()
     fixed_a, fixed_b = tdata.to_tensor(a[:8]).to(device), tdata.to_tensor(b[:8]).to(device)
-    stream = batches(a, cfg.batch_size, rng, cfg.flip, b)
-    ckpt, t0 = out / f"{cfg.name}.safetensors", time.time()
+    stream, t0 = batches(a, cfg.batch_size, rng, cfg.flip, b), time.time()
     bar = tqdm(range(1, cfg.steps + 1), desc=f"pix2pix {cfg.name}", mininterval=5)
     for step in bar:
-        for opt in (opt_G, opt_D):
-            for group in opt.param_groups:
-                group["lr"] = cfg.lr * linear_decay(step, cfg.steps)
+        _set_lr(cfg, step, opt_G, opt_D)
         real_a, real_b = (t.to(device) for t in next(stream))
         fake_b = G(real_a)
 
@@ -208,91 +233,84 @@ def train_pix2pix(cfg: TrainConfig, log=print) -> Path:
         (loss_G_gan + cfg.lambda_L1 * loss_G_l1).backward()
         opt_G.step()
 
+        losses = lambda: f"D {loss_D.item():.3f} G_gan {loss_G_gan.item():.3f} L1 {loss_G_l1.item():.4f}"  # noqa: E731
         if step % 50 == 0:
-            bar.set_postfix(D=f"{loss_D.item():.3f}", G_gan=f"{loss_G_gan.item():.3f}", L1=f"{loss_G_l1.item():.4f}")
-        done = step in (cfg.steps, cfg.stop_after) or (cfg.minutes and time.time() - t0 > cfg.minutes * 60)
-        if step % cfg.sample_every == 0 or done:
-            G.eval()
-            with torch.no_grad():
-                save_grid(out / f"samples_{step:06d}.png", [fixed_a, G(fixed_a), fixed_b])
-            G.train()
-        if step % cfg.save_every == 0 or done:
-            save_checkpoint(ckpt, {"G": G, "D": D}, cfg, step)
-            log(f"step {step}: D {loss_D.item():.3f} G_gan {loss_G_gan.item():.3f} L1 {loss_G_l1.item():.4f} "
-                f"({time.time() - t0:.0f}s)")
-        if done:
+            bar.set_postfix_str(losses())
+        if _after_step(cfg, step, t0, out, {"G": G, "D": D}, lambda: [fixed_a, G(fixed_a), fixed_b], losses, log):
             break
-    return ckpt
+    return out / f"{cfg.name}.safetensors"
+
+
+def _cyclegan_g_step(nets, opt_G, real_a, real_b, cfg: TrainConfig, lam_idt: float):
+    """One update of both generators against frozen discriminators: (fake_b, fake_a, LSGAN, cycle and
+    identity losses)."""
+    G_A, G_B, D_A, D_B = (nets[k] for k in ("G_A", "G_B", "D_A", "D_B"))
+    mse, l1 = nn.functional.mse_loss, nn.functional.l1_loss
+    for d in (D_A, D_B):
+        d.requires_grad_(False)
+    opt_G.zero_grad(set_to_none=True)
+    fake_b, fake_a = G_A(real_a), G_B(real_b)
+    pa, pb = D_A(fake_b), D_B(fake_a)
+    loss_gan = mse(pa, torch.ones_like(pa)) + mse(pb, torch.ones_like(pb))
+    loss_cyc = l1(G_B(fake_b), real_a) + l1(G_A(fake_a), real_b)
+    loss_idt = (l1(G_A(real_b), real_b) + l1(G_B(real_a), real_a)) if lam_idt else torch.zeros((), device=real_a.device)
+    (loss_gan + cfg.lambda_cyc * loss_cyc + lam_idt * loss_idt).backward()
+    opt_G.step()
+    for d in (D_A, D_B):
+        d.requires_grad_(True)
+    return fake_b, fake_a, loss_gan, loss_cyc, loss_idt
+
+
+def _cyclegan_d_step(nets, opt_D, real_a, real_b, fake_b, fake_a, pools) -> float:
+    """One update of both discriminators (real -> 1, a fake from the history pool -> 0); their summed loss."""
+    opt_D.zero_grad(set_to_none=True)
+    loss_D = 0.0
+    for D, real, fake in ((nets["D_A"], real_b, pools[1].query(fake_b)), (nets["D_B"], real_a, pools[0].query(fake_a))):
+        pr, pf = D(real), D(fake.detach())
+        loss = 0.5 * (nn.functional.mse_loss(pr, torch.ones_like(pr)) + nn.functional.mse_loss(pf, torch.zeros_like(pf)))
+        loss.backward()
+        loss_D += loss.item()
+    opt_D.step()
+    return loss_D
 
 
 def train_cyclegan(cfg: TrainConfig, log=print) -> Path:
-    device, out, rng = _setup(cfg)
-    a, b, _ = tdata.load_npz(cfg.data)
-    norm = cfg.norm or "instance"
+    device, out, rng, a, b, norm = _setup(cfg, "instance")
     nc_a, nc_b = a.shape[-1], b.shape[-1]
-    G_A = define_G(cfg.netG, norm, cfg.ngf, False, nc_a, nc_b).to(device)  # A -> B
-    G_B = define_G(cfg.netG, norm, cfg.ngf, False, nc_b, nc_a).to(device)  # B -> A
-    D_A = define_D("n_layers", nc_b, cfg.ndf, cfg.n_layers_D, norm).to(device)  # real B vs G_A(A)
-    D_B = define_D("n_layers", nc_a, cfg.ndf, cfg.n_layers_D, norm).to(device)  # real A vs G_B(B)
-    _init_from(cfg, {"G_A": G_A, "G_B": G_B, "D_A": D_A, "D_B": D_B})
-    opt_G = torch.optim.Adam([*G_A.parameters(), *G_B.parameters()], lr=cfg.lr, betas=(cfg.beta1, 0.999))
-    opt_D = torch.optim.Adam([*D_A.parameters(), *D_B.parameters()], lr=cfg.lr, betas=(cfg.beta1, 0.999))
-    mse, l1 = nn.MSELoss(), nn.L1Loss()
+    nets = {
+        "G_A": define_G(cfg.netG, norm, cfg.ngf, False, nc_a, nc_b).to(device),  # A -> B
+        "G_B": define_G(cfg.netG, norm, cfg.ngf, False, nc_b, nc_a).to(device),  # B -> A
+        "D_A": define_D("n_layers", nc_b, cfg.ndf, cfg.n_layers_D, norm).to(device),  # real B vs G_A(A)
+        "D_B": define_D("n_layers", nc_a, cfg.ndf, cfg.n_layers_D, norm).to(device),  # real A vs G_B(B)
+    }
+    _init_from(cfg, nets)
+    G_A, G_B = nets["G_A"], nets["G_B"]
+    opt_G = _adam([*G_A.parameters(), *G_B.parameters()], cfg)
+    opt_D = _adam([*nets["D_A"].parameters(), *nets["D_B"].parameters()], cfg)
     pyrng = random.Random(cfg.seed)
-    pool_A, pool_B = ImagePool(cfg.pool_size, pyrng), ImagePool(cfg.pool_size, pyrng)
+    pools = (ImagePool(cfg.pool_size, pyrng), ImagePool(cfg.pool_size, pyrng))  # of fake A, of fake B
     fixed_a, fixed_b = tdata.to_tensor(a[:8]).to(device), tdata.to_tensor(b[:8]).to(device)
-    stream_a = batches(a, cfg.batch_size, rng, cfg.flip)
-    stream_b = batches(b, cfg.batch_size, rng, cfg.flip)
-    ckpt, t0 = out / f"{cfg.name}.safetensors", time.time()
+    stream_a, stream_b = batches(a, cfg.batch_size, rng, cfg.flip), batches(b, cfg.batch_size, rng, cfg.flip)
     lam_idt = cfg.lambda_idt * cfg.lambda_cyc if nc_a == nc_b else 0.0
+    t0 = time.time()
+
+    def samples():
+        fb, fa = G_A(fixed_a), G_B(fixed_b)
+        return [fixed_a, fb, G_B(fb), fixed_b, fa, G_A(fa)]
+
     bar = tqdm(range(1, cfg.steps + 1), desc=f"cyclegan {cfg.name}", mininterval=5)
     for step in bar:
-        for opt in (opt_G, opt_D):
-            for group in opt.param_groups:
-                group["lr"] = cfg.lr * linear_decay(step, cfg.steps)
+        _set_lr(cfg, step, opt_G, opt_D)
         real_a, real_b = next(stream_a)[0].to(device), next(stream_b)[0].to(device)
-
-        # Generators (D frozen for this step).
-        for d in (D_A, D_B):
-            d.requires_grad_(False)
-        opt_G.zero_grad(set_to_none=True)
-        fake_b, fake_a = G_A(real_a), G_B(real_b)
-        rec_a, rec_b = G_B(fake_b), G_A(fake_a)
-        pa, pb = D_A(fake_b), D_B(fake_a)
-        loss_gan = mse(pa, torch.ones_like(pa)) + mse(pb, torch.ones_like(pb))
-        loss_cyc = l1(rec_a, real_a) + l1(rec_b, real_b)
-        loss_idt = (l1(G_A(real_b), real_b) + l1(G_B(real_a), real_a)) if lam_idt else torch.zeros((), device=device)
-        (loss_gan + cfg.lambda_cyc * loss_cyc + lam_idt * loss_idt).backward()
-        opt_G.step()
-
-        # Discriminators, on fakes drawn from the history pools.
-        for d in (D_A, D_B):
-            d.requires_grad_(True)
-        opt_D.zero_grad(set_to_none=True)
-        loss_D = 0.0
-        for D, real, fake in ((D_A, real_b, pool_B.query(fake_b)), (D_B, real_a, pool_A.query(fake_a))):
-            pr, pf = D(real), D(fake.detach())
-            loss = 0.5 * (mse(pr, torch.ones_like(pr)) + mse(pf, torch.zeros_like(pf)))
-            loss.backward()
-            loss_D += loss.item()
-        opt_D.step()
-
+        fake_b, fake_a, loss_gan, loss_cyc, loss_idt = _cyclegan_g_step(nets, opt_G, real_a, real_b, cfg, lam_idt)
+        loss_D = _cyclegan_d_step(nets, opt_D, real_a, real_b, fake_b, fake_a, pools)
+        losses = lambda: (f"D {loss_D:.3f} G_gan {loss_gan.item():.3f} cyc {loss_cyc.item():.4f} "  # noqa: E731
+                          f"idt {loss_idt.item():.4f}")
         if step % 50 == 0:
-            bar.set_postfix(D=f"{loss_D:.3f}", G=f"{loss_gan.item():.3f}", cyc=f"{loss_cyc.item():.4f}")
-        done = step in (cfg.steps, cfg.stop_after) or (cfg.minutes and time.time() - t0 > cfg.minutes * 60)
-        if step % cfg.sample_every == 0 or done:
-            G_A.eval(), G_B.eval()
-            with torch.no_grad():
-                fb, fa = G_A(fixed_a), G_B(fixed_b)
-                save_grid(out / f"samples_{step:06d}.png", [fixed_a, fb, G_B(fb), fixed_b, fa, G_A(fa)])
-            G_A.train(), G_B.train()
-        if step % cfg.save_every == 0 or done:
-            save_checkpoint(ckpt, {"G_A": G_A, "G_B": G_B, "D_A": D_A, "D_B": D_B}, cfg, step)
-            log(f"step {step}: D {loss_D:.3f} G_gan {loss_gan.item():.3f} cyc {loss_cyc.item():.4f} "
-                f"idt {loss_idt.item():.4f} ({time.time() - t0:.0f}s)")
-        if done:
+            bar.set_postfix_str(losses())
+        if _after_step(cfg, step, t0, out, nets, samples, losses, log):
             break
-    return ckpt
+    return out / f"{cfg.name}.safetensors"
 
 
 def train(cfg: TrainConfig, log=print) -> Path:

@@ -1,8 +1,9 @@
-"""The training loop of the 2-D GAN lab, plus the pictures of its state.
+"""The training loop of the 2-D GAN lab.
 
 One :class:`Trainer` holds G, D, their optimisers and a seeded random stream. ``step(n)`` runs n
-iterations (``d_steps`` updates of D, then ``g_steps`` updates of G); ``snapshot()`` returns what the
-tab draws (D over the plane, D*, samples, G's manifold, gradient arrows) as numpy arrays.
+iterations (``d_steps`` updates of D, then ``g_steps`` updates of G) and logs losses, mode metrics and
+sample quality every ``log_every`` iterations. What the page draws of it (``snapshot()``) lives in
+:mod:`playground.toy2d.pictures`.
 
 Everything runs on the CPU on purpose: these networks have a few thousand weights, and a GPU would
 spend more time launching kernels and copying back pictures than computing.
@@ -10,7 +11,6 @@ spend more time launching kernels and copying back pictures than computing.
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -21,20 +21,17 @@ import numpy as np
 import torch
 
 from playground.errors import UserError
-from playground.toy2d import divergence, fast, losses, metrics
+from playground.toy2d import fast, losses, metrics
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
 from playground.toy2d.models import build_models
+from playground.toy2d.pictures import Pictures
 
-MANIFOLD_POINTS = 41  # points per drawn latent line
 MODE_FIELDS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
 # jsd, v_star: JSD(p_data || p_g) and V(D*, G) on the lab's grid; frechet: the 2-D Fréchet distance between
 # data and G's samples (the "when to stop" curve)
 QUALITY_FIELDS = ("jsd", "v_star", "frechet")
 HISTORY_FIELDS = ("iteration", "d_loss", "g_loss", *MODE_FIELDS, *QUALITY_FIELDS)
-QUALITY_GRID = 48  # the grid of the JSD (the lab's picture grid)
-QUALITY_DENSITY_SAMPLES = 1000  # G samples behind G's density estimate for the JSD
-QUALITY_LENS_CELLS = 1.5  # width of the Gaussian lens both densities are seen through, in grid cells
 
 
 class NonFiniteTraining(UserError):
@@ -49,7 +46,7 @@ def make_optimizer(name: str, params, lr: float, beta1: float, beta2: float) -> 
     return torch.optim.SGD(params, lr=lr, foreach=True)
 
 
-class Trainer:
+class Trainer(Pictures):
     """A 2-D GAN being trained; see the module docstring.
 
     ``freeze_d`` / ``freeze_g`` skip that player's updates (e.g. train D alone against a fixed G).
@@ -258,21 +255,6 @@ class Trainer:
             if self.log_every and self.iteration % self.log_every == 0:
                 self._log()
 
-    def view_copy(self, into: "Trainer | None" = None) -> "Trainer":
-        """A copy to draw from while this trainer keeps training: its own G and D (weights copied now;
-        ``into``, a previous copy, is refreshed in place), sharing the config, data and history."""
-        if into is None:
-            into = copy.copy(self)
-            into.G, into.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
-            into.fast = False  # a copy is only drawn from, never trained
-        else:
-            with torch.no_grad():
-                for p, q in zip([*into.G.parameters(), *into.D.parameters()], [*self.G.parameters(), *self.D.parameters()]):
-                    p.copy_(q)
-        into.iteration, into._last_d, into._last_g = self.iteration, self._last_d, self._last_g
-        into.freeze_d, into.freeze_g = self.freeze_d, self.freeze_g
-        return into
-
     # ---- health -----------------------------------------------------------------------------------
 
     def _check(self, loss: torch.Tensor, who: str) -> None:
@@ -313,37 +295,6 @@ class Trainer:
             self._diverged("the generator produced NaN points")
         return x
 
-    def quality(self, x: np.ndarray) -> dict:
-        """JSD(p_data || p_g), V(D*, G) and the 2-D Fréchet distance of generated points ``x``.
-
-        The JSD lives on the lab's grid, with both densities seen through the same Gaussian lens of width
-        h = QUALITY_LENS_CELLS grid cells: the data's exact density blurred by h (its modes' spread becomes
-        sqrt(sigma^2 + h^2)) and a kernel density estimate of x with bandwidth h. Through one lens a G that
-        matches the data scores JSD ~ 0 and V(D*, G) ~ -log 4; with the data sharp and G blurred, JSD would
-        stay near log 2 however good G became. The Fréchet distance compares x with a fixed sample of the
-        data. JSD and V are None where G's mass left the grid entirely.
-        """
-        ref = self._quality_ref
-        if ref is None:
-            gx, gy = divergence.grid_axes(self.dataset, QUALITY_GRID)
-            xx, yy = np.meshgrid(gx, gy)
-            h = QUALITY_LENS_CELLS * float(gx[1] - gx[0])
-            ds = self.dataset
-            seen = GaussianMixture(ds.name, ds.means, math.hypot(ds.sigma, h), ds.centers)
-            ref = self._quality_ref = {
-                "gx": gx, "gy": gy, "h": h,
-                "p_data": seen.density(np.stack([xx.ravel(), yy.ravel()], 1)).reshape(xx.shape),
-                "real": ds.sample(len(x), self._eval_gen(5)).numpy(),
-            }
-        out = {"frechet": metrics.frechet_distance_2d(ref["real"], x), "jsd": None, "v_star": None}
-        try:
-            p_g = metrics.kde_on_grid(x[:QUALITY_DENSITY_SAMPLES], ref["gx"], ref["gy"], bandwidth=ref["h"])
-            div = divergence.divergence_on_grid(ref["p_data"], p_g)
-            out.update(jsd=div["jsd"], v_star=div["v_star"])
-        except ValueError:  # no mass of G on the grid
-            pass
-        return out
-
     @torch.no_grad()
     def losses_now(self) -> tuple[float, float]:
         """D's and G's losses on a fresh batch (no update, no penalty terms)."""
@@ -374,133 +325,6 @@ class Trainer:
         for row in self.history:
             w.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_FIELDS})
         return buf.getvalue()
-
-    # ---- the live picture -------------------------------------------------------------------------
-
-    def d_output(self, points: torch.Tensor) -> torch.Tensor:
-        """What the heatmap shows at points (m, 2): D(x) in [0, 1] for the sigmoid losses, else the raw
-        output. With packing, each point is judged as a pack of identical copies."""
-        out = self.D(points.repeat(1, self.cfg.pack) if self.cfg.pack > 1 else points).squeeze(1)
-        return torch.sigmoid(out) if self.cfg.loss in losses.SIGMOID_LOSSES else out
-
-    def _grid(self, res: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
-        xmin, xmax, ymin, ymax = self.dataset.extent
-        gx = np.linspace(xmin, xmax, res, dtype=np.float32)
-        gy = np.linspace(ymin, ymax, res, dtype=np.float32)
-        xx, yy = np.meshgrid(gx, gy)  # row i = y[i], column j = x[j]
-        return gx, gy, torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], 1))
-
-    def _view_cache(self, res: int, n_real: int, n_fake: int, manifold_points: int = MANIFOLD_POINTS,
-                    n_density: int = 2000) -> dict:
-        key = (res, n_real, n_fake, manifold_points, n_density)
-        if self._view is None or self._view["key"] != key:
-            gx, gy, pts = self._grid(res)
-            g = self._eval_gen(3)
-            self._view = {
-                "key": key,
-                "gx": gx,
-                "gy": gy,
-                "pts": pts,
-                "p_data": self.dataset.density(pts.numpy()).reshape(res, res),
-                "real": self.dataset.sample(n_real, g),
-                "z": self.sample_z(max(n_fake, n_density), g),  # fixed z: fakes move smoothly between frames
-                "manifold_z": torch.cat(self._manifold_z(points=manifold_points)),  # one batched forward pass
-                "manifold_points": manifold_points,
-            }
-        return self._view
-
-    def _manifold_z(self, lines: int = 11, points: int = MANIFOLD_POINTS) -> list[torch.Tensor]:
-        """Latent lines whose images draw G's manifold: a line (z_dim 1) or a grid in the first two dims."""
-        lim = 1.0 if self.cfg.z_dist == "uniform" else 2.5
-        t = torch.linspace(-lim, lim, points)
-        if self.cfg.z_dim == 1:
-            return [t[:, None]]
-        out = []
-        for v in torch.linspace(-lim, lim, lines):
-            for a, b in ((0, 1), (1, 0)):
-                z = torch.zeros(points, self.cfg.z_dim)
-                z[:, a], z[:, b] = t, v
-                out.append(z)
-        return out
-
-    def snapshot(self, res: int = 48, n_real: int = 512, n_fake: int = 512, n_arrows: int = 64, d_star: bool = True,
-                 fresh_metrics: bool = True, manifold_points: int = MANIFOLD_POINTS, n_density: int = 2000) -> dict:
-        """Everything the tab draws, as numpy arrays (grids are indexed [row = y, column = x]).
-
-        Keys: real (n,2), fake (n,2), grid_x (res,), grid_y (res,), d_grid (res,res), d_star_grid
-        (res,res) or None, boundary_level, d_is_probability, manifold (list of (L,2) polylines),
-        arrows_pos (k,2), arrows_dir (k,2) (minus the gradient of each fake's own G loss: where G
-        pushes it; its length shows how strong the push is), metrics, iteration, d_loss, g_loss.
-        ``fresh_metrics=False`` reuses the mode metrics of the last logged iteration (every ``log_every``
-        iterations) instead of measuring 2,500 new samples: the live view's choice.
-        D*'s density estimate of p_g uses ``n_density`` samples; without D* only the ``n_fake`` shown are
-        generated.
-        """
-        v = self._view_cache(res, n_real, n_fake, manifold_points, n_density)
-        with torch.no_grad():
-            fake_all = self.G(v["z"] if d_star else v["z"][:n_fake])
-            fake = fake_all[:n_fake]
-            real = v["real"]
-            d_grid = self.d_output(v["pts"]).reshape(res, res)
-            m = self.G(v["manifold_z"]).numpy()
-            manifold = np.split(m, len(m) // v["manifold_points"])
-            level = 0.5
-            if self.cfg.loss in losses.CRITIC_LOSSES:
-                level = float((self.d_output(real).mean() + self.d_output(fake).mean()) / 2)
-        fake_np, d_np = fake_all.numpy(), d_grid.numpy()
-        if not (np.isfinite(fake_np).all() and np.isfinite(d_np).all()):
-            self._check_weights()
-            self._diverged("the pictures would contain NaN values")
-        d_star_grid = None
-        if d_star:
-            p_g = metrics.kde_on_grid(fake_np, v["gx"], v["gy"])
-            d_star_grid = metrics.optimal_discriminator(v["p_data"], p_g).astype(np.float32)
-        pos, direction = self._arrows(fake[: (n_arrows // self.cfg.pack) * self.cfg.pack])
-        d_loss = float(self._last_d) if self._last_d is not None else None
-        g_loss = float(self._last_g) if self._last_g is not None else None
-        if d_loss is None or g_loss is None:
-            d_now, g_now = self.losses_now()
-            d_loss = d_now if d_loss is None else d_loss
-            g_loss = g_now if g_loss is None else g_loss
-        return {
-            "real": real.numpy(),
-            "fake": fake.numpy(),
-            "grid_x": v["gx"],
-            "grid_y": v["gy"],
-            "d_grid": d_np,
-            "d_star_grid": d_star_grid,
-            "boundary_level": level,
-            "d_is_probability": self.cfg.loss in losses.SIGMOID_LOSSES,
-            "manifold": manifold,
-            "arrows_pos": pos,
-            "arrows_dir": direction,
-            "metrics": self._last_metrics if (not fresh_metrics and self._last_metrics) else self.metrics(),
-            "iteration": self.iteration,
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-        }
-
-    def _arrows(self, fake: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        """Where G's loss pushes each fake point: -d(loss of that point)/dx."""
-        x = fake.detach().clone().requires_grad_(True)
-        per_point = self._g_loss_fn(self.D(self._packed(x))) * (len(x) // self.cfg.pack)
-        (grad,) = torch.autograd.grad(per_point, x)
-        return x.detach().numpy(), (-grad).numpy()
-
-    def d_vs_d_star(self, res: int = 64, n_fake: int = 20000, rel: float = 0.01) -> dict:
-        """How close the learned D is to D* = p_data / (p_data + p_g) where densities are not negligible.
-
-        p_g is a KDE of n_fake generated samples; "not negligible" = either density is at least rel times its own maximum.
-        Meaningful for the sigmoid losses and LSGAN, whose optimal D is exactly D*.
-        """
-        gx, gy, pts = self._grid(res)
-        p_data = self.dataset.density(pts.numpy())
-        p_g = metrics.kde_on_grid(self.generate(n_fake, self._eval_gen(4)), gx, gy).ravel()
-        d_star = metrics.optimal_discriminator(p_data, p_g)
-        with torch.no_grad():
-            d = self.d_output(pts).numpy().astype(np.float64)
-        mask = metrics.support_mask(p_data, p_g, rel)
-        return {"mae": metrics.masked_mae(d, d_star, mask), "cells": int(mask.sum()), "grid_cells": res * res}
 
     # ---- saving -----------------------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""One session's Play as the training scheduler sees it: a trainer, its newest frame, and why it ended.
+
+The scheduler (:mod:`playground.toy2d.scheduler`) gives runs their time slices; a run keeps its own
+accounting (iterations, speed, the frame allowance) and wakes the pages waiting for its next frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import threading
+from typing import Callable
+
+from playground.toy2d.trainer import Trainer
+
+FIRST_CHUNK = 10  # iterations of a run's first slice (then the slice is sized from the measured speed)
+
+
+class PlayRun:
+    """One session's Play: a trainer, its frames, and why it stopped.
+
+    ``speed`` is the most iterations trained between two frames (slow motion when small).
+    Only a worker holding ``lock`` trains or draws the trainer; other handlers of the session take the
+    same lock.
+    """
+
+    def __init__(self, trainer: Trainer, *, lock: threading.Lock | None = None, speed: int = 200,
+                 extent=None, show_manifold: bool = True, show_arrows: bool = True, note: str | None = None,
+                 max_seconds: float = 180.0, idle_seconds: float = 10.0, status: Callable | None = None,
+                 on_frame: Callable | None = None, stop_at: int | None = None):
+        self.token = secrets.token_urlsafe(12)
+        self.trainer = trainer
+        self.lock = lock or threading.Lock()
+        self.speed = max(1, int(speed))
+        self.extent = extent if extent is not None else trainer.dataset.extent
+        self.show_manifold, self.show_arrows = show_manifold, show_arrows
+        self.note = note
+        self.max_seconds, self.idle_seconds = max_seconds, idle_seconds
+        self.status = status  # status(run, snapshot) -> the line shown above the pictures
+        self.on_frame = on_frame  # on_frame(run, frame) after each frame (on the worker thread)
+        self.stop_at = stop_at  # end the run at this iteration (a link's steps=N)
+        self.state = "running"  # running | stopped | error
+        self.reason: str | None = None  # why it stopped: paused, idle, time, error, replaced
+        self.error: BaseException | None = None
+        self.started = self.last_seen = 0.0
+        self.iterations = 0  # trained by this run
+        self.train_seconds = 0.0
+        self.per_iteration: float | None = None  # seconds per iteration, smoothed
+        self.since_frame = 0  # iterations since the last frame
+        self.frame: dict | None = None
+        self.seq = 0  # number of frames made
+        self.frame_wanted = True  # the first frame as soon as possible
+        self.not_before = 0.0  # slow motion: no slice before this time
+        self.rate = 0.0  # iterations per second, as last measured between two frames
+        self._rate_mark: tuple[float, int] | None = None
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
+        self._parked = False  # not in the ready queue (waiting for the page to take a frame)
+        self.last_turn: float | None = None  # when a worker last took it (the scheduler's round timing)
+        self._packet_json: tuple | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def stop(self) -> None:
+        """Ask the run to stop; a worker ends it (with a last frame) at its next turn."""
+        self._stop.set()
+
+    def packet(self) -> dict:
+        """What a page gets: the newest frame and the run's state."""
+        out = {"token": self.token, "seq": self.seq, "state": self.state, "frame": self.frame}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.error is not None:
+            out["error"] = str(self.error)
+        return out
+
+    def packet_json(self) -> str:
+        """:meth:`packet` as JSON, made once per frame and state (every pull of it reuses the text)."""
+        key = (self.seq, self.state, self.reason)
+        cached = self._packet_json
+        if cached is None or cached[0] != key:
+            cached = self._packet_json = (key, json.dumps(self.packet(), allow_nan=False))
+        return cached[1]
+
+    # -- called by the scheduler with the run's lock held --------------------------------------------------
+
+    def iterations_for(self, budget_s: float) -> int:
+        """How many iterations fit in ``budget_s`` seconds, within the frame's ``speed`` allowance."""
+        if self.per_iteration is None:
+            k = FIRST_CHUNK
+        else:
+            k = int(budget_s / max(self.per_iteration, 1e-7))
+        k = min(max(k, 1), self.speed - self.since_frame)
+        if self.stop_at is not None:
+            k = min(k, self.stop_at - self.trainer.iteration)
+        return max(0, k)
+
+    def record(self, k: int, seconds: float) -> None:
+        self.iterations += k
+        self.since_frame += k
+        self.train_seconds += seconds
+        per = seconds / max(k, 1)
+        self.per_iteration = per if self.per_iteration is None else 0.7 * self.per_iteration + 0.3 * per
+
+    def notify(self) -> None:
+        with self._cond:
+            waiters, self._waiters = self._waiters, []
+            self._cond.notify_all()
+        for loop, fut in waiters:
+            loop.call_soon_threadsafe(_resolve, fut)
+
+
+def _resolve(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(None)

@@ -12,6 +12,8 @@ from typing import Callable, TypeVar
 
 import torch
 
+from playground.errors import UserError
+
 F = TypeVar("F", bound=Callable)
 
 
@@ -19,17 +21,33 @@ def get_device(prefer: str | None = None) -> torch.device:
     """CUDA when available, else Apple MPS, else CPU.
 
     ``prefer`` (or the ``PLAYGROUND_DEVICE`` environment variable) forces a device, e.g. ``"cpu"``
-    for deterministic tests on a GPU machine.
+    for deterministic tests on a GPU machine; a name torch does not know, or a GPU this machine does not
+    have, is a :class:`UserError` that says so (not a traceback from deep inside a model).
     """
-    prefer = prefer or os.environ.get("PLAYGROUND_DEVICE")
     if prefer:
-        return torch.device(prefer)
+        return _checked_device(prefer, "The device")
+    if os.environ.get("PLAYGROUND_DEVICE"):
+        return _checked_device(os.environ["PLAYGROUND_DEVICE"], "PLAYGROUND_DEVICE")
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _checked_device(name: str, what: str) -> torch.device:
+    try:
+        device = torch.device(name.strip())
+    except (RuntimeError, ValueError):
+        raise UserError(f"{what} is {name!r}, which is not a device: use cpu, cuda, cuda:N or mps.") from None
+    mps = getattr(torch.backends, "mps", None)
+    missing = (device.type == "cuda" and (not torch.cuda.is_available()
+                                          or (device.index or 0) >= torch.cuda.device_count())
+               or device.type == "mps" and not (mps is not None and mps.is_available()))
+    if missing:
+        raise UserError(f"{what} is {name!r}, but this machine has no such device: use cpu, or unset it.")
+    return device
 
 
 def gpu(fn: F | None = None, *, duration: int = 60):
@@ -44,7 +62,7 @@ def gpu(fn: F | None = None, *, duration: int = 60):
             import spaces  # type: ignore[import-not-found]
         except Exception:  # not on Spaces: nothing to do
             return f
-        return spaces.GPU(duration=duration)(f)  # pragma: no cover - only on Spaces
+        return spaces.GPU(duration=duration)(f)
 
     if fn is not None:
         return wrap(fn)

@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from playground.device import gpu
 from playground.metrics.io import ImageSet, decode_rgb
 
 SIZE = 299
@@ -245,6 +246,9 @@ def cache_key(images: ImageSet, mode: str, network_id: str) -> str:
     return hashlib.sha256(f"{FEATURES_VERSION}|{mode}|{network_id}|{images.content_key()}".encode()).hexdigest()
 
 
+# ZeroGPU: the web app stops a request after 120 s of computing (ui/metrics_tab.APP_MAX_SECONDS, checked
+# after every batch), so a call never needs longer; on a GPU its 1,000-image cap binds after seconds.
+@gpu(duration=120)
 def extract_features(
     images: ImageSet,
     mode: str,

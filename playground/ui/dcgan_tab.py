@@ -14,6 +14,7 @@ inputs before the handler runs, so a string sent to a slider or a corrupt upload
 from __future__ import annotations
 
 import atexit
+import copy
 import hashlib
 import logging
 import shutil
@@ -27,6 +28,7 @@ import torch
 
 from playground import safe_input
 from playground.dcgan import latent
+from playground.dcgan.models import Generator
 from playground.dcgan.figures import upscale
 from playground.dcgan.lab import (
     EXTENT,
@@ -48,25 +50,31 @@ from playground.dcgan.lab import (
     refs_to_z,
     walk_gif,
 )
+from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.sessions import SessionStore
 from playground.ui.common import explain, session_key, user_errors
+from playground.ui.pictures import ResultCache, picture_file
 
 log = logging.getLogger("playground.ui.dcgan")
 
 TITLE = "DCGAN latent lab"
+INVERSIONS_AT_ONCE = 1
 GRID_SAMPLES = 36
 GRID_COLUMNS = 9
 DEFAULT_SEED = 2
 
 _bundled: Renderer | None = None
 _bundled_lock = threading.Lock()
-# A student's own generator, per browser session (a few MB each).
+# A student's own generator, per browser session (a few MB each): the only per-session model here.
 _custom = SessionStore("custom DCGAN generator", max_sessions=16, idle_seconds=30 * 60)
+# Finished pictures of the bundled model by exact inputs: the model is shared and read-only, so the same
+# groups, noise and seed give the same figure; a class clicking one preset costs one computation.
+_results = ResultCache(max_items=256)
 
 
 def _bundled_renderer(progress=None) -> Renderer:
-    """The face model, loaded on first use (once per process) with a visible message."""
+    """The face model, loaded on first use, once per process, and shared read-only by every session."""
     global _bundled
     with _bundled_lock:
         if _bundled is None:
@@ -81,6 +89,15 @@ def _bundled_renderer(progress=None) -> Renderer:
 def _renderer(request: gr.Request | None, progress=None) -> Renderer:
     own = _custom.get(session_key(request)) if request is not None else None
     return own if own is not None else _bundled_renderer(progress)
+
+
+def _cacheable(renderer: Renderer, *ref_lists: list[str]) -> bool:
+    """Results depend on the inputs alone: the bundled model and no inverted faces (those are per session)."""
+    return renderer is _bundled and not any(r.startswith("inv") for refs in ref_lists for r in refs)
+
+
+def _cached(renderer: Renderer, key: tuple, ref_lists: tuple, compute):
+    return _results.get_or_compute(key, compute) if _cacheable(renderer, *ref_lists) else compute()
 
 
 # ---------------------------------------------------------------- texts
@@ -143,8 +160,12 @@ def show_samples(seed, request: gr.Request, progress=gr.Progress()):
     seed = check_seed(seed, "The grid seed")
     renderer = _renderer(request, progress)
     refs = [f"{seed}:{i}" for i in range(GRID_SAMPLES)]
-    imgs = renderer.render_refs(refs)
-    items = [(upscale(im, 2), ref) for im, ref in zip(imgs, refs)]
+
+    def compute():
+        imgs = renderer.render_refs(refs)
+        return [(picture_file(upscale(im, 2)), ref) for im, ref in zip(imgs, refs)]
+
+    items = _cached(renderer, ("samples", seed), (), compute)
     return items, seed, _model_line(request)
 
 
@@ -202,21 +223,25 @@ def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, 
     groups = {"A": parse_refs(a, "group A"), "B": parse_refs(b, "group B"), "C": parse_refs(c, "group C")}
     noise_scale, noise_seed = NOISE.check(noise_scale), check_seed(noise_seed, "The noise seed")
     renderer = _renderer(request, progress)
+    refs = tuple(groups.values())
     empty = [k for k, v in groups.items() if not v]
     if empty:
-        strips = [group_strip(renderer, refs, inverted) if refs else None for refs in groups.values()]
+        strips = [picture_file(group_strip(renderer, r, inverted)) if r else None for r in refs]
         msg = f"Add samples to group{'s' if len(empty) > 1 else ''} {' and '.join(empty)} to see the result."
         return (*strips, None, None, msg)
-    res = arithmetic_update(
-        renderer, groups["A"], groups["B"], groups["C"], inverted,
-        noise_scale=noise_scale, noise_seed=noise_seed,
-    )
-    norm = float(res.z.norm())
-    msg = (
-        f"Result: ‖mean(A) − mean(B) + mean(C)‖ = {norm:.1f} (a typical z has ≈ 10). "
-        f"Group sizes {len(groups['A'])}, {len(groups['B'])}, {len(groups['C'])}."
-    )
-    return res.strips["A"], res.strips["B"], res.strips["C"], res.equation, res.neighbourhood, msg
+
+    def compute():
+        res = arithmetic_update(renderer, *refs, inverted, noise_scale=noise_scale, noise_seed=noise_seed)
+        msg = (
+            f"Result: ‖mean(A) − mean(B) + mean(C)‖ = {float(res.z.norm()):.1f} "
+            "(a typical z has ≈ 10). "
+            f"Group sizes {len(groups['A'])}, {len(groups['B'])}, {len(groups['C'])}."
+        )
+        pictures = (res.strips["A"], res.strips["B"], res.strips["C"], res.equation, res.neighbourhood)
+        return (*(picture_file(p) for p in pictures), msg)
+
+    key = ("arithmetic", *(tuple(r) for r in refs), noise_scale, noise_seed)
+    return _cached(renderer, key, refs, compute)
 
 
 @user_errors
@@ -238,14 +263,18 @@ def interpolate(start, end, steps, inverted, request: gr.Request, progress=gr.Pr
     start, end = _single_ref(start, "Interpolation start"), _single_ref(end, "Interpolation end")
     steps = INTERP_STEPS.check(steps)
     renderer = _renderer(request, progress)
-    z0 = ref_to_z(start, inverted, renderer.nz)
-    z1 = ref_to_z(end, inverted, renderer.nz)
-    out = interpolation_strips(renderer, z0, z1, steps=steps)
-    text = (
-        f"‖z‖ along **lerp**: {', '.join(f'{v:.1f}' for v in out.lerp_norms)}  \n"
-        f"‖z‖ along **slerp**: {', '.join(f'{v:.1f}' for v in out.slerp_norms)}"
-    )
-    return out.lerp_strip, out.slerp_strip, text
+
+    def compute():
+        z0 = ref_to_z(start, inverted, renderer.nz)
+        z1 = ref_to_z(end, inverted, renderer.nz)
+        out = interpolation_strips(renderer, z0, z1, steps=steps)
+        text = (
+            f"‖z‖ along **lerp**: {', '.join(f'{v:.1f}' for v in out.lerp_norms)}  \n"
+            f"‖z‖ along **slerp**: {', '.join(f'{v:.1f}' for v in out.slerp_norms)}"
+        )
+        return picture_file(out.lerp_strip), picture_file(out.slerp_strip), text
+
+    return _cached(renderer, ("interpolate", start, end, steps), ([start, end],), compute)
 
 
 DIRECTION_KINDS = ("mean(A) − mean(B)", "random (seed)")
@@ -271,7 +300,7 @@ def apply_direction(base, kind, a, b, dir_seed, scale, inverted, request: gr.Req
     d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
     scales = [0.0, scale]
     imgs = renderer.render(torch.stack([latent.apply_direction(z, d, s) for s in scales]))
-    return upscale(np.concatenate([imgs[0], np.full((64, 6, 3), 255, np.uint8), imgs[1]], 1), 3)
+    return picture_file(upscale(np.concatenate([imgs[0], np.full((64, 6, 3), 255, np.uint8), imgs[1]], 1), 3))
 
 
 @user_errors
@@ -304,10 +333,34 @@ def save_walk(data: bytes) -> str:
     return str(path)
 
 
+def _inversion_steps(generator: Generator | None, target: torch.Tensor, steps: int, prior: float):
+    """DCGAN inversion (:func:`playground.dcgan.invert.invert`) on ``get_device()``: CUDA inside a
+    ZeroGPU call. Yields an ``InversionStep`` per step.
+
+    ``generator`` None is the bundled face model from the per-process, per-device cache (a ZeroGPU
+    worker process loads its own copy once). A session's own generator is used where it is, or copied to
+    the device: a shared CPU object is never moved. Arguments and steps pickle (ZeroGPU sends them to
+    its worker process)."""
+    from playground.dcgan.invert import invert
+    from playground.dcgan.pretrained import load_bundled_generator
+
+    device = get_device()
+    if generator is None:
+        generator = load_bundled_generator(device)
+    elif next(generator.parameters()).device != device:
+        generator = copy.deepcopy(generator).to(device)
+    yield from invert(generator, target, steps=steps, prior=prior, starts=2, preview_every=10)
+
+
+# ZeroGPU: at most INVERT_STEPS.hi = 400 Adam steps on 2 starts of a 64x64 generator, ~1-2 s on a GPU;
+# 20 s also covers a cold worker (CUDA start, a 14 MB model) and keeps the request short (served first).
+run_inversion = gpu(_inversion_steps, duration=20)
+
+
 @user_errors
 def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.Progress()):
     """Generator: yields (preview, status, inverted list) while optimising z."""
-    from playground.dcgan.invert import invert, prepare_target
+    from playground.dcgan.invert import prepare_target
 
     steps, prior = INVERT_STEPS.check(steps), PRIOR.check(prior)
     inverted = list(inverted or [])
@@ -315,19 +368,21 @@ def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.
         raise UserError(f"This session already holds {MAX_INVERTED} inverted faces; reload the page to start over.")
     target = prepare_target(image)  # decoded safely here, not by Gradio: bad files get a clear message
     renderer = _renderer(request, progress)
+    own = renderer.g if renderer is not _bundled else None
     last = None
-    for st in invert(renderer.g, target, steps=steps, prior=prior, starts=2, preview_every=10):
+    for st in run_inversion(own, target, steps, prior):
         last = st
         progress(st.fraction, desc=f"Inverting: step {st.step}/{st.steps}")
         if st.preview is not None and st.step < st.steps:
-            yield upscale(st.preview, 3), f"Step {st.step}/{st.steps}: pixel MSE {st.mse:.4f}", inverted
+            status = f"Step {st.step}/{st.steps}: pixel MSE {st.mse:.4f}"
+            yield picture_file(upscale(st.preview, 3)), status, inverted
     inverted.append([round(float(v), 6) for v in last.z])
     name = f"inv{len(inverted)}"
     msg = (
         f"Done: pixel MSE {last.mse:.4f}, ‖z‖ = {float(last.z.norm()):.1f}. Saved as **{name}** — "
         "add it to a group below or type it into any sample box."
     )
-    yield upscale(last.preview, 3), msg, inverted
+    yield picture_file(upscale(last.preview, 3)), msg, inverted
 
 
 @user_errors
@@ -352,6 +407,7 @@ def load_own_generator(file, request: gr.Request):
     path = safe_input.file_path(file)
     if path is None:
         return _model_line(request)
+    _custom.make_room(session_key(request))  # a full store refuses now, before the file is read
     g = load_generator(path)
     _custom.set(session_key(request), Renderer(g))
     return _model_line(request) + " Press *Show samples* to see it."
@@ -424,8 +480,9 @@ def build() -> None:
         neighbourhood = gr.Image(label="Result and 8 noisy neighbours", interactive=False, format="jpeg",
                                  elem_id="dcgan-result", scale=1)
     arith_md = gr.Markdown(elem_id="dcgan-arith-msg")
-    # The arithmetic pictures are sent as JPEG: PNG encoding of these five images cost more than the
-    # generator's forward pass, and the faces are 64x64 upscaled photos where JPEG loses nothing visible.
+    # The pictures are sent as JPEG files written once (playground/ui/pictures.py): PNG encoding of the
+    # five arithmetic images cost more than the generator's forward pass, and the faces are 64x64 upscaled
+    # photos where JPEG loses nothing visible.
 
     gr.Markdown(INTERP_HELP)
     with gr.Row():
@@ -433,8 +490,8 @@ def build() -> None:
         end = gr.Textbox(label="Interpolation end", placeholder="e.g. 0:0", max_length=MAX_REF_CHARS)
         steps = _slider(INTERP_STEPS)
         interp_btn = gr.Button("Interpolate", variant="primary")
-    lerp_img = gr.Image(label="lerp: straight line", interactive=False, format="png")
-    slerp_img = gr.Image(label="slerp: great circle", interactive=False, format="png", elem_id="dcgan-slerp")
+    lerp_img = gr.Image(label="lerp: straight line", interactive=False, format="jpeg")
+    slerp_img = gr.Image(label="slerp: great circle", interactive=False, format="jpeg", elem_id="dcgan-slerp")
     norms_md = gr.Markdown(elem_id="dcgan-norms")
 
     gr.Markdown(DIRECTION_HELP)
@@ -451,7 +508,7 @@ def build() -> None:
         apply_btn = gr.Button("Apply direction")
         walk_btn = gr.Button("Make walk GIF")
     with gr.Row():
-        moved = gr.Image(label="before → after", interactive=False, format="png", elem_id="dcgan-moved")
+        moved = gr.Image(label="before → after", interactive=False, format="jpeg", elem_id="dcgan-moved")
         walk_img = gr.Image(label="latent walk", interactive=False, type="filepath", elem_id="dcgan-walk")
 
     gr.Markdown(INVERT_HELP)
@@ -467,7 +524,7 @@ def build() -> None:
                 stop_btn = gr.Button("Stop")
             sample_target_btn = gr.Button("Use the direction base sample as the target")
             explain("A generated face can be recovered almost exactly; a real photo only approximately.")
-        inv_preview = gr.Image(label="G(z) while optimising", interactive=False, format="png")
+        inv_preview = gr.Image(label="G(z) while optimising", interactive=False, format="jpeg")
     inv_md = gr.Markdown()
     with gr.Row():
         add_a = gr.Button("Add last inversion to A")
@@ -519,10 +576,11 @@ def build() -> None:
     scale.release(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name=False, **raw)
     walk_btn.click(make_walk, [*dir_inputs, extent, inverted], [walk_img], api_name="dcgan_walk", **raw)
 
-    # Inversion keeps a CPU busy for seconds: at most two run at once, the rest wait in the queue.
+    # Inversion keeps a core busy for seconds (one torch thread): one at a time, so the other core stays
+    # free for the quick events of the whole class; the rest wait and see their place in the queue.
     inv_event = inv_btn.click(
         invert_face, [upload, inv_steps, prior, inverted], [inv_preview, inv_md, inverted],
-        api_name="dcgan_invert", concurrency_limit=2, **raw,
+        api_name="dcgan_invert", concurrency_limit=INVERSIONS_AT_ONCE, show_progress="full", **raw,
     )
     stop_btn.click(None, None, None, cancels=[inv_event], api_name=False)
     sample_target_btn.click(use_sample_as_target, [base, inverted], [upload], api_name=False, **raw)

@@ -34,6 +34,7 @@ from playground.metrics.io import decode_rgb
 from playground.metrics.limits import WorkLimits
 from playground.sessions import SessionStore
 from playground.ui.common import explain, session_key, user_errors
+from playground.ui.pictures import picture_file
 
 log = logging.getLogger("playground.ui.metrics")
 
@@ -452,7 +453,7 @@ def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label="
             notes,
             _pca_figure(report),
             _fid_n_figure(report),
-            nn_img,
+            None if nn_img is None else picture_file(nn_img),  # written once: examples repeat across a class
             nn_text,
             gr.Plot(value=is_fig, visible=is_fig is not None),
         )

@@ -12,15 +12,22 @@ gigabytes of memory). The handlers check every value and decode pictures with
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import hashlib
 import threading
 
 import gradio as gr
 import numpy as np
+import torch
+from torch import nn
 
 from playground import safe_input
+from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.images import read_image
 from playground.ui.common import explain, user_errors
+from playground.ui.pictures import ResultCache, picture_file
 
 TITLE = "Image translation"
 DISPLAY = 256  # shown size of the 64x64 images
@@ -40,7 +47,31 @@ $F(G(a)) \approx a$ and $G(F(b)) \approx b$ (**cycle consistency**, $\lambda = 1
 still carry the content of $a$. Below you see $A \to B \to A'$ and the error $|A - A'|$.
 """
 
-_lock = threading.Lock()
+# Models are loaded once per process and shared read-only by every session (inference's caches); loading
+# takes a lock per model name, so one student's download of an official model (up to 218 MB) never holds
+# up anyone else's translation, and two first uses of one model load it once.
+_load_locks: dict[str, threading.Lock] = {}
+_load_locks_guard = threading.Lock()
+# Official 256x256 models take a core for seconds on a CPU (one torch thread each): one runs at a time,
+# the others wait with a message, and the second core stays free for the bundled models of the class.
+OFFICIAL_RUNS_AT_ONCE = 1
+TRANSLATIONS_AT_ONCE = 8
+_official_slots = threading.BoundedSemaphore(OFFICIAL_RUNS_AT_ONCE)
+# Finished outputs of the bundled models (deterministic without dropout) by model and input pixels.
+_results = ResultCache(max_items=256)
+
+
+def _load_lock(name: str) -> threading.Lock:
+    with _load_locks_guard:
+        return _load_locks.setdefault(name, threading.Lock())
+
+
+def load_shared(name: str, progress=None):
+    """The listed model ``name``, loaded (and for an official one downloaded) once per process."""
+    from playground.translation import inference
+
+    with _load_lock(name):
+        return inference.load_model(name, progress=progress)
 
 
 def _choices() -> list[tuple[str, str]]:
@@ -104,6 +135,116 @@ def _progress_cb(progress):
     return cb
 
 
+def _info(model) -> dict:
+    """What the notes say about a model (plain data: it comes back from a ZeroGPU worker too)."""
+    return {"name": model.name, "kind": model.kind, "source": model.source, "size": model.size,
+            "input_kind": model.input_kind}
+
+
+class _OnDevice(nn.Module):
+    """A copy of a CPU network on ``device`` that takes and returns CPU tensors, so
+    ``inference.translate`` runs unchanged around it (the shared CPU model is never moved)."""
+
+    def __init__(self, net: nn.Module, device: torch.device):
+        super().__init__()
+        self.net = copy.deepcopy(net).to(device)
+        self.device = device
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.to(self.device)).cpu()
+
+
+_device_copies: dict[tuple[str, str], object] = {}
+
+
+def _official_on(name: str, device: torch.device):
+    model = load_shared(name)  # the file is on disk already: the caller downloaded it
+    if device.type == "cpu":
+        return model
+    with _load_lock(name):
+        key = (name, str(device))
+        if key not in _device_copies:
+            _device_copies[key] = dataclasses.replace(model, G=_OnDevice(model.G, device),
+                                                      lock=threading.Lock())
+        return _device_copies[key]
+
+
+def _run_official(name: str, img: np.ndarray, dropout: bool) -> tuple[dict, dict]:
+    """Run the official 256x256 model ``name`` on ``img`` on ``get_device()`` (CUDA inside a ZeroGPU
+    call); returns (inference.translate's result, the model's description). Arguments and results are
+    plain data, as ZeroGPU sends them to and from its worker process."""
+    from playground.translation import inference
+
+    model = _official_on(name, get_device())
+    return inference.translate(model, img, dropout=dropout), _info(model)
+
+
+# ZeroGPU: a cold worker reads up to 218 MB of weights and moves them to the GPU (seconds); one 256x256
+# pass takes milliseconds. 30 s covers both with room and stays short (short requests are served first).
+run_official = gpu(_run_official, duration=30)
+
+
+def _present(info: dict, res: dict, dropout: bool) -> tuple:
+    """The tab's outputs: pictures as files written once (JPEG, PNG for line art), and the notes."""
+    from playground.translation import inference
+
+    smooth = info["input_kind"] != "edges"
+    notes = [f"**{info['name']}** ({info['kind']}, {info['source']}); G sees {info['size']}×{info['size']}."]
+    realness = error = rec = None
+    if info["kind"] == "pix2pix":
+        if "realness" in res:
+            realness = picture_file(_big(inference.heatmap(res["realness"], DISPLAY), smooth=False))
+            h, w = res["realness"].shape
+            notes.append(f"PatchGAN: {h}×{w} patches (each sees a 70×70 window of the 64×64 input, "
+                         f"i.e. most of it at this size); mean D(real) = {res['d_mean']:.2f}. "
+                         "Yellow = 'looks real', blue = 'looks fake'.")
+        else:
+            notes.append("No realness map: only G was loaded (the official zoo publishes generators, not D).")
+        notes.append("Dropout noise **on**: run again for another sample." if dropout else
+                     "Dropout noise off: deterministic output.")
+    if "reconstruction" in res:
+        rec = picture_file(_big(res["reconstruction"], smooth))
+        error = picture_file(_big(inference.heatmap(res["cycle_error"], DISPLAY, 0.0, 0.25), smooth=False))
+        notes.append(f"Cycle A → B → A′: mean |A − A′| = {res['cycle_l1']:.3f} (pixel units, 0–1). "
+                     "The error map is scaled 0 (blue) … 0.25 (yellow).")
+    seen = picture_file(_big(res["input"], smooth=False), "jpeg" if smooth else "png")
+    return seen, picture_file(_big(res["output"], smooth)), realness, rec, error, "  \n".join(notes)
+
+
+_first_use_done: set[str] = set()
+
+
+def _translate_bundled(name: str, img: np.ndarray, dropout: bool, progress) -> tuple:
+    from playground.translation import inference
+
+    if name not in _first_use_done:
+        progress(0.1, desc="Loading the model (first use)...")
+    model = load_shared(name)
+    _first_use_done.add(name)
+    return _present(_info(model), inference.translate(model, img, dropout=dropout), dropout)
+
+
+def _translate_official(name: str, img: np.ndarray, dropout: bool, progress) -> tuple:
+    from playground.translation import zoo
+
+    with _load_lock(name):  # the download (once, with its progress bar) happens outside any GPU call
+        zoo.fetch(name, progress=_progress_cb(progress))
+    if not _official_slots.acquire(blocking=False):
+        progress(0.0, desc="Waiting: another student's official model is running (one at a time)...")
+        _official_slots.acquire()
+    try:
+        progress(0.5, desc=f"Running the official {name} model at 256×256...")
+        res, info = run_official(name, img, dropout)
+    finally:
+        _official_slots.release()
+    return _present(info, res, dropout)
+
+
+def _pixels_key(img: np.ndarray) -> tuple:
+    arr = np.ascontiguousarray(img)
+    return arr.shape, str(arr.dtype), hashlib.sha256(arr.tobytes()).hexdigest()
+
+
 @user_errors
 def translate(model_name, source, sketch, upload, dropout, progress=gr.Progress()):
     """Run the chosen model; returns (input seen, output, realness map, reconstruction, error map, notes)."""
@@ -116,32 +257,12 @@ def translate(model_name, source, sketch, upload, dropout, progress=gr.Progress(
     source = safe_input.choice(source or "upload", "The input source", SOURCES)
     dropout = safe_input.flag(dropout if dropout is not None else False, "Dropout")
     img = _pick_input(source, sketch, upload)  # before loading the model: bad input fails fast
-    with _lock:
-        if model_name in inference.bundled_entries():
-            progress(0.1, desc="Loading the model (first use)...")
-        model = inference.load_model(model_name, progress=_progress_cb(progress))
-    res = inference.translate(model, img, dropout=dropout)
-    smooth = model.input_kind != "edges"
-    notes = [f"**{model.name}** ({model.kind}, {model.source}); G sees {model.size}×{model.size}."]
-    realness = error = rec = None
-    if model.kind == "pix2pix":
-        if "realness" in res:
-            realness = _big(inference.heatmap(res["realness"], DISPLAY), smooth=False)
-            h, w = res["realness"].shape
-            notes.append(f"PatchGAN: {h}×{w} patches (each sees a 70×70 window of the 64×64 input, "
-                         f"i.e. most of it at this size); mean D(real) = {res['d_mean']:.2f}. "
-                         "Yellow = 'looks real', blue = 'looks fake'.")
-        else:
-            notes.append("No realness map: only G was loaded (the official zoo publishes generators, not D).")
-        notes.append("Dropout noise **on**: run again for another sample." if dropout else
-                     "Dropout noise off: deterministic output.")
-    if "reconstruction" in res:
-        rec = _big(res["reconstruction"], smooth)
-        error = _big(inference.heatmap(res["cycle_error"], DISPLAY, 0.0, 0.25), smooth=False)
-        notes.append(f"Cycle A → B → A′: mean |A − A′| = {res['cycle_l1']:.3f} (pixel units, 0–1). "
-                     "The error map is scaled 0 (blue) … 0.25 (yellow).")
-    return (_big(res["input"], smooth=False), _big(res["output"], smooth), realness, rec, error,
-            "  \n".join(notes))
+    if model_name not in inference.bundled_entries():
+        return _translate_official(model_name, img, dropout, progress)
+    if dropout:  # a random sample each time: nothing to reuse
+        return _translate_bundled(model_name, img, dropout, progress)
+    return _results.get_or_compute((model_name, *_pixels_key(img)),
+                                   lambda: _translate_bundled(model_name, img, dropout, progress))
 
 
 @user_errors
@@ -154,16 +275,21 @@ def examples(model_name):
     if not isinstance(model_name, str) or model_name not in entries:
         return [], "Examples are made for the bundled models; upload an image for an official model."
     kind = entries[model_name]["input_kind"]
-    faces = tdata.make_faces(8, seed=424242)
-    if kind == "edges":
-        imgs = tdata.edge_map(faces)
-    elif kind == "gray":
-        imgs = tdata.to_gray(faces)
-    elif kind == "sketch":
-        imgs = tdata.pencil_sketch(faces[::-1])
-    else:
-        imgs = faces
-    return [_big(x, smooth=kind != "edges") for x in imgs], "Click an example to translate it."
+
+    def make():
+        faces = tdata.make_faces(8, seed=424242)
+        if kind == "edges":
+            imgs = tdata.edge_map(faces)
+        elif kind == "gray":
+            imgs = tdata.to_gray(faces)
+        elif kind == "sketch":
+            imgs = tdata.pencil_sketch(faces[::-1])
+        else:
+            imgs = faces
+        fmt = "png" if kind == "edges" else "jpeg"
+        return [picture_file(_big(x, smooth=kind != "edges"), fmt) for x in imgs]
+
+    return _results.get_or_compute(("examples", kind), make), "Click an example to translate it."
 
 
 def _use_example(gallery, evt: gr.SelectData):
@@ -220,9 +346,11 @@ def build() -> None:
                     gallery_note = explain("")
             run_btn = gr.Button("Translate", variant="primary")
         with gr.Column():
+            # The pictures are files written once (playground/ui/pictures.py): JPEG, PNG for line art.
             with gr.Row():
                 seen = gr.Image(label="What G sees (A)", interactive=False, height=256, format="png")
-                output = gr.Image(label="G(A)", interactive=False, height=256, elem_id="translation-output", format="png")
+                output = gr.Image(label="G(A)", interactive=False, height=256, elem_id="translation-output",
+                                  format="jpeg")
             with gr.Row():
                 realness = gr.Image(label="PatchGAN realness of G(A)", interactive=False, height=256)
                 recon = gr.Image(label="A′ = F(G(A))", interactive=False, height=256, visible=False)
@@ -235,13 +363,17 @@ def build() -> None:
     outputs = [seen, output, realness, recon, error, notes]
     # preprocess=False: the handlers check raw values and decode the pictures themselves (module docstring).
     raw = dict(preprocess=False)
-    run_btn.click(translate, inputs, outputs, api_name="translate", **raw)
+    # Every way to translate shares one pool of TRANSLATIONS_AT_ONCE workers: bundled models take ~20 ms,
+    # and the pool is larger than the one official run allowed at a time, so students waiting for an
+    # official model never hold up the bundled ones.
+    run = dict(raw, concurrency_id="translate", concurrency_limit=TRANSLATIONS_AT_ONCE)
+    run_btn.click(translate, inputs, outputs, api_name="translate", show_progress="full", **run)
     sketch.change(lambda: "drawing", None, source, api_name=False, queue=False, show_progress="hidden").then(
-        translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden", **raw)
+        translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden", **run)
     upload.upload(lambda: "upload", None, source, api_name=False, queue=False).then(
-        translate, inputs, outputs, api_name=False, **raw)
+        translate, inputs, outputs, api_name=False, **run)
     model.change(_model_changed, model, [realness, dropout, recon, error], api_name=False, queue=False,
                  **raw).then(examples, model, [gallery, gallery_note], api_name="translation_examples", **raw)
     gallery.select(_use_example, gallery, [upload, source], api_name=False).then(
-        translate, inputs, outputs, api_name=False, **raw)
+        translate, inputs, outputs, api_name=False, **run)
     examples_tab.select(examples, model, [gallery, gallery_note], api_name=False, **raw)

@@ -159,3 +159,83 @@ def test_walk_gifs_do_not_pile_up_on_disk():
     assert len(folder) == 1  # one folder per process, not one per walk
     left = sorted(Path(paths[0]).parent.glob("walk-*.gif"))
     assert len(left) == dcgan_tab.WALKS_KEPT and Path(paths[-1]) in left and not Path(paths[0]).exists()
+
+
+# ---------------------------------------------------------------- one shared model per process
+
+class _Request:
+    """The part of gr.Request the tab reads."""
+
+    def __init__(self, session_hash: str):
+        self.session_hash = session_hash
+
+
+def test_sessions_share_one_bundled_generator_loaded_once(monkeypatch):
+    import threading
+
+    from playground.dcgan import pretrained
+    from playground.ui import dcgan_tab
+
+    monkeypatch.setattr(dcgan_tab, "_bundled", None)  # as in a fresh process
+    monkeypatch.setattr(pretrained, "_cache", {})
+    reads = []
+    real_read = pretrained.read_state_dict
+    monkeypatch.setattr(pretrained, "read_state_dict", lambda path: reads.append(path) or real_read(path))
+    barrier, got = threading.Barrier(8), []
+
+    def first_use(i):
+        barrier.wait()  # eight sessions ask at the same moment
+        got.append(dcgan_tab._renderer(_Request(f"student-{i}")))
+
+    threads = [threading.Thread(target=first_use, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(reads) == 1  # the weights file was read once
+    assert len(got) == 8 and all(r is got[0] for r in got)  # the very same object for every session
+    assert got[0].g is pretrained.load_bundled_generator("cpu")  # and the generator every other user gets
+    assert not any(p.requires_grad for p in got[0].g.parameters())  # read-only: inversion only moves z
+
+
+def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading(monkeypatch, tmp_path):
+    from playground.dcgan import checkpoints
+    from playground.dcgan.models import Generator
+    from playground.errors import SessionsFull
+    from playground.sessions import SessionStore, free_session, mark_page_session
+    from playground.ui import dcgan_tab
+
+    store = SessionStore("custom DCGAN generator", max_sessions=1)
+    monkeypatch.setattr(dcgan_tab, "_custom", store)
+    monkeypatch.setattr(dcgan_tab, "_bundled", None)
+    alice, bob = _Request("page-alice"), _Request("page-bob")
+    for r in (alice, bob):
+        mark_page_session(r)  # two open pages: neither may push the other out
+    loads = []
+    monkeypatch.setattr(checkpoints, "load_generator",
+                        lambda path: loads.append(path) or Generator(nz=100, ngf=4).eval())
+    try:
+        dcgan_tab.load_own_generator.__wrapped__(str(tmp_path / "alice.pt"), alice)
+        own = dcgan_tab._renderer(alice)
+        assert own is not dcgan_tab._renderer(bob) and own.g.ngf == 4 and dcgan_tab._renderer(bob).g.ngf == 64
+        with pytest.raises(SessionsFull, match="1 sessions are using it"):
+            dcgan_tab.load_own_generator.__wrapped__(str(tmp_path / "bob.pt"), bob)
+        assert loads == [str(tmp_path / "alice.pt")]  # Bob's file was never read
+    finally:
+        for r in (alice, bob):
+            free_session(r)
+
+
+def test_the_same_request_from_many_sessions_is_computed_once_and_sent_as_one_file(client, app_url):
+    from gradio_client import Client
+
+    from playground.ui import dcgan_tab
+
+    args = ("3:1, 3:2", "3:4", "3:9", 0.5, 7)  # inputs no other test uses
+    before = dcgan_tab._results.misses
+    first = client.predict(*args, api_name="/dcgan_arithmetic")
+    second = Client(app_url, verbose=False).predict(*args, api_name="/dcgan_arithmetic")  # another session
+    assert dcgan_tab._results.misses == before + 1
+    assert first[-1] == second[-1]
+    for a, b in zip(first[:5], second[:5]):  # the same bytes (the client names its downloads itself)
+        assert Path(a).read_bytes() == Path(b).read_bytes()

@@ -333,3 +333,33 @@ def test_a_session_dropped_while_computing_is_cleaned_up_when_the_computation_en
     with pytest.raises(RequestCancelled):
         with sess.computing():
             pass
+
+
+def test_the_fid_network_is_loaded_once_per_process_and_shared(monkeypatch, tmp_path, fid_net):
+    import threading
+    import warnings
+
+    import torch
+
+    from playground.metrics import inception
+
+    assert inception.load_fid_network("cpu") is fid_net  # every session's request gets this very object
+    tiny = tmp_path / "tiny.pt"  # a small TorchScript in the real network's place: first use, 8 threads
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch >= 2.14 calls TorchScript deprecated; it still works
+        torch.jit.save(torch.jit.script(torch.nn.Linear(3, 2)), str(tiny))
+    loads = []
+    real_load = torch.jit.load
+    monkeypatch.setattr(torch.jit, "load", lambda *a, **k: loads.append(a[0]) or real_load(*a, **k))
+    barrier, got = threading.Barrier(8), []
+
+    def first_use():
+        barrier.wait()
+        got.append(inception.load_fid_network("cpu", path=tiny))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert loads == [str(tiny)] and len(got) == 8 and all(n is got[0] for n in got)

@@ -76,3 +76,97 @@ def test_draw_edges_get_a_face(page, artifacts):
     page.screenshot(path=str(artifacts / "translation_draw_edges2face.png"), full_page=True)
     notes = page.inner_text("#translation-notes")
     assert "PatchGAN" in notes
+
+
+# ---------------------------------------------------------------- shared models, loading, caching
+
+
+def _quiet(*_, **__):
+    """A stand-in for gr.Progress."""
+
+
+def test_a_bundled_model_is_loaded_once_and_shared(monkeypatch):
+    import threading
+
+    from playground.translation import weights
+    from playground.ui import translation_tab
+
+    inference._load_bundled.cache_clear()  # as in a fresh process
+    reads = []
+    real_read = weights.read
+    monkeypatch.setattr(weights, "read", lambda path, *a, **k: reads.append(path) or real_read(path, *a, **k))
+    barrier, got = threading.Barrier(8), []
+
+    def first_use():
+        barrier.wait()  # eight sessions translate at the same moment
+        got.append(translation_tab.load_shared("gray2color"))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(reads) == 1 and len(got) == 8 and all(m is got[0] for m in got)
+    assert inference.load_model("gray2color") is got[0]  # what the CLI and every other caller get too
+    assert not any(p.requires_grad for p in got[0].G.parameters())
+
+
+def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch, tmp_path):
+    import threading
+
+    from playground.errors import UserError
+    from playground.translation import zoo
+    from playground.ui import translation_tab
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_fetch(name, progress=None, **_):  # a 218 MB download that takes its time, then fails
+        started.set()
+        release.wait(60)
+        raise UserError(f"{name}: offline")
+
+    monkeypatch.setattr(zoo, "fetch", slow_fetch)
+    face = _example_input("face2sketch", tmp_path)
+    outcome = {}
+
+    def run(name, key):
+        try:
+            outcome[key] = translation_tab.translate.__wrapped__(name, "upload", None, str(face), False,
+                                                                 progress=_quiet)
+        except UserError as exc:
+            outcome[key] = exc
+
+    official = threading.Thread(target=run, args=("horse2zebra", "official"))
+    official.start()
+    assert started.wait(30)
+    bundled = threading.Thread(target=run, args=("face2sketch", "bundled"))
+    bundled.start()
+    bundled.join(60)
+    finished_while_downloading = "bundled" in outcome and not release.is_set()
+    release.set()
+    official.join(60)
+    assert finished_while_downloading
+    assert "**face2sketch**" in outcome["bundled"][-1]
+    assert isinstance(outcome["official"], UserError) and "offline" in str(outcome["official"])
+
+
+def test_same_input_is_translated_once_and_dropout_is_never_reused(monkeypatch, tmp_path):
+    from playground.ui import translation_tab
+
+    calls = []
+    real = inference.translate
+    monkeypatch.setattr(inference, "translate", lambda *a, **k: calls.append(k) or real(*a, **k))
+    monkeypatch.setattr(translation_tab, "_results", translation_tab.ResultCache())
+    face = _example_input("gray2color", tmp_path)
+    copy = tmp_path / "same-pixels-other-name.png"
+    copy.write_bytes(face.read_bytes())
+    run = translation_tab.translate.__wrapped__
+    first = run("gray2color", "upload", None, str(face), False, progress=_quiet)
+    again = run("gray2color", "upload", None, str(copy), False, progress=_quiet)
+    assert len(calls) == 1 and again == first
+    run("gray2color", "upload", None, str(face), True, progress=_quiet)
+    run("gray2color", "upload", None, str(face), True, progress=_quiet)
+    assert len(calls) == 3  # a sample with G's dropout noise is drawn anew every time
+    out = np.asarray(Image.open(first[1]))
+    assert out.shape == (256, 256, 3) and Image.open(first[1]).format == "JPEG"
+    assert Image.open(first[0]).format == "JPEG"  # a gray photo: JPEG (edge maps stay PNG)

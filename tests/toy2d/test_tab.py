@@ -7,7 +7,7 @@ import time
 import pytest
 
 from playground.toy2d.config import ToyConfig
-from playground.ui.toy2d_tab import CONFIG_FIELDS, _values
+from playground.ui.toy2d_handlers import CONFIG_FIELDS, _values
 from tests.conftest import click_tab
 
 TAB = "2-D GAN lab"
@@ -24,7 +24,7 @@ def _named(values, **extra):
 
 
 def test_config_controls_round_trip():
-    from playground.ui.toy2d_tab import _config
+    from playground.ui.toy2d_handlers import _config
 
     cfg = ToyConfig(loss="wgan_gp", pack=2, seed=7, dataset="grid25", n_modes=25, sigma=0.1)
     assert _config(_named(_values(cfg))).to_dict() == cfg.to_dict()
@@ -172,7 +172,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
 
     from PIL import Image
 
-    from playground.ui import toy2d_tab as T
+    from playground.ui import toy2d_handlers as T
 
     req = SimpleNamespace(session_hash="export-test")
     try:
@@ -216,7 +216,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
 def test_diverging_training_stops_with_a_message():
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_tab as T
+    from playground.ui import toy2d_handlers as T
 
     req = SimpleNamespace(session_hash="nan-test")
     try:
@@ -231,7 +231,7 @@ def test_diverging_training_stops_with_a_message():
 def test_slow_motion_play_advances_a_few_iterations_per_frame_and_pause_stops_it():
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_tab as T
+    from playground.ui import toy2d_handlers as T
 
     req = SimpleNamespace(session_hash="slow-motion")
     try:
@@ -266,7 +266,7 @@ def test_careless_or_hostile_values_get_sentences(client):
     from types import SimpleNamespace
 
     from playground.errors import UserError
-    from playground.ui import toy2d_tab as T
+    from playground.ui import toy2d_handlers as T
 
     base = _values(ToyConfig())
     # NaN cannot travel through gradio_client's JSON; a raw request can: the handler itself must cope
@@ -296,7 +296,7 @@ def test_a_drawing_bomb_and_a_zip_bomb_are_refused_before_decoding(tmp_path):
     import zipfile
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_tab as T
+    from playground.ui import toy2d_handlers as T
     from tests.bad_files import png_header_only
 
     req = SimpleNamespace(session_hash="bombs")
@@ -349,7 +349,7 @@ def test_copy_link_round_trips_the_controls():
     from types import SimpleNamespace
 
     from playground import share
-    from playground.ui import toy2d_tab as T
+    from playground.ui import toy2d_handlers as T
 
     cfg = ToyConfig(dataset="grid25", n_modes=16, loss="hinge", g_width=48, lr_d=3e-4, seed=42)
     v = _named(_values(cfg), preset_name=None, link_hide=["export"], link_lock=False, link_big=True,

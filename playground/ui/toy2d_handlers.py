@@ -1,0 +1,329 @@
+"""The 2-D GAN lab tab's handlers: each a few lines between the page and :mod:`playground.toy2d.lab`.
+
+They receive their inputs by name (``playground.ui.common.named_inputs``) and never touch the layout;
+``playground/ui/toy2d_tab.py`` lays the page out and wires these to it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import gradio as gr
+from gradio.components.plot import PlotData
+from starlette.responses import Response
+
+from playground import share
+from playground.errors import UserError
+from playground.safe_input import integer
+from playground.sessions import SessionStore
+from playground.toy2d import charts, compare
+from playground.toy2d.config import SETTINGS, ToyConfig
+from playground.toy2d.data import load_points_csv, points_from_drawing
+from playground.toy2d.lab import GIF_EVERY, MAX_SPEED, Lab, still_value  # noqa: F401 - GIF_EVERY for tests
+from playground.toy2d.losses import FORMULAS
+from playground.toy2d.presets import PRESETS
+from playground.toy2d.render import image_figure_html, render_frame
+from playground.toy2d.scheduler import get_scheduler
+from playground.toy2d.trainer import Trainer
+from playground.ui.common import session_key, user_errors
+
+TAB_ID = "toy2d"
+MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
+IDLE_SECONDS = 10  # a run whose page stops asking for frames (closed or hidden tab) ends
+CHART_SECONDS = 1.5  # while playing, one chart is refreshed this often, in turn
+SHOW_CHOICES = ["manifold", "gradient arrows"]
+FREEZE_CHOICES = ["freeze D", "freeze G"]
+MODE_DATASETS = ("ring8", "grid25", "three_blobs")  # the data sets whose number of modes is a setting
+
+
+# ---- sessions ----------------------------------------------------------------------------------------
+
+# A trainer is ~0.5 MB: the cap is about CPU (the scheduler plays at most 96 runs), not memory.
+SESSIONS: SessionStore[Lab] = SessionStore("2-D GAN lab", max_sessions=128, on_free=Lab.close)
+
+
+def _lab(request: gr.Request) -> Lab:
+    return SESSIONS.get_or_create(session_key(request),
+                                  lambda: Lab(max_seconds=MAX_PLAY_SECONDS, idle_seconds=IDLE_SECONDS))
+
+
+# ---- controls <-> config -----------------------------------------------------------------------------
+
+CONFIG_FIELDS = list(SETTINGS)  # the settings' controls, in declaration order
+PLAY_FIELDS = [*CONFIG_FIELDS, "speed", "freeze", "show"]
+
+
+def _config(v: dict) -> ToyConfig:
+    """The run's config from the controls' values (keyed by setting name)."""
+    d = {name: v[name] for name in CONFIG_FIELDS}
+    d["sigma"] = d["sigma"] or None  # 0 = the data set's own spread
+    d["n_modes"] = d["n_modes"] if d["dataset"] in MODE_DATASETS else None
+    return ToyConfig.from_dict(d)
+
+
+def _values(cfg: ToyConfig) -> list:
+    """The controls' values for a config, in CONFIG_FIELDS order."""
+    d = cfg.to_dict()
+    out = []
+    for name in CONFIG_FIELDS:
+        s = SETTINGS[name]
+        value = d[name]
+        if value is None:
+            value = _default_modes(cfg.dataset) if name == "n_modes" else s.control_default
+        out.append(value)
+    return out
+
+
+def _default_modes(dataset: str) -> int:
+    return {"grid25": 25, "three_blobs": 3}.get(dataset, 8)
+
+
+def _speed(value) -> int:
+    return integer(value, "The speed", 1, MAX_SPEED)
+
+
+def _flags(v: dict) -> dict:
+    freeze, show = v.get("freeze") or [], v.get("show") or []
+    return {"freeze": ("freeze D" in freeze, "freeze G" in freeze), "show_manifold": "manifold" in show,
+            "show_arrows": "gradient arrows" in show}
+
+
+# ---- charts --------------------------------------------------------------------------------------------
+
+CHARTS = (charts.loss_figure, charts.divergence_figure, charts.quality_figure, charts.per_mode_figure)
+
+
+def _charts(trainer: Trainer, only: int | None = None) -> tuple:
+    """The charts of a trainer, or only one of them (the others unchanged)."""
+    return tuple(PlotData(type="plotly", plot=make(trainer)) if only is None or only == i else gr.skip()
+                 for i, make in enumerate(CHARTS))
+
+
+def _still(lab: Lab, trainer: Trainer, v: dict, note: str | None = None) -> tuple:
+    """Outputs of a handler that leaves the lab still: the picture and every chart."""
+    f = _flags(v)
+    with lab.lock:
+        return (still_value(trainer, f["show_manifold"], f["show_arrows"], note), *_charts(trainer))
+
+
+@functools.cache
+def initial_value() -> tuple:
+    """The default run at iteration 0 and its charts: what every page shows on arrival."""
+    t = Trainer(ToyConfig())
+    return (still_value(t, note="Press Play to train, or Step to go one update at a time."),
+            *(make(t) for make in CHARTS))
+
+
+# ---- handlers -------------------------------------------------------------------------------------------
+
+
+def start(v: dict, request: gr.Request, stop_at: int | None = None):
+    """Play in the page: start the run and hand the page its token; the page pulls the frames."""
+    lab = _lab(request)
+    cfg, speed, flags = _config(v), _speed(v["speed"]), _flags(v)
+    with lab.lock:  # the charts of the trainer the run starts from, before a worker takes it
+        trainer, _ = lab.ensure(cfg)
+        plots = _charts(trainer)
+    run = lab.start(cfg, speed=speed, stop_at=stop_at, **flags)
+    return (json.dumps({"token": run.token, "seq": 0, "state": "running"}), gr.Timer(active=True), *plots)
+
+
+async def toy2d_frame(data) -> Response:
+    """The page's pull (a server function of the lab component): ``[token, seq]`` → the next frame,
+    as the JSON text the training worker made once (no re-encoding per pull)."""
+    token, seq = (list(data) + [None, None])[:2] if isinstance(data, (list, tuple)) else (data, 0)
+    try:
+        seq = int(seq or 0)
+    except (TypeError, ValueError, OverflowError):
+        seq = 0
+    return Response(content=await get_scheduler().next_frame_json(token, seq), media_type="application/json")
+
+
+async def play_stream(v: dict, request: gr.Request):
+    """Play for API clients (``/toy2d_play``): the same run, each frame streamed as the lab's value."""
+    try:
+        lab = _lab(request)
+        run = lab.start(_config(v), speed=_speed(v["speed"]), **_flags(v))
+    except UserError as exc:
+        raise gr.Error(str(exc)) from None
+    scheduler, seq = get_scheduler(), 0
+    while True:
+        packet = await scheduler.next_frame(run.token, seq)
+        if packet["seq"] > seq or packet["state"] != "running":
+            seq = packet["seq"]
+            yield run.packet_json()
+        if packet["state"] != "running":
+            if packet.get("error"):
+                raise gr.Error(packet["error"])
+            return
+
+
+def tick(request: gr.Request):
+    """While playing: refresh one chart in turn; once the run has ended, all of them, then stop ticking."""
+    lab = SESSIONS.get(session_key(request))
+    if lab is None or lab.trainer is None:
+        return (gr.Timer(active=False), *([gr.skip()] * len(CHARTS)))
+    if lab.playing:
+        lab.chart_turn = (lab.chart_turn + 1) % len(CHARTS)
+        with lab.lock:
+            return (gr.skip(), *_charts(lab.trainer, only=lab.chart_turn))
+    if lab.run is not None and lab.run.error is not None:
+        gr.Warning(str(lab.run.error))
+    with lab.lock:
+        return (gr.Timer(active=False), *_charts(lab.trainer))
+
+
+def pause(request: gr.Request):
+    lab = SESSIONS.get(session_key(request))
+    if lab is not None:
+        lab.compare_stop.set()
+        lab.stop_run("paused")
+
+
+def live_controls(speed, freeze, show, request: gr.Request):
+    """Speed, freezes and what to show take effect on a playing run at once."""
+    lab = SESSIONS.get(session_key(request))
+    if lab is None:
+        return
+    v = {"freeze": freeze, "show": show}
+    f = _flags(v)
+    if lab.trainer is not None:
+        Lab.apply_freeze(lab.trainer, *f["freeze"])
+    run = lab.run
+    if run is not None and run.running:
+        try:
+            run.speed = _speed(speed)
+        except UserError:
+            pass
+        run.show_manifold, run.show_arrows = f["show_manifold"], f["show_arrows"]
+
+
+def _stepper(kind: str):
+    @user_errors
+    def step(v: dict, request: gr.Request):
+        lab = _lab(request)
+        trainer, note = lab.step(_config(v), kind, _flags(v)["freeze"])
+        return _still(lab, trainer, v, note)
+
+    step.__name__ = f"step_{kind}"
+    return step
+
+
+@user_errors
+def reset(v: dict, request: gr.Request):
+    lab = _lab(request)
+    trainer = lab.reset(_config(v), _flags(v)["freeze"])
+    return _still(lab, trainer, v, "New run: networks re-initialised from the seed.")
+
+
+def load_preset(name: str):
+    """A preset's settings into the controls, its story into the note."""
+    p = PRESETS.get(name)
+    if p is None:
+        return [gr.skip()] * (len(CONFIG_FIELDS) + 3)
+    freeze = [f for f, on in (("freeze D", p.get("freeze_d")), ("freeze G", p.get("freeze_g"))) if on]
+    return [*_values(p["config"]), freeze, f"**{name}.** {p['description']}", name]
+
+
+def formula(loss: str) -> str:
+    return FORMULAS.get(loss, "")
+
+
+@user_errors
+def use_drawing(sketch, request: gr.Request):
+    """Turn the drawn strokes into the custom data set's points (the picture is checked before decoding)."""
+    if not sketch or not isinstance(sketch, dict) or not sketch.get("composite"):
+        raise UserError("Draw something on the canvas first.")
+    n = _lab(request).use_points(points_from_drawing(sketch["composite"]))
+    gr.Info(f"Using {n:,} points from your drawing. Press Play to train on them.")
+    return "custom"
+
+
+@user_errors
+def use_csv(file, request: gr.Request):
+    if file is None:
+        raise UserError("Choose a CSV file with two columns, x and y.")
+    n = _lab(request).use_points(load_points_csv(file if isinstance(file, str) else file.name))
+    gr.Info(f"Using {n:,} points from the CSV file. Press Play to train on them.")
+    return "custom"
+
+
+# ---- compare -----------------------------------------------------------------------------------------------
+
+
+def compare_choice(choice: str):
+    """Show the custom-B controls only for a custom comparison; the preset's story otherwise."""
+    if choice in compare.COMPARE_PRESETS:
+        return gr.update(visible=False), compare.COMPARE_PRESETS[choice]["description"]
+    if choice == compare.GAN_VS_VAE:
+        return gr.update(visible=False), "The GAN (the settings above) beside a VAE trained on the same data."
+    return gr.update(visible=True), "Run **A** uses the settings above; **B** changes only what you pick here."
+
+
+@user_errors
+def run_compare(v: dict, request: gr.Request):
+    lab = _lab(request)
+    lab.compare_stop.clear()
+    b_changes = {"loss": v["loss_b"], "unroll_steps": v["unroll_b"], "pack": v["pack_b"], "d_steps": v["dsteps_b"]}
+    pair = compare.make_pair(v["choice"], _config(v), b_changes,
+                             integer(v["cmp_iters"], "Iterations", 100, compare.MAX_ITERATIONS)
+                             if v["choice"] == compare.CUSTOM else None)
+    for sa, sb, done in compare.run_compare(pair, lab.compare_stop):
+        pics = [image_figure_html(render_frame(s, pair.a.dataset.extent, size=360), label, f"run {n}")
+                for s, label, n in ((sa, pair.labels[0], "A"), (sb, pair.labels[1], "B"))]
+        head = f"iteration {sa['iteration']:,}" + (" — finished" if done else " — training…")
+        rows = [compare.table_row("A", pair.labels[0], sa), compare.table_row("B", pair.labels[1], sb)]
+        yield (*pics, head, rows)
+
+
+# ---- export / import ---------------------------------------------------------------------------------------
+
+
+def _need_lab(request) -> Lab:
+    return _lab(request)
+
+
+@user_errors
+def export_csv(request: gr.Request):
+    return str(_lab(request).export_csv())
+
+
+@user_errors
+def export_gif(request: gr.Request):
+    return str(_lab(request).export_gif())
+
+
+@user_errors
+def export_model(request: gr.Request):
+    return str(_lab(request).export_model())
+
+
+@user_errors
+def import_model(file, show, request: gr.Request):
+    if file is None:
+        raise UserError("Choose a .zip saved by 'Download model'.")
+    lab = _lab(request)
+    trainer = lab.import_model(file if isinstance(file, str) else file.name)
+    return [*_values(trainer.cfg), *_still(lab, trainer, {"show": show}, "Loaded the saved run.")]
+
+
+# ---- share links -------------------------------------------------------------------------------------------
+
+
+def make_link(v: dict, request: gr.Request):
+    """The query part of a link that reopens this run (the page adds its own address and copies it)."""
+    cfg = _config(v)
+    options = {"hide": tuple(v["link_hide"] or ()), "lock": bool(v["link_lock"]), "big": bool(v["link_big"]),
+               "autoplay": bool(v["link_autoplay"]),
+               "steps": integer(v["link_steps"], "Steps", 1, share.MAX_STEPS) if v["link_steps"] else None}
+    preset = v["preset_name"] if v["preset_name"] in PRESETS else None
+    return share.build_link("", TAB_ID, share.toy2d_state(cfg, preset), options)
+
+
+def autoplay(v: dict, request: gr.Request):
+    """Start Play when an opened link asks for it (stopping at its ``steps``)."""
+    play = v.get("link_play") or {}
+    if not play.get("autoplay"):
+        return (gr.skip(), gr.skip(), *([gr.skip()] * len(CHARTS)))
+    return start(v, request, stop_at=play.get("steps"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -188,18 +189,32 @@ def _s_g_loss(f: _Tensor, code: int) -> _Tensor:
     return losses.g_loss_least_squares(f)
 
 
+def opt_rule(p: _Tensor, g: _Tensor, m: _Tensor, v: _Tensor, t: int, code: int, lr: float, b1: float, b2: float,
+             eps: float, tiny: float = 0.0) -> tuple[_Tensor, _Tensor, _Tensor]:
+    """One step of torch's Adam (code 0), RMSprop (1) or SGD (2) on p with gradient g and moments m, v at
+    step t, out of place: (new p, new m, new v). The one copy of the update rules: the fast path applies
+    it in place (:func:`_s_opt`), the unrolled GAN's look-ahead differentiates through it (``tiny`` > 0
+    keeps sqrt differentiable where v = 0)."""
+    # the same operations in the same order as torch.optim's (foreach) code: RMSprop divides by sqrt(v), so
+    # a last-bit difference in a tiny gradient's square can become a full-size step difference
+    if code == 0:
+        m = m.lerp(g, 1 - b1)
+        v = v.mul(b2).addcmul(g, g, value=1 - b2)
+        denom = v.add(tiny).sqrt().div(math.sqrt(1 - b2**t)).add(eps)
+        return p.addcdiv(m, denom, value=-lr / (1 - b1**t)), m, v
+    if code == 1:
+        v = v.mul(b2).addcmul(g, g, value=1 - b2)
+        return p.addcdiv(g, v.add(tiny).sqrt().add(eps), value=-lr), m, v
+    return p.add(g, alpha=-lr), m, v
+
+
 def _s_opt(p: _Tensor, g: _Tensor, m: _Tensor, v: _Tensor, t: int, code: int, lr: float, b1: float, b2: float,
            eps: float):
-    if code == 0:
-        m.lerp_(g, 1 - b1)
-        v.mul_(b2).addcmul_(g, g, value=1 - b2)
-        denom = v.sqrt().div_(math.sqrt(1 - b2**t)).add_(eps)
-        p.addcdiv_(m, denom, value=-lr / (1 - b1**t))
-    elif code == 1:
-        v.mul_(b2).addcmul_(g, g, value=1 - b2)
-        p.addcdiv_(g, v.sqrt().add_(eps), value=-lr)
-    else:
-        p.add_(g, alpha=-lr)
+    """:func:`opt_rule` applied in place to the flat weights and moments."""
+    p2, m2, v2 = opt_rule(p, g, m, v, t, code, lr, b1, b2, eps, 0.0)
+    p.copy_(p2)
+    m.copy_(m2)
+    v.copy_(v2)
 
 
 def _s_sample_z(n: int, z_dim: int, uniform: bool, gen: torch.Generator) -> _Tensor:
@@ -214,19 +229,38 @@ def _s_sample_data(n: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator)
     return means[idx].addcmul_(noise, sigma)
 
 
+class ChunkSpec(NamedTuple):
+    """What the chunk function needs to know about a run (fixed for the run's life)."""
+
+    act: int  # ACT_CODES
+    act_param: float  # leaky ReLU's slope / ELU's alpha
+    d_code: int  # D_CODES
+    g_code: int  # G_CODES
+    opt: int  # OPT_CODES
+    pack: int  # PacGAN's m
+    n: int  # samples per batch (whole packs)
+    z_dim: int
+    z_uniform: bool
+    lr_g: float
+    lr_d: float
+    beta1: float
+    beta2: float
+    eps: float
+    clip: float  # WGAN's weight clipping; < 0: none
+
+
 def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
              gw: _TensorList, gb: _TensorList, gdw: _TensorList, gdb: _TensorList, g_state: _TensorList,
              dw: _TensorList, db: _TensorList, ddw: _TensorList, ddb: _TensorList, d_state: _TensorList,
-             ints: list[int], floats: list[float]) -> tuple[_Tensor, _Tensor]:
+             spec: ChunkSpec, d_steps: int, g_steps: int, t_g: int, t_d: int) -> tuple[_Tensor, _Tensor]:
     """k iterations, drawing data and noise from ``gen`` in the same order as the one-step updates.
 
-    *_state = [flat, grad, m, v]. ints = [act, d_code, g_code, opt, pack, n, z_dim, z_uniform,
-    d_steps (0: D frozen), g_steps (0: G frozen), t_g, t_d]; floats = [act_param, lr_g, lr_d, beta1,
-    beta2, eps, clip (<0: none)]. Returns the last D and G losses (NaN when not computed).
+    *_state = [flat, grad, m, v]; d_steps / g_steps 0 freeze that player; t_g, t_d are the optimisers'
+    step counts so far. Returns the last D and G losses (NaN when not computed).
     """
-    act, d_code, g_code, opt, pack, n, z_dim = ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], ints[6]
-    uniform, d_steps, g_steps, t_g, t_d = ints[7] != 0, ints[8], ints[9], ints[10], ints[11]
-    a, lr_g, lr_d, b1, b2, eps, clip = floats[0], floats[1], floats[2], floats[3], floats[4], floats[5], floats[6]
+    act, d_code, g_code, opt, pack, n, z_dim = spec.act, spec.d_code, spec.g_code, spec.opt, spec.pack, spec.n, spec.z_dim
+    uniform, a, lr_g, lr_d, b1, b2 = spec.z_uniform, spec.act_param, spec.lr_g, spec.lr_d, spec.beta1, spec.beta2
+    eps, clip = spec.eps, spec.clip
     d_loss = torch.full([], float("nan"))
     g_loss = torch.full([], float("nan"))
     for it in range(k):

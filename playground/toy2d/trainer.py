@@ -73,11 +73,13 @@ class Trainer(Pictures):
             self._nets = [part for net, opt in ((self._fg, self._fopt_g), (self._fd, self._fopt_d))
                           for part in ([[layer[i] for layer in net.layers] for i in range(4)]
                                        + [[net.flat, net.grad, opt.m, opt.v]])]
-            self._codes = [self._fg.act_code, fast.D_CODES[losses.D_LOSSES[c.loss]],
-                           fast.G_CODES[losses.G_LOSSES[c.loss]], fast.OPT_CODES[c.optimizer], c.pack]
             self._sigma_t = torch.tensor(self.dataset.sigma)
-            self._floats = [self._fg.act_param, c.lr_g, c.lr_d, c.beta1, c.beta2, fast.ADAM_EPS,
-                            c.clip_value if c.loss == "wgan" else -1.0]
+            self._spec = fast.ChunkSpec(
+                act=self._fg.act_code, act_param=self._fg.act_param, d_code=fast.D_CODES[losses.D_LOSSES[c.loss]],
+                g_code=fast.G_CODES[losses.G_LOSSES[c.loss]], opt=fast.OPT_CODES[c.optimizer], pack=c.pack,
+                n=(c.batch_size // c.pack) * c.pack, z_dim=c.z_dim, z_uniform=c.z_dist == "uniform", lr_g=c.lr_g,
+                lr_d=c.lr_d, beta1=c.beta1, beta2=c.beta2, eps=fast.ADAM_EPS,
+                clip=c.clip_value if c.loss == "wgan" else -1.0)
         self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
         self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
         self._g_params = list(self.G.parameters())
@@ -168,17 +170,10 @@ class Trainer(Pictures):
             loss = self._d_loss_fn(out[: len(real)], out[len(real) :])
             grads = torch.autograd.grad(loss, params, create_graph=True)
             step += 1
-            if c.optimizer == "adam":
-                b1, b2 = c.beta1, c.beta2
-                m1 = [b1 * m + (1 - b1) * g for m, g in zip(m1, grads)]
-                m2 = [b2 * v + (1 - b2) * g * g for v, g in zip(m2, grads)]
-                bc1, bc2 = 1 - b1**step, 1 - b2**step
-                params = [p - c.lr_d * (m / bc1) / ((v / bc2 + 1e-16).sqrt() + 1e-8) for p, m, v in zip(params, m1, m2)]
-            elif c.optimizer == "rmsprop":
-                m2 = [c.beta2 * v + (1 - c.beta2) * g * g for v, g in zip(m2, grads)]
-                params = [p - c.lr_d * g / ((v + 1e-16).sqrt() + 1e-8) for p, g, v in zip(params, grads, m2)]
-            else:
-                params = [p - c.lr_d * g for p, g in zip(params, grads)]
+            code = fast.OPT_CODES[c.optimizer]
+            new = [fast.opt_rule(p, g, m, v, int(step), code, c.lr_d, c.beta1, c.beta2, fast.ADAM_EPS, 1e-20)
+                   for p, g, m, v in zip(params, grads, m1, m2)]  # the optimiser's own rule, differentiable
+            params, m1, m2 = [x[0] for x in new], [x[1] for x in new], [x[2] for x in new]
             if c.loss == "wgan":
                 params = [p.clamp(-c.clip_value, c.clip_value) for p in params]
         return dict(zip(names, params))
@@ -228,10 +223,9 @@ class Trainer(Pictures):
 
     def _run_chunk(self, k: int, d_steps: int, g_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
         """k iterations of d_steps D updates then g_steps G updates: one call of fast.chunk_function()."""
-        ints = [*self._codes, self._n, self.cfg.z_dim, int(self.cfg.z_dist == "uniform"), d_steps, g_steps,
-                self._fopt_g.step_count, self._fopt_d.step_count]
         losses_ = fast.chunk_function(self.scripted)(k, self.dataset._means_t, self._sigma_t, self.gen, *self._nets,
-                                                     ints, self._floats)
+                                                     self._spec, d_steps, g_steps, self._fopt_g.step_count,
+                                                     self._fopt_d.step_count)
         self._fopt_d.step_count += k * d_steps
         self._fopt_g.step_count += k * g_steps
         return losses_

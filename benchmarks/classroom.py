@@ -25,6 +25,7 @@ The machine running this also runs the clients; on 2 cores that load is part of 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -108,58 +109,64 @@ def _lab_component_id(client) -> int:
     raise RuntimeError("the 2-D lab component was not found in the app's config")
 
 
-def student(url: str, client, lab_id: int, barrier: threading.Barrier, seconds: float, out: dict) -> None:
+async def student(url: str, client, lab_id: int, go: asyncio.Event, seconds: float, out: dict,
+                  http: httpx.AsyncClient) -> None:
+    """One student: press Play (gradio_client, as the page's Play click), then pull frames one after the
+    other as the page's script does, for WARMUP_S + ``seconds``."""
     values = _values(ToyConfig())
     frames, errors = [], []
     first = None
+    await go.wait()
+    t_play = time.perf_counter()
     try:
-        barrier.wait()
-        t_play = time.perf_counter()
-        value = client.predict(*values, 200, [], SHOW, api_name="/toy2d_start")[0]
+        value = (await asyncio.to_thread(client.predict, *values, 200, [], SHOW, api_name="/toy2d_start"))[0]
         token = json.loads(value)["token"]
         end = t_play + WARMUP_S + seconds
         seq = 0
-        with httpx.Client(base_url=url, timeout=30) as http:
-            while time.perf_counter() < end:
-                r = http.post("gradio_api/component_server/", json={
-                    "data": [token, seq], "component_id": lab_id, "fn_name": "toy2d_frame",
-                    "session_hash": client.session_hash})
-                r.raise_for_status()
-                p = r.json()
-                if p.get("frame") and p["seq"] > seq:
-                    now = time.perf_counter()
-                    first = first if first is not None else now - t_play
-                    seq = p["seq"]
-                    frames.append((now, p["frame"]["it"], len(r.content)))
-                if p["state"] != "running":
-                    errors.append(f"run ended early: {p.get('reason')} {p.get('error', '')}")
-                    break
-        client.predict(api_name="/toy2d_pause")
+        while time.perf_counter() < end:
+            r = await http.post("gradio_api/component_server/", json={
+                "data": [token, seq], "component_id": lab_id, "fn_name": "toy2d_frame",
+                "session_hash": client.session_hash})
+            r.raise_for_status()
+            p = r.json()
+            if p.get("frame") and p["seq"] > seq:
+                now = time.perf_counter()
+                first = first if first is not None else now - t_play
+                seq = p["seq"]
+                frames.append((now, p["frame"]["it"], len(r.content)))
+            if p["state"] != "running":
+                errors.append(f"run ended early: {p.get('reason')} {p.get('error', '')}")
+                break
+        await asyncio.to_thread(client.predict, api_name="/toy2d_pause")
     except Exception as exc:  # noqa: BLE001 - counted, not raised
         errors.append(f"{type(exc).__name__}: {exc}")
     window = [f for f in frames if f[0] >= t_play + WARMUP_S] if frames else []
-    if len(window) >= 2:
-        dt = window[-1][0] - window[0][0]
-        its = (window[-1][1] - window[0][1]) / dt if dt > 0 else 0.0
-    else:
-        its = 0.0
+    its = 0.0
+    if len(window) >= 2 and window[-1][0] > window[0][0]:
+        its = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
     out.update(frames_per_s=len(window) / seconds, iterations_per_s=its, first_frame_s=first,
                frame_bytes=[f[2] for f in frames], errors=errors)
 
 
 def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
+    """n students press Play at the same moment (one asyncio loop drives them all: the clients' own CPU
+    cost stays small, as it would be on thirty laptops)."""
     from gradio_client import Client
 
     clients = [Client(url, verbose=False) for _ in range(n)]
     lab_id = _lab_component_id(clients[0])
-    barrier = threading.Barrier(n)
     outs = [{} for _ in range(n)]
     rss.reset()
-    threads = [threading.Thread(target=student, args=(url, c, lab_id, barrier, seconds, o)) for c, o in zip(clients, outs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(seconds + 120)
+
+    async def main():
+        go = asyncio.Event()
+        limits = httpx.Limits(max_connections=n + 4, max_keepalive_connections=n + 4)
+        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+            tasks = [asyncio.create_task(student(url, c, lab_id, go, seconds, o, http)) for c, o in zip(clients, outs)]
+            go.set()
+            await asyncio.wait_for(asyncio.gather(*tasks), seconds + 120)
+
+    asyncio.run(main())
     fps = [o.get("frames_per_s", 0.0) for o in outs]
     its = [o.get("iterations_per_s", 0.0) for o in outs]
     firsts = [o.get("first_frame_s") for o in outs]

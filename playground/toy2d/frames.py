@@ -80,6 +80,8 @@ def encode_frame(snap: dict, extent, *, status: dict | None = None, with_real: b
     }
     if snap.get("d_star_grid") is not None:
         frame["ds"] = _b64(quantise_grid(snap["d_star_grid"], 0.0, 1.0))
+    if snap.get("manifold") is None and snap.get("arrows_dir") is None:
+        frame["extras"] = False  # left out of this frame: the page keeps drawing the last ones
     if show_manifold and snap.get("manifold"):
         lines = snap["manifold"]
         frame["man"] = _b64(quantise_points(np.concatenate(lines), extent))

@@ -106,7 +106,8 @@ class Pictures:
         return out
 
     def snapshot(self, res: int = 48, n_real: int = 512, n_fake: int = 512, n_arrows: int = 64, d_star: bool = True,
-                 fresh_metrics: bool = True, manifold_points: int = MANIFOLD_POINTS, n_density: int = 2000) -> dict:
+                 fresh_metrics: bool = True, manifold_points: int = MANIFOLD_POINTS, n_density: int = 2000,
+                 extras: bool = True) -> dict:
         """Everything the tab draws, as numpy arrays (grids are indexed [row = y, column = x]).
 
         Keys: real (n,2), fake (n,2), grid_x (res,), grid_y (res,), d_grid (res,res), d_star_grid
@@ -116,16 +117,22 @@ class Pictures:
         ``fresh_metrics=False`` reuses the mode metrics of the last logged iteration (every ``log_every``
         iterations) instead of measuring 2,500 new samples: the live view's choice.
         D*'s density estimate of p_g uses ``n_density`` samples; without D* only the ``n_fake`` shown are
-        generated.
+        generated. ``extras=False`` leaves out the manifold and the arrows (None): a crowded live view
+        draws them every other frame.
         """
         v = self._view_cache(res, n_real, n_fake, manifold_points, n_density)
+        n_gen = len(v["z"]) if d_star else n_fake
         with torch.no_grad():
-            fake_all = self.G(v["z"] if d_star else v["z"][:n_fake])
+            # one pass of G for the samples and the manifold's latent lines
+            out = self.G(torch.cat([v["z"][:n_gen], v["manifold_z"]]) if extras else v["z"][:n_gen])
+            fake_all = out[:n_gen]
             fake = fake_all[:n_fake]
             real = v["real"]
             d_grid = self.d_output(v["pts"]).reshape(res, res)
-            m = self.G(v["manifold_z"]).numpy()
-            manifold = np.split(m, len(m) // v["manifold_points"])
+            manifold = None
+            if extras:
+                m = out[n_gen:].numpy()
+                manifold = np.split(m, len(m) // v["manifold_points"])
             level = 0.5
             if self.cfg.loss in losses.CRITIC_LOSSES:
                 level = float((self.d_output(real).mean() + self.d_output(fake).mean()) / 2)
@@ -137,7 +144,9 @@ class Pictures:
         if d_star:
             p_g = metrics.kde_on_grid(fake_np, v["gx"], v["gy"])
             d_star_grid = metrics.optimal_discriminator(v["p_data"], p_g).astype(np.float32)
-        pos, direction = self._arrows(fake[: (n_arrows // self.cfg.pack) * self.cfg.pack])
+        pos = direction = None
+        if extras:
+            pos, direction = self._arrows(fake[: (n_arrows // self.cfg.pack) * self.cfg.pack])
         d_loss = float(self._last_d) if self._last_d is not None else None
         g_loss = float(self._last_g) if self._last_g is not None else None
         if d_loss is None or g_loss is None:

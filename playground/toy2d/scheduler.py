@@ -286,10 +286,13 @@ class Scheduler:
     def _draw(self, run: PlayRun, notify: bool = True) -> None:
         t0 = self.timer()
         now = self.clock()
-        # D* follows G slowly and costs most of a frame: every other frame, every 4th on a crowded server
-        star = run.seq % (2 if len(self._runs) <= self.workers else 4) == 0
+        # D* follows G slowly and costs most of a frame: every other frame, every 4th on a crowded server,
+        # where the manifold and the arrows come every other frame too (the page keeps the last ones)
+        crowded = len(self._runs) > self.workers
+        star = run.seq % (4 if crowded else 2) == 0
+        extras = not crowded or run.seq % 2 == 0
         snap = run.trainer.snapshot(d_star=star, fresh_metrics=False, manifold_points=LIVE_MANIFOLD_POINTS,
-                                    n_density=LIVE_DENSITY_SAMPLES)
+                                    n_density=LIVE_DENSITY_SAMPLES, extras=extras)
         if run._rate_mark is not None:
             t_prev, it_prev = run._rate_mark
             if now > t_prev:

@@ -10,6 +10,7 @@ const statusEl = element.querySelector(".lab2d-status");
 const off = document.createElement("canvas");
 let current = null; // token of the run being pulled
 let real = null; // the real data never moves: it comes with a run's first frame
+let man = null, arr = null; // a crowded server sends the manifold and the arrows every other frame: keep the last
 element.dataset.frames = "0";
 
 function bytes(s) {
@@ -111,15 +112,19 @@ function arrows(ctx, fake, dir) {
 function panel(canvas, q, n, lo, mid, hi, f, fake, withArrows) {
   const ctx = canvas.getContext("2d");
   surface(ctx, q, n, lo, mid, hi);
-  if (f.man) lines(ctx, u16(f.man), f.ml);
+  if (man) lines(ctx, man.q, man.per);
   if (real) dots(ctx, real, P.real);
   dots(ctx, fake, P.fake);
-  if (withArrows && f.arr) arrows(ctx, fake, i8(f.arr));
+  if (withArrows && arr) arrows(ctx, fake, arr);
 }
 
 function draw(f) {
   if (!f) return;
   if (f.real) real = u16(f.real);
+  if (f.extras !== false) { // a frame with the extras says which it has: none means "not shown"
+    man = f.man ? { q: u16(f.man), per: f.ml } : null;
+    arr = f.arr ? i8(f.arr) : null;
+  }
   const fake = u16(f.fake);
   panel(cD, bytes(f.d), f.n, f.lo, f.mid, f.hi, f, fake, true);
   if (f.ds) panel(cS, bytes(f.ds), f.n, 0, 0.5, 1, f, fake, false);
@@ -157,6 +162,7 @@ async function pull(token, seq) {
 
 function onValue() {
   let v = null;
+  man = arr = null;
   try { v = JSON.parse(props.value || "null"); } catch (e) { return; }
   if (!v) return;
   if (v.frame) draw(v.frame);

@@ -93,3 +93,15 @@ def test_a_frame_redraws_as_the_server_side_picture(trained):
     assert a.shape == b.shape
     moved = np.abs(a - b).sum(axis=2) > 30
     assert moved.mean() < 0.05  # a few pixels of points and strokes move by a quantisation step
+
+
+def test_a_frame_without_extras_says_so_and_is_smaller(trained):
+    """A crowded server leaves the manifold and the arrows out of every other frame; the frame says so,
+    so the page keeps drawing the last ones instead of erasing them."""
+    live = dict(fresh_metrics=False, manifold_points=LIVE_MANIFOLD_POINTS, d_star=False)
+    full = encode_frame(trained.snapshot(**live), trained.dataset.extent)
+    lean = encode_frame(trained.snapshot(extras=False, **live), trained.dataset.extent)
+    assert "extras" not in full and "man" in full and "arr" in full
+    assert lean["extras"] is False and "man" not in lean and "arr" not in lean
+    assert lean["d"] == full["d"] and lean["fake"] == full["fake"]  # the same picture otherwise
+    assert len(json.dumps(lean)) < len(json.dumps(full))

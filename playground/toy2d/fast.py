@@ -293,6 +293,50 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
     return d_loss, g_loss
 
 
+def _s_picture(gw: _TensorList, gb: _TensorList, dw: _TensorList, db: _TensorList, act: int, a: float,
+               g_in: _Tensor, grid: _Tensor, real: _Tensor, n_fake: int, n_arrows: int, g_code: int, pack: int,
+               sigmoid: bool, critic: bool) -> tuple[_Tensor, _Tensor, _Tensor, _Tensor]:
+    """The live picture's tensors in one call: G of ``g_in`` (the samples, then the manifold's latent
+    lines), what the heatmap shows at ``grid`` (D, or sigmoid(D); each point judged as a pack of copies),
+    the critic's mean level on ``real`` and the first ``n_fake`` samples, and minus the gradient of each of
+    the first ``n_arrows`` samples' own G loss with respect to the sample (where G pushes it)."""
+    cache: _TensorList = []
+    g_out = _s_forward(gw, gb, g_in, cache, act, a)
+    cache = []
+    d = _s_forward(dw, db, grid.repeat(1, pack), cache, act, a).squeeze(1)
+    if sigmoid:
+        d = torch.sigmoid(d)
+    level = torch.full([], 0.5)
+    if critic:
+        cache = []
+        r = _s_forward(dw, db, real.repeat(1, pack), cache, act, a).mean()
+        cache = []
+        f = _s_forward(dw, db, g_out[:n_fake].repeat(1, pack), cache, act, a).mean()
+        level = (r + f) / 2
+    x = g_out[:n_arrows]
+    cache = []
+    out = _s_forward(dw, db, x.reshape(-1, 2 * pack), cache, act, a)
+    gx = _s_backward(dw, dw, db, cache, _s_g_grad(out, g_code), False, act, a)  # of the batch's mean loss
+    return g_out, d, level, gx.reshape(x.shape).mul(-float(out.shape[0]))  # per sample's own loss
+
+
+@functools.cache
+def _compiled_picture():
+    """``_s_picture`` as TorchScript (one call, one interpreter-lock handover), or None."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.jit.script(_s_picture)
+    except Exception:  # noqa: BLE001 - the Python version of the same function then
+        return None
+
+
+def picture_function(scripted: bool = True):
+    return (_compiled_picture() if scripted else None) or _s_picture
+
+
 @functools.cache
 def _compiled():
     """The TorchScript chunk function, or None where TorchScript is unavailable (then Python runs it)."""

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 
-from playground.toy2d import divergence, losses, metrics
+from playground.toy2d import divergence, fast, losses, metrics
 from playground.toy2d.data import GaussianMixture
 
 MANIFOLD_POINTS = 41  # points per drawn latent line
@@ -122,20 +122,30 @@ class Pictures:
         """
         v = self._view_cache(res, n_real, n_fake, manifold_points, n_density)
         n_gen = len(v["z"]) if d_star else n_fake
-        with torch.no_grad():
-            # one pass of G for the samples and the manifold's latent lines
-            out = self.G(torch.cat([v["z"][:n_gen], v["manifold_z"]]) if extras else v["z"][:n_gen])
-            fake_all = out[:n_gen]
-            fake = fake_all[:n_fake]
-            real = v["real"]
-            d_grid = self.d_output(v["pts"]).reshape(res, res)
-            manifold = None
-            if extras:
-                m = out[n_gen:].numpy()
-                manifold = np.split(m, len(m) // v["manifold_points"])
-            level = 0.5
-            if self.cfg.loss in losses.CRITIC_LOSSES:
-                level = float((self.d_output(real).mean() + self.d_output(fake).mean()) / 2)
+        n_arrows = (n_arrows // self.cfg.pack) * self.cfg.pack
+        g_in = torch.cat([v["z"][:n_gen], v["manifold_z"]]) if extras else v["z"][:n_gen]  # one pass of G
+        real = v["real"]
+        if getattr(self, "fast", False):  # flat weights: the tensors in one compiled call
+            gw, gb, dw, db = self._nets[0], self._nets[1], self._nets[5], self._nets[6]  # G's and D's layers
+            out, d_grid, level_t, arrows = fast.picture_function(self.scripted)(
+                gw, gb, dw, db, self._spec.act, self._spec.act_param, g_in, v["pts"], real, n_fake, n_arrows, self._spec.g_code, self.cfg.pack,
+                self.cfg.loss in losses.SIGMOID_LOSSES, self.cfg.loss in losses.CRITIC_LOSSES)
+            level = float(level_t)
+        else:
+            with torch.no_grad():
+                out = self.G(g_in)
+                d_grid = self.d_output(v["pts"])
+                level = 0.5
+                if self.cfg.loss in losses.CRITIC_LOSSES:
+                    level = float((self.d_output(real).mean() + self.d_output(out[:n_fake]).mean()) / 2)
+            arrows = None
+        fake_all = out[:n_gen]
+        fake = fake_all[:n_fake]
+        manifold = None
+        if extras:
+            m = out[n_gen:].numpy()
+            manifold = np.split(m, len(m) // v["manifold_points"])
+        d_grid = d_grid.reshape(res, res)
         fake_np, d_np = fake_all.numpy(), d_grid.numpy()
         if not (np.isfinite(fake_np).all() and np.isfinite(d_np).all()):
             self._check_weights()
@@ -146,7 +156,10 @@ class Pictures:
             d_star_grid = metrics.optimal_discriminator(v["p_data"], p_g).astype(np.float32)
         pos = direction = None
         if extras:
-            pos, direction = self._arrows(fake[: (n_arrows // self.cfg.pack) * self.cfg.pack])
+            if arrows is not None:
+                pos, direction = fake[:n_arrows].numpy(), arrows.numpy()
+            else:
+                pos, direction = self._arrows(fake[:n_arrows])
         d_loss = float(self._last_d) if self._last_d is not None else None
         g_loss = float(self._last_g) if self._last_g is not None else None
         if d_loss is None or g_loss is None:

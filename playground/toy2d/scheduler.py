@@ -69,6 +69,7 @@ class Scheduler:
         self._cv = threading.Condition()
         self.frame_seconds = 0.002  # what drawing one frame costs, smoothed (measured as we go)
         self.round_scale = 1.0  # slices' share of the planned length (see slice_seconds)
+        self._stats = {"slices": 0, "frames": 0, "train_s": 0.0, "draw_s": 0.0}
         self._threads: list[threading.Thread] = []
         self._closed = False
         if start:
@@ -241,7 +242,13 @@ class Scheduler:
             if run._parked and self._should_stop(run) is not None:
                 self.wake(run)
 
+    def stats(self) -> dict:
+        """Counters for benchmarks: slices, frames, and seconds spent training and drawing (all workers)."""
+        return dict(self._stats, playing=len(self._runs), round_scale=self.round_scale, slice_s=self.slice_seconds(),
+                    frame_s=self.frame_seconds)
+
     def _slice(self, run: PlayRun) -> None:
+        self._stats["slices"] += 1
         self._observe_round(run, self.clock())
         with run.lock:
             try:
@@ -252,6 +259,7 @@ class Scheduler:
                         t0 = self.timer()
                         run.trainer.step(k)
                         run.record(k, self.timer() - t0)
+                        self._stats["train_s"] += self.timer() - t0
                     if run.frame_wanted:
                         self._draw(run)
                 else:
@@ -309,6 +317,8 @@ class Scheduler:
         if run.speed < SLOW_MOTION_SPEED:
             run.not_before = now + 1.0 / SLOW_MOTION_FPS
         self.frame_seconds = 0.8 * self.frame_seconds + 0.2 * (self.timer() - t0)
+        self._stats["frames"] += 1
+        self._stats["draw_s"] += self.timer() - t0
         if notify:
             run.notify()
 
@@ -342,4 +352,14 @@ def get_scheduler() -> Scheduler:
     with _SCHEDULER_LOCK:
         if _SCHEDULER is None:
             _SCHEDULER = Scheduler()
+            if os.environ.get("PLAYGROUND_SCHEDULER_STATS"):  # benchmarks: the counters every 2 s on stderr
+                threading.Thread(target=_print_stats, args=(_SCHEDULER,), daemon=True).start()
         return _SCHEDULER
+
+
+def _print_stats(scheduler: Scheduler) -> None:
+    import sys
+
+    while True:
+        time.sleep(2.0)
+        print("scheduler-stats " + json.dumps(scheduler.stats()), file=sys.stderr, flush=True)

@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+import numpy as np
 import torch
 
 from playground.toy2d import ToyConfig, Trainer, fast
@@ -202,3 +203,22 @@ def test_freezes_on_the_fast_path():
     t.step(5)
     assert torch.equal(t._fd.flat, d1) and not torch.equal(t._fg.flat, g0)
     assert t.iteration == 10
+
+
+@pytest.mark.parametrize("changes", [dict(), dict(loss="wgan", pack=2, activation="elu"),
+                                     dict(loss="hinge", activation="leaky_relu", pack=3)], ids=["ns", "wgan", "hinge"])
+def test_compiled_picture_equals_the_modules_picture(changes):
+    """The live picture's one-call version (flat weights, hand-written input gradient) draws what the
+    nn.Module version with autograd draws: same D surface, samples, manifold, level, arrow directions."""
+    t = Trainer(ToyConfig(seed=4, **changes))
+    t.step(120)
+    kw = dict(d_star=True, fresh_metrics=False, manifold_points=21)
+    a = t.snapshot(**kw)
+    t.fast = False  # the modules and autograd
+    b = t.snapshot(**kw)
+    for key in ("d_grid", "fake", "d_star_grid"):
+        np.testing.assert_allclose(a[key], b[key], atol=1e-6)
+    np.testing.assert_allclose(np.concatenate(a["manifold"]), np.concatenate(b["manifold"]), atol=1e-6)
+    assert a["boundary_level"] == pytest.approx(b["boundary_level"], abs=1e-6)
+    unit = [d / np.linalg.norm(d, axis=1).max() for d in (a["arrows_dir"], b["arrows_dir"])]
+    np.testing.assert_allclose(unit[0], unit[1], atol=1e-5)

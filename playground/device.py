@@ -1,7 +1,9 @@
 """One place that decides where tensors live.
 
-Every model in the package asks :func:`get_device` instead of calling ``.cuda()`` so the same code
-runs on a laptop (CPU or Apple MPS), a GPU box and a Hugging Face ZeroGPU Space.
+Code that wants an accelerator asks :func:`get_device` instead of calling ``.cuda()``, so the same code
+runs on a laptop (CPU or Apple MPS), a GPU box and a Hugging Face ZeroGPU Space. The small interactive
+models (the 2-D lab, the bundled 64×64 models) stay on the CPU on purpose: they answer in milliseconds
+there, and a GPU would mostly add transfers.
 """
 
 from __future__ import annotations

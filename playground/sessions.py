@@ -1,7 +1,9 @@
 """Per-browser-session state shared by every tab.
 
-Gradio deep-copies ``gr.State`` values, which is wrong for models and optimisers. Instead each tab
-keeps its heavy objects in a :class:`SessionStore` keyed by ``request.session_hash``. A store caps how
+A ``gr.State`` is the wrong home for models and optimisers: its initial value is deep-copied for every
+new session, and whatever a handler stores there is only as safe as the session's own life (nothing
+caps how many there are or frees them early). Instead each tab keeps its heavy objects in a
+:class:`SessionStore` keyed by ``request.session_hash``. A store caps how
 many sessions may hold an object at once (a Space serves a whole class) and is emptied for a session
 when its browser tab closes (``demo.unload`` calls :func:`free_session`).
 

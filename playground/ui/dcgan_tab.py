@@ -1,7 +1,9 @@
 """The DCGAN latent lab tab: samples from a face DCGAN, vector arithmetic on z (Radford et al. 2016),
 lerp vs slerp interpolation, attribute directions, latent walks and inversion.
 
-All maths lives in ``playground.dcgan``; this module only wires components to it. Samples are named
+All maths lives in ``playground.dcgan``; this module holds the layout and the wiring, the handlers are in
+``playground/ui/dcgan_handlers.py`` (as for the 2-D lab). Only inversion stays here: its ZeroGPU entry
+point (``run_inversion``) is named by this module's path in ``tests/test_zerogpu.py``. Samples are named
 by text ("seed:index", or "invK" for an inverted face), so groups are plain textboxes that the student
 can read and edit, and every endpoint can be called from gradio_client.
 
@@ -13,92 +15,30 @@ inputs before the handler runs, so a string sent to a slider or a corrupt upload
 
 from __future__ import annotations
 
-import atexit
 import copy
-import hashlib
-import logging
-import shutil
-import tempfile
-import threading
-from pathlib import Path
 
 import gradio as gr
-import numpy as np
 import torch
 
 from playground import safe_input
-from playground.dcgan import latent
-from playground.dcgan.models import Generator
+from playground.dcgan import architecture, latent
 from playground.dcgan.figures import upscale
-from playground.dcgan.lab import (
-    EXTENT,
-    INTERP_STEPS,
-    INVERT_STEPS,
-    MAX_INVERTED,
-    MAX_REF_CHARS,
-    NOISE,
-    PRESETS,
-    PRIOR,
-    SCALE,
-    Renderer,
-    arithmetic_update,
-    check_seed,
-    group_strip,
-    interpolation_strips,
-    parse_refs,
-    ref_to_z,
-    refs_to_z,
-    walk_gif,
-)
+from playground.dcgan.lab import EXTENT, INTERP_STEPS, INVERT_STEPS, MAX_INVERTED, MAX_REF_CHARS, NOISE, PRESETS, \
+    PRIOR, SCALE
+from playground.dcgan.models import Generator
 from playground.device import get_device, gpu
 from playground.errors import UserError
-from playground.sessions import SessionStore
-from playground.ui.common import explain, session_key, user_errors
-from playground.ui.pictures import ResultCache, picture_file
-
-log = logging.getLogger("playground.ui.dcgan")
+from playground.ui import dcgan_handlers as h
+from playground.ui.common import explain, named_inputs, user_errors
+from playground.ui.dcgan_handlers import (DEFAULT_SEED, DIRECTION_KINDS, GRID_COLUMNS, _renderer, add_inverted,
+                                           apply_direction, arithmetic, interpolate, load_own_generator, load_preset,
+                                           make_walk, on_gallery_select, reset_generator, show_samples,
+                                           use_sample_as_target)
+from playground.ui.pictures import picture_file
+from playground.ui.toy2d_tab import COPY_LINK_JS
 
 TITLE = "DCGAN latent lab"
 INVERSIONS_AT_ONCE = 1
-GRID_SAMPLES = 36
-GRID_COLUMNS = 9
-DEFAULT_SEED = 2
-
-_bundled: Renderer | None = None
-_bundled_lock = threading.Lock()
-# A student's own generator, per browser session (a few MB each): the only per-session model here.
-_custom = SessionStore("custom DCGAN generator", max_sessions=16, idle_seconds=30 * 60)
-# Finished pictures of the bundled model by exact inputs: the model is shared and read-only, so the same
-# groups, noise and seed give the same figure; a class clicking one preset costs one computation.
-_results = ResultCache(max_items=256)
-
-
-def _bundled_renderer(progress=None) -> Renderer:
-    """The face model, loaded on first use, once per process, and shared read-only by every session."""
-    global _bundled
-    with _bundled_lock:
-        if _bundled is None:
-            if progress is not None:
-                progress(0.1, desc="Loading the face DCGAN (first use, a few seconds)...")
-            from playground.dcgan.pretrained import load_bundled_generator
-
-            _bundled = Renderer(load_bundled_generator("cpu"))
-        return _bundled
-
-
-def _renderer(request: gr.Request | None, progress=None) -> Renderer:
-    own = _custom.get(session_key(request)) if request is not None else None
-    return own if own is not None else _bundled_renderer(progress)
-
-
-def _cacheable(renderer: Renderer, *ref_lists: list[str]) -> bool:
-    """Results depend on the inputs alone: the bundled model and no inverted faces (those are per session)."""
-    return renderer is _bundled and not any(r.startswith("inv") for refs in ref_lists for r in refs)
-
-
-def _cached(renderer: Renderer, key: tuple, ref_lists: tuple, compute):
-    return _results.get_or_compute(key, compute) if _cacheable(renderer, *ref_lists) else compute()
-
 
 # ---------------------------------------------------------------- texts
 
@@ -151,186 +91,25 @@ pose, colours and lighting, not the identity. The found z is saved as **invN** a
 arithmetic like any sample.
 """
 
-# ---------------------------------------------------------------- handlers
+GUIDELINES_HELP = """
+### How this generator follows the DCGAN guidelines
+Radford, Metz and Chintala (2016) list what made deep convolutional GANs train stably: **no pooling**
+(strided convolutions in D, fractional-strided, i.e. transposed, convolutions in G), **batch norm** in
+both nets (not on G's output or D's input), **no fully connected hidden layers**, **ReLU in G with tanh at
+the output**, **LeakyReLU in D**. The first table is read from the bundled generator's own modules; the
+second checks each rule on it (and on the discriminator this project trains with).
+"""
+
+CHECKERBOARD_HELP = """
+### The checkerboard artefact of transposed convolutions
+A transposed convolution paints a kernel-sized footprint for every input pixel, `stride` pixels apart.
+When the kernel size is not a multiple of the stride the footprints overlap unevenly, and some output
+pixels get more paint than their neighbours: a checkerboard (Odena, Dumoulin and Olah, 2016). DCGAN uses
+k = 4, s = 2 (even overlap); nearest-neighbour resizing followed by a convolution avoids the problem.
+"""
 
 
-@user_errors
-def show_samples(seed, request: gr.Request, progress=gr.Progress()):
-    """Grid of GRID_SAMPLES samples of ``seed``; captions are their references."""
-    seed = check_seed(seed, "The grid seed")
-    renderer = _renderer(request, progress)
-    refs = [f"{seed}:{i}" for i in range(GRID_SAMPLES)]
-
-    def compute():
-        imgs = renderer.render_refs(refs)
-        return [(picture_file(upscale(im, 2)), ref) for im, ref in zip(imgs, refs)]
-
-    items = _cached(renderer, ("samples", seed), (), compute)
-    return items, seed, _model_line(request)
-
-
-def _model_line(request) -> str:
-    own = _custom.get(session_key(request)) if request is not None else None
-    if own is None:
-        return "Model: bundled face DCGAN (64×64, nz = 100)."
-    gray = ", grayscale" if own.g.nc == 1 else ""
-    return f"Model: **your generator** (nz = {own.nz}, ngf = {own.g.ngf}{gray}). Reset to go back to the faces."
-
-
-def _append(text: str, ref: str) -> str:
-    refs = parse_refs(text)
-    if ref in refs:  # clicking twice removes it again
-        refs.remove(ref)
-    else:
-        refs.append(ref)
-    return ", ".join(refs)
-
-
-@user_errors
-def on_gallery_select(evt: gr.SelectData, target, shown_seed, a, b, c, start, end, base,
-                      noise_scale, noise_seed, inverted, request: gr.Request):
-    """Put the clicked sample where the radio says; when a group changed, recompute the arithmetic in the
-    same event (one round trip: the figure follows the click quickly)."""
-    if shown_seed is None:
-        raise UserError("Show samples first.")
-    ref = f"{check_seed(shown_seed)}:{safe_input.integer(evt.index, 'The clicked sample', 0, GRID_SAMPLES - 1)}"
-    if target == "A":
-        a = _append(a, ref)
-    elif target == "B":
-        b = _append(b, ref)
-    elif target == "C":
-        c = _append(c, ref)
-    elif target == "Interpolation start":
-        start = ref
-    elif target == "Interpolation end":
-        end = ref
-    elif target == "Direction base":
-        base = ref
-    if target in ("A", "B", "C"):
-        quiet = lambda *_, **__: None  # noqa: E731 - no progress overlay for a click
-        figure = list(arithmetic(a, b, c, noise_scale, noise_seed, inverted, request, progress=quiet))
-        for i, name in enumerate("ABC"):  # the other groups' strips did not change: send nothing
-            if name != target:
-                figure[i] = gr.skip()
-    else:
-        figure = tuple(gr.skip() for _ in range(6))
-    return (a, b, c, start, end, base, *figure)
-
-
-@user_errors
-def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, progress=gr.Progress()):
-    """mean(A) − mean(B) + mean(C) with its 3×3 neighbourhood; shows partial results while groups fill."""
-    groups = {"A": parse_refs(a, "group A"), "B": parse_refs(b, "group B"), "C": parse_refs(c, "group C")}
-    noise_scale, noise_seed = NOISE.check(noise_scale), check_seed(noise_seed, "The noise seed")
-    renderer = _renderer(request, progress)
-    refs = tuple(groups.values())
-    empty = [k for k, v in groups.items() if not v]
-    if empty:
-        strips = [picture_file(group_strip(renderer, r, inverted)) if r else None for r in refs]
-        msg = f"Add samples to group{'s' if len(empty) > 1 else ''} {' and '.join(empty)} to see the result."
-        return (*strips, None, None, msg)
-
-    def compute():
-        res = arithmetic_update(renderer, *refs, inverted, noise_scale=noise_scale, noise_seed=noise_seed)
-        msg = (
-            f"Result: ‖mean(A) − mean(B) + mean(C)‖ = {float(res.z.norm()):.1f} "
-            "(a typical z has ≈ 10). "
-            f"Group sizes {len(groups['A'])}, {len(groups['B'])}, {len(groups['C'])}."
-        )
-        pictures = (res.strips["A"], res.strips["B"], res.strips["C"], res.equation, res.neighbourhood)
-        return (*(picture_file(p) for p in pictures), msg)
-
-    key = ("arithmetic", *(tuple(r) for r in refs), noise_scale, noise_seed)
-    return _cached(renderer, key, refs, compute)
-
-
-@user_errors
-def load_preset(name):
-    safe_input.choice(name, "The preset", PRESETS)
-    p = PRESETS[name]
-    return p["A"], p["B"], p["C"], p["seed"], p["note"]
-
-
-def _single_ref(text: str, what: str) -> str:
-    refs = parse_refs(text, what)
-    if len(refs) != 1:
-        raise UserError(f"{what} needs exactly one sample (seed:index); click one in the grid.")
-    return refs[0]
-
-
-@user_errors
-def interpolate(start, end, steps, inverted, request: gr.Request, progress=gr.Progress()):
-    start, end = _single_ref(start, "Interpolation start"), _single_ref(end, "Interpolation end")
-    steps = INTERP_STEPS.check(steps)
-    renderer = _renderer(request, progress)
-
-    def compute():
-        z0 = ref_to_z(start, inverted, renderer.nz)
-        z1 = ref_to_z(end, inverted, renderer.nz)
-        out = interpolation_strips(renderer, z0, z1, steps=steps)
-        text = (
-            f"‖z‖ along **lerp**: {', '.join(f'{v:.1f}' for v in out.lerp_norms)}  \n"
-            f"‖z‖ along **slerp**: {', '.join(f'{v:.1f}' for v in out.slerp_norms)}"
-        )
-        return picture_file(out.lerp_strip), picture_file(out.slerp_strip), text
-
-    return _cached(renderer, ("interpolate", start, end, steps), ([start, end],), compute)
-
-
-DIRECTION_KINDS = ("mean(A) − mean(B)", "random (seed)")
-
-
-def _direction(kind, a, b, dir_seed, inverted, nz):
-    if safe_input.choice(kind, "The direction", DIRECTION_KINDS) == "random (seed)":
-        return latent.random_direction(check_seed(dir_seed, "The direction seed"), nz)
-    za = refs_to_z(parse_refs(a, "group A"), inverted, nz)
-    zb = refs_to_z(parse_refs(b, "group B"), inverted, nz)
-    if len(za) == 0 or len(zb) == 0:
-        raise UserError(
-            "The attribute direction needs samples in groups A (with the attribute) and B (without)."
-        )
-    return latent.attribute_direction(za, zb)
-
-
-@user_errors
-def apply_direction(base, kind, a, b, dir_seed, scale, inverted, request: gr.Request, progress=gr.Progress()):
-    base, scale = _single_ref(base, "The base sample"), SCALE.check(scale)
-    renderer = _renderer(request, progress)
-    z = ref_to_z(base, inverted, renderer.nz)
-    d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
-    scales = [0.0, scale]
-    imgs = renderer.render(torch.stack([latent.apply_direction(z, d, s) for s in scales]))
-    return picture_file(upscale(np.concatenate([imgs[0], np.full((64, 6, 3), 255, np.uint8), imgs[1]], 1), 3))
-
-
-@user_errors
-def make_walk(base, kind, a, b, dir_seed, extent, inverted, request: gr.Request, progress=gr.Progress()):
-    base, extent = _single_ref(base, "The base sample"), EXTENT.check(extent)
-    renderer = _renderer(request, progress)
-    z = ref_to_z(base, inverted, renderer.nz)
-    d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
-    return save_walk(walk_gif(renderer, z, d, frames=16, extent=extent))
-
-
-WALKS_KEPT = 16  # GIFs kept on disk until Gradio has copied them into its own (self-cleaning) cache
-_walk_dir: Path | None = None
-_walk_lock = threading.Lock()
-
-
-def save_walk(data: bytes) -> str:
-    """Write a walk GIF for Gradio to pick up: one folder per process holding only the newest
-    WALKS_KEPT files (Gradio copies the returned file into its cache, which it cleans itself)."""
-    global _walk_dir
-    with _walk_lock:
-        if _walk_dir is None or not _walk_dir.is_dir():
-            _walk_dir = Path(tempfile.mkdtemp(prefix="dcgan_walks_"))
-            atexit.register(shutil.rmtree, _walk_dir, True)
-        path = _walk_dir / f"walk-{hashlib.sha256(data).hexdigest()[:16]}.gif"
-        path.write_bytes(data)
-        older = sorted(_walk_dir.glob("walk-*.gif"), key=lambda p: p.stat().st_mtime_ns)[:-WALKS_KEPT]
-        for p in older:
-            p.unlink(missing_ok=True)
-    return str(path)
+# ---------------------------------------------------------------- inversion (its ZeroGPU entry point)
 
 
 def _inversion_steps(generator: Generator | None, target: torch.Tensor, steps: int, prior: float):
@@ -368,7 +147,7 @@ def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.
         raise UserError(f"This session already holds {MAX_INVERTED} inverted faces; reload the page to start over.")
     target = prepare_target(image)  # decoded safely here, not by Gradio: bad files get a clear message
     renderer = _renderer(request, progress)
-    own = renderer.g if renderer is not _bundled else None
+    own = renderer.g if renderer is not h._bundled else None  # read now: loaded lazily
     last = None
     for st in run_inversion(own, target, steps, prior):
         last = st
@@ -385,40 +164,6 @@ def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.
     yield picture_file(upscale(last.preview, 3)), msg, inverted
 
 
-@user_errors
-def add_inverted(group_text, inverted):
-    if not inverted:
-        raise UserError("Run an inversion first.")
-    ref = f"inv{len(inverted)}"
-    return group_text if ref in parse_refs(group_text) else _append(group_text, ref)
-
-
-@user_errors
-def use_sample_as_target(base, inverted, request: gr.Request, progress=gr.Progress()):
-    renderer = _renderer(request, progress)
-    ref = _single_ref(base, "The base sample")
-    return upscale(renderer.render_refs([ref], inverted)[0], 3)
-
-
-@user_errors
-def load_own_generator(file, request: gr.Request):
-    from playground.dcgan.checkpoints import load_generator
-
-    path = safe_input.file_path(file)
-    if path is None:
-        return _model_line(request)
-    _custom.make_room(session_key(request))  # a full store refuses now, before the file is read
-    g = load_generator(path)
-    _custom.set(session_key(request), Renderer(g))
-    return _model_line(request) + " Press *Show samples* to see it."
-
-
-@user_errors
-def reset_generator(request: gr.Request):
-    _custom.free(session_key(request))
-    return _model_line(request)
-
-
 # ---------------------------------------------------------------- layout
 
 
@@ -426,168 +171,268 @@ def _slider(r: safe_input.Range) -> gr.Slider:
     return gr.Slider(r.lo, r.hi, value=r.default, step=r.step, label=r.label)
 
 
-def build() -> None:
-    inverted = gr.State([])  # z vectors found by inversion in this session (lists of 100 floats)
-    shown_seed = gr.State(None)  # the seed of the grid currently on screen
+def _layout() -> dict:
+    """Every component by name; the control groups a link may hide as ``group:<name>``."""
+    c: dict = {}
+    first = h.first_view(DEFAULT_SEED)
+    c["inverted"] = gr.State([])  # z vectors found by inversion in this session (lists of 100 floats)
+    c["shown_seed"] = gr.State(DEFAULT_SEED)  # the seed of the grid currently on screen
+    c["link_opened"] = gr.State(False)  # set by an opened share link: its grid and arithmetic follow
 
     gr.Markdown(INTRO)
-    with gr.Row():
-        seed = gr.Number(value=DEFAULT_SEED, precision=0, minimum=0, maximum=latent.MAX_SEED, label="Grid seed",
-                         scale=1)
-        with gr.Column(scale=1):
-            show_btn = gr.Button("Show samples", variant="primary")
-        model_md = gr.Markdown("Model: bundled face DCGAN (loaded on first use).")
-    explain("Each seed gives the same 36 faces every time; a face is named seed:index (its caption).")
-    target = gr.Radio(
-        ["A", "B", "C", "Interpolation start", "Interpolation end", "Direction base"],
-        value="A", label="Clicking a sample puts it into", elem_id="dcgan-target",
-    )
-    explain("Click a face again to take it out of a group. Groups A, B, C feed the arithmetic below.")
-    gallery = gr.Gallery(
-        label="Samples — click a face to add it to the chosen group",
-        columns=GRID_COLUMNS, height="auto", allow_preview=False, object_fit="contain",
-        elem_id="dcgan-gallery",
-    )
+    with gr.Column() as c["group:grid"]:
+        with gr.Row():
+            c["seed"] = gr.Number(value=DEFAULT_SEED, precision=0, minimum=0, maximum=latent.MAX_SEED,
+                                  label="Grid seed", scale=1, elem_id="dcgan-seed")
+            with gr.Column(scale=1):
+                c["show_btn"] = gr.Button("Show samples", variant="primary")
+            c["model_md"] = gr.Markdown("Model: bundled face DCGAN (64×64, nz = 100).")
+        explain("Each seed gives the same 36 faces every time; a face is named seed:index (its caption).")
+        c["target"] = gr.Radio(
+            ["A", "B", "C", "Interpolation start", "Interpolation end", "Direction base"],
+            value="A", label="Clicking a sample puts it into", elem_id="dcgan-target",
+        )
+        explain("Click a face again to take it out of a group. Groups A, B, C feed the arithmetic below.")
+        c["gallery"] = gr.Gallery(
+            first["gallery"], label="Samples — click a face to add it to the chosen group",
+            columns=GRID_COLUMNS, height="auto", allow_preview=False, object_fit="contain", elem_id="dcgan-gallery",
+        )
 
-    gr.Markdown(ARITHMETIC_HELP)
-    with gr.Row():
-        preset = gr.Dropdown(list(PRESETS), value=list(PRESETS)[0], label="Preset", scale=3)
-        preset_btn = gr.Button("Load preset", scale=1)
-    preset_note = gr.Markdown()
-    with gr.Row():
-        group_a = gr.Textbox(label="Group A (with the concept)", placeholder="e.g. 2:17, 2:22, 2:28",
-                             elem_id="dcgan-a", max_length=MAX_REF_CHARS)
-        group_b = gr.Textbox(label="Group B (without it)", placeholder="e.g. 2:14, 2:20, 2:3",
-                             elem_id="dcgan-b", max_length=MAX_REF_CHARS)
-        group_c = gr.Textbox(label="Group C (the face to change)", placeholder="e.g. 2:6", elem_id="dcgan-c",
-                             max_length=MAX_REF_CHARS)
-    with gr.Row():
-        noise = _slider(NOISE)
-        noise_seed = gr.Number(value=0, precision=0, minimum=0, maximum=latent.MAX_SEED, label="Noise seed")
-        compute_btn = gr.Button("Compute", variant="primary")
-        clear_btn = gr.Button("Clear groups")
-    explain("The 8 neighbours add uniform noise in [−noise, +noise] to every coordinate of the result.")
-    with gr.Row():
-        strip_a = gr.Image(label="A: exemplars → their mean", interactive=False, format="jpeg",
-                             elem_id="dcgan-strip-a")
-        strip_b = gr.Image(label="B: exemplars → their mean", interactive=False, format="jpeg",
-                             elem_id="dcgan-strip-b")
-        strip_c = gr.Image(label="C: exemplars → their mean", interactive=False, format="jpeg",
-                             elem_id="dcgan-strip-c")
-    with gr.Row():
-        equation = gr.Image(label="mean(A) − mean(B) + mean(C)", interactive=False, format="jpeg",
-                            elem_id="dcgan-equation", scale=2)
-        neighbourhood = gr.Image(label="Result and 8 noisy neighbours", interactive=False, format="jpeg",
-                                 elem_id="dcgan-result", scale=1)
-    arith_md = gr.Markdown(elem_id="dcgan-arith-msg")
-    # The pictures are sent as JPEG files written once (playground/ui/pictures.py): PNG encoding of the
-    # five arithmetic images cost more than the generator's forward pass, and the faces are 64x64 upscaled
-    # photos where JPEG loses nothing visible.
+    with gr.Column(elem_id="dcgan-group-arithmetic") as c["group:arithmetic"]:
+        gr.Markdown(ARITHMETIC_HELP)
+        with gr.Row():
+            c["preset"] = gr.Dropdown(list(PRESETS), value=first["preset"], label="Preset", scale=3,
+                                      elem_id="dcgan-preset")
+            c["preset_btn"] = gr.Button("Load preset", scale=1)
+        c["preset_note"] = gr.Markdown(PRESETS[first["preset"]]["note"])
+        fa, fb, fc = first["groups"]
+        with gr.Row():
+            c["a"] = gr.Textbox(fa, label="Group A (with the concept)", placeholder="e.g. 2:17, 2:22, 2:28",
+                                elem_id="dcgan-a", max_length=MAX_REF_CHARS)
+            c["b"] = gr.Textbox(fb, label="Group B (without it)", placeholder="e.g. 2:14, 2:20, 2:3",
+                                elem_id="dcgan-b", max_length=MAX_REF_CHARS)
+            c["c"] = gr.Textbox(fc, label="Group C (the face to change)", placeholder="e.g. 2:6", elem_id="dcgan-c",
+                                max_length=MAX_REF_CHARS)
+        with gr.Row():
+            c["noise"] = _slider(NOISE)
+            c["noise_seed"] = gr.Number(value=0, precision=0, minimum=0, maximum=latent.MAX_SEED, label="Noise seed")
+            c["compute_btn"] = gr.Button("Compute", variant="primary")
+            c["clear_btn"] = gr.Button("Clear groups")
+        explain("The 8 neighbours add uniform noise in [−noise, +noise] to every coordinate of the result.")
+        # The pictures are sent as JPEG files written once (playground/ui/pictures.py): PNG encoding of the
+        # five arithmetic images cost more than the generator's forward pass.
+        sa, sb, sc, eq, nb, msg = first["arithmetic"]
+        with gr.Row():
+            for key, name, value in (("strip_a", "A", sa), ("strip_b", "B", sb), ("strip_c", "C", sc)):
+                c[key] = gr.Image(value, label=f"{name}: exemplars → their mean", interactive=False, format="jpeg",
+                                  elem_id=f"dcgan-strip-{name.lower()}")
+        with gr.Row():
+            c["equation"] = gr.Image(eq, label="mean(A) − mean(B) + mean(C)", interactive=False, format="jpeg",
+                                     elem_id="dcgan-equation", scale=2)
+            c["neighbourhood"] = gr.Image(nb, label="Result and 8 noisy neighbours", interactive=False,
+                                          format="jpeg", elem_id="dcgan-result", scale=1)
+        c["arith_md"] = gr.Markdown(msg, elem_id="dcgan-arith-msg")
 
-    gr.Markdown(INTERP_HELP)
-    with gr.Row():
-        start = gr.Textbox(label="Interpolation start", placeholder="e.g. 2:17", max_length=MAX_REF_CHARS)
-        end = gr.Textbox(label="Interpolation end", placeholder="e.g. 0:0", max_length=MAX_REF_CHARS)
-        steps = _slider(INTERP_STEPS)
-        interp_btn = gr.Button("Interpolate", variant="primary")
-    lerp_img = gr.Image(label="lerp: straight line", interactive=False, format="jpeg")
-    slerp_img = gr.Image(label="slerp: great circle", interactive=False, format="jpeg", elem_id="dcgan-slerp")
-    norms_md = gr.Markdown(elem_id="dcgan-norms")
+    with gr.Column() as c["group:interpolation"]:
+        gr.Markdown(INTERP_HELP)
+        with gr.Row():
+            c["start"] = gr.Textbox(label="Interpolation start", placeholder="e.g. 2:17", max_length=MAX_REF_CHARS)
+            c["end"] = gr.Textbox(label="Interpolation end", placeholder="e.g. 0:0", max_length=MAX_REF_CHARS)
+            c["steps"] = _slider(INTERP_STEPS)
+            c["interp_btn"] = gr.Button("Interpolate", variant="primary")
+        # Output boxes stay hidden until they hold a picture: no empty image box on arrival.
+        c["lerp_img"] = gr.Image(label="lerp: straight line", interactive=False, format="jpeg", visible=False)
+        c["slerp_img"] = gr.Image(label="slerp: great circle", interactive=False, format="jpeg", elem_id="dcgan-slerp",
+                                  visible=False)
+        c["norms_md"] = gr.Markdown(elem_id="dcgan-norms")
 
-    gr.Markdown(DIRECTION_HELP)
-    with gr.Row():
-        base = gr.Textbox(label="Direction base (sample to change)", placeholder="e.g. 0:0",
-                          elem_id="dcgan-base", max_length=MAX_REF_CHARS)
-        dir_kind = gr.Radio(list(DIRECTION_KINDS), value=DIRECTION_KINDS[0], label="Direction")
-        dir_seed = gr.Number(value=0, precision=0, minimum=0, maximum=latent.MAX_SEED, label="Random direction seed")
-    with gr.Row():
-        scale = _slider(SCALE)
-        extent = _slider(EXTENT)
-    explain("Scale 1 adds the full difference between the group means; negative scales remove the attribute.")
-    with gr.Row():
-        apply_btn = gr.Button("Apply direction")
-        walk_btn = gr.Button("Make walk GIF")
-    with gr.Row():
-        moved = gr.Image(label="before → after", interactive=False, format="jpeg", elem_id="dcgan-moved")
-        walk_img = gr.Image(label="latent walk", interactive=False, type="filepath", elem_id="dcgan-walk")
+    with gr.Column() as c["group:direction"]:
+        gr.Markdown(DIRECTION_HELP)
+        with gr.Row():
+            c["base"] = gr.Textbox(label="Direction base (sample to change)", placeholder="e.g. 0:0",
+                                   elem_id="dcgan-base", max_length=MAX_REF_CHARS)
+            c["dir_kind"] = gr.Radio(list(DIRECTION_KINDS), value=DIRECTION_KINDS[0], label="Direction")
+            c["dir_seed"] = gr.Number(value=0, precision=0, minimum=0, maximum=latent.MAX_SEED,
+                                      label="Random direction seed")
+        with gr.Row():
+            c["scale"] = _slider(SCALE)
+            c["extent"] = _slider(EXTENT)
+        explain("Scale 1 adds the full difference between the group means; negative scales remove the attribute.")
+        with gr.Row():
+            c["apply_btn"] = gr.Button("Apply direction")
+            c["walk_btn"] = gr.Button("Make walk GIF")
+        with gr.Row():
+            c["moved"] = gr.Image(label="before → after", interactive=False, format="jpeg", elem_id="dcgan-moved",
+                                  visible=False)
+            c["walk_img"] = gr.Image(label="latent walk", interactive=False, type="filepath", elem_id="dcgan-walk",
+                                     visible=False)
 
-    gr.Markdown(INVERT_HELP)
-    with gr.Row():
-        # type="filepath" and preprocess=False: the app decodes the picture itself (read_image).
-        upload = gr.Image(label="A face to invert", type="filepath", sources=["upload", "clipboard"],
-                          elem_id="dcgan-upload")
-        with gr.Column():
-            inv_steps = _slider(INVERT_STEPS)
-            prior = _slider(PRIOR)
-            with gr.Row():
-                inv_btn = gr.Button("Find z", variant="primary")
-                stop_btn = gr.Button("Stop")
-            sample_target_btn = gr.Button("Use the direction base sample as the target")
-            explain("A generated face can be recovered almost exactly; a real photo only approximately.")
-        inv_preview = gr.Image(label="G(z) while optimising", interactive=False, format="jpeg")
-    inv_md = gr.Markdown()
-    with gr.Row():
-        add_a = gr.Button("Add last inversion to A")
-        add_b = gr.Button("Add last inversion to B")
-        add_c = gr.Button("Add last inversion to C")
+    with gr.Column() as c["group:inversion"]:
+        gr.Markdown(INVERT_HELP)
+        with gr.Row():
+            # type="filepath" and preprocess=False: the app decodes the picture itself (read_image).
+            c["upload"] = gr.Image(label="A face to invert", type="filepath", sources=["upload", "clipboard"],
+                                   elem_id="dcgan-upload")
+            with gr.Column():
+                c["inv_steps"] = _slider(INVERT_STEPS)
+                c["prior"] = _slider(PRIOR)
+                with gr.Row():
+                    c["inv_btn"] = gr.Button("Find z", variant="primary")
+                    c["stop_btn"] = gr.Button("Stop")
+                c["sample_target_btn"] = gr.Button("Use the direction base sample as the target")
+                explain("A generated face can be recovered almost exactly; a real photo only approximately.")
+            c["inv_preview"] = gr.Image(label="G(z) while optimising", interactive=False, format="jpeg", visible=False)
+        c["inv_md"] = gr.Markdown()
+        with gr.Row():
+            for g in "abc":
+                c[f"add_{g}"] = gr.Button(f"Add last inversion to {g.upper()}")
 
-    with gr.Accordion("Use your own generator", open=False):
+    with gr.Accordion("Use your own generator", open=False) as c["group:own_model"]:
         gr.Markdown(
             "Load a pytorch/examples-style DCGAN `netG` state_dict (`.pt`/`.pth`, read with "
             "`weights_only=True`) or a `.safetensors` file — e.g. `netG.safetensors` written by "
             "`python -m playground.dcgan train --data DIR`. Only this browser session uses it."
         )
-        own_file = gr.File(label="Generator weights", file_types=[".pt", ".pth", ".safetensors"],
-                           type="filepath")
-        reset_btn = gr.Button("Back to the bundled face model")
+        c["own_file"] = gr.File(label="Generator weights", file_types=[".pt", ".pth", ".safetensors"], type="filepath")
+        c["reset_btn"] = gr.Button("Back to the bundled face model")
 
-    # ------------------------------------------------------------ events
+    _guidelines_layout(c)
+    _link_layout(c)
+    return c
+
+
+def _guidelines_layout(c: dict) -> None:
+    g = h.guidelines()
+    with gr.Accordion("DCGAN guidelines: this generator against Radford et al.'s rules", open=False,
+                      elem_id="dcgan-guidelines") as c["group:guidelines"]:
+        gr.Markdown(GUIDELINES_HELP)
+        c["layers"] = gr.Dataframe(g["layers"], headers=list(architecture.COLUMNS), interactive=False,
+                                   label=f"The bundled generator's {g['n_layers']} weight layers (from its modules)",
+                                   elem_id="dcgan-layers")
+        c["rules"] = gr.Dataframe(g["rules"], headers=h.RULE_COLUMNS, interactive=False, wrap=True,
+                                  label="Radford et al. (2016), Section 3, checked on G and on this project's D",
+                                  elem_id="dcgan-rules")
+        gr.Markdown(CHECKERBOARD_HELP)
+        gr.Gallery(g["toys"], label="Kernel footprints per output pixel (toy 6×6 input, all-ones kernel)",
+                   columns=3, height="auto", allow_preview=False, object_fit="contain")
+        gr.Gallery(g["own"], label="The bundled generator's first upsampling layers on a constant input",
+                   columns=2, height="auto", allow_preview=False, object_fit="contain")
+        gr.Markdown(g["note"])
+
+
+def _link_layout(c: dict) -> None:
+    with gr.Accordion("Share this view / presenter view", open=False) as c["group:share"]:
+        explain("A link that opens this tab with this grid seed, these groups and this preset. Tick groups to hide "
+                "them for a simpler student page, lock the page to the preset, or use large type for a projector.")
+        with gr.Row():
+            c["link_hide"] = gr.CheckboxGroup(list(h.GROUPS), value=[], label="Hide these groups")
+            with gr.Column():
+                c["link_lock"] = gr.Checkbox(False, label="Lock the grid, groups and preset")
+                c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
+        with gr.Row():
+            c["link_btn"] = gr.Button("Copy link", variant="primary", elem_id="dcgan-copy-link")
+            c["link_box"] = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id="dcgan-link")
+
+
+# ------------------------------------------------------------ events
+
+
+def _wire(c: dict) -> None:
     # preprocess=False everywhere: the handlers check raw values and decode uploads themselves (see the
     # module docstring), so bad input gets a sentence instead of Gradio's bare "Error".
     raw = dict(preprocess=False)
-    arith_inputs = [group_a, group_b, group_c, noise, noise_seed, inverted]
-    arith_outputs = [strip_a, strip_b, strip_c, equation, neighbourhood, arith_md]
+    inverted, seed = c["inverted"], c["seed"]
+    groups = [c["a"], c["b"], c["c"]]
+    arith_inputs = [*groups, c["noise"], c["noise_seed"], inverted]
+    arith_outputs = [c[k] for k in ("strip_a", "strip_b", "strip_c", "equation", "neighbourhood", "arith_md")]
+    samples_out = [c["gallery"], c["shown_seed"], c["model_md"]]
 
-    show_btn.click(show_samples, [seed], [gallery, shown_seed, model_md], api_name="dcgan_samples", **raw)
-    seed.submit(show_samples, [seed], [gallery, shown_seed, model_md], api_name=False, **raw)
-    gallery.select(
+    c["show_btn"].click(show_samples, [seed], samples_out, api_name="dcgan_samples", **raw)
+    seed.submit(show_samples, [seed], samples_out, api_name=False, **raw)
+    c["gallery"].select(
         on_gallery_select,
-        [target, shown_seed, group_a, group_b, group_c, start, end, base, noise, noise_seed, inverted],
-        [group_a, group_b, group_c, start, end, base, *arith_outputs], api_name=False, show_progress="hidden",
-        **raw,
+        [c["target"], c["shown_seed"], *groups, c["start"], c["end"], c["base"], c["noise"], c["noise_seed"], inverted],
+        [*groups, c["start"], c["end"], c["base"], *arith_outputs], api_name=False, show_progress="hidden", **raw,
     )
-    compute_btn.click(arithmetic, arith_inputs, arith_outputs, api_name="dcgan_arithmetic", **raw)
-    for box in (group_a, group_b, group_c):
+    c["compute_btn"].click(arithmetic, arith_inputs, arith_outputs, api_name="dcgan_arithmetic", **raw)
+    for box in groups:
         box.submit(arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
-    clear_btn.click(
-        lambda: ("", "", ""), None, [group_a, group_b, group_c], api_name=False, queue=False
-    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
-    preset_btn.click(
-        load_preset, [preset], [group_a, group_b, group_c, seed, preset_note], api_name="dcgan_preset", **raw
-    ).then(
-        show_samples, [seed], [gallery, shown_seed, model_md], api_name=False, **raw
-    ).then(arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
+    c["clear_btn"].click(lambda: ("", "", ""), None, groups, api_name=False, queue=False).then(
+        arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
+    c["preset_btn"].click(
+        load_preset, [c["preset"]], [*groups, seed, c["preset_note"]], api_name="dcgan_preset", **raw
+    ).then(show_samples, [seed], samples_out, api_name=False, **raw).then(
+        arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
 
-    interp_btn.click(interpolate, [start, end, steps, inverted], [lerp_img, slerp_img, norms_md],
-                     api_name="dcgan_interpolate", **raw)
-
-    dir_inputs = [base, dir_kind, group_a, group_b, dir_seed]
-    apply_btn.click(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name="dcgan_direction", **raw)
-    scale.release(apply_direction, [*dir_inputs, scale, inverted], [moved], api_name=False, **raw)
-    walk_btn.click(make_walk, [*dir_inputs, extent, inverted], [walk_img], api_name="dcgan_walk", **raw)
+    shown = lambda *_: gr.update(visible=True)  # noqa: E731 - an output box appears with its first picture
+    c["interp_btn"].click(interpolate, [c["start"], c["end"], c["steps"], inverted],
+                          [c["lerp_img"], c["slerp_img"], c["norms_md"]], api_name="dcgan_interpolate", **raw
+                          ).success(lambda: (gr.update(visible=True),) * 2, None, [c["lerp_img"], c["slerp_img"]],
+                                    api_name=False, queue=False)
+    dir_inputs = [c["base"], c["dir_kind"], c["a"], c["b"], c["dir_seed"]]
+    for ev in (c["apply_btn"].click, c["scale"].release):
+        ev(apply_direction, [*dir_inputs, c["scale"], inverted], [c["moved"]],
+           api_name="dcgan_direction" if ev == c["apply_btn"].click else False, **raw
+           ).success(shown, None, c["moved"], api_name=False, queue=False)
+    c["walk_btn"].click(make_walk, [*dir_inputs, c["extent"], inverted], [c["walk_img"]], api_name="dcgan_walk",
+                        **raw).success(shown, None, c["walk_img"], api_name=False, queue=False)
 
     # Inversion keeps a core busy for seconds (one torch thread): one at a time, so the other core stays
     # free for the quick events of the whole class; the rest wait and see their place in the queue.
-    inv_event = inv_btn.click(
-        invert_face, [upload, inv_steps, prior, inverted], [inv_preview, inv_md, inverted],
+    c["inv_btn"].click(shown, None, c["inv_preview"], api_name=False, queue=False)
+    inv_event = c["inv_btn"].click(
+        invert_face, [c["upload"], c["inv_steps"], c["prior"], inverted], [c["inv_preview"], c["inv_md"], inverted],
         api_name="dcgan_invert", concurrency_limit=INVERSIONS_AT_ONCE, show_progress="full", **raw,
     )
-    stop_btn.click(None, None, None, cancels=[inv_event], api_name=False)
-    sample_target_btn.click(use_sample_as_target, [base, inverted], [upload], api_name=False, **raw)
-    for btn, box in ((add_a, group_a), (add_b, group_b), (add_c, group_c)):
-        btn.click(add_inverted, [box, inverted], [box], api_name=False, **raw).then(
-            arithmetic, arith_inputs, arith_outputs, api_name=False, **raw
-        )
+    c["stop_btn"].click(None, None, None, cancels=[inv_event], api_name=False)
+    c["sample_target_btn"].click(use_sample_as_target, [c["base"], inverted], [c["upload"]], api_name=False, **raw)
+    for g in "abc":
+        c[f"add_{g}"].click(add_inverted, [c[g], inverted], [c[g]], api_name=False, **raw).then(
+            arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
 
-    own_file.upload(load_own_generator, [own_file], [model_md], api_name="dcgan_load_generator", **raw)
-    reset_btn.click(reset_generator, None, [model_md], api_name="dcgan_reset_generator")
+    c["own_file"].upload(load_own_generator, [c["own_file"]], [c["model_md"]], api_name="dcgan_load_generator", **raw)
+    c["reset_btn"].click(reset_generator, None, [c["model_md"]], api_name="dcgan_reset_generator")
+
+    link_names = ["seed", "preset", "a", "b", "c", "link_hide", "link_lock", "link_big"]
+    c["link_btn"].click(named_inputs(link_names, user_errors(h.make_link)), [c[n] for n in link_names],
+                        c["link_box"], api_name=False, **raw).then(None, c["link_box"], c["link_box"],
+                                                                   js=COPY_LINK_JS)
+
+
+def build() -> "LinkTarget":
+    c = _layout()
+    _wire(c)
+    return LinkTarget(c)
+
+
+class LinkTarget:
+    """What an opened share link sets in this tab (``playground/ui/app.py`` dispatches links by tab)."""
+
+    tab = h.TAB_ID
+
+    def __init__(self, c: dict):
+        self.c = c
+        self.controls = [c["seed"], c["preset"], c["a"], c["b"], c["c"]]
+        self.outputs = [*self.controls, c["preset_note"], *[c[f"group:{g}"] for g in h.GROUPS], c["group:share"],
+                        c["preset_btn"], c["clear_btn"], c["link_opened"]]
+
+    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
+        lock = bool(options.get("lock"))
+        hidden = set(options.get("hide") or ())
+        preset = state.get("preset")
+        values = [state["seed"], preset, *(", ".join(state[g]) for g in "abc")]
+        controls = [gr.update(value=v, interactive=not lock) for v in values]
+        note = PRESETS[preset]["note"] if preset in PRESETS else ""
+        groups = [gr.update(visible=g not in hidden) for g in h.GROUPS]
+        teacher = gr.update(visible=not (hidden or lock))  # a student's page has no link builder
+        return [*controls, note, *groups, teacher, gr.update(interactive=not lock), gr.update(interactive=not lock),
+                True]
+
+    def after(self, event) -> None:
+        """Show the link's grid and arithmetic once the link has set the controls (only for a link to this tab)."""
+        c = self.c
+        names = ["link_opened", "seed", "a", "b", "c", "noise", "noise_seed", "inverted"]
+        outputs = [c[k] for k in ("gallery", "shown_seed", "model_md", "strip_a", "strip_b", "strip_c", "equation",
+                                  "neighbourhood", "arith_md")]
+        event.then(named_inputs(names, h.after_link), [c[n] for n in names], outputs, api_name=False,
+                   preprocess=False)

@@ -26,8 +26,10 @@ from playground import safe_input
 from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.images import read_image
-from playground.ui.common import explain, user_errors
+from playground.ui import translation_handlers as h
+from playground.ui.common import explain, named_inputs, user_errors
 from playground.ui.pictures import ResultCache, picture_file
+from playground.ui.toy2d_tab import COPY_LINK_JS
 
 TITLE = "Image translation"
 DISPLAY = 256  # shown size of the 64x64 images
@@ -297,38 +299,30 @@ def _use_example(gallery, evt: gr.SelectData):
     img = item[0] if isinstance(item, (list, tuple)) else item
     if isinstance(img, dict):
         img = img.get("image", {}).get("path") or img.get("path")
-    return read_image(img, "The example"), "upload"
+    return read_image(img, "The example"), "upload", evt.index
 
 
-def _model_changed(model_name):
-    from playground.translation import inference, zoo
-
-    entries = inference.bundled_entries()
-    if not isinstance(model_name, str):
-        kind = "pix2pix"
-    elif model_name in entries:
-        kind = entries[model_name]["kind"]
-    else:
-        kind = zoo.MODELS[model_name].kind if model_name in zoo.MODELS else "pix2pix"
-    p2p = kind == "pix2pix"
-    return (gr.update(visible=p2p), gr.update(visible=p2p), gr.update(visible=not p2p), gr.update(visible=not p2p))
-
-
-def build() -> None:
+def build() -> "h.LinkTarget":
     gr.Markdown(INTRO, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
                                          {"left": "$", "right": "$", "display": False}])
     choices = _choices()
+    default = choices[0][1] if choices else None
+    first = h.first_view(default)  # the first example translated: the page shows a result on arrival
+    c: dict = {"example": gr.State(0 if first else None), "link_opened": gr.State(False)}
+    with gr.Column() as c["group:model"]:
+        with gr.Row():
+            c["model"] = model = gr.Dropdown(choices, value=default, label="Model", scale=3,
+                                             elem_id="translation-model")
+            dropout = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
+        explain("Bundled models run offline on 64×64 faces; official models download once (45–218 MB) into "
+                "~/.cache/gan-playground/zoo. pix2pix's only noise is dropout inside G — switch it on and run "
+                "twice to see how little it changes (the paper's observation).")
+    first_out = first.get("outputs") or (None,) * h.N_OUTPUTS
     with gr.Row():
-        model = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Model", scale=3)
-        dropout = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
-    explain("Bundled models run offline on 64×64 faces; official models download once (45–218 MB) into "
-            "~/.cache/gan-playground/zoo. pix2pix's only noise is dropout inside G — switch it on and run "
-            "twice to see how little it changes (the paper's observation).")
-    with gr.Row():
-        with gr.Column():
-            source = gr.Radio(list(SOURCES), value="drawing", label="Input from")
-            with gr.Tabs():
-                with gr.Tab("Draw"):
+        with gr.Column() as c["group:input"]:
+            source = gr.Radio(list(SOURCES), value="upload" if first else "drawing", label="Input from")
+            with gr.Tabs(selected="examples" if first else "draw") as inner:
+                with gr.Tab("Draw", id="draw"):
                     sketch = gr.Sketchpad(
                         type="filepath", image_mode="RGBA", canvas_size=(256, 256), height=300,
                         brush=gr.Brush(colors=["#000000"], default_size=3, color_mode="fixed"),
@@ -337,27 +331,41 @@ def build() -> None:
                     )
                     explain("Draw dark lines on white: face outline, eyes, nose, mouth, hair. The drawing is "
                             "shrunk to 64×64 and thresholded into 1-pixel lines, like the training edges.")
-                with gr.Tab("Upload"):
-                    upload = gr.Image(type="filepath", label="Input image", height=300)
+                with gr.Tab("Upload", id="upload"):
+                    upload = gr.Image(first.get("upload"), type="filepath", label="Input image", height=300)
                     explain("A photo is converted to what the model expects (edges, gray or sketch) first.")
-                with gr.Tab("Examples") as examples_tab:
-                    gallery = gr.Gallery(label="Examples (held-out faces)", columns=4, height=300,
-                                         allow_preview=False, interactive=False)
-                    gallery_note = explain("")
+                with gr.Tab("Examples", id="examples") as examples_tab:
+                    gallery = gr.Gallery(first.get("gallery"), label="Examples (held-out faces)", columns=4,
+                                         height=300, allow_preview=False, interactive=False,
+                                         elem_id="translation-examples")
+                    gallery_note = explain(first.get("note", ""))
             run_btn = gr.Button("Translate", variant="primary")
-        with gr.Column():
+        with gr.Column() as c["group:output"]:
             # The pictures are files written once (playground/ui/pictures.py): JPEG, PNG for line art.
             with gr.Row():
-                seen = gr.Image(label="What G sees (A)", interactive=False, height=256, format="png")
-                output = gr.Image(label="G(A)", interactive=False, height=256, elem_id="translation-output",
-                                  format="jpeg")
+                seen = gr.Image(first_out[0], label="What G sees (A)", interactive=False, height=256, format="png")
+                output = gr.Image(first_out[1], label="G(A)", interactive=False, height=256,
+                                  elem_id="translation-output", format="jpeg")
             with gr.Row():
-                realness = gr.Image(label="PatchGAN realness of G(A)", interactive=False, height=256)
-                recon = gr.Image(label="A′ = F(G(A))", interactive=False, height=256, visible=False)
-                error = gr.Image(label="|A − A′| (cycle error)", interactive=False, height=256, visible=False)
-            notes = gr.Markdown(elem_id="translation-notes")
+                realness = gr.Image(first_out[2], label="PatchGAN realness of G(A)", interactive=False, height=256,
+                                    visible=first_out[2] is not None)
+                recon = gr.Image(first_out[3], label="A′ = F(G(A))", interactive=False, height=256,
+                                 visible=first_out[3] is not None)
+                error = gr.Image(first_out[4], label="|A − A′| (cycle error)", interactive=False, height=256,
+                                 visible=first_out[4] is not None)
+            notes = gr.Markdown(first_out[5] and "**Example 1, translated when the page opened.** " + first_out[5],
+                                elem_id="translation-notes")
     explain("PatchGAN: D outputs a grid of scores, one per overlapping patch, and the loss averages them; "
             "so D only has to judge local texture — the L1 term takes care of the global layout.")
+    with gr.Accordion("Share this view / presenter view", open=False) as c["group:share"]:
+        explain("A link that opens this tab with this model and example translated. Tick groups to hide them "
+                "for a simpler student page, or use large type for a projector.")
+        with gr.Row():
+            c["link_hide"] = gr.CheckboxGroup(list(h.GROUPS), value=[], label="Hide these groups")
+            c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
+        with gr.Row():
+            link_btn = gr.Button("Copy link", variant="primary", elem_id="translation-copy-link")
+            link_box = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id="translation-link")
 
     inputs = [model, source, sketch, upload, dropout]
     outputs = [seen, output, realness, recon, error, notes]
@@ -367,13 +375,20 @@ def build() -> None:
     # and the pool is larger than the one official run allowed at a time, so students waiting for an
     # official model never hold up the bundled ones.
     run = dict(raw, concurrency_id="translate", concurrency_limit=TRANSLATIONS_AT_ONCE)
+    example = c["example"]
     run_btn.click(translate, inputs, outputs, api_name="translate", show_progress="full", **run)
-    sketch.change(lambda: "drawing", None, source, api_name=False, queue=False, show_progress="hidden").then(
+    sketch.change(lambda: ("drawing", None), None, [source, example], api_name=False, queue=False,
+                  show_progress="hidden").then(
         translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden", **run)
-    upload.upload(lambda: "upload", None, source, api_name=False, queue=False).then(
+    upload.upload(lambda: ("upload", None), None, [source, example], api_name=False, queue=False).then(
         translate, inputs, outputs, api_name=False, **run)
-    model.change(_model_changed, model, [realness, dropout, recon, error], api_name=False, queue=False,
+    model.change(h.model_changed, model, [realness, dropout, recon, error], api_name=False, queue=False,
                  **raw).then(examples, model, [gallery, gallery_note], api_name="translation_examples", **raw)
-    gallery.select(_use_example, gallery, [upload, source], api_name=False).then(
+    gallery.select(_use_example, gallery, [upload, source, example], api_name=False).then(
         translate, inputs, outputs, api_name=False, **run)
     examples_tab.select(examples, model, [gallery, gallery_note], api_name=False, **raw)
+    link_names = ["model", "example", "link_hide", "link_big"]
+    link_btn.click(named_inputs(link_names, user_errors(h.make_link)), [c[n] for n in link_names], link_box,
+                   api_name=False, **raw).then(None, link_box, link_box, js=COPY_LINK_JS)
+    c.update(gallery=gallery, gallery_note=gallery_note, upload=upload, source=source, inner=inner, outputs=outputs)
+    return h.LinkTarget(c)

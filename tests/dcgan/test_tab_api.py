@@ -152,13 +152,13 @@ def test_generator_with_two_channels_is_explained(app_url, tmp_path):
 
 
 def test_walk_gifs_do_not_pile_up_on_disk():
-    from playground.ui import dcgan_tab
+    from playground.ui import dcgan_handlers
 
-    paths = [dcgan_tab.save_walk(bytes([i]) * 10) for i in range(dcgan_tab.WALKS_KEPT + 5)]
+    paths = [dcgan_handlers.save_walk(bytes([i]) * 10) for i in range(dcgan_handlers.WALKS_KEPT + 5)]
     folder = {Path(p).parent for p in paths}
     assert len(folder) == 1  # one folder per process, not one per walk
     left = sorted(Path(paths[0]).parent.glob("walk-*.gif"))
-    assert len(left) == dcgan_tab.WALKS_KEPT and Path(paths[-1]) in left and not Path(paths[0]).exists()
+    assert len(left) == dcgan_handlers.WALKS_KEPT and Path(paths[-1]) in left and not Path(paths[0]).exists()
 
 
 # ---------------------------------------------------------------- one shared model per process
@@ -174,9 +174,9 @@ def test_sessions_share_one_bundled_generator_loaded_once(monkeypatch):
     import threading
 
     from playground.dcgan import pretrained
-    from playground.ui import dcgan_tab
+    from playground.ui import dcgan_handlers
 
-    monkeypatch.setattr(dcgan_tab, "_bundled", None)  # as in a fresh process
+    monkeypatch.setattr(dcgan_handlers, "_bundled", None)  # as in a fresh process
     monkeypatch.setattr(pretrained, "_cache", {})
     reads = []
     real_read = pretrained.read_state_dict
@@ -185,7 +185,7 @@ def test_sessions_share_one_bundled_generator_loaded_once(monkeypatch):
 
     def first_use(i):
         barrier.wait()  # eight sessions ask at the same moment
-        got.append(dcgan_tab._renderer(_Request(f"student-{i}")))
+        got.append(dcgan_handlers._renderer(_Request(f"student-{i}")))
 
     threads = [threading.Thread(target=first_use, args=(i,)) for i in range(8)]
     for t in threads:
@@ -203,11 +203,11 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
     from playground.dcgan.models import Generator
     from playground.errors import SessionsFull
     from playground.sessions import SessionStore, free_session, mark_page_session
-    from playground.ui import dcgan_tab
+    from playground.ui import dcgan_handlers
 
     store = SessionStore("custom DCGAN generator", max_sessions=1)
-    monkeypatch.setattr(dcgan_tab, "_custom", store)
-    monkeypatch.setattr(dcgan_tab, "_bundled", None)
+    monkeypatch.setattr(dcgan_handlers, "_custom", store)
+    monkeypatch.setattr(dcgan_handlers, "_bundled", None)
     alice, bob = _Request("page-alice"), _Request("page-bob")
     for r in (alice, bob):
         mark_page_session(r)  # two open pages: neither may push the other out
@@ -215,11 +215,11 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
     monkeypatch.setattr(checkpoints, "load_generator",
                         lambda path: loads.append(path) or Generator(nz=100, ngf=4).eval())
     try:
-        dcgan_tab.load_own_generator.__wrapped__(str(tmp_path / "alice.pt"), alice)
-        own = dcgan_tab._renderer(alice)
-        assert own is not dcgan_tab._renderer(bob) and own.g.ngf == 4 and dcgan_tab._renderer(bob).g.ngf == 64
+        dcgan_handlers.load_own_generator.__wrapped__(str(tmp_path / "alice.pt"), alice)
+        own = dcgan_handlers._renderer(alice)
+        assert own is not dcgan_handlers._renderer(bob) and own.g.ngf == 4 and dcgan_handlers._renderer(bob).g.ngf == 64
         with pytest.raises(SessionsFull, match="1 sessions are using it"):
-            dcgan_tab.load_own_generator.__wrapped__(str(tmp_path / "bob.pt"), bob)
+            dcgan_handlers.load_own_generator.__wrapped__(str(tmp_path / "bob.pt"), bob)
         assert loads == [str(tmp_path / "alice.pt")]  # Bob's file was never read
     finally:
         for r in (alice, bob):
@@ -229,13 +229,13 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
 def test_the_same_request_from_many_sessions_is_computed_once_and_sent_as_one_file(client, app_url):
     from gradio_client import Client
 
-    from playground.ui import dcgan_tab
+    from playground.ui import dcgan_handlers
 
     args = ("3:1, 3:2", "3:4", "3:9", 0.5, 7)  # inputs no other test uses
-    before = dcgan_tab._results.misses
+    before = dcgan_handlers._results.misses
     first = client.predict(*args, api_name="/dcgan_arithmetic")
     second = Client(app_url, verbose=False).predict(*args, api_name="/dcgan_arithmetic")  # another session
-    assert dcgan_tab._results.misses == before + 1
+    assert dcgan_handlers._results.misses == before + 1
     assert first[-1] == second[-1]
     for a, b in zip(first[:5], second[:5]):  # the same bytes (the client names its downloads itself)
         assert Path(a).read_bytes() == Path(b).read_bytes()

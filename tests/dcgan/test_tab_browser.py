@@ -24,6 +24,9 @@ def test_click_exemplars_into_groups_and_see_result(page, artifacts):
     seed.fill("2")
     page.get_by_role("button", name="Show samples").click()
     page.locator("#dcgan-gallery .thumbnail-item").nth(35).wait_for(timeout=60_000)
+    # the page arrives with the glasses preset's groups filled: start from empty groups
+    page.get_by_role("button", name="Clear groups").click()
+    page.wait_for_function("() => document.querySelector('#dcgan-a textarea').value === ''", timeout=15_000)
 
     picks = {"A": [17, 22, 28], "B": [14, 20, 3], "C": [6]}
     boxes = {"A": "#dcgan-a textarea", "B": "#dcgan-b textarea", "C": "#dcgan-c textarea"}

@@ -33,8 +33,10 @@ from playground.metrics.features import FeatureCache
 from playground.metrics.io import decode_rgb
 from playground.metrics.limits import WorkLimits
 from playground.sessions import SessionStore
-from playground.ui.common import explain, session_key, user_errors
+from playground.ui import metrics_handlers as h
+from playground.ui.common import explain, named_inputs, session_key, user_errors
 from playground.ui.pictures import picture_file
+from playground.ui.toy2d_tab import COPY_LINK_JS
 
 log = logging.getLogger("playground.ui.metrics")
 
@@ -453,7 +455,8 @@ def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label="
             notes,
             _pca_figure(report),
             _fid_n_figure(report),
-            None if nn_img is None else picture_file(nn_img),  # written once: examples repeat across a class
+            # written once (examples repeat across a class); the box appears with its first picture
+            gr.Image(None if nn_img is None else picture_file(nn_img), visible=nn_img is not None),
             nn_text,
             gr.Plot(value=is_fig, visible=is_fig is not None),
         )
@@ -483,9 +486,19 @@ def _example_handler(kind):
     return run_example
 
 
-def build() -> None:
+@user_errors
+def run_link_example(opened, example, mode, metrics, progress=gr.Progress()):
+    """An opened link's example, computed as its button would (nothing for a page without one)."""
+    if not opened or not example:
+        return [gr.skip()] * 8
+    return _example_handler(example).__wrapped__(mode, metrics, progress=progress)
+
+
+def build() -> "h.LinkTarget":
+    h.start_precompute()  # the examples' results, once per server, in the background
+    c: dict = {"example": gr.State(None), "link_opened": gr.State(False)}
     gr.Markdown(INTRO)
-    with gr.Row():
+    with gr.Row() as c["group:inputs"]:
         with gr.Column():
             fake_files = gr.File(
                 label="Generated images (image files or a .zip)",
@@ -510,12 +523,12 @@ def build() -> None:
                 "A `.npz` with `mu` and `sigma` (from pytorch-fid or "
                 "`python -m playground.metrics --save-stats`) gives FID only."
             )
-    with gr.Row():
+    with gr.Row() as c["group:settings"]:
         with gr.Column():
-            mode = gr.Radio(list(MODES), value="clean", label="Resize convention (how images become 299×299)")
+            c["mode"] = mode = gr.Radio(list(MODES), value="clean", label="Resize convention (how images become 299×299)")
             mode_help = explain(MODE_HELP["clean"])
         with gr.Column():
-            metrics = gr.CheckboxGroup(
+            c["metrics"] = metrics = gr.CheckboxGroup(
                 [("FID", "fid"), ("KID", "kid"), ("Inception Score", "is"), ("Precision / recall", "pr")],
                 value=["fid", "kid", "pr"],
                 label="Metrics",
@@ -532,10 +545,38 @@ def build() -> None:
         "seen is instant). One computation runs at a time: while you wait, the results show your place in "
         "the queue. No limits in `python -m playground.metrics`."
     )
-    gr.Markdown("**Examples (no upload needed, 10 images each — about a minute on a CPU):**")
-    with gr.Row():
-        ex_buttons = {kind: gr.Button(f"Example: {text}", size="sm") for kind, text in EXAMPLES.items()}
-    status = gr.Markdown()
+    with gr.Column() as c["group:examples"]:
+        gr.Markdown("**Examples (no upload needed, 10 images each — about a minute on a CPU):**")
+        with gr.Row():
+            ex_buttons = {kind: gr.Button(f"Example: {text}", size="sm") for kind, text in EXAMPLES.items()}
+    with gr.Column() as c["group:results"]:
+        status, table = _results_layout()
+        notes = gr.Markdown(elem_id="metrics-notes")
+    with gr.Column() as c["group:analysis"]:
+        outputs = _analysis_layout()
+    with gr.Accordion("What do these numbers measure?", open=False) as c["group:help"]:
+        gr.Markdown(TEACH)
+    with gr.Accordion("Share this view / presenter view", open=False) as c["group:share"]:
+        explain("A link that opens this tab with this example (computed when the page opens), convention and "
+                "metrics. Tick groups to hide them for a simpler student page, or use large type for a projector.")
+        with gr.Row():
+            c["link_hide"] = gr.CheckboxGroup(list(h.GROUPS), value=[], label="Hide these groups")
+            c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
+        with gr.Row():
+            link_btn = gr.Button("Copy link", variant="primary", elem_id="metrics-copy-link")
+            link_box = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id="metrics-link")
+    pca_plot, fidn_plot, nn_image, nn_text, is_plot = outputs
+    c.update(status=status, table=table, notes=notes)
+    c["outputs"] = outputs = [status, table, notes, pca_plot, fidn_plot, nn_image, nn_text, is_plot]
+    _wire(c, fake_files, real_files, mode, metrics, mode_help, run, ex_buttons, outputs)
+    link_names = ["example", "mode", "metrics", "link_hide", "link_big"]
+    link_btn.click(named_inputs(link_names, user_errors(h.make_link)), [c[n] for n in link_names], link_box,
+                   api_name=False, preprocess=False).then(None, link_box, link_box, js=COPY_LINK_JS)
+    return h.LinkTarget(c, run_link_example)
+
+
+def _results_layout():
+    status = gr.Markdown(elem_id="metrics-status")
     table = gr.Dataframe(
         headers=["Metric", "Value", "Reading it"],
         value=EMPTY_TABLE,
@@ -544,7 +585,10 @@ def build() -> None:
         wrap=True,
         elem_id="metrics-results",
     )
-    notes = gr.Markdown(elem_id="metrics-notes")
+    return status, table
+
+
+def _analysis_layout():
     with gr.Row():
         pca_plot = gr.Plot(label="Real vs generated features (2-D PCA)")
         fidn_plot = gr.Plot(label="FID vs sample size")
@@ -555,14 +599,15 @@ def build() -> None:
                 type="numpy",
                 interactive=False,
                 height=380,
+                visible=False,  # appears with its first picture: no empty image box on arrival
             )
             nn_text = gr.Markdown()
         is_plot = gr.Plot(label="IS: class histogram of the generated images", visible=False)
-    with gr.Accordion("What do these numbers measure?", open=False):
-        gr.Markdown(TEACH)
+    return pca_plot, fidn_plot, nn_image, nn_text, is_plot
 
+
+def _wire(c, fake_files, real_files, mode, metrics, mode_help, run, ex_buttons, outputs):
     mode.change(lambda m: gr.Markdown(MODE_HELP.get(m, "")), mode, mode_help, api_name=False, queue=False)
-    outputs = [status, table, notes, pca_plot, fidn_plot, nn_image, nn_text, is_plot]
     run.click(
         compute,
         [fake_files, real_files, mode, metrics],
@@ -573,6 +618,7 @@ def build() -> None:
         show_progress="full",  # the queue position and the progress bar, over the results
     )
     for kind, button in ex_buttons.items():
+        button.click(lambda k=kind: k, None, c["example"], api_name=False, queue=False)
         button.click(
             _example_handler(kind),
             [mode, metrics],

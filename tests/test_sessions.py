@@ -168,14 +168,14 @@ def test_a_browser_is_never_refused_because_of_api_sessions(app_url, browser, mo
     from PIL import Image
 
     from playground import sessions
-    from playground.ui import metrics_tab
+    from playground.ui import metrics_handlers
     from tests.conftest import click_tab, open_page
     from tests.metrics.test_ui import BlockingCompute
 
-    store = metrics_tab._sessions
+    store = metrics_handlers._sessions
     monkeypatch.setattr(store, "max_sessions", 2)
     blocker = BlockingCompute()
-    monkeypatch.setattr(metrics_tab, "compute_metrics", blocker)
+    monkeypatch.setattr(metrics_handlers, "compute_metrics", blocker)
     base = app_url.rstrip("/")
 
     def api_call():  # a new session that never opens a page, as POST /gradio_api/call/... does

@@ -101,7 +101,7 @@ OFFICIAL = "playground.ui.translation_tab._run_official"
 
 
 def test_heavy_handlers_run_under_spaces_gpu_and_still_on_the_cpu(tmp_path):
-    from playground.ui.metrics_tab import APP_MAX_SECONDS
+    from playground.ui.metrics_handlers import APP_MAX_SECONDS
 
     stand_in = ROOT / "tests" / "fixtures" / "zerogpu"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(stand_in), str(ROOT)]), PLAYGROUND_DEVICE="cpu",

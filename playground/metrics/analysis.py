@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
 
+from playground.metrics.io import decode_rgb
 from playground.metrics.maths import _pairwise_distances, fid_from_features
 
-__all__ = ["pca_2d", "fid_vs_sample_size", "nearest_real_neighbours", "class_histogram"]
+__all__ = ["pca_2d", "fid_vs_sample_size", "nearest_real_neighbours", "neighbours_sheet", "class_histogram"]
 
 
 def pca_2d(real: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -56,6 +58,36 @@ def nearest_real_neighbours(real: np.ndarray, fake: np.ndarray, n_fakes: int = 4
     np.fill_diagonal(rr, np.inf)
     yardstick = float(np.median(rr.min(axis=1))) if len(real) > 1 else float("nan")
     return order, dist, yardstick
+
+
+def _thumb(ref, size: int) -> Image.Image:
+    """An image reference (anything with ``read_bytes``) fitted into a white size×size square."""
+    try:
+        im = Image.fromarray(decode_rgb(ref.read_bytes()))
+    except (OSError, ValueError):
+        im = Image.new("RGB", (size, size), (200, 200, 200))  # an unreadable file: a grey square
+    im.thumbnail((size, size))
+    canvas = Image.new("RGB", (size, size), (255, 255, 255))
+    canvas.paste(im, ((size - im.width) // 2, (size - im.height) // 2))
+    return canvas
+
+
+def neighbours_sheet(fake_refs, real_refs, order: np.ndarray, size: int = 80, gap: int = 24) -> np.ndarray:
+    """One row per generated image: the image, an orange line, then its nearest real images (``order``).
+
+    ``fake_refs[i]`` is the i-th generated image and ``order[i]`` indexes ``real_refs``, as returned
+    by :func:`nearest_real_neighbours`. Returns an RGB uint8 picture.
+    """
+    k = order.shape[1]
+    canvas = Image.new("RGB", (size + gap + k * (size + 4), len(order) * (size + 6)), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    draw.line([(size + gap // 2, 0), (size + gap // 2, canvas.height)], fill=(200, 90, 0), width=3)
+    for i, row in enumerate(order):
+        y = i * (size + 6)
+        canvas.paste(_thumb(fake_refs[i], size), (0, y))
+        for j, idx in enumerate(row):
+            canvas.paste(_thumb(real_refs[idx], size), (size + gap + j * (size + 4), y))
+    return np.asarray(canvas)
 
 
 def class_histogram(logits: np.ndarray, top: int = 20) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,8 @@ ALL_METRICS = ("fid", "kid", "is", "pr")
 IS_SPLITS = 10
 IS_MIN_PER_SPLIT = 50
 IS_MIN_IMAGES = 10
+# Below the feature dimension (2048) the covariance is singular and FID is clearly biased upwards.
+FID_STABLE_N = 2048
 
 __all__ = ["ALL_METRICS", "MetricsReport", "compute_metrics", "load_sets", "extract", "score", "parse_metrics",
            "is_splits"]
@@ -206,7 +208,7 @@ def _score_fid(report: MetricsReport) -> None:
     v["fid"] = maths.fid(report.real.features if report.real is not None else report.real_stats,
                          report.fake.features)
     n_min = min(v["n_fake"], v["n_real"] or v["n_fake"])
-    if n_min < 2048:
+    if n_min < FID_STABLE_N:
         report.notes.append(
             f"FID from {n_min} images per set is biased upwards and noisy; published FIDs use 10,000–50,000. "
             "Compare only numbers computed with the same N and the same mode."

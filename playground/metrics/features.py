@@ -246,7 +246,7 @@ def cache_key(images: ImageSet, mode: str, network_id: str) -> str:
     return hashlib.sha256(f"{FEATURES_VERSION}|{mode}|{network_id}|{images.content_key()}".encode()).hexdigest()
 
 
-# ZeroGPU: the web app stops a request after 120 s of computing (ui/metrics_tab.APP_MAX_SECONDS, checked
+# ZeroGPU: the web app stops a request after 120 s of computing (ui/metrics_handlers.APP_MAX_SECONDS, checked
 # after every batch), so a call never needs longer; on a GPU its 1,000-image cap binds after seconds.
 @gpu(duration=120)
 def extract_features(

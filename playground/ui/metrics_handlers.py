@@ -1,5 +1,11 @@
-"""The metrics tab's share links and its precomputed example (layout and wiring in ``metrics_tab.py``).
+"""The Metrics tab's handlers (layout and wiring in ``metrics_tab.py``; tables and figures in
+``metrics_results.py``).
 
+* :func:`compute` / :func:`example_handler` / :func:`run_link_example`: uploads or an example through
+  ``compute_metrics``. Each browser session keeps its own feature cache (a second click on the same
+  files is instant) and the uploaded files are deleted when the session ends. The shared app caps one
+  request's work (images per set, seconds: :class:`WorkLimits`) and stops it when its page or API
+  client goes away, so one upload cannot hold the only metrics worker for minutes.
 * :func:`make_link` / :func:`link_state`: example, resize convention and metrics as a share link;
 * :func:`start_precompute` / :func:`precomputed`: the default example's results, computed once per
   server in a background thread (the FID network over 20 images: seconds on a CPU) and kept in memory
@@ -11,13 +17,26 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import gradio as gr
 
 from playground import share
+from playground.device import get_device
+from playground.errors import RequestCancelled, UserError
 from playground.files import cache_root
+from playground.metrics.compute import compute_metrics
+from playground.metrics.examples import EXAMPLES, example_sets
+from playground.metrics.features import FeatureCache
+from playground.metrics.limits import WorkLimits
+from playground.sessions import SessionStore
+from playground.ui import metrics_results as results
+from playground.ui.common import session_key, user_errors
+from playground.ui.pictures import picture_file
 
 log = logging.getLogger("playground.ui.metrics")
 
@@ -28,8 +47,220 @@ DEFAULT_MODE = "clean"
 DEFAULT_METRICS = ("fid", "kid", "pr")
 STORE_VERSION = 1
 
+# One request's share of the shared app (the CLI has no caps). On 2 CPU cores the network runs at ~3
+# images/s, so ~360 images fit in the time; on a GPU the image cap binds first.
+APP_MAX_IMAGES_PER_SET = 1000
+APP_MAX_SECONDS = 120
+MAX_UPLOAD_FILES = APP_MAX_IMAGES_PER_SET
+
 _state: dict = {}  # "result": the precomputed example's {"table", "label", "notes"}; "thread"
 _lock = threading.Lock()
+
+
+# ---- computing: sessions, limits, the handlers ------------------------------------------------------------
+
+
+def _device() -> str:
+    """CUDA when there is one; else the CPU (the converted TF Inception network is untested on MPS)."""
+    return "cuda" if get_device().type == "cuda" else "cpu"
+
+
+# Gradio stores an upload under a name derived from its content, so two sessions that upload the same
+# file get the same path: a file is deleted only when the last session that uploaded it is gone.
+_upload_owners: dict[str, set[int]] = {}
+_owners_lock = threading.Lock()
+
+
+class _Session:
+    """What one browser session holds: its feature cache and the upload paths to delete at the end."""
+
+    def __init__(self):
+        self.cache = FeatureCache(max_items=8)
+        self.uploads: set[str] = set()
+        self.lock = threading.Lock()  # one computation at a time per session
+        self.closed = threading.Event()  # the store dropped the session: tab closed or evicted
+
+    def claim(self, paths: list[str]) -> None:
+        with _owners_lock:
+            for p in paths:
+                self.uploads.add(p)
+                _upload_owners.setdefault(p, set()).add(id(self))
+
+    @contextmanager
+    def computing(self):
+        """Hold the session for one computation; a session dropped meanwhile is cleaned up at the end."""
+        try:
+            with self.lock:
+                if self.closed.is_set():
+                    raise RequestCancelled("This session was closed; reload the page.")
+                yield
+        finally:
+            if self.closed.is_set():
+                self._delete()
+
+    def forget(self) -> None:
+        """Drop the cache and delete the uploads, now or (when a computation runs) when it stops."""
+        self.closed.set()  # a running computation sees this at its next batch and stops
+        if not self.lock.locked():
+            self._delete()
+
+    def _delete(self) -> None:
+        self.cache.clear()
+        orphans = []
+        with _owners_lock:
+            for p in self.uploads:
+                owners = _upload_owners.get(p, set())
+                owners.discard(id(self))
+                if not owners:
+                    _upload_owners.pop(p, None)
+                    orphans.append(p)
+            self.uploads.clear()
+        for p in orphans:
+            try:
+                os.unlink(p)
+                parent = Path(p).parent
+                if parent.name and not any(parent.iterdir()):
+                    parent.rmdir()  # Gradio puts each upload in its own folder
+            except OSError:
+                pass
+
+
+_sessions: SessionStore[_Session] = SessionStore(
+    "metrics tab", max_sessions=32, idle_seconds=30 * 60, on_free=lambda s: s.forget()
+)
+# The bundled examples are the same for everyone and every server (fixed seeds, the bundled DCGAN; the key is
+# the pictures' bytes): their features are kept on disk too, so a restarted server does not spend a core on
+# the Inception network for seconds while a class is clicking.
+_example_cache = FeatureCache(folder=cache_root() / "metrics" / "example-features", max_items=8)
+
+
+def _client_gone() -> bool:
+    """True once Gradio has marked this request's queue event dead: its page or API client disconnected.
+
+    Gradio then stops generators and drops queued events, but a plain function keeps running in its
+    thread; the feature loop asks this after every batch. (Gradio internals: the event id of the
+    running handler and the queue's active jobs; any change there makes this answer False, never fail.)
+    """
+    try:
+        from gradio.context import LocalContext
+
+        blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+        if blocks is None or event_id is None:
+            return False
+        for job in blocks._queue.active_jobs:
+            for event in job or ():
+                if event._id == event_id:
+                    return not event.alive
+    except Exception:  # noqa: BLE001 - best effort only
+        log.debug("could not read the event state", exc_info=True)
+    return False
+
+
+def _limits(closed: threading.Event | None = None) -> WorkLimits:
+    """The shared app's caps for one request; it stops when the client leaves or the session ends."""
+    return WorkLimits(
+        max_images_per_set=APP_MAX_IMAGES_PER_SET,
+        max_seconds=APP_MAX_SECONDS,
+        should_stop=lambda: _client_gone() or (closed is not None and closed.is_set()),
+    )
+
+
+def _paths(files) -> list[str]:
+    if not files:
+        return []
+    if not isinstance(files, (list, tuple)):
+        files = [files]
+    out = []
+    for f in files:
+        p = (
+            f
+            if isinstance(f, str)
+            else getattr(f, "name", None) or (f.get("path") if isinstance(f, dict) else None)
+        )
+        if p:
+            out.append(str(p))
+    if len(out) > MAX_UPLOAD_FILES:
+        raise UserError(
+            f"{len(out)} files is more than this page accepts ({MAX_UPLOAD_FILES}); zip them or use the CLI."
+        )
+    return out
+
+
+def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label=""):
+    """fake, real: lists of uploaded paths, or ImageSets (the examples)."""
+    if not metrics:
+        raise UserError("Tick at least one metric.")
+    if not fake:
+        raise UserError("Upload the generated images first (image files or a .zip), or click an example.")
+    if not real:
+        raise UserError("Upload real images (or a .npz of reference statistics) to compare with.")
+    t0 = time.perf_counter()
+
+    def on_progress(stage, done, total, rate):
+        progress((done, max(total, 1)), desc=f"{stage} images: {done}/{total} · {rate:.1f} images/s")
+
+    def on_status(text):
+        progress(0, desc=text)
+
+    progress(0, desc="Loading the Inception network (first use takes a few seconds)…")
+    report = compute_metrics(
+        fake,
+        real,
+        metrics=metrics,
+        mode=mode,
+        device=_device(),
+        cache=cache,
+        progress=on_progress,
+        status=on_status,
+        limits=limits,
+    )
+    try:
+        nn_img, nn_text = results.neighbours(report)
+        status = f"**Done in {time.perf_counter() - t0:.1f} s.** {label}".strip()
+        is_fig = results.is_figure(report)
+        return (
+            status,
+            results.table(report),
+            results.notes(report),
+            results.pca_figure(report),
+            results.fid_n_figure(report),
+            # written once (examples repeat across a class); the box appears with its first picture
+            gr.Image(None if nn_img is None else picture_file(nn_img), visible=nn_img is not None),
+            nn_text,
+            gr.Plot(value=is_fig, visible=is_fig is not None),
+        )
+    finally:
+        report.fake_set.close()
+        if report.real_set is not None:
+            report.real_set.close()
+
+
+@user_errors
+def compute(fake_files, real_files, mode, metrics, request: gr.Request, progress=gr.Progress()):
+    fake_paths, real_paths = _paths(fake_files), _paths(real_files)
+    sess = _sessions.get_or_create(session_key(request), _Session)
+    sess.claim(fake_paths + real_paths)
+    with sess.computing():
+        return _run(fake_paths, real_paths, mode, metrics, sess.cache, progress, _limits(sess.closed))
+
+
+def example_handler(kind):
+    @user_errors
+    def run_example(mode, metrics, progress=gr.Progress()):
+        progress(0, desc="Preparing the example images…")
+        gen, real, text = example_sets(kind)
+        return _run(gen, real, mode, metrics, _example_cache, progress, _limits(), label=f"Example: {text}.")
+
+    run_example.__name__ = f"run_example_{kind}"
+    return run_example
+
+
+@user_errors
+def run_link_example(opened, example, mode, metrics, progress=gr.Progress()):
+    """An opened link's example, computed as its button would (nothing for a page without one)."""
+    if not opened or not example:
+        return [gr.skip()] * 8
+    return example_handler(example).__wrapped__(mode, metrics, progress=progress)
 
 
 # ---- share links ------------------------------------------------------------------------------------------
@@ -69,11 +300,8 @@ def precomputed() -> dict | None:
 
 
 def _compute() -> None:
-    from playground.metrics.examples import EXAMPLES
-    from playground.ui import metrics_tab as tab
-
     try:
-        out = tab._example_handler(DEFAULT_EXAMPLE).__wrapped__(DEFAULT_MODE, list(DEFAULT_METRICS),
+        out = example_handler(DEFAULT_EXAMPLE).__wrapped__(DEFAULT_MODE, list(DEFAULT_METRICS),
                                                                 progress=lambda *a, **k: None)
         when = time.strftime("%Y-%m-%d %H:%M %Z")
         data = {"version": STORE_VERSION, "table": out[1], "notes": out[2],

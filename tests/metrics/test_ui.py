@@ -114,7 +114,7 @@ def test_browser_upload_two_sets_and_read_the_table(
 
 def test_session_end_deletes_the_uploads_and_features(tmp_path):
     from playground.metrics.features import FeatureResult
-    from playground.ui.metrics_tab import _Session, _sessions
+    from playground.ui.metrics_handlers import _Session, _sessions
 
     up = tmp_path / "gradio" / "abc123"
     up.mkdir(parents=True)
@@ -166,7 +166,7 @@ def test_is_histogram_and_table_from_a_report():
 
     from playground.metrics.compute import MetricsReport
     from playground.metrics.features import FeatureResult
-    from playground.ui.metrics_tab import _is_figure, _table
+    from playground.ui.metrics_results import is_figure, table
 
     logits = np.full((12, 1008), -5.0)
     logits[np.arange(12), [3] * 6 + [7] * 4 + [9] * 2] = 5.0
@@ -174,15 +174,15 @@ def test_is_histogram_and_table_from_a_report():
     report = MetricsReport(
         mode="clean", values={"is_mean": 2.9, "is_std": 0.1, "n_fake": 12, "n_real": None}, fake=fake
     )
-    fig = _is_figure(report)
+    fig = is_figure(report)
     assert list(fig.data[0].x) == ["3", "7", "9"] and list(fig.data[0].y) == [6, 4, 2]
-    rows = {r[0]: r[1] for r in _table(report)}
+    rows = {r[0]: r[1] for r in table(report)}
     assert rows["Inception Score (generated)"] == "2.900 ± 0.100"
     assert rows["Images used"] == "12 generated / real = statistics file"
 
 
 def test_an_upload_shared_by_two_sessions_outlives_the_first_and_not_the_second(tmp_path):
-    from playground.ui import metrics_tab as M
+    from playground.ui import metrics_handlers as M
 
     folder = tmp_path / "gradio" / "abc123"
     folder.mkdir(parents=True)
@@ -203,7 +203,7 @@ def test_same_images_under_other_names_in_both_sets(tmp_path, make_images, fid_n
     """Used to crash with KeyError: 'good0.png': the content-keyed cache handed back the other set's names."""
     from playground.metrics.features import FeatureCache
     from playground.metrics.limits import WorkLimits
-    from playground.ui.metrics_tab import _run
+    from playground.ui.metrics_handlers import _run
 
     gen = make_images(tmp_path / "g", 4, seed=3, size=(32, 32))
     real = []
@@ -259,10 +259,10 @@ class BlockingCompute:
 
 @pytest.fixture
 def blocking_compute(monkeypatch):
-    from playground.ui import metrics_tab
+    from playground.ui import metrics_handlers
 
     fake = BlockingCompute()
-    monkeypatch.setattr(metrics_tab, "compute_metrics", fake)
+    monkeypatch.setattr(metrics_handlers, "compute_metrics", fake)
     yield fake
     fake.release.set()
 
@@ -320,7 +320,7 @@ def test_the_compute_event_shows_progress_and_queue_position(metrics_app_url):
 
 def test_a_session_dropped_while_computing_is_cleaned_up_when_the_computation_ends(tmp_path):
     from playground.errors import RequestCancelled
-    from playground.ui.metrics_tab import _limits, _Session
+    from playground.ui.metrics_handlers import _limits, _Session
 
     upload = tmp_path / "up.png"
     upload.write_bytes(b"x")

@@ -13,7 +13,7 @@ import logging
 import gradio as gr
 
 from playground import share
-from playground.sessions import free_session, mark_page_session
+from playground.ui.sessions import free_session, mark_page_session
 
 log = logging.getLogger("playground.ui")
 

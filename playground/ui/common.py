@@ -9,7 +9,7 @@ import logging
 import gradio as gr
 
 from playground.errors import UserError
-from playground.sessions import session_key  # re-exported for tab modules
+from playground.ui.sessions import session_key  # re-exported for tab modules
 
 log = logging.getLogger("playground.ui")
 

@@ -30,7 +30,7 @@ from playground.dcgan.lab import (EXTENT, INTERP_STEPS, NOISE, PRESETS, SCALE, R
                                   arithmetic_update, check_seed, group_strip, interpolation_strips, parse_refs,
                                   ref_to_z, refs_to_z, walk_gif)
 from playground.errors import UserError
-from playground.sessions import SessionStore
+from playground.ui.sessions import SessionStore
 from playground.ui.common import session_key, user_errors
 from playground.ui.pictures import ResultCache, picture_file
 

@@ -33,7 +33,7 @@ from playground.metrics.compute import compute_metrics
 from playground.metrics.examples import EXAMPLES, example_sets
 from playground.metrics.features import FeatureCache
 from playground.metrics.limits import WorkLimits
-from playground.sessions import SessionStore
+from playground.ui.sessions import SessionStore
 from playground.ui import metrics_results as results
 from playground.ui.common import session_key, user_errors
 from playground.ui.pictures import picture_file

@@ -202,7 +202,7 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
     from playground.dcgan import checkpoints
     from playground.dcgan.models import Generator
     from playground.errors import SessionsFull
-    from playground.sessions import SessionStore, free_session, mark_page_session
+    from playground.ui.sessions import SessionStore, free_session, mark_page_session
     from playground.ui import dcgan_handlers
 
     store = SessionStore("custom DCGAN generator", max_sessions=1)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from playground.errors import SessionsFull
-from playground.sessions import (
+from playground.ui.sessions import (
     SessionStore,
     free_session,
     is_page_session,
@@ -167,7 +167,7 @@ def test_a_browser_is_never_refused_because_of_api_sessions(app_url, browser, mo
     from gradio_client import Client, handle_file
     from PIL import Image
 
-    from playground import sessions
+    from playground.ui import sessions
     from playground.ui import metrics_handlers
     from tests.conftest import click_tab, open_page
     from tests.metrics.test_ui import BlockingCompute

@@ -1,0 +1,38 @@
+"""Browser: a presenter link to the Metrics tab arrives on the precomputed example's results table (no
+empty image box) with the group it names hidden."""
+
+import pytest
+
+from tests.conftest import open_page
+from tests.dcgan.test_tab_arrival_browser import EMPTY_IMAGES_JS
+
+pytestmark = pytest.mark.browser
+
+
+def test_link_opens_the_metrics_tab_on_the_precomputed_results(browser, app_url, artifacts, fid_network_file):
+    from playground.ui import metrics_handlers as h
+
+    # The app computes the example once per server in the background (seconds to a minute on a CPU); the
+    # page shows the stored result only once it is there, so wait for it before opening the page.
+    h.start_precompute()
+    stored = h.wait_precomputed(timeout=300)
+    assert stored is not None and h.store_path().exists()
+    context, page, log = open_page(browser, app_url.rstrip("/") + "/?tab=metrics&hide=examples")
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#metrics-status').innerText.includes('Precomputed example')",
+            timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('#metrics-results').innerText.includes('FID (clean)')", timeout=30_000)
+        table = page.locator("#metrics-results").inner_text()
+        assert "KID" in table and "Precision (k=3)" in table and "Images used" in table
+        assert page.locator("#metrics-fake-files").is_visible()  # the inputs group is shown
+        assert page.get_by_role("button", name="Compute metrics").is_visible()
+        # the examples group is hidden (Gradio leaves a hidden group out of the page)
+        assert not page.get_by_text("Examples (no upload needed", exact=False).is_visible()
+        assert not page.get_by_role("button", name="Example: ", exact=False).first.is_visible()
+        assert page.evaluate(EMPTY_IMAGES_JS, "body") == 0
+        page.screenshot(path=str(artifacts / "arrival_metrics.png"), full_page=True)
+    finally:
+        context.close()
+    assert not log.errors()

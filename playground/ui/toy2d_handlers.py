@@ -16,7 +16,7 @@ from starlette.responses import Response
 from playground import share
 from playground.errors import UserError
 from playground.safe_input import integer
-from playground.sessions import SessionStore
+from playground.ui.sessions import SessionStore
 from playground.toy2d import charts, compare
 from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.data import load_points_csv, points_from_drawing

@@ -39,6 +39,9 @@ from playground.ui.toy2d_tab import COPY_LINK_JS
 
 TITLE = "DCGAN latent lab"
 INVERSIONS_AT_ONCE = 1
+# The quick events (samples, arithmetic) share a pool larger than the 2 cores: a request the result cache
+# answers at once never waits behind one that computes (each computing one uses one torch thread).
+QUICK_AT_ONCE = 8
 
 # ---------------------------------------------------------------- texts
 
@@ -341,22 +344,23 @@ def _wire(c: dict) -> None:
     # preprocess=False everywhere: the handlers check raw values and decode uploads themselves (see the
     # module docstring), so bad input gets a sentence instead of Gradio's bare "Error".
     raw = dict(preprocess=False)
+    quick = dict(raw, concurrency_id="dcgan_quick", concurrency_limit=QUICK_AT_ONCE)
     inverted, seed = c["inverted"], c["seed"]
     groups = [c["a"], c["b"], c["c"]]
     arith_inputs = [*groups, c["noise"], c["noise_seed"], inverted]
     arith_outputs = [c[k] for k in ("strip_a", "strip_b", "strip_c", "equation", "neighbourhood", "arith_md")]
     samples_out = [c["gallery"], c["shown_seed"], c["model_md"]]
 
-    c["show_btn"].click(show_samples, [seed], samples_out, api_name="dcgan_samples", **raw)
-    seed.submit(show_samples, [seed], samples_out, api_name=False, **raw)
+    c["show_btn"].click(show_samples, [seed], samples_out, api_name="dcgan_samples", **quick)
+    seed.submit(show_samples, [seed], samples_out, api_name=False, **quick)
     c["gallery"].select(
         on_gallery_select,
         [c["target"], c["shown_seed"], *groups, c["start"], c["end"], c["base"], c["noise"], c["noise_seed"], inverted],
-        [*groups, c["start"], c["end"], c["base"], *arith_outputs], api_name=False, show_progress="hidden", **raw,
+        [*groups, c["start"], c["end"], c["base"], *arith_outputs], api_name=False, show_progress="hidden", **quick,
     )
-    c["compute_btn"].click(arithmetic, arith_inputs, arith_outputs, api_name="dcgan_arithmetic", **raw)
+    c["compute_btn"].click(arithmetic, arith_inputs, arith_outputs, api_name="dcgan_arithmetic", **quick)
     for box in groups:
-        box.submit(arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
+        box.submit(arithmetic, arith_inputs, arith_outputs, api_name=False, **quick)
     c["clear_btn"].click(lambda: ("", "", ""), None, groups, api_name=False, queue=False).then(
         arithmetic, arith_inputs, arith_outputs, api_name=False, **raw)
     c["preset_btn"].click(

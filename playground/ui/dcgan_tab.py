@@ -438,5 +438,6 @@ class LinkTarget:
         names = ["link_opened", "seed", "a", "b", "c", "noise", "noise_seed", "inverted"]
         outputs = [c[k] for k in ("gallery", "shown_seed", "model_md", "strip_a", "strip_b", "strip_c", "equation",
                                   "neighbourhood", "arith_md")]
-        event.then(named_inputs(names, h.after_link), [c[n] for n in names], outputs, api_name=False,
-                   preprocess=False)
+        # a change of link_opened (set only by a link to this tab), not the page load: no queued event per visit
+        c["link_opened"].change(named_inputs(names, h.after_link), [c[n] for n in names], outputs, api_name=False,
+                                preprocess=False)

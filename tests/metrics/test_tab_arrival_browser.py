@@ -20,10 +20,10 @@ def test_link_opens_the_metrics_tab_on_the_precomputed_results(browser, app_url,
     context, page, log = open_page(browser, app_url.rstrip("/") + "/?tab=metrics&hide=examples")
     try:
         page.wait_for_function(
-            "() => document.querySelector('#metrics-status').innerText.includes('Precomputed example')",
+            "() => document.querySelector('#metrics-status')?.innerText?.includes('Precomputed example')",
             timeout=30_000)
         page.wait_for_function(
-            "() => document.querySelector('#metrics-results').innerText.includes('FID (clean)')", timeout=30_000)
+            "() => document.querySelector('#metrics-results')?.innerText?.includes('FID (clean)')", timeout=30_000)
         table = page.locator("#metrics-results").inner_text()
         assert "KID" in table and "Precision (k=3)" in table and "Images used" in table
         assert page.locator("#metrics-fake-files").is_visible()  # the inputs group is shown

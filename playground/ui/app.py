@@ -108,8 +108,7 @@ def build_demo() -> gr.Blocks:
         demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
         demo.load(None, js=BIG_TYPE_JS)
         outputs = [tabs_box, *[c for t in targets.values() for c in t.outputs]]
-        # queued: a link sets a tab's link state, and the page runs that state's change event from a queued answer
-        opened = demo.load(_link_opener(tabs_box, targets), None, outputs, api_visibility="private")
+        opened = demo.load(_link_opener(tabs_box, targets), None, outputs, api_visibility="private", queue=False)
         for target in targets.values():
             if hasattr(target, "after"):
                 target.after(opened)

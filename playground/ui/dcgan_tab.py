@@ -438,6 +438,5 @@ class LinkTarget:
         names = ["link_opened", "seed", "a", "b", "c", "noise", "noise_seed", "inverted"]
         outputs = [c[k] for k in ("gallery", "shown_seed", "model_md", "strip_a", "strip_b", "strip_c", "equation",
                                   "neighbourhood", "arith_md")]
-        # a change of link_opened (set only by a link to this tab), not the page load: no queued event per visit
-        c["link_opened"].change(named_inputs(names, h.after_link), [c[n] for n in names], outputs, api_name=False,
-                                preprocess=False)
+        event.then(named_inputs(names, h.after_link), [c[n] for n in names], outputs, api_name=False,
+                   preprocess=False)

@@ -373,11 +373,10 @@ class LinkTarget:
 
         c = self.c
         names = ["link_opened", "example"]
-        event.then(named_inputs(names, on_load), [c[n] for n in names], [c["status"], c["table"], c["notes"]],
-                           api_name=False, queue=False)
-        # the link's own example. The page fires this on every load (Gradio runs a State's change then too),
-        # so it has a queue of its own: a page without a link returns at once and never waits behind (or
-        # takes a place in) the metrics queue; links' examples still run one at a time
-        c["link_opened"].change(self.run_example, [c["link_opened"], c["example"], c["mode"], c["metrics"]],
-                                c["outputs"], api_name=False, concurrency_limit=1, concurrency_id="metrics_link",
-                                show_progress="full")
+        shown = event.then(named_inputs(names, on_load), [c[n] for n in names],
+                           [c["status"], c["table"], c["notes"]], api_name=False, queue=False)
+        # the link's own example; every page load passes here, so it has a queue of its own: a page without a
+        # link returns at once and never waits behind (or takes a place in) the metrics queue, and links'
+        # examples still run one at a time
+        shown.then(self.run_example, [c["link_opened"], c["example"], c["mode"], c["metrics"]], c["outputs"],
+                   api_name=False, concurrency_limit=1, concurrency_id="metrics_link", show_progress="full")

@@ -282,7 +282,6 @@ class LinkTarget:
         """Chain h.autoplay (and its step limit) after the link has set the controls."""
         c = self.c
         names = [*h.PLAY_FIELDS, "link_play"]
-        # a change of link_play (set only by a link to this tab), not the page load: no queued event per visit
-        c["link_play"].change(named_inputs(names, user_errors(h.autoplay)), [c[n] for n in names],
-                              [c["lab"], c["timer"], *[c[f"chart{i}"] for i in range(len(h.CHARTS))]],
-                              api_name=False, preprocess=False)
+        event.then(named_inputs(names, user_errors(h.autoplay)), [c[n] for n in names],
+                   [c["lab"], c["timer"], *[c[f"chart{i}"] for i in range(len(h.CHARTS))]], api_name=False,
+                   preprocess=False, show_progress="hidden")

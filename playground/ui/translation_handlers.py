@@ -112,6 +112,4 @@ class LinkTarget:
         c = self.c
         names = ["link_opened", "model", "example"]
         outs = [c["gallery"], c["gallery_note"], c["upload"], c["source"], c["inner"], *c["outputs"]]
-        # a change of link_opened (set only by a link to this tab), not the page load: no queued event per visit
-        c["link_opened"].change(named_inputs(names, after_link), [c[n] for n in names], outs, api_name=False,
-                                preprocess=False)
+        event.then(named_inputs(names, after_link), [c[n] for n in names], outs, api_name=False, preprocess=False)

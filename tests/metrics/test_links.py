@@ -12,9 +12,12 @@ from playground.ui import metrics_handlers as h
 def target():
     from playground.ui import metrics_tab
 
+    saved = dict(h._state)
     h._state["result"] = {"table": [["x"]], "notes": "", "label": "stub"}  # no background computation here
     with gr.Blocks():
-        return metrics_tab.build()
+        yield metrics_tab.build()
+    h._state.clear()  # the stub must not outlive this module: a server later in the run would show it
+    h._state.update(saved)
 
 
 @pytest.mark.parametrize("example, mode, metrics", [("blurred", "legacy_pytorch", ["fid", "is"]),

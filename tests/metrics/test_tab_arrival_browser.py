@@ -19,9 +19,13 @@ def test_link_opens_the_metrics_tab_on_the_precomputed_results(browser, app_url,
     assert stored is not None and h.store_path().exists()
     context, page, log = open_page(browser, app_url.rstrip("/") + "/?tab=metrics&hide=examples")
     try:
-        page.wait_for_function(
-            "() => document.querySelector('#metrics-status')?.innerText?.includes('Precomputed example')",
-            timeout=30_000)
+        try:
+            page.wait_for_function(
+                "() => document.querySelector('#metrics-status')?.innerText?.includes('Precomputed example')",
+                timeout=30_000)
+        except Exception:
+            raise AssertionError("status: %r" % page.evaluate(
+                "() => document.querySelector('#metrics-status')?.innerText")) from None
         page.wait_for_function(
             "() => document.querySelector('#metrics-results')?.innerText?.includes('FID (clean)')", timeout=30_000)
         table = page.locator("#metrics-results").inner_text()

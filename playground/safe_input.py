@@ -122,9 +122,34 @@ class Range:
         return number(value, self.label, self.lo, self.hi)
 
 
-def file_path(payload: Any) -> str | None:
+def upload_roots() -> list[str]:
+    """The folders a web request's file may lie in: Gradio's upload and cache folder (``GRADIO_TEMP_DIR``
+    or ``<tmp>/gradio``), and any listed in ``PLAYGROUND_UPLOAD_ROOTS`` (``os.pathsep``-separated; the
+    tests add their temporary folders there)."""
+    import tempfile
+
+    roots = [os.environ.get("GRADIO_TEMP_DIR") or os.path.join(tempfile.gettempdir(), "gradio")]
+    roots += [r for r in os.environ.get("PLAYGROUND_UPLOAD_ROOTS", "").split(os.pathsep) if r]
+    return [os.path.realpath(r) for r in roots]
+
+
+def web_file(payload: Any) -> str | None:
+    """:func:`file_path` for a value a web page or an API client sent: the file must lie inside
+    :func:`upload_roots`. Handlers that take raw values (``preprocess=False``) skip Gradio's own check, so
+    without this a request naming ``{"path": "/root/secret.png"}`` would make the app read that file."""
+    path = file_path(payload, check_root=False)
+    if path is None:
+        return None
+    real = os.path.realpath(path)
+    if not any(real == root or real.startswith(root + os.sep) for root in upload_roots()):
+        raise UserError("That file was not uploaded to this app: upload it again.")
+    return path
+
+
+def file_path(payload: Any, check_root: bool = True) -> str | None:
     """The local path inside an upload payload: a path string, a Gradio ``FileData`` dict
-    (``{"path": ...}``, what handlers get with ``preprocess=False``) or an object with ``.path``/``.name``."""
+    (``{"path": ...}``, what handlers get with ``preprocess=False``) or an object with ``.path``/``.name``.
+    A ``FileData`` dict only ever comes from the web, so its path is checked as :func:`web_file` does."""
     if payload is None:
         return None
     if isinstance(payload, (str, os.PathLike)):
@@ -132,7 +157,7 @@ def file_path(payload: Any) -> str | None:
     if isinstance(payload, dict):
         path = payload.get("path")
         if isinstance(path, str) and path:
-            return path
+            return web_file(path) if check_root else path
         if isinstance(payload.get("url"), str):
             raise UserError("Send the picture as an uploaded file (the data: URL form is not accepted).")
         return None

@@ -15,6 +15,11 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")  # deterministic tests even on a GPU box
+# Handlers accept files only from Gradio's upload folder (playground.safe_input.web_file); the tests also
+# hand them files they make in their own temporary folders.
+import tempfile  # noqa: E402
+
+os.environ.setdefault("PLAYGROUND_UPLOAD_ROOTS", tempfile.gettempdir())
 
 from playground.device import default_threads  # noqa: E402
 

@@ -282,7 +282,7 @@ def use_sample_as_target(base, inverted, request: gr.Request, progress=gr.Progre
 def load_own_generator(file, request: gr.Request):
     from playground.dcgan.checkpoints import load_generator
 
-    path = safe_input.file_path(file)
+    path = safe_input.web_file(file)
     if path is None:
         return _model_line(request)
     _custom.make_room(session_key(request))  # a full store refuses now, before the file is read

@@ -148,7 +148,8 @@ def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.
     inverted = list(inverted or [])
     if len(inverted) >= MAX_INVERTED:
         raise UserError(f"This session already holds {MAX_INVERTED} inverted faces; reload the page to start over.")
-    target = prepare_target(image)  # decoded safely here, not by Gradio: bad files get a clear message
+    target = prepare_target(safe_input.web_file(image) if isinstance(image, (str, dict)) else image)  # decoded
+    # safely here, not by Gradio: bad files get a clear message; only files uploaded to this app
     renderer = _renderer(request, progress)
     own = renderer.g if renderer is not h._bundled else None  # read now: loaded lazily
     last = None

@@ -28,6 +28,7 @@ import gradio as gr
 from playground import share
 from playground.device import get_device
 from playground.errors import RequestCancelled, UserError
+from playground import safe_input
 from playground.files import cache_root
 from playground.metrics.compute import compute_metrics
 from playground.metrics.examples import EXAMPLES, example_sets
@@ -178,7 +179,8 @@ def _paths(files) -> list[str]:
             else getattr(f, "name", None) or (f.get("path") if isinstance(f, dict) else None)
         )
         if p:
-            out.append(str(p))
+            out.append(str(safe_input.web_file(str(p))))  # only files uploaded to this app (raw values skip
+            # Gradio's own check)
     if len(out) > MAX_UPLOAD_FILES:
         raise UserError(
             f"{len(out)} files is more than this page accepts ({MAX_UPLOAD_FILES}); zip them or use the CLI."

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from playground import share
 from playground.errors import UserError
+from playground import safe_input
 from playground.safe_input import integer
 from playground.ui.sessions import SessionStore
 from playground.toy2d import charts, compare
@@ -235,7 +236,7 @@ def use_drawing(sketch, request: gr.Request):
     """Turn the drawn strokes into the custom data set's points (the picture is checked before decoding)."""
     if not sketch or not isinstance(sketch, dict) or not sketch.get("composite"):
         raise UserError("Draw something on the canvas first.")
-    n = _lab(request).use_points(points_from_drawing(sketch["composite"]))
+    n = _lab(request).use_points(points_from_drawing(safe_input.web_file(sketch["composite"])))
     gr.Info(f"Using {n:,} points from your drawing. Press Play to train on them.")
     return "custom"
 

@@ -120,13 +120,13 @@ def _pick_input(source: str, sketch, upload) -> np.ndarray:
         comp = sketch.get("composite") if isinstance(sketch, dict) else sketch
         if comp is None:
             raise UserError("The sketchpad is empty: draw something (or switch the input to 'upload').")
-        img = read_image(comp, "The drawing", mode="RGBA")
+        img = read_image(safe_input.web_file(comp), "The drawing", mode="RGBA")
         if img.shape[-1] == 4 and img[..., 3].max() == 0:
             raise UserError("The sketchpad is empty: draw something (or switch the input to 'upload').")
         return img
     if upload is None:
         raise UserError("Upload an image first (or draw one and switch the input to 'drawing').")
-    return read_image(upload, "The uploaded picture", mode="RGBA", shrink_to=LARGEST_INPUT)
+    return read_image(safe_input.web_file(upload), "The uploaded picture", mode="RGBA", shrink_to=LARGEST_INPUT)
 
 
 def _progress_cb(progress):
@@ -299,7 +299,7 @@ def _use_example(gallery, evt: gr.SelectData):
     img = item[0] if isinstance(item, (list, tuple)) else item
     if isinstance(img, dict):
         img = img.get("image", {}).get("path") or img.get("path")
-    return read_image(img, "The example"), "upload", evt.index
+    return read_image(safe_input.web_file(img), "The example"), "upload", evt.index
 
 
 def build() -> "h.LinkTarget":

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import atexit
-import functools
 import hashlib
 import logging
 import shutil
@@ -31,6 +30,7 @@ from playground.dcgan.lab import (EXTENT, INTERP_STEPS, NOISE, PRESETS, SCALE, R
                                   ref_to_z, refs_to_z, walk_gif)
 from playground.errors import UserError
 from playground.ui.sessions import SessionStore
+from playground.ui.pictures import cached_pictures
 from playground.ui.common import session_key, user_errors
 from playground.ui.pictures import ResultCache, picture_file
 
@@ -327,7 +327,7 @@ def make_link(v: dict, request: gr.Request | None = None) -> str:
 # ---- the first view ---------------------------------------------------------------------------------------
 
 
-@functools.cache
+@cached_pictures
 def first_view(seed: int) -> dict:
     """The grid of ``seed`` and the first preset's arithmetic from the bundled generator: what every page
     shows on arrival (the same pictures the buttons give, from the handlers' result caches)."""
@@ -348,7 +348,7 @@ def _tile(m: np.ndarray, cell: int = 24) -> np.ndarray:
     return np.repeat(img[..., None], 3, axis=2)
 
 
-@functools.cache
+@cached_pictures
 def guidelines() -> dict:
     """Layer table, rule checks and checkerboard pictures of the bundled generator (made once)."""
     from playground.dcgan.models import Discriminator

@@ -13,6 +13,7 @@ and the same inputs give the same pictures), so a class clicking the same preset
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -119,3 +120,23 @@ class ResultCache:
 
 
 __all__ = ["picture_file", "cache_folder", "files_exist", "ResultCache"]
+
+
+def cached_pictures(fn: Callable[..., T]) -> Callable[..., T]:
+    """``functools.cache`` for a function whose result names picture files: computed again when a file has
+    gone (Gradio deletes its cache files when a demo closes, and by age), never a link to a missing file."""
+    results: dict = {}
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        with lock:
+            value = results.get(args)
+        if value is None or not files_exist(value):
+            value = fn(*args)
+            with lock:
+                results[args] = value
+        return value
+
+    wrapper.cache_clear = results.clear  # type: ignore[attr-defined]
+    return wrapper

@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-import functools
 
 import gradio as gr
 
+from playground.ui.pictures import cached_pictures
 from playground import share
 
 TAB_ID = "translation"
@@ -57,7 +57,7 @@ def _translate_example(model: str, gallery: list, index: int) -> tuple:
     return path, tab.translate.__wrapped__(model, "upload", None, path, False, progress=lambda *a, **k: None)
 
 
-@functools.cache
+@cached_pictures
 def first_view(model: str | None) -> dict:
     """The examples of ``model`` (a bundled one) and the first translated; empty for other models."""
     from playground.translation import inference

@@ -125,20 +125,7 @@ class Pictures:
         n_arrows = (n_arrows // self.cfg.pack) * self.cfg.pack
         g_in = torch.cat([v["z"][:n_gen], v["manifold_z"]]) if extras else v["z"][:n_gen]  # one pass of G
         real = v["real"]
-        if getattr(self, "fast", False):  # flat weights: the tensors in one compiled call
-            gw, gb, dw, db = self._nets[0], self._nets[1], self._nets[5], self._nets[6]  # G's and D's layers
-            out, d_grid, level_t, arrows = fast.picture_function(self.scripted)(
-                gw, gb, dw, db, self._spec.act, self._spec.act_param, g_in, v["pts"], real, n_fake, n_arrows, self._spec.g_code, self.cfg.pack,
-                self.cfg.loss in losses.SIGMOID_LOSSES, self.cfg.loss in losses.CRITIC_LOSSES)
-            level = float(level_t)
-        else:
-            with torch.no_grad():
-                out = self.G(g_in)
-                d_grid = self.d_output(v["pts"])
-                level = 0.5
-                if self.cfg.loss in losses.CRITIC_LOSSES:
-                    level = float((self.d_output(real).mean() + self.d_output(out[:n_fake]).mean()) / 2)
-            arrows = None
+        out, d_grid, level, arrows = self._picture_tensors(g_in, v["pts"], real, n_fake, n_arrows)
         fake_all = out[:n_gen]
         fake = fake_all[:n_fake]
         manifold = None
@@ -183,6 +170,25 @@ class Pictures:
             "d_loss": d_loss,
             "g_loss": g_loss,
         }
+
+    def _picture_tensors(self, g_in: torch.Tensor, pts: torch.Tensor, real: torch.Tensor, n_fake: int,
+                         n_arrows: int) -> tuple[torch.Tensor, torch.Tensor, float, torch.Tensor | None]:
+        """G of ``g_in``, the heatmap's values at ``pts``, the boundary level, and (fast path only) the arrows
+        of the first ``n_arrows`` samples; with flat weights all in one compiled call."""
+        if getattr(self, "fast", False):
+            gw, gb, dw, db = self._nets[0], self._nets[1], self._nets[5], self._nets[6]  # G's and D's layers
+            out, d_grid, level_t, arrows = fast.picture_function(self.scripted)(
+                gw, gb, dw, db, self._spec.act, self._spec.act_param, g_in, pts, real, n_fake, n_arrows,
+                self._spec.g_code, self.cfg.pack, self.cfg.loss in losses.SIGMOID_LOSSES,
+                self.cfg.loss in losses.CRITIC_LOSSES)
+            return out, d_grid, float(level_t), arrows
+        with torch.no_grad():
+            out = self.G(g_in)
+            d_grid = self.d_output(pts)
+            level = 0.5
+            if self.cfg.loss in losses.CRITIC_LOSSES:
+                level = float((self.d_output(real).mean() + self.d_output(out[:n_fake]).mean()) / 2)
+        return out, d_grid, level, None
 
     def _arrows(self, fake: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Where G's loss pushes each fake point: -d(loss of that point)/dx."""

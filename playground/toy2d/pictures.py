@@ -108,17 +108,11 @@ class Pictures:
     def snapshot(self, res: int = 48, n_real: int = 512, n_fake: int = 512, n_arrows: int = 64, d_star: bool = True,
                  fresh_metrics: bool = True, manifold_points: int = MANIFOLD_POINTS, n_density: int = 2000,
                  extras: bool = True) -> dict:
-        """Everything the tab draws, as numpy arrays (grids are indexed [row = y, column = x]).
-
-        Keys: real (n,2), fake (n,2), grid_x (res,), grid_y (res,), d_grid (res,res), d_star_grid
-        (res,res) or None, boundary_level, d_is_probability, manifold (list of (L,2) polylines),
-        arrows_pos (k,2), arrows_dir (k,2) (minus the gradient of each fake's own G loss: where G
-        pushes it; its length shows how strong the push is), metrics, iteration, d_loss, g_loss.
-        ``fresh_metrics=False`` reuses the mode metrics of the last logged iteration (every ``log_every``
-        iterations) instead of measuring 2,500 new samples: the live view's choice.
-        D*'s density estimate of p_g uses ``n_density`` samples; without D* only the ``n_fake`` shown are
-        generated. ``extras=False`` leaves out the manifold and the arrows (None): a crowded live view
-        draws them every other frame.
+        """Everything the tab draws, as numpy arrays (grids indexed [row = y, column = x]): real, fake,
+        grid_x, grid_y, d_grid, d_star_grid (or None), boundary_level, d_is_probability, manifold (a list of
+        (L, 2) polylines), arrows_pos/arrows_dir (minus each fake's own G-loss gradient: where G pushes it),
+        metrics, iteration, d_loss, g_loss. ``fresh_metrics=False`` reuses the last logged mode metrics;
+        D* uses ``n_density`` samples; ``extras=False`` leaves out the manifold and the arrows (None).
         """
         v = self._view_cache(res, n_real, n_fake, manifold_points, n_density)
         n_gen = len(v["z"]) if d_star else n_fake

@@ -107,14 +107,11 @@ class Scheduler:
         """The page is ready for the next frame."""
         run.last_seen = self.clock()
         run.frame_wanted = True
-        with self._cv:
-            if run._parked and run.running:
-                run._parked = False
-                self._ready.append(run)
-                self._cv.notify()
+        if run.running:
+            self.wake(run)
 
     def wake(self, run: PlayRun) -> None:
-        """Make sure a stopped-but-parked run gets a worker's turn soon (to end it)."""
+        """Put a parked run (waiting for its page, or stopped while waiting) back in the workers' queue."""
         with self._cv:
             if run._parked:
                 run._parked = False

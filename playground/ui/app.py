@@ -67,7 +67,7 @@ BIG_TYPE_JS = """() => { const q = new URLSearchParams(window.location.search);
   if (['1', 'true', 'yes', 'on'].includes((q.get('big') || '').toLowerCase())) document.body.classList.add('gp-big'); }"""
 
 
-def _link_opener(tabs_box: gr.Tabs, targets: dict):
+def _link_opener(targets: dict):
     """The load handler that restores a share link: selects its tab and lets that tab set its controls;
     bad or stale values come back as notes (a toast), never as an error page."""
     n_out = sum(len(t.outputs) for t in targets.values())
@@ -108,7 +108,7 @@ def build_demo() -> gr.Blocks:
         demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
         demo.load(None, js=BIG_TYPE_JS)
         outputs = [tabs_box, *[c for t in targets.values() for c in t.outputs]]
-        opened = demo.load(_link_opener(tabs_box, targets), None, outputs, api_visibility="private", queue=False)
+        opened = demo.load(_link_opener(targets), None, outputs, api_visibility="private", queue=False)
         for target in targets.values():
             if hasattr(target, "after"):
                 target.after(opened)

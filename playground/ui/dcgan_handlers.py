@@ -222,12 +222,18 @@ def _direction(kind, a, b, dir_seed, inverted, nz):
     return latent.attribute_direction(za, zb)
 
 
-@user_errors
-def apply_direction(base, kind, a, b, dir_seed, scale, inverted, request: gr.Request, progress=gr.Progress()):
-    base, scale = _single_ref(base, "The base sample"), SCALE.check(scale)
+def _base_and_direction(base, kind, a, b, dir_seed, inverted, request, progress):
+    """The renderer, the base sample's z and the chosen direction (shared by the slider and the walk)."""
+    base = _single_ref(base, "The base sample")
     renderer = _renderer(request, progress)
     z = ref_to_z(base, inverted, renderer.nz)
-    d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
+    return renderer, z, _direction(kind, a, b, dir_seed, inverted, renderer.nz)
+
+
+@user_errors
+def apply_direction(base, kind, a, b, dir_seed, scale, inverted, request: gr.Request, progress=gr.Progress()):
+    renderer, z, d = _base_and_direction(base, kind, a, b, dir_seed, inverted, request, progress)
+    scale = SCALE.check(scale)
     scales = [0.0, scale]
     imgs = renderer.render(torch.stack([latent.apply_direction(z, d, s) for s in scales]))
     return picture_file(upscale(np.concatenate([imgs[0], np.full((64, 6, 3), 255, np.uint8), imgs[1]], 1), 3))
@@ -235,10 +241,8 @@ def apply_direction(base, kind, a, b, dir_seed, scale, inverted, request: gr.Req
 
 @user_errors
 def make_walk(base, kind, a, b, dir_seed, extent, inverted, request: gr.Request, progress=gr.Progress()):
-    base, extent = _single_ref(base, "The base sample"), EXTENT.check(extent)
-    renderer = _renderer(request, progress)
-    z = ref_to_z(base, inverted, renderer.nz)
-    d = _direction(kind, a, b, dir_seed, inverted, renderer.nz)
+    renderer, z, d = _base_and_direction(base, kind, a, b, dir_seed, inverted, request, progress)
+    extent = EXTENT.check(extent)
     return save_walk(walk_gif(renderer, z, d, frames=16, extent=extent))
 
 

@@ -281,10 +281,6 @@ def run_compare(v: dict, request: gr.Request):
 # ---- export / import ---------------------------------------------------------------------------------------
 
 
-def _need_lab(request) -> Lab:
-    return _lab(request)
-
-
 @user_errors
 def export_csv(request: gr.Request):
     return str(_lab(request).export_csv())

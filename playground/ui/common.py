@@ -13,7 +13,7 @@ from playground.ui.sessions import session_key  # re-exported for tab modules
 
 log = logging.getLogger("playground.ui")
 
-__all__ = ["user_errors", "session_key", "explain", "named_inputs"]
+__all__ = ["user_errors", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link"]
 
 
 def _to_gr_error(exc: Exception) -> gr.Error:
@@ -101,3 +101,35 @@ def user_errors(fn):
 def explain(text: str) -> gr.Markdown:
     """A one-line explanation under a control, in the muted style of the help texts."""
     return gr.Markdown(text, elem_classes=["explain"])
+
+
+# The page composes the link from its own address and the query the handler made, and copies it.
+COPY_LINK_JS = """(q) => { const u = location.origin + location.pathname + q;
+  if (navigator.clipboard) navigator.clipboard.writeText(u).catch(() => {}); return u; }"""
+
+
+def share_panel(c: dict, tab_id: str, groups, about: str, title: str = "Share this view / presenter view",
+                lock_label: str | None = None, extra=None) -> None:
+    """A tab's "Share / presenter view" panel, into ``c``: ``group:share``, ``link_hide``, ``link_big``,
+    ``link_lock`` (with ``lock_label``), ``link_btn`` and ``link_box``; ``extra()`` adds a tab's own options."""
+    with gr.Accordion(title, open=False) as c["group:share"]:
+        explain(about)
+        with gr.Row():
+            c["link_hide"] = gr.CheckboxGroup(list(groups), value=[], label="Hide these groups")
+            with gr.Column():
+                if lock_label:
+                    c["link_lock"] = gr.Checkbox(False, label=lock_label)
+                c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
+                if extra is not None:
+                    extra()
+        with gr.Row():
+            c["link_btn"] = gr.Button("Copy link", variant="primary", elem_id=f"{tab_id}-copy-link")
+            c["link_box"] = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id=f"{tab_id}-link")
+
+
+def wire_copy_link(c: dict, make_link, names: list[str]) -> None:
+    """Copy link: ``make_link(values, request)`` returns the query of the inputs ``names``; the page adds its
+    address, shows the link and copies it."""
+    c["link_btn"].click(named_inputs(names, user_errors(make_link)), [c[n] for n in names], c["link_box"],
+                        api_name=False, preprocess=False).then(None, c["link_box"], c["link_box"], js=COPY_LINK_JS)
+

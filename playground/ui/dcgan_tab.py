@@ -29,13 +29,12 @@ from playground.dcgan.models import Generator
 from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.ui import dcgan_handlers as h
-from playground.ui.common import explain, named_inputs, user_errors
+from playground.ui.common import explain, named_inputs, share_panel, user_errors, wire_copy_link
 from playground.ui.dcgan_handlers import (DEFAULT_SEED, DIRECTION_KINDS, GRID_COLUMNS, _renderer, add_inverted,
                                            apply_direction, arithmetic, interpolate, load_own_generator, load_preset,
                                            make_walk, on_gallery_select, reset_generator, show_samples,
                                            use_sample_as_target)
 from playground.ui.pictures import picture_file
-from playground.ui.toy2d_tab import COPY_LINK_JS
 
 TITLE = "DCGAN latent lab"
 INVERSIONS_AT_ONCE = 1
@@ -263,17 +262,10 @@ def _guidelines_layout(c: dict) -> None:
 
 
 def _link_layout(c: dict) -> None:
-    with gr.Accordion("Share this view / presenter view", open=False) as c["group:share"]:
-        explain("A link that opens this tab with this grid seed, these groups and this preset. Tick groups to hide "
-                "them for a simpler student page, lock the page to the preset, or use large type for a projector.")
-        with gr.Row():
-            c["link_hide"] = gr.CheckboxGroup(list(h.GROUPS), value=[], label="Hide these groups")
-            with gr.Column():
-                c["link_lock"] = gr.Checkbox(False, label="Lock the grid, groups and preset")
-                c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
-        with gr.Row():
-            c["link_btn"] = gr.Button("Copy link", variant="primary", elem_id="dcgan-copy-link")
-            c["link_box"] = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id="dcgan-link")
+    share_panel(c, "dcgan", h.GROUPS, lock_label="Lock the grid, groups and preset",
+                about="A link that opens this tab with this grid seed, these groups and this preset. Tick groups to "
+                      "hide them for a simpler student page, lock the page to the preset, or use large type for a "
+                      "projector.")
 
 
 # ------------------------------------------------------------ events
@@ -337,9 +329,7 @@ def _wire(c: dict) -> None:
     c["reset_btn"].click(reset_generator, None, [c["model_md"]], api_name="dcgan_reset_generator")
 
     link_names = ["seed", "preset", "a", "b", "c", "link_hide", "link_lock", "link_big"]
-    c["link_btn"].click(named_inputs(link_names, user_errors(h.make_link)), [c[n] for n in link_names],
-                        c["link_box"], api_name=False, **raw).then(None, c["link_box"], c["link_box"],
-                                                                   js=COPY_LINK_JS)
+    wire_copy_link(c, h.make_link, link_names)
 
 
 def build() -> "LinkTarget":

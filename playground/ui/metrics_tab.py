@@ -13,10 +13,9 @@ from playground.metrics import MODES
 from playground.metrics.compute import IS_MIN_PER_SPLIT, IS_SPLITS
 from playground.metrics.examples import EXAMPLES
 from playground.ui import metrics_handlers as h
-from playground.ui.common import explain, named_inputs, user_errors
+from playground.ui.common import explain, share_panel, wire_copy_link
 from playground.ui.metrics_handlers import APP_MAX_IMAGES_PER_SET, APP_MAX_SECONDS
 from playground.ui.metrics_results import EMPTY_TABLE
-from playground.ui.toy2d_tab import COPY_LINK_JS
 
 TITLE = "Metrics"
 
@@ -126,22 +125,15 @@ def build() -> "h.LinkTarget":
         outputs = _analysis_layout()
     with gr.Accordion("What do these numbers measure?", open=False) as c["group:help"]:
         gr.Markdown(TEACH)
-    with gr.Accordion("Share this view / presenter view", open=False) as c["group:share"]:
-        explain("A link that opens this tab with this example (computed when the page opens), convention and "
-                "metrics. Tick groups to hide them for a simpler student page, or use large type for a projector.")
-        with gr.Row():
-            c["link_hide"] = gr.CheckboxGroup(list(h.GROUPS), value=[], label="Hide these groups")
-            c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
-        with gr.Row():
-            link_btn = gr.Button("Copy link", variant="primary", elem_id="metrics-copy-link")
-            link_box = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id="metrics-link")
+    share_panel(c, "metrics", h.GROUPS,
+                about="A link that opens this tab with this example (computed when the page opens), convention and "
+                      "metrics. Tick groups to hide them for a simpler student page, or use large type for a projector.")
     pca_plot, fidn_plot, nn_image, nn_text, is_plot = outputs
     c.update(status=status, table=table, notes=notes)
     c["outputs"] = outputs = [status, table, notes, pca_plot, fidn_plot, nn_image, nn_text, is_plot]
     _wire(c, fake_files, real_files, mode, metrics, mode_help, run, ex_buttons, outputs)
     link_names = ["example", "mode", "metrics", "link_hide", "link_big"]
-    link_btn.click(named_inputs(link_names, user_errors(h.make_link)), [c[n] for n in link_names], link_box,
-                   api_name=False, preprocess=False).then(None, link_box, link_box, js=COPY_LINK_JS)
+    wire_copy_link(c, h.make_link, link_names)
     return h.LinkTarget(c, h.run_link_example)
 
 

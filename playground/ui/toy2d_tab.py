@@ -21,7 +21,7 @@ from playground.toy2d.frames import COORD_PAD
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import palette
 from playground.ui import toy2d_handlers as h
-from playground.ui.common import explain, named_inputs, user_errors
+from playground.ui.common import explain, named_inputs, share_panel, user_errors, wire_copy_link
 
 TITLE = "2-D GAN lab"
 TAB_ID = h.TAB_ID
@@ -60,8 +60,6 @@ LAB_CSS = """
 .lab2d-error { color: #b00020; font-weight: 600; }
 """ % IMG_SIZE
 CANVAS_JS = Path(__file__).with_name("toy2d_canvas.js").read_text()
-COPY_LINK_JS = """(q) => { const u = location.origin + location.pathname + q;
-  if (navigator.clipboard) navigator.clipboard.writeText(u).catch(() => {}); return u; }"""
 
 
 # ---- layout -----------------------------------------------------------------------------------------------
@@ -162,21 +160,16 @@ def _layout() -> dict:
             c["model_btn"] = gr.Button("Model (safetensors + config)")
         c["export_file"] = gr.File(label="Download", interactive=False)
         c["load_file"] = gr.File(label="Load a saved run (.zip)", file_types=[".zip"])
-    with gr.Accordion("Share this run / presenter view", open=False) as c["group:share"]:
-        explain("A link that opens exactly this run (every setting and the seed): the same link gives the same "
-                "run. Tick groups to hide them for a simpler student page, lock it to the preset, or use large type "
-                "for a projector.")
-        with gr.Row():
-            c["link_hide"] = gr.CheckboxGroup(list(share.TOY2D_GROUPS), value=[], label="Hide these groups")
-            with gr.Column():
-                c["link_lock"] = gr.Checkbox(False, label="Lock the settings (students can still Play and Step)")
-                c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
-                c["link_autoplay"] = gr.Checkbox(False, label="Start playing when the link opens")
-                c["link_steps"] = gr.Number(None, precision=0, minimum=1, maximum=share.MAX_STEPS,
-                                            label="…and stop after this many iterations (empty: no limit)")
-        with gr.Row():
-            c["link_btn"] = gr.Button("Copy link", variant="primary", elem_id="toy2d-copy-link")
-            c["link_box"] = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id="toy2d-link")
+    def run_options():
+        c["link_autoplay"] = gr.Checkbox(False, label="Start playing when the link opens")
+        c["link_steps"] = gr.Number(None, precision=0, minimum=1, maximum=share.MAX_STEPS,
+                                    label="…and stop after this many iterations (empty: no limit)")
+
+    share_panel(c, "toy2d", share.TOY2D_GROUPS, title="Share this run / presenter view",
+                about="A link that opens exactly this run (every setting and the seed): the same link gives the "
+                      "same run. Tick groups to hide them for a simpler student page, lock it to the preset, or use "
+                      "large type for a projector.",
+                lock_label="Lock the settings (students can still Play and Step)", extra=run_options)
     c["link_play"] = gr.State(None)  # {"autoplay", "steps"} from an opened link
     return c
 
@@ -234,8 +227,7 @@ def _wire(c: dict) -> None:
     c["load_file"].upload(h.import_model, [c["load_file"], c["show"]], [*settings, *view], api_name=False)
 
     link_names = [*h.CONFIG_FIELDS, "preset_name", "link_hide", "link_lock", "link_big", "link_autoplay", "link_steps"]
-    c["link_btn"].click(named(user_errors(h.make_link), link_names), [c[n] for n in link_names], c["link_box"],
-                        api_name=False, **raw).then(None, c["link_box"], c["link_box"], js=COPY_LINK_JS)
+    wire_copy_link(c, h.make_link, link_names)
 
 
 def build() -> "LinkTarget":

@@ -27,9 +27,8 @@ from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.images import read_image
 from playground.ui import translation_handlers as h
-from playground.ui.common import explain, named_inputs, user_errors
+from playground.ui.common import explain, share_panel, user_errors, wire_copy_link
 from playground.ui.pictures import ResultCache, picture_file
-from playground.ui.toy2d_tab import COPY_LINK_JS
 
 TITLE = "Image translation"
 DISPLAY = 256  # shown size of the 64x64 images
@@ -357,15 +356,9 @@ def build() -> "h.LinkTarget":
                                 elem_id="translation-notes")
     explain("PatchGAN: D outputs a grid of scores, one per overlapping patch, and the loss averages them; "
             "so D only has to judge local texture — the L1 term takes care of the global layout.")
-    with gr.Accordion("Share this view / presenter view", open=False) as c["group:share"]:
-        explain("A link that opens this tab with this model and example translated. Tick groups to hide them "
-                "for a simpler student page, or use large type for a projector.")
-        with gr.Row():
-            c["link_hide"] = gr.CheckboxGroup(list(h.GROUPS), value=[], label="Hide these groups")
-            c["link_big"] = gr.Checkbox(False, label="Large type (projector)")
-        with gr.Row():
-            link_btn = gr.Button("Copy link", variant="primary", elem_id="translation-copy-link")
-            link_box = gr.Textbox(label="Link", interactive=False, buttons=["copy"], elem_id="translation-link")
+    share_panel(c, "translation", h.GROUPS,
+                about="A link that opens this tab with this model and example translated. Tick groups to hide them "
+                      "for a simpler student page, or use large type for a projector.")
 
     inputs = [model, source, sketch, upload, dropout]
     outputs = [seen, output, realness, recon, error, notes]
@@ -388,7 +381,6 @@ def build() -> "h.LinkTarget":
         translate, inputs, outputs, api_name=False, **run)
     examples_tab.select(examples, model, [gallery, gallery_note], api_name=False, **raw)
     link_names = ["model", "example", "link_hide", "link_big"]
-    link_btn.click(named_inputs(link_names, user_errors(h.make_link)), [c[n] for n in link_names], link_box,
-                   api_name=False, **raw).then(None, link_box, link_box, js=COPY_LINK_JS)
+    wire_copy_link(c, h.make_link, link_names)
     c.update(gallery=gallery, gallery_note=gallery_note, upload=upload, source=source, inner=inner, outputs=outputs)
     return h.LinkTarget(c)

@@ -86,38 +86,51 @@ def update_manifest(manifest_path: Path, name: str, entry: dict) -> None:
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "pretrained" / "dcgan_faces.safetensors")
     parser.add_argument("--manifest", type=Path, default=ROOT / "pretrained" / "manifest.json")
     parser.add_argument("--fp32", action="store_true", help="store fp32 even if fp16 is accurate enough")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    src = source_weights_path()
+
+def source_version() -> str:
+    """The installed source package's version (a warning if it is not the one the manifest expects)."""
     version = importlib.metadata.version(SOURCE_PACKAGE)
     if version != SOURCE_VERSION:
         print(f"warning: {SOURCE_PACKAGE} {version} installed, manifest expects {SOURCE_VERSION}")
-    sd32 = load_source_state_dict(src)
-    cfg = infer_generator_config(sd32)
+    return version
 
-    z = fixed_z(nz=cfg.nz)
+
+def choose_dtype(
+    sd32: dict[str, torch.Tensor], nz: int, force_fp32: bool
+) -> tuple[dict[str, torch.Tensor], bool, float]:
+    """``(weights to store, whether they are fp16, fp16's max pixel error on fixed z)``: fp16 when its
+    generated pixels stay within TOLERANCE of the fp32 original and ``force_fp32`` is false."""
+    z = fixed_z(nz=nz)
     ref = render(sd32, z)
     sd16 = to_half(sd32)
     err16 = float((render(sd16, z) - ref).abs().max())
-    use_fp16 = err16 <= TOLERANCE and not args.fp32
+    use_fp16 = err16 <= TOLERANCE and not force_fp32
     stored = sd16 if use_fp16 else {k: v.contiguous() for k, v in sd32.items()}
     kind = "fp16" if use_fp16 else "fp32"
     print(f"fp16 max pixel error {err16:.6f} (tolerance {TOLERANCE:.6f}) -> storing {kind}")
+    return stored, use_fp16, err16
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+def write_weights(stored: dict[str, torch.Tensor], out: Path, version: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
     # One metadata key only: safetensors writes the metadata map in hash order, so with several keys the
     # header (and the file's sha256) can differ from run to run.
     metadata = {"source": f"{SOURCE_PACKAGE}=={version} netG_state_dict (pytorch-examples DCGAN generator)"}
-    save_file(stored, str(args.out), metadata=metadata)
+    save_file(stored, str(out), metadata=metadata)
 
+
+def manifest_entry(out: Path, src: Path, version: str, cfg, use_fp16: bool, err16: float) -> dict:
+    """The ``models.dcgan_faces`` manifest entry for the written file ``out``."""
     g = Generator(nz=cfg.nz, ngf=cfg.ngf, nc=cfg.nc)
-    entry = {
-        "file": args.out.name,
+    return {
+        "file": out.name,
         "task": "unconditional 64x64 face generation (DCGAN latent lab default)",
         "source": {
             "package": SOURCE_PACKAGE,
@@ -128,8 +141,8 @@ def main(argv: list[str] | None = None) -> None:
             "trained_on": "DigiFace-1M synthetic faces",
         },
         "license": "MIT",
-        "sha256": sha256_file(args.out),
-        "bytes": args.out.stat().st_size,
+        "sha256": sha256_file(out),
+        "bytes": out.stat().st_size,
         "dtype": "float16" if use_fp16 else "float32",
         "architecture": {
             "name": "pytorch/examples DCGAN generator",
@@ -150,9 +163,19 @@ def main(argv: list[str] | None = None) -> None:
             "pixel_scale": "[0, 1]",
         },
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    src = source_weights_path()
+    version = source_version()
+    sd32 = load_source_state_dict(src)
+    cfg = infer_generator_config(sd32)
+    stored, use_fp16, err16 = choose_dtype(sd32, cfg.nz, args.fp32)
+    write_weights(stored, args.out, version)
+    entry = manifest_entry(args.out, src, version, cfg, use_fp16, err16)
     update_manifest(args.manifest, "dcgan_faces", entry)
     print(f"wrote {args.out} ({entry['bytes']} bytes, sha256 {entry['sha256'][:12]}...) and {args.manifest}")
-
 
 if __name__ == "__main__":
     main()

@@ -68,45 +68,10 @@ def build() -> "h.LinkTarget":
     c: dict = {"example": gr.State(None), "link_opened": gr.State(False)}
     gr.Markdown(INTRO)
     with gr.Row() as c["group:inputs"]:
-        with gr.Column():
-            fake_files = gr.File(
-                label="Generated images (image files or a .zip)",
-                file_count="multiple",
-                file_types=["image", ".zip"],
-                height=160,
-                elem_id="metrics-fake-files",
-            )
-            explain(
-                "Select all the files of a folder (Ctrl+A in the file dialog) or upload it zipped. Any size, "
-                "any format Pillow reads; grayscale/RGBA/16-bit become RGB. IS is computed on these."
-            )
-        with gr.Column():
-            real_files = gr.File(
-                label="Real images (image files, a .zip, or a pytorch-fid .npz)",
-                file_count="multiple",
-                file_types=["image", ".zip", ".npz"],
-                height=160,
-                elem_id="metrics-real-files",
-            )
-            explain(
-                "A `.npz` with `mu` and `sigma` (from pytorch-fid or "
-                "`python -m playground.metrics --save-stats`) gives FID only."
-            )
+        fake_files, real_files = _inputs_layout()
     with gr.Row() as c["group:settings"]:
-        with gr.Column():
-            c["mode"] = mode = gr.Radio(list(MODES), value="clean", label="Resize convention (how images become 299×299)")
-            mode_help = explain(MODE_HELP["clean"])
-        with gr.Column():
-            c["metrics"] = metrics = gr.CheckboxGroup(
-                [("FID", "fid"), ("KID", "kid"), ("Inception Score", "is"), ("Precision / recall", "pr")],
-                value=["fid", "kid", "pr"],
-                label="Metrics",
-            )
-            explain(
-                "IS downloads its 1008-class weights (~91 MB) on first use; the others need only the FID "
-                f"network. IS needs many images: under {IS_SPLITS * IS_MIN_PER_SPLIT} it uses fewer than "
-                f"{IS_SPLITS} splits (each split's IS is capped by its size) and says so."
-            )
+        c["mode"], mode_help, c["metrics"] = _settings_layout()
+    mode, metrics = c["mode"], c["metrics"]
     run = gr.Button("Compute metrics", variant="primary")
     explain(
         f"This shared app measures up to {APP_MAX_IMAGES_PER_SET:,} images per set and gives one click "
@@ -135,6 +100,54 @@ def build() -> "h.LinkTarget":
     link_names = ["example", "mode", "metrics", "link_hide", "link_big"]
     wire_copy_link(c, h.make_link, link_names)
     return h.LinkTarget(c, h.run_link_example)
+
+
+def _inputs_layout():
+    """The two upload columns: generated images and real images (or their statistics)."""
+    with gr.Column():
+        fake_files = gr.File(
+            label="Generated images (image files or a .zip)",
+            file_count="multiple",
+            file_types=["image", ".zip"],
+            height=160,
+            elem_id="metrics-fake-files",
+        )
+        explain(
+            "Select all the files of a folder (Ctrl+A in the file dialog) or upload it zipped. Any size, "
+            "any format Pillow reads; grayscale/RGBA/16-bit become RGB. IS is computed on these."
+        )
+    with gr.Column():
+        real_files = gr.File(
+            label="Real images (image files, a .zip, or a pytorch-fid .npz)",
+            file_count="multiple",
+            file_types=["image", ".zip", ".npz"],
+            height=160,
+            elem_id="metrics-real-files",
+        )
+        explain(
+            "A `.npz` with `mu` and `sigma` (from pytorch-fid or "
+            "`python -m playground.metrics --save-stats`) gives FID only."
+        )
+    return fake_files, real_files
+
+
+def _settings_layout():
+    """The resize convention (with its explanation) and the metrics to compute."""
+    with gr.Column():
+        mode = gr.Radio(list(MODES), value="clean", label="Resize convention (how images become 299×299)")
+        mode_help = explain(MODE_HELP["clean"])
+    with gr.Column():
+        metrics = gr.CheckboxGroup(
+            [("FID", "fid"), ("KID", "kid"), ("Inception Score", "is"), ("Precision / recall", "pr")],
+            value=["fid", "kid", "pr"],
+            label="Metrics",
+        )
+        explain(
+            "IS downloads its 1008-class weights (~91 MB) on first use; the others need only the FID "
+            f"network. IS needs many images: under {IS_SPLITS * IS_MIN_PER_SPLIT} it uses fewer than "
+            f"{IS_SPLITS} splits (each split's IS is capped by its size) and says so."
+        )
+    return mode, mode_help, metrics
 
 
 def _results_layout():

@@ -302,85 +302,107 @@ def _use_example(gallery, evt: gr.SelectData):
 
 
 def build() -> "h.LinkTarget":
+    c, w = _layout()
+    _wire(c, w)
+    return h.LinkTarget(c)
+
+
+def _layout() -> tuple[dict, dict]:
+    """``(c, w)``: ``c`` the components a share link needs (the control groups a link may hide as
+    ``group:<name>``), ``w`` the others that only the event wiring needs."""
     gr.Markdown(INTRO, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
                                          {"left": "$", "right": "$", "display": False}])
     choices = _choices()
     default = choices[0][1] if choices else None
     first = h.first_view(default)  # the first example translated: the page shows a result on arrival
     c: dict = {"example": gr.State(0 if first else None), "link_opened": gr.State(False)}
+    w: dict = {}
     with gr.Column() as c["group:model"]:
         with gr.Row():
-            c["model"] = model = gr.Dropdown(choices, value=default, label="Model", scale=3,
-                                             elem_id="translation-model")
-            dropout = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
+            c["model"] = gr.Dropdown(choices, value=default, label="Model", scale=3,
+                                     elem_id="translation-model")
+            w["dropout"] = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
         explain("Bundled models run offline on 64×64 faces; official models download once (45–218 MB) into "
                 "~/.cache/gan-playground/zoo. pix2pix's only noise is dropout inside G — switch it on and run "
                 "twice to see how little it changes (the paper's observation).")
-    first_out = first.get("outputs") or (None,) * h.N_OUTPUTS
     with gr.Row():
         with gr.Column() as c["group:input"]:
-            source = gr.Radio(list(SOURCES), value="upload" if first else "drawing", label="Input from")
-            with gr.Tabs(selected="examples" if first else "draw") as inner:
-                with gr.Tab("Draw", id="draw"):
-                    sketch = gr.Sketchpad(
-                        type="filepath", image_mode="RGBA", canvas_size=(256, 256), height=300,
-                        brush=gr.Brush(colors=["#000000"], default_size=3, color_mode="fixed"),
-                        label="Draw edges (edges2face) or a sketch (sketch2face)", layers=False,
-                        elem_id="translation-sketchpad",
-                    )
-                    explain("Draw dark lines on white: face outline, eyes, nose, mouth, hair. The drawing is "
-                            "shrunk to 64×64 and thresholded into 1-pixel lines, like the training edges.")
-                with gr.Tab("Upload", id="upload"):
-                    upload = gr.Image(first.get("upload"), type="filepath", label="Input image", height=300)
-                    explain("A photo is converted to what the model expects (edges, gray or sketch) first.")
-                with gr.Tab("Examples", id="examples") as examples_tab:
-                    gallery = gr.Gallery(first.get("gallery"), label="Examples (held-out faces)", columns=4,
-                                         height=300, allow_preview=False, interactive=False,
-                                         elem_id="translation-examples")
-                    gallery_note = explain(first.get("note", ""))
-            run_btn = gr.Button("Translate", variant="primary")
+            _input_layout(c, w, first)
         with gr.Column() as c["group:output"]:
-            # The pictures are files written once (playground/ui/pictures.py): JPEG, PNG for line art.
-            with gr.Row():
-                seen = gr.Image(first_out[0], label="What G sees (A)", interactive=False, height=256, format="png")
-                output = gr.Image(first_out[1], label="G(A)", interactive=False, height=256,
-                                  elem_id="translation-output", format="jpeg")
-            with gr.Row():
-                realness = gr.Image(first_out[2], label="PatchGAN realness of G(A)", interactive=False, height=256,
-                                    visible=first_out[2] is not None)
-                recon = gr.Image(first_out[3], label="A′ = F(G(A))", interactive=False, height=256,
-                                 visible=first_out[3] is not None)
-                error = gr.Image(first_out[4], label="|A − A′| (cycle error)", interactive=False, height=256,
-                                 visible=first_out[4] is not None)
-            notes = gr.Markdown(first_out[5] and "**Example 1, translated when the page opened.** " + first_out[5],
-                                elem_id="translation-notes")
+            _output_layout(c, w, first.get("outputs") or (None,) * h.N_OUTPUTS)
     explain("PatchGAN: D outputs a grid of scores, one per overlapping patch, and the loss averages them; "
             "so D only has to judge local texture — the L1 term takes care of the global layout.")
     share_panel(c, "translation", h.GROUPS,
                 about="A link that opens this tab with this model and example translated. Tick groups to hide them "
                       "for a simpler student page, or use large type for a projector.")
+    return c, w
 
+
+def _input_layout(c: dict, w: dict, first: dict) -> None:
+    """The input column: where the picture comes from (drawing, upload, examples) and the Translate button."""
+    c["source"] = gr.Radio(list(SOURCES), value="upload" if first else "drawing", label="Input from")
+    with gr.Tabs(selected="examples" if first else "draw") as c["inner"]:
+        with gr.Tab("Draw", id="draw"):
+            w["sketch"] = gr.Sketchpad(
+                type="filepath", image_mode="RGBA", canvas_size=(256, 256), height=300,
+                brush=gr.Brush(colors=["#000000"], default_size=3, color_mode="fixed"),
+                label="Draw edges (edges2face) or a sketch (sketch2face)", layers=False,
+                elem_id="translation-sketchpad",
+            )
+            explain("Draw dark lines on white: face outline, eyes, nose, mouth, hair. The drawing is "
+                    "shrunk to 64×64 and thresholded into 1-pixel lines, like the training edges.")
+        with gr.Tab("Upload", id="upload"):
+            c["upload"] = gr.Image(first.get("upload"), type="filepath", label="Input image", height=300)
+            explain("A photo is converted to what the model expects (edges, gray or sketch) first.")
+        with gr.Tab("Examples", id="examples") as w["examples_tab"]:
+            c["gallery"] = gr.Gallery(first.get("gallery"), label="Examples (held-out faces)", columns=4,
+                                      height=300, allow_preview=False, interactive=False,
+                                      elem_id="translation-examples")
+            c["gallery_note"] = explain(first.get("note", ""))
+    w["run_btn"] = gr.Button("Translate", variant="primary")
+
+
+def _output_layout(c: dict, w: dict, first_out) -> None:
+    """The output column, showing ``first_out`` (the first example's results) on arrival."""
+    # The pictures are files written once (playground/ui/pictures.py): JPEG, PNG for line art.
+    with gr.Row():
+        seen = gr.Image(first_out[0], label="What G sees (A)", interactive=False, height=256, format="png")
+        output = gr.Image(first_out[1], label="G(A)", interactive=False, height=256,
+                          elem_id="translation-output", format="jpeg")
+    with gr.Row():
+        w["realness"] = gr.Image(first_out[2], label="PatchGAN realness of G(A)", interactive=False,
+                                 height=256, visible=first_out[2] is not None)
+        w["recon"] = gr.Image(first_out[3], label="A′ = F(G(A))", interactive=False, height=256,
+                              visible=first_out[3] is not None)
+        w["error"] = gr.Image(first_out[4], label="|A − A′| (cycle error)", interactive=False, height=256,
+                              visible=first_out[4] is not None)
+    notes = gr.Markdown(first_out[5] and "**Example 1, translated when the page opened.** " + first_out[5],
+                        elem_id="translation-notes")
+    c["outputs"] = [seen, output, w["realness"], w["recon"], w["error"], notes]
+
+
+def _wire(c: dict, w: dict) -> None:
+    model, source, sketch, upload, dropout = c["model"], c["source"], w["sketch"], c["upload"], w["dropout"]
+    gallery, gallery_note, example = c["gallery"], c["gallery_note"], c["example"]
     inputs = [model, source, sketch, upload, dropout]
-    outputs = [seen, output, realness, recon, error, notes]
+    outputs = c["outputs"]
     # preprocess=False: the handlers check raw values and decode the pictures themselves (module docstring).
     raw = dict(preprocess=False)
     # Every way to translate shares one pool of TRANSLATIONS_AT_ONCE workers: bundled models take ~20 ms,
     # and the pool is larger than the one official run allowed at a time, so students waiting for an
     # official model never hold up the bundled ones.
     run = dict(raw, concurrency_id="translate", concurrency_limit=TRANSLATIONS_AT_ONCE)
-    example = c["example"]
-    run_btn.click(translate, inputs, outputs, api_name="translate", show_progress="full", **run)
+    w["run_btn"].click(translate, inputs, outputs, api_name="translate", show_progress="full", **run)
     sketch.change(lambda: ("drawing", None), None, [source, example], api_name=False, queue=False,
                   show_progress="hidden").then(
         translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden", **run)
     upload.upload(lambda: ("upload", None), None, [source, example], api_name=False, queue=False).then(
         translate, inputs, outputs, api_name=False, **run)
-    model.change(h.model_changed, model, [realness, dropout, recon, error], api_name=False, queue=False,
-                 **raw).then(examples, model, [gallery, gallery_note], api_name="translation_examples", **raw)
+    model.change(h.model_changed, model, [w["realness"], dropout, w["recon"], w["error"]], api_name=False,
+                 queue=False, **raw).then(
+        examples, model, [gallery, gallery_note], api_name="translation_examples", **raw)
     gallery.select(_use_example, gallery, [upload, source, example], api_name=False).then(
         translate, inputs, outputs, api_name=False, **run)
-    examples_tab.select(examples, model, [gallery, gallery_note], api_name=False, **raw)
+    w["examples_tab"].select(examples, model, [gallery, gallery_note], api_name=False, **raw)
     link_names = ["model", "example", "link_hide", "link_big"]
     wire_copy_link(c, h.make_link, link_names)
-    c.update(gallery=gallery, gallery_note=gallery_note, upload=upload, source=source, inner=inner, outputs=outputs)
-    return h.LinkTarget(c)

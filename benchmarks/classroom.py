@@ -2,8 +2,8 @@
 
 Starts ``python app.py`` as its own process (so its memory is the server's alone), then for each N
 (default 1, 10, 30, 60) opens N ``gradio_client`` sessions that press Play in the 2-D lab at the same
-moment and then pull frames exactly as the page's script does (``server.toy2d_frame`` is a POST to
-``/gradio_api/component_server``: the next frame once the last has arrived). Per N it prints:
+moment and then pull frames exactly as the page's script does (a GET of ``toy2d_handlers.FRAME_PATH``:
+the next frame once the last has arrived). Per N it prints:
 
 - ``frames_per_s``: min and median over sessions (frames received in the measured window);
 - ``iterations_per_s``: min, median and sum (from the iteration numbers the frames carry);
@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playground.toy2d.config import ToyConfig  # noqa: E402
-from playground.ui.toy2d_handlers import _values  # noqa: E402
+from playground.ui.toy2d_handlers import FRAME_PATH, _values  # noqa: E402
 
 WARMUP_S = 2.0
 SHOW = ["manifold", "gradient arrows"]
@@ -103,14 +104,7 @@ class PeakRSS(threading.Thread):
 # ---- one student in the 2-D lab ----------------------------------------------------------------------
 
 
-def _lab_component_id(client) -> int:
-    for comp in client.config["components"]:
-        if comp.get("props", {}).get("elem_id") == "toy2d-lab":
-            return comp["id"]
-    raise RuntimeError("the 2-D lab component was not found in the app's config")
-
-
-async def student(url: str, client, lab_id: int, go: asyncio.Event, seconds: float, out: dict,
+async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict,
                   http: httpx.AsyncClient) -> None:
     """One student: press Play (gradio_client, as the page's Play click), then pull frames one after the
     other as the page's script does, for WARMUP_S + ``seconds``."""
@@ -125,9 +119,7 @@ async def student(url: str, client, lab_id: int, go: asyncio.Event, seconds: flo
         end = t_play + WARMUP_S + seconds
         seq = 0
         while time.perf_counter() < end:
-            r = await http.post("gradio_api/component_server/", json={
-                "data": [token, seq], "component_id": lab_id, "fn_name": "toy2d_frame",
-                "session_hash": client.session_hash})
+            r = await http.get(FRAME_PATH.lstrip("/"), params={"token": token, "after": seq})
             r.raise_for_status()
             p = r.json()
             if p.get("frame") and p["seq"] > seq:
@@ -155,15 +147,17 @@ def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
     from gradio_client import Client
 
     clients = [Client(url, verbose=False) for _ in range(n)]
-    lab_id = _lab_component_id(clients[0])
     outs = [{} for _ in range(n)]
     rss.reset()
 
     async def main():
+        # one thread per student for its gradio_client calls (Play, Pause), as thirty laptops would each have;
+        # asyncio's default pool has only cores + 4 threads, which would queue the class's Play clicks here
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=n + 4))
         go = asyncio.Event()
         limits = httpx.Limits(max_connections=n + 4, max_keepalive_connections=n + 4)
         async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-            tasks = [asyncio.create_task(student(url, c, lab_id, go, seconds, o, http)) for c, o in zip(clients, outs)]
+            tasks = [asyncio.create_task(student(url, c, go, seconds, o, http)) for c, o in zip(clients, outs)]
             go.set()
             await asyncio.wait_for(asyncio.gather(*tasks), seconds + 120)
 

@@ -118,4 +118,10 @@ def build_demo() -> gr.Blocks:
 
 
 def launch_kwargs() -> dict:
-    return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb"}
+    from starlette.routing import Route
+
+    from playground.ui import toy2d_handlers
+
+    # the 2-D lab's frame pulls get a plain route of their own (toy2d_handlers.frame_route)
+    frames = Route(toy2d_handlers.FRAME_PATH, toy2d_handlers.frame_route, methods=["GET"])
+    return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb", "app_kwargs": {"routes": [frames]}}

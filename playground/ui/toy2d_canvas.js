@@ -1,7 +1,7 @@
 // The 2-D GAN lab's pictures, drawn in the page from compact frames (playground/toy2d/frames.py).
 // Runs as gr.HTML's js_on_load: `element`, `props`, `server`, `watch` come from Gradio.
 // props.value is a JSON string: {frame} (draw it once) or {token, state: "running"} (a run is playing:
-// pull its frames one at a time with server.toy2d_frame, asking for the next only when this one is drawn).
+// pull its frames one at a time (nextFrame), asking for the next only when this one is drawn).
 const P = props.palette;
 const SIZE = props.size;
 const cD = element.querySelector("canvas.lab2d-d");
@@ -143,12 +143,32 @@ function ended(r) {
   }
 }
 
+// Frames come from a plain route of the server (toy2d_handlers.frame_route); where it is missing (an app
+// mounted without it), from the lab's server function, which answers the same.
+const ROOT = (window.gradio_config && window.gradio_config.root) || window.location.href;
+const FRAME_URL = new URL(props.frame_path, ROOT.endsWith("/") ? ROOT : ROOT + "/");
+let plainRoute = true;
+
+async function nextFrame(token, seq) {
+  if (plainRoute) {
+    const u = new URL(FRAME_URL);
+    u.searchParams.set("token", token);
+    u.searchParams.set("after", String(seq));
+    const res = await fetch(u, { cache: "no-store" });
+    const json = (res.headers.get("content-type") || "").startsWith("application/json");
+    if (res.ok && json) return await res.json();
+    if (res.status >= 500) throw new Error(String(res.status));
+    plainRoute = false;
+  }
+  return await server.toy2d_frame(token, seq);
+}
+
 async function pull(token, seq) {
   element.dataset.state = "running";
   while (current === token) {
     let r;
     try {
-      r = await server.toy2d_frame(token, seq);
+      r = await nextFrame(token, seq);
     } catch (e) { // a network hiccup: try again shortly
       await new Promise((ok) => setTimeout(ok, 500));
       continue;

@@ -124,7 +124,8 @@ def _layout() -> dict:
             first = h.initial_value()
             c["lab"] = gr.HTML(first[0], html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
                                server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
-                               size=IMG_SIZE, coord_pad=COORD_PAD, padding=False)
+                               size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),
+                               padding=False)
             c["timer"] = gr.Timer(h.CHART_SECONDS, active=False)
             with gr.Column() as c["group:pictures"]:
                 with gr.Row():

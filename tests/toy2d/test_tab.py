@@ -89,6 +89,35 @@ def test_three_api_sessions_playing_at_once_all_receive_frames(app_url):
         assert json.loads(job.result(timeout=30))["state"] == "stopped"
 
 
+def test_the_frame_route_serves_a_run_frame_by_frame(client, app_url):
+    """The page's pull (``GET /toy2d/frame?token=…&after=N``): each answer is a newer frame of that run, the
+    frame decodes, and an unknown token or a junk ``after`` gets an answer, never a server error."""
+    import httpx
+
+    from playground.toy2d.frames import snapshot_from_frame
+
+    values = _values(ToyConfig(seed=0, g_width=16, d_width=16))
+    token = json.loads(client.predict(*values, 200, [], ["manifold"], api_name="/toy2d_start")[0])["token"]
+    try:
+        with httpx.Client(base_url=app_url, timeout=30) as http:
+            seqs, its, seq = [], [], 0
+            for _ in range(4):
+                r = http.get("toy2d/frame", params={"token": token, "after": seq})
+                assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+                p = r.json()
+                assert p["token"] == token and p["state"] == "running" and p["seq"] > seq
+                seq = p["seq"]
+                seqs.append(seq)
+                its.append(p["frame"]["it"])
+                assert snapshot_from_frame(p["frame"])["fake"].shape[1] == 2
+            assert seqs == sorted(set(seqs)) and its == sorted(its) and its[-1] > its[0]
+            gone = http.get("toy2d/frame", params={"token": "no-such-run", "after": "x"}).json()
+            assert gone["state"] == "gone" and gone["frame"] is None
+            assert http.get("toy2d/frame").json()["state"] == "gone"
+    finally:
+        client.predict(api_name="/toy2d_pause")
+
+
 def _lab(page):
     return page.locator("#toy2d-lab [data-frames]")
 
@@ -113,6 +142,8 @@ def test_play_animates_the_canvas_and_pause_stops(open_app_page, artifacts):
     _lab(page).wait_for(state="attached", timeout=30_000)
     assert _lab(page).get_attribute("data-iteration") == "0"  # alive on arrival: iteration 0 is drawn
     dark0, _ = page.evaluate(CANVAS_PROBE)
+    pulls = []
+    page.on("request", lambda r: pulls.append(r.url) if "/toy2d/frame?" in r.url else None)
     page.locator("#toy2d-play").click()
     page.wait_for_function("() => document.querySelector('#toy2d-lab [data-state]').dataset.state === 'running'",
                            timeout=30_000)
@@ -123,6 +154,7 @@ def test_play_animates_the_canvas_and_pause_stops(open_app_page, artifacts):
             break
         page.wait_for_timeout(100)
     assert len(seen) >= 5, "the discriminator canvas did not change while playing"
+    assert len(pulls) >= 5, "the page did not pull its frames from the plain frame route"
     dark, _ = page.evaluate(CANVAS_PROBE)
     assert dark > 100 and dark0 > 100, "no decision boundary (D = ½ contour) drawn"
     page.screenshot(path=str(artifacts / "toy2d-playing.png"), full_page=True)

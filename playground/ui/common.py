@@ -13,7 +13,8 @@ from playground.ui.sessions import session_key  # re-exported for tab modules
 
 log = logging.getLogger("playground.ui")
 
-__all__ = ["user_errors", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link"]
+__all__ = ["user_errors", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link", "hide_outputs",
+           "hide_updates"]
 
 
 def _to_gr_error(exc: Exception) -> gr.Error:
@@ -133,3 +134,15 @@ def wire_copy_link(c: dict, make_link, names: list[str]) -> None:
     c["link_btn"].click(named_inputs(names, user_errors(make_link)), [c[n] for n in names], c["link_box"],
                         api_name=False, preprocess=False).then(None, c["link_box"], c["link_box"], js=COPY_LINK_JS)
 
+
+
+def hide_outputs(c: dict, groups) -> list:
+    """What a link's ``hide`` option sets in a tab: the box of each of ``groups``, then the share panel."""
+    return [*(c[f"group:{g}"] for g in groups), c["group:share"]]
+
+
+def hide_updates(groups, options: dict, lock: bool = False) -> list:
+    """The updates for :func:`hide_outputs`: the groups the link hides go, and so does the share panel when
+    anything is hidden or the page is locked (a student's page has no link builder)."""
+    hidden = set(options.get("hide") or ())
+    return [*(gr.update(visible=g not in hidden) for g in groups), gr.update(visible=not (hidden or lock))]

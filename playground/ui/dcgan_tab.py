@@ -29,7 +29,8 @@ from playground.dcgan.models import Generator
 from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.ui import dcgan_handlers as h
-from playground.ui.common import explain, named_inputs, share_panel, user_errors, wire_copy_link
+from playground.ui.common import explain, hide_outputs, hide_updates, named_inputs, share_panel, user_errors, \
+    wire_copy_link
 from playground.ui.dcgan_handlers import (DEFAULT_SEED, DIRECTION_KINDS, GRID_COLUMNS, _renderer, add_inverted,
                                            apply_direction, arithmetic, interpolate, load_own_generator, load_preset,
                                            make_walk, on_gallery_select, reset_generator, show_samples,
@@ -346,20 +347,17 @@ class LinkTarget:
     def __init__(self, c: dict):
         self.c = c
         self.controls = [c["seed"], c["preset"], c["a"], c["b"], c["c"]]
-        self.outputs = [*self.controls, c["preset_note"], *[c[f"group:{g}"] for g in h.GROUPS], c["group:share"],
-                        c["preset_btn"], c["clear_btn"], c["link_opened"]]
+        self.outputs = [*self.controls, c["preset_note"], *hide_outputs(c, h.GROUPS), c["preset_btn"],
+                        c["clear_btn"], c["link_opened"]]
 
     def apply(self, state: dict, options: dict, notes: list[str]) -> list:
         lock = bool(options.get("lock"))
-        hidden = set(options.get("hide") or ())
         preset = state.get("preset")
         values = [state["seed"], preset, *(", ".join(state[g]) for g in "abc")]
         controls = [gr.update(value=v, interactive=not lock) for v in values]
         note = PRESETS[preset]["note"] if preset in PRESETS else ""
-        groups = [gr.update(visible=g not in hidden) for g in h.GROUPS]
-        teacher = gr.update(visible=not (hidden or lock))  # a student's page has no link builder
-        return [*controls, note, *groups, teacher, gr.update(interactive=not lock), gr.update(interactive=not lock),
-                True]
+        buttons = [gr.update(interactive=not lock), gr.update(interactive=not lock)]
+        return [*controls, note, *hide_updates(h.GROUPS, options, lock), *buttons, True]
 
     def after(self, event) -> None:
         """Show the link's grid and arithmetic once the link has set the controls (only for a link to this tab)."""

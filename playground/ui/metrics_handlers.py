@@ -36,7 +36,7 @@ from playground.metrics.features import FeatureCache
 from playground.metrics.limits import WorkLimits
 from playground.ui.sessions import SessionStore
 from playground.ui import metrics_results as results
-from playground.ui.common import session_key, user_errors
+from playground.ui.common import hide_outputs, hide_updates, named_inputs, session_key, user_errors
 from playground.ui.pictures import picture_file
 
 log = logging.getLogger("playground.ui.metrics")
@@ -361,18 +361,13 @@ class LinkTarget:
 
     def __init__(self, c: dict, run_example):
         self.c, self.run_example = c, run_example
-        self.outputs = [c["example"], c["mode"], c["metrics"], *[c[f"group:{g}"] for g in GROUPS], c["group:share"],
-                        c["link_opened"]]
+        self.outputs = [c["example"], c["mode"], c["metrics"], *hide_outputs(c, GROUPS), c["link_opened"]]
 
     def apply(self, state: dict, options: dict, notes: list[str]) -> list:
-        hidden = set(options.get("hide") or ())
-        groups = [gr.update(visible=g not in hidden) for g in GROUPS]
-        return [state["example"], state["mode"], state["metrics"], *groups, gr.update(visible=not hidden), True]
+        return [state["example"], state["mode"], state["metrics"], *hide_updates(GROUPS, options), True]
 
     def after(self, event) -> None:
         """Fill the results on load: the precomputed example, or the link's example computed."""
-        from playground.ui.common import named_inputs
-
         c = self.c
         names = ["link_opened", "example"]
         shown = event.then(named_inputs(names, on_load), [c[n] for n in names],

@@ -21,7 +21,8 @@ from playground.toy2d.frames import COORD_PAD
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import palette
 from playground.ui import toy2d_handlers as h
-from playground.ui.common import explain, named_inputs, share_panel, user_errors, wire_copy_link
+from playground.ui.common import explain, hide_outputs, hide_updates, named_inputs, share_panel, user_errors, \
+    wire_copy_link
 
 TITLE = "2-D GAN lab"
 TAB_ID = h.TAB_ID
@@ -249,15 +250,13 @@ class LinkTarget:
 
     def __init__(self, c: dict):
         self.c = c
-        self.groups = [c[f"group:{g}"] for g in share.TOY2D_GROUPS]
         self.settings = [c[n] for n in h.CONFIG_FIELDS]
-        self.outputs = [*self.settings, c["preset"], c["preset_name"], c["preset_note"], *self.groups,
-                        c["group:share"], c["link_play"]]
+        self.outputs = [*self.settings, c["preset"], c["preset_name"], c["preset_note"],
+                        *hide_outputs(c, share.TOY2D_GROUPS), c["link_play"]]
 
     def apply(self, state: dict, options: dict, notes: list[str]) -> list:
         cfg = share.toy2d_config(state)
         lock = bool(options.get("lock"))
-        hidden = set(options.get("hide") or ())
         preset = state.get("preset")
         story = ""
         if preset in PRESETS:
@@ -265,11 +264,10 @@ class LinkTarget:
         elif preset in compare.COMPARE_PRESETS:
             story = f"**{preset}.** Open *Compare two runs* and press *Train A and B*."
         settings = [gr.update(value=v, interactive=not lock) for v in h._values(cfg)]
-        groups = [gr.update(visible=g not in hidden) for g in share.TOY2D_GROUPS]
-        teacher = gr.update(visible=not (hidden or lock))  # a student's page has no link builder
         play = {"autoplay": bool(options.get("autoplay")), "steps": options.get("steps")}
         return [*settings, gr.update(value=preset if preset in PRESETS else None, interactive=not lock),
-                preset if preset in PRESETS else None, story or gr.skip(), *groups, teacher, play]
+                preset if preset in PRESETS else None, story or gr.skip(),
+                *hide_updates(share.TOY2D_GROUPS, options, lock), play]
 
     def after(self, event) -> None:
         """Chain h.autoplay (and its step limit) after the link has set the controls."""

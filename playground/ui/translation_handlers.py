@@ -13,6 +13,7 @@ import gradio as gr
 
 from playground.ui.pictures import cached_pictures
 from playground import share
+from playground.ui.common import hide_outputs, hide_updates, named_inputs
 
 TAB_ID = "translation"
 GROUPS = share.schema(TAB_ID).groups  # the control groups a link may hide, in page order
@@ -96,19 +97,13 @@ class LinkTarget:
 
     def __init__(self, c: dict):
         self.c = c
-        self.outputs = [c["model"], c["example"], *[c[f"group:{g}"] for g in GROUPS], c["group:share"],
-                        c["link_opened"]]
+        self.outputs = [c["model"], c["example"], *hide_outputs(c, GROUPS), c["link_opened"]]
 
     def apply(self, state: dict, options: dict, notes: list[str]) -> list:
-        hidden = set(options.get("hide") or ())
-        groups = [gr.update(visible=g not in hidden) for g in GROUPS]
-        teacher = gr.update(visible=not hidden)  # a student's page has no link builder
-        return [state["model"], state["example"], *groups, teacher, True]
+        return [state["model"], state["example"], *hide_updates(GROUPS, options), True]
 
     def after(self, event) -> None:
         """Translate the link's example once the link has set the model."""
-        from playground.ui.common import named_inputs
-
         c = self.c
         names = ["link_opened", "model", "example"]
         outs = [c["gallery"], c["gallery_note"], c["upload"], c["source"], c["inner"], *c["outputs"]]

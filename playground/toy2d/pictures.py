@@ -159,11 +159,18 @@ class Pictures:
             "manifold": manifold,
             "arrows_pos": pos,
             "arrows_dir": direction,
-            "metrics": self._last_metrics if (not fresh_metrics and self._last_metrics) else self.metrics(),
+            "metrics": self._live_metrics() if not fresh_metrics else self.metrics(),
             "iteration": self.iteration,
             "d_loss": d_loss,
             "g_loss": g_loss,
         }
+
+    def _live_metrics(self) -> dict:
+        """The mode metrics of the last logged iteration; before the first log, measured once and kept (a live
+        frame must not re-measure 2,500 samples each time: a crowded run makes frames long before it logs)."""
+        if not self._last_metrics:
+            self._last_metrics = self.metrics()
+        return self._last_metrics
 
     def _picture_tensors(self, g_in: torch.Tensor, pts: torch.Tensor, real: torch.Tensor, n_fake: int,
                          n_arrows: int) -> tuple[torch.Tensor, torch.Tensor, float, torch.Tensor | None]:

@@ -115,11 +115,16 @@ def _quote(value: Any, limit: int = 40) -> str:
     return repr(s[:limit] + ("…" if len(s) > limit else ""))
 
 
-def _to_int(text: str) -> int:
+def _to_number(text: str) -> float:
+    """The text as a float (``inf`` and ``nan`` included); raises _Bad if it is not a number."""
     try:
-        v = float(text)
+        return float(text)
     except ValueError:
         raise _Bad("is not a number") from None
+
+
+def _to_int(text: str) -> int:
+    v = _to_number(text)
     if not math.isfinite(v) or v != int(v):
         raise _Bad("is not a whole number")
     return int(v)
@@ -149,10 +154,7 @@ def parse_value(f: Field, text: str) -> Any:
         _in_range(f, v)
         return v
     if f.kind == "float":
-        try:
-            v = float(text)
-        except ValueError:
-            raise _Bad("is not a number") from None
+        v = _to_number(text)
         if not math.isfinite(v):
             raise _Bad("is not a finite number")
         _in_range(f, v)

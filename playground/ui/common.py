@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -22,6 +23,18 @@ def _to_gr_error(exc: Exception) -> gr.Error:
         return gr.Error(str(exc))
     log.exception("unexpected error in a UI handler")
     return gr.Error(f"Something went wrong ({type(exc).__name__}: {exc}). The session is still usable.")
+
+
+@contextlib.contextmanager
+def _errors_as_toasts():
+    """Exceptions raised inside leave as ``gr.Error`` toasts; a ``gr.Error`` and BaseExceptions (a closed
+    generator's GeneratorExit, Ctrl-C) pass unchanged."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except Exception as exc:  # noqa: BLE001 - shown to the user
+        raise _to_gr_error(exc) from exc
 
 
 def named_inputs(names, fn):
@@ -78,23 +91,15 @@ def user_errors(fn):
 
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
-            try:
+            with _errors_as_toasts():
                 yield from fn(*args, **kwargs)
-            except gr.Error:
-                raise
-            except Exception as exc:  # noqa: BLE001 - shown to the user
-                raise _to_gr_error(exc) from exc
 
         return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
+        with _errors_as_toasts():
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except Exception as exc:  # noqa: BLE001 - shown to the user
-            raise _to_gr_error(exc) from exc
 
     return wrapper
 

@@ -101,24 +101,11 @@ def pca_figure(report):
         return None
     r, f, ratio = pca_2d(report.real.features, report.fake.features)
     fig = go.Figure()
-    fig.add_scatter(
-        x=r[:, 0],
-        y=r[:, 1],
-        mode="markers",
-        name="real",
-        marker=dict(size=9, color="#1f77b4"),
-        text=report.real.names,
-        hovertemplate="%{text}<extra>real</extra>",
-    )
-    fig.add_scatter(
-        x=f[:, 0],
-        y=f[:, 1],
-        mode="markers",
-        name="generated",
-        marker=dict(size=9, color="#ff7f0e", symbol="diamond"),
-        text=report.fake.names,
-        hovertemplate="%{text}<extra>generated</extra>",
-    )
+    sets = (("real", r, report.real, dict(size=9, color="#1f77b4")),
+            ("generated", f, report.fake, dict(size=9, color="#ff7f0e", symbol="diamond")))
+    for label, pts, res, marker in sets:
+        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=label, marker=marker, text=res.names,
+                        hovertemplate=f"%{{text}}<extra>{label}</extra>")
     fig.update_layout(
         title=f"Inception features, first two principal axes ({100 * ratio.sum():.0f}% of the variance)",
         xaxis_title="PC 1",

@@ -8,6 +8,8 @@ the next frame once the last has arrived). Per N it prints:
 - ``frames_per_s``: min and median over sessions (frames received in the measured window);
 - ``iterations_per_s``: min, median and sum (from the iteration numbers the frames carry);
 - ``first_frame_s_max``: the slowest session's seconds from pressing Play to its first frame;
+- ``play_answer_s_max``: of that, the slowest answer to the Play click (the run's token);
+- ``pause_s_max``: the slowest session's seconds from pressing Pause to a frame saying "stopped";
 - ``frame_kb``: mean bytes per frame on the wire (the response bodies, in KiB);
 - ``errors``, ``server_peak_rss_mb`` (sampled every 0.2 s during the phase);
 - ``sum_over_alone``: the sum of iterations/s over N = 1's single session (measured in the same run).
@@ -18,8 +20,9 @@ while 10 of them start a metrics example; it prints p50/p95/max latencies and er
 
     python benchmarks/classroom.py [--sessions 1,10,30,60] [--seconds 8] [--others] [--port 7870]
 
-The machine running this also runs the clients; on 2 cores that load is part of what a Space sees
-(it is small: one HTTP request per frame and a JSON parse).
+The machine running this also runs the clients, which a Space would not: they are kept cheap (frame pulls
+over raw kept-alive connections, ~0.1 of a core for 60 students; httpx took ~0.85 and became the bottleneck),
+and each session is opened before Play, as a page is (Gradio builds a session's state on its first event).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from playground.toy2d.config import ToyConfig  # noqa: E402
 from playground.ui.toy2d_handlers import FRAME_PATH, _values  # noqa: E402
 
 WARMUP_S = 2.0
+PAUSE_WAIT_S = 10.0  # a Pause that has not stopped the run by then counts as not stopped (None)
 SHOW = ["manifold", "gradient arrows"]
 
 
@@ -104,49 +108,104 @@ class PeakRSS(threading.Thread):
 # ---- one student in the 2-D lab ----------------------------------------------------------------------
 
 
-async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict,
-                  http: httpx.AsyncClient) -> None:
+class FramePuller:
+    """One student's connection for frame pulls: plain HTTP/1.1 GETs over one kept-alive socket.
+
+    A browser's fetch costs its own laptop, not the server; here all students share the server's cores, so
+    the load generator must be cheap: httpx spent ~0.85 of a core pulling for 60 students (the server was
+    then waiting for requests, not the other way round); this costs a few percent of that.
+    """
+
+    def __init__(self, url: str):
+        u = httpx.URL(url)
+        self.host, self.port, self.prefix = u.host, u.port or 80, u.path.rstrip("/")
+        self.reader = self.writer = None
+
+    async def get_json(self, path: str, params: dict) -> tuple[dict, int]:
+        """(parsed body, body bytes) of ``GET path?params``; reconnects once if the connection dropped."""
+        target = f"{self.prefix}/{path}?{httpx.QueryParams(params)}"
+        for attempt in (0, 1):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            try:
+                self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+                head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                status = int(head[0].split()[1])
+                headers = dict(h.split(": ", 1) for h in head[1:] if ": " in h)
+                length = int(next(v for k, v in headers.items() if k.lower() == "content-length"))
+                body = await self.reader.readexactly(length)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                await self.close()
+                if attempt:
+                    raise
+                continue
+            if status != 200:
+                raise RuntimeError(f"HTTP {status} from {path}: {body[:200]!r}")
+            return json.loads(body), length
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
+async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict) -> None:
     """One student: press Play (gradio_client, as the page's Play click), then pull frames one after the
     other as the page's script does, for WARMUP_S + ``seconds``."""
     values = _values(ToyConfig())
+    http = FramePuller(url)
     frames, errors = [], []
-    first = None
+    first = stopped = answered = None
     await go.wait()
     t_play = time.perf_counter()
     try:
         value = (await asyncio.to_thread(client.predict, *values, 200, [], SHOW, api_name="/toy2d_start"))[0]
         token = json.loads(value)["token"]
+        answered = time.perf_counter() - t_play
         end = t_play + WARMUP_S + seconds
         seq = 0
         while time.perf_counter() < end:
-            r = await http.get(FRAME_PATH.lstrip("/"), params={"token": token, "after": seq})
-            r.raise_for_status()
-            p = r.json()
+            p, size = await http.get_json(FRAME_PATH.lstrip("/"), {"token": token, "after": seq})
             if p.get("frame") and p["seq"] > seq:
                 now = time.perf_counter()
                 first = first if first is not None else now - t_play
                 seq = p["seq"]
-                frames.append((now, p["frame"]["it"], len(r.content)))
+                frames.append((now, p["frame"]["it"], size))
             if p["state"] != "running":
                 errors.append(f"run ended early: {p.get('reason')} {p.get('error', '')}")
                 break
-        await asyncio.to_thread(client.predict, api_name="/toy2d_pause")
+        # Pause as the page does: the click, while the page goes on pulling until a frame says "stopped"
+        t_pause = time.perf_counter()
+        pause = asyncio.create_task(asyncio.to_thread(client.predict, api_name="/toy2d_pause"))
+        while time.perf_counter() - t_pause < PAUSE_WAIT_S:
+            p, _ = await http.get_json(FRAME_PATH.lstrip("/"), {"token": token, "after": seq})
+            seq = max(seq, p["seq"])
+            if p["state"] != "running":
+                stopped = time.perf_counter() - t_pause
+                break
+        await pause
     except Exception as exc:  # noqa: BLE001 - counted, not raised
         errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        await http.close()
     window = [f for f in frames if f[0] >= t_play + WARMUP_S] if frames else []
     its = 0.0
     if len(window) >= 2 and window[-1][0] > window[0][0]:
         its = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
     out.update(frames_per_s=len(window) / seconds, iterations_per_s=its, first_frame_s=first,
-               frame_bytes=[f[2] for f in frames], errors=errors)
+               frame_bytes=[f[2] for f in frames], errors=errors, pause_s=stopped,
+               play_answer_s=answered)
 
 
 def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
-    """n students press Play at the same moment (one asyncio loop drives them all: the clients' own CPU
-    cost stays small, as it would be on thirty laptops)."""
+    """n students press Play at the same moment (one asyncio loop drives their frame pulls, each over its own
+    connection with :class:`FramePuller`, so that the clients' own CPU stays small, as on thirty laptops)."""
     from gradio_client import Client
 
     clients = [Client(url, verbose=False) for _ in range(n)]
+    for c in clients:  # the class opens its pages before pressing Play: Gradio builds each session's state
+        c.predict(api_name="/toy2d_pause")  # (~25 ms of its event loop) on the page's first event, not at Play
     outs = [{} for _ in range(n)]
     rss.reset()
 
@@ -155,16 +214,16 @@ def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
         # asyncio's default pool has only cores + 4 threads, which would queue the class's Play clicks here
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=n + 4))
         go = asyncio.Event()
-        limits = httpx.Limits(max_connections=n + 4, max_keepalive_connections=n + 4)
-        async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-            tasks = [asyncio.create_task(student(url, c, go, seconds, o, http)) for c, o in zip(clients, outs)]
-            go.set()
-            await asyncio.wait_for(asyncio.gather(*tasks), seconds + 120)
+        tasks = [asyncio.create_task(student(url, c, go, seconds, o)) for c, o in zip(clients, outs)]
+        go.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), seconds + 120)
 
     asyncio.run(main())
     fps = [o.get("frames_per_s", 0.0) for o in outs]
     its = [o.get("iterations_per_s", 0.0) for o in outs]
     firsts = [o.get("first_frame_s") for o in outs]
+    pauses = [o.get("pause_s") for o in outs]
+    answers = [o.get("play_answer_s") for o in outs]
     sizes = [b for o in outs for b in o.get("frame_bytes", [])]
     errors = [e for o in outs for e in o.get("errors", ["no result"])]
     return {
@@ -174,6 +233,8 @@ def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
                              "sum": round(sum(its), 1)},
         "slowest_over_median": round(min(its) / max(statistics.median(its), 1e-9), 3),
         "first_frame_s_max": None if None in firsts else round(max(firsts), 3),
+        "play_answer_s_max": None if None in answers else round(max(answers), 3),
+        "pause_s_max": None if None in pauses else round(max(pauses), 3),
         "frame_kb": round(float(np.mean(sizes)) / 1024, 2) if sizes else None,
         "errors": len(errors),
         "error_examples": errors[:3],

@@ -98,9 +98,10 @@ def test_slices_shrink_with_more_runs():
     assert thirty < one / 4
     # a round of 30 runs on 2 workers (training + drawing) fits in one frame interval (>= 9 frames/s)
     assert 30 / 2 * (thirty + sched.frame_seconds) <= 1 / 9 + 1e-9
-    # ... unless frames are dear: then frames come less often, and training keeps at least half the time
+    # ... unless frames are dear: then frames come less often, and training keeps a third of the time at least
+    # (a slice of at least half a frame's drawing time)
     sched.frame_seconds = 0.02
-    assert sched.slice_seconds() >= 0.02
+    assert sched.slice_seconds() >= 0.01
 
 
 def test_rounds_slower_than_the_frame_interval_shrink_the_slices():

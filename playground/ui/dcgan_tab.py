@@ -39,9 +39,10 @@ from playground.ui.pictures import picture_file
 
 TITLE = "DCGAN latent lab"
 INVERSIONS_AT_ONCE = 1
-# The quick events (samples, arithmetic) share a pool larger than the 2 cores: a request the result cache
-# answers at once never waits behind one that computes (each computing one uses one torch thread).
-QUICK_AT_ONCE = 8
+# The quick events (samples, arithmetic) share a pool as large as a class: a request the result cache answers
+# at once never waits behind one that computes (each computing one uses one torch thread for ~0.1 s). With 8,
+# 30 students clicking Compute at once waited 3.0 s (p95), with 32 2.2 s (benchmarks/classroom.py --others).
+QUICK_AT_ONCE = 32
 
 # ---------------------------------------------------------------- texts
 

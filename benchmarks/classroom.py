@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -262,8 +263,39 @@ def _percentiles(xs: list[float]) -> dict:
             "max": round(float(a.max()), 3)}
 
 
-def others_phase(url: str, n: int, rss: PeakRSS) -> dict:
-    """n sessions click DCGAN Compute, then translate with a bundled model; 10 start a metrics example.
+def fn_indexes(config: dict) -> dict[str, tuple[int, int]]:
+    """api_name → (the event's index, its number of inputs), from the app's config: a page's client sends the
+    index as ``fn_index`` and a value for every input (None for a session's state, which the server fills)."""
+    return {d["api_name"]: (i, len(d["inputs"])) for i, d in enumerate(config["dependencies"]) if d.get("api_name")}
+
+
+def queue_call(http: httpx.Client, session_hash: str, fn: tuple[int, int], data: list) -> list:
+    """One event through Gradio's queue as the page's own client sends it: ``queue/join``, then the session's
+    ``queue/data`` event stream until this event completes. Its output data (an error raises).
+
+    Much lighter than ``gradio_client`` (a thread and a stream reader per call, ~0.15 s of CPU an answer,
+    which made 30 sessions' answers wait for the load generator, not the server)."""
+    fn_index, n_inputs = fn
+    data = list(data) + [None] * (n_inputs - len(data))
+    r = http.post("gradio_api/queue/join", json={"data": data, "event_data": None, "fn_index": fn_index,
+                                                 "trigger_id": None, "session_hash": session_hash})
+    r.raise_for_status()
+    event_id = r.json()["event_id"]
+    with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            msg = json.loads(line[5:])
+            if msg.get("event_id") != event_id or msg.get("msg") != "process_completed":
+                continue
+            if not msg.get("success"):
+                raise RuntimeError(f"event failed: {str(msg.get('output'))[:200]}")
+            return msg["output"]["data"]
+    raise RuntimeError("the event stream ended before the event completed")
+
+
+def others_phase(url: str, n: int, rss: PeakRSS, n_metrics: int = 10) -> dict:
+    """n sessions click DCGAN Compute, then translate with a bundled model; ``n_metrics`` start a metrics example.
 
     Even sessions send the first preset's groups and one shared picture (a class following the same
     instructions, which the app's result caches serve); odd sessions send groups and a picture of their
@@ -272,10 +304,10 @@ def others_phase(url: str, n: int, rss: PeakRSS) -> dict:
     Each session works like a page: it is opened first (one cheap call, as a page's load event does:
     Gradio builds a session's state, ~25 ms of the server's event loop for this app's ~330 components,
     when the page opens, not when Compute is clicked), and one connection pool (``httpx.Client``)
-    uploads its picture and fetches every picture an answer names; the timing covers upload, answer and
-    pictures. The load generator shares the 2 cores with the server, so it is kept light: gradio_client's
-    own downloads open a new connection per file, and with ``ssl_verify`` on every request loads the CA
-    bundle (plain http here: nothing to verify); together ~0.15 s of CPU per answer, 3x the server's.
+    uploads its picture, sends its clicks through Gradio's queue as the page's client does
+    (:func:`queue_call`) and fetches every picture an answer names; the timing covers upload, answer and
+    pictures. The load generator shares the 2 cores with the server, so it is kept light (gradio_client
+    took ~0.15 s of CPU per answer, 3x the server's).
     """
     from gradio_client import Client
     from PIL import Image
@@ -290,7 +322,8 @@ def others_phase(url: str, n: int, rss: PeakRSS) -> dict:
     def upload(http: httpx.Client, path: Path) -> dict:
         r = http.post("gradio_api/upload", files=[("files", (path.name, path.read_bytes(), "image/png"))])
         r.raise_for_status()
-        return {"path": r.json()[0], "orig_name": path.name}  # the server's copy, as a page sends it
+        return {"path": r.json()[0], "orig_name": path.name,  # the server's copy, as a page sends it
+                "meta": {"_type": "gradio.FileData"}}
 
     def fetch_pictures(http: httpx.Client, answer) -> None:
         for item in answer if isinstance(answer, (list, tuple)) else [answer]:
@@ -298,16 +331,19 @@ def others_phase(url: str, n: int, rss: PeakRSS) -> dict:
                 http.get(item["url"]).raise_for_status()
 
     shared_face = picture(0)
-    clients = [Client(url, verbose=False, download_files=False, ssl_verify=False) for _ in range(n)]
-    for c in clients:  # the class opens its pages before the lesson's first click
-        c.predict(api_name="/dcgan_reset_generator")
+    n_metrics = min(n, n_metrics)
+    fns = fn_indexes(Client(url, verbose=False, download_files=False, ssl_verify=False).config)
     pools = [httpx.Client(base_url=url, timeout=120, verify=False) for _ in range(n)]
+    pages = [secrets.token_hex(6) for _ in range(n)]  # each student's page (its session), clicks go through it
+    metrics_pages = [secrets.token_hex(6) for _ in range(n_metrics)]
+    for http, page in zip(pools, pages + metrics_pages):  # the class opens its pages before the first click
+        queue_call(http, page, fns["dcgan_reset_generator"], [])
     barrier = threading.Barrier(n)
     actions = ["dcgan_compute", "translate_bundled"]
     lat = {f"{a}_{half}": [] for a in actions for half in ("same", "own")} | {"metrics_example": []}
     errs = {k: [] for k in lat}
 
-    def one(i: int, c, http: httpx.Client) -> None:
+    def one(i: int, http: httpx.Client, page: str) -> None:
         half = "same" if i % 2 == 0 else "own"
         if half == "same":
             groups, face = ("2:17, 2:22, 2:28", "2:14, 2:20, 2:3", "2:6"), shared_face
@@ -315,25 +351,26 @@ def others_phase(url: str, n: int, rss: PeakRSS) -> dict:
             s = 1000 + i  # a grid seed of this session's own
             groups, face = (f"{s}:1, {s}:2, {s}:3", f"{s}:4, {s}:5, {s}:6", f"{s}:7"), picture(s)
         barrier.wait()
-        if i < 10:
+        if i < n_metrics:
             kind = ["held_out", "blurred", "noisy"][i % 3]
-            metrics = lambda: fetch_pictures(http, c.predict("clean", ["fid", "kid"],  # noqa: E731
-                                                             api_name=f"/metrics_example_{kind}"))
+            # the metrics tab is another page of the same student (its own session and event stream)
+            metrics = lambda: fetch_pictures(http, queue_call(  # noqa: E731
+                http, metrics_pages[i], fns[f"metrics_example_{kind}"], ["clean", ["fid", "kid"]]))
             threading.Thread(target=_timed, args=(metrics, lat["metrics_example"], errs["metrics_example"])).start()
-        _timed(lambda: fetch_pictures(http, c.predict(*groups, 0.25, 0, api_name="/dcgan_arithmetic")),
+        _timed(lambda: fetch_pictures(http, queue_call(http, page, fns["dcgan_arithmetic"], [*groups, 0.25, 0])),
                lat[f"dcgan_compute_{half}"], errs[f"dcgan_compute_{half}"])
-        _timed(lambda: fetch_pictures(http, c.predict("edges2face", "upload", None, upload(http, face), False,
-                                                      api_name="/translate")),
+        translate = ["edges2face", "upload", None, upload(http, face), False]
+        _timed(lambda: fetch_pictures(http, queue_call(http, page, fns["translate"], translate)),
                lat[f"translate_bundled_{half}"], errs[f"translate_bundled_{half}"])
 
     rss.reset()
-    threads = [threading.Thread(target=one, args=(i, c, h)) for i, (c, h) in enumerate(zip(clients, pools))]
+    threads = [threading.Thread(target=one, args=(i, h, p)) for i, (h, p) in enumerate(zip(pools, pages))]
     for t in threads:
         t.start()
     for t in threads:
         t.join(600)
     deadline = time.monotonic() + 900  # the metrics examples run one at a time: wait for the last
-    while len(lat["metrics_example"]) + len(errs["metrics_example"]) < min(n, 10) and time.monotonic() < deadline:
+    while len(lat["metrics_example"]) + len(errs["metrics_example"]) < n_metrics and time.monotonic() < deadline:
         time.sleep(0.5)
     for http in pools:
         http.close()
@@ -352,6 +389,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per N (after a 2 s warm-up)")
     ap.add_argument("--others", action="store_true", help="also measure DCGAN, translation and metrics under a class")
     ap.add_argument("--others-n", type=int, default=30)
+    ap.add_argument("--others-metrics", type=int, default=10, help="how many of them start a metrics example")
     ap.add_argument("--port", type=int, default=7870)
     a = ap.parse_args()
     url = f"http://127.0.0.1:{a.port}/"
@@ -371,7 +409,7 @@ def main() -> None:
             print(json.dumps({"phase": "2-D lab play", **r}), flush=True)
             time.sleep(1.0)  # let the previous phase's runs end
         if a.others:
-            print(json.dumps({"phase": "other tabs", **others_phase(url, a.others_n, rss)}), flush=True)
+            print(json.dumps({"phase": "other tabs", **others_phase(url, a.others_n, rss, a.others_metrics)}), flush=True)
     finally:
         rss.stop()
         proc.terminate()

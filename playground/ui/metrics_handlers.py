@@ -37,7 +37,7 @@ from playground.metrics.limits import WorkLimits
 from playground.ui.sessions import SessionStore
 from playground.ui import metrics_results as results
 from playground.ui.common import hide_outputs, hide_updates, named_inputs, session_key, user_errors
-from playground.ui.pictures import picture_file
+from playground.ui.pictures import ResultCache, picture_file
 
 log = logging.getLogger("playground.ui.metrics")
 
@@ -188,8 +188,18 @@ def _paths(files) -> list[str]:
     return out
 
 
+def _outputs(values: tuple) -> tuple:
+    """:func:`_run`'s values as the tab's outputs: the neighbours' picture and the IS plot appear only when
+    there is one."""
+    *head, nn_path, nn_text, is_fig = values
+    return (*head, gr.Image(nn_path, visible=nn_path is not None), nn_text,
+            gr.Plot(value=is_fig, visible=is_fig is not None))
+
+
 def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label=""):
-    """fake, real: lists of uploaded paths, or ImageSets (the examples)."""
+    """fake, real: lists of uploaded paths, or ImageSets (the examples). The results as plain values: status,
+    table, notes, PCA figure, FID-vs-N figure, neighbours' picture file (or None), their text, IS figure (or
+    None)."""
     if not metrics:
         raise UserError("Tick at least one metric.")
     if not fake:
@@ -219,17 +229,15 @@ def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label="
     try:
         nn_img, nn_text = results.neighbours(report)
         status = f"**Done in {time.perf_counter() - t0:.1f} s.** {label}".strip()
-        is_fig = results.is_figure(report)
         return (
             status,
             results.table(report),
             results.notes(report),
             results.pca_figure(report),
             results.fid_n_figure(report),
-            # written once (examples repeat across a class); the box appears with its first picture
-            gr.Image(None if nn_img is None else picture_file(nn_img), visible=nn_img is not None),
+            None if nn_img is None else picture_file(nn_img),  # written once (examples repeat across a class)
             nn_text,
-            gr.Plot(value=is_fig, visible=is_fig is not None),
+            results.is_figure(report),
         )
     finally:
         report.fake_set.close()
@@ -243,15 +251,37 @@ def compute(fake_files, real_files, mode, metrics, request: gr.Request, progress
     sess = _sessions.get_or_create(session_key(request), _Session)
     sess.claim(fake_paths + real_paths)
     with sess.computing():
-        return _run(fake_paths, real_paths, mode, metrics, sess.cache, progress, _limits(sess.closed))
+        return _outputs(_run(fake_paths, real_paths, mode, metrics, sess.cache, progress, _limits(sess.closed)))
+
+
+# An example's results depend on the example, the convention and the metrics alone: a class clicking the same
+# example gets the one computation (its FID square roots and figures cost ~1-2 s of CPU each time otherwise).
+_example_results = ResultCache(max_items=32)
 
 
 def example_handler(kind):
     @user_errors
     def run_example(mode, metrics, progress=gr.Progress()):
-        progress(0, desc="Preparing the example images…")
-        gen, real, text = example_sets(kind)
-        return _run(gen, real, mode, metrics, _example_cache, progress, _limits(), label=f"Example: {text}.")
+        key = (kind, mode, tuple(metrics) if isinstance(metrics, (list, tuple)) else metrics)
+
+        fresh = []
+
+        def compute():
+            progress(0, desc="Preparing the example images…")
+            gen, real, text = example_sets(kind)
+            fresh.append(text)
+            return _run(gen, real, mode, metrics, _example_cache, progress, _limits(), label=f"Example: {text}.")
+
+        try:
+            hash(key)
+        except TypeError:
+            key = None  # odd values from an API client: computed (and refused there) without the cache
+        values = compute() if key is None else _example_results.get_or_compute(key, compute)
+        if not fresh:  # someone on this server clicked the same example before: say so, not their time
+            values = ("**Done:** the same example with the same settings was computed on this server before; "
+                      f"its results are shared. Example: {EXAMPLES[kind]}.",
+                      *values[1:])
+        return _outputs(values)
 
     run_example.__name__ = f"run_example_{kind}"
     return run_example

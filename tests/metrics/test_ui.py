@@ -363,3 +363,26 @@ def test_the_fid_network_is_loaded_once_per_process_and_shared(monkeypatch, tmp_
     for t in threads:
         t.join(60)
     assert loads == [str(tiny)] and len(got) == 8 and all(n is got[0] for n in got)
+
+
+def test_a_class_clicking_the_same_example_shares_one_computation(monkeypatch):
+    """The second click of an example with the same settings reuses the first one's results (and says so);
+    other settings compute again."""
+    from playground.ui import metrics_handlers as mh
+
+    calls = []
+
+    def fake_run(gen, real, mode, metrics, cache, progress, limits, label=""):
+        calls.append((mode, tuple(metrics)))
+        return (f"**Done in 1.0 s.** {label}", [["FID (clean)", str(len(calls))]], "", None, None, None, "", None)
+
+    monkeypatch.setattr(mh, "_run", fake_run)
+    monkeypatch.setattr(mh, "_example_results", mh.ResultCache())
+    run = mh.example_handler("blurred")
+    first = run("clean", ["fid", "kid"], progress=lambda *a, **k: None)
+    second = run("clean", ["fid", "kid"], progress=lambda *a, **k: None)
+    assert calls == [("clean", ("fid", "kid"))]
+    assert second[1] == first[1] == [["FID (clean)", "1"]]
+    assert "Done in" in first[0] and "computed on this server before" in second[0]
+    third = run("legacy_pytorch", ["fid", "kid"], progress=lambda *a, **k: None)
+    assert len(calls) == 2 and third[1] == [["FID (clean)", "2"]]

@@ -220,6 +220,8 @@ def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
         await asyncio.wait_for(asyncio.gather(*tasks), seconds + 120)
 
     asyncio.run(main())
+    for c in clients:  # each keeps a heartbeat stream open to the server: end them before the next phase
+        c.close()
     fps = [o.get("frames_per_s", 0.0) for o in outs]
     its = [o.get("iterations_per_s", 0.0) for o in outs]
     firsts = [o.get("first_frame_s") for o in outs]

@@ -60,3 +60,19 @@ def test_python_app_py_serves_the_page():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_server_keeps_the_garbage_collector_off_its_start_up_objects():
+    """app.py moves start-up objects out of the collector's way and collects young objects less often (a busy
+    class server otherwise pauses on full collections: benchmarks/classroom.py)."""
+    import gc
+
+    import app
+
+    before = gc.get_threshold()
+    try:
+        app.quiet_garbage_collector()
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] >= 100_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -182,7 +182,7 @@ def test_is_histogram_and_table_from_a_report():
 
 
 def test_an_upload_shared_by_two_sessions_outlives_the_first_and_not_the_second(tmp_path):
-    from playground.ui import metrics_handlers as M
+    from playground.ui import metrics_handlers as M, metrics_session
 
     folder = tmp_path / "gradio" / "abc123"
     folder.mkdir(parents=True)
@@ -196,7 +196,7 @@ def test_an_upload_shared_by_two_sessions_outlives_the_first_and_not_the_second(
     assert shared.exists() and not own.exists()  # b still uses the shared file
     b.forget()
     assert not shared.exists() and not folder.exists()
-    assert str(shared) not in M._upload_owners
+    assert str(shared) not in metrics_session._upload_owners
 
 
 def test_same_images_under_other_names_in_both_sets(tmp_path, make_images, fid_net):

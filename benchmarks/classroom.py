@@ -296,6 +296,99 @@ def queue_call(http: httpx.Client, session_hash: str, fn: tuple[int, int], data:
     raise RuntimeError("the event stream ended before the event completed")
 
 
+ACTIONS = ["dcgan_compute", "translate_bundled"]
+SHARED_GROUPS = ("2:17, 2:22, 2:28", "2:14, 2:20, 2:3", "2:6")  # the first preset's groups
+
+
+def face_picture(folder: Path, seed: int) -> Path:
+    """A 64×64 noise picture to translate (its own per seed, so the result cache cannot answer it)."""
+    from PIL import Image
+
+    path = folder / f"face-{seed}.png"
+    Image.fromarray((np.random.default_rng(seed).random((64, 64, 3)) * 255).astype(np.uint8)).save(path)
+    return path
+
+
+def upload(http: httpx.Client, path: Path) -> dict:
+    r = http.post("gradio_api/upload", files=[("files", (path.name, path.read_bytes(), "image/png"))])
+    r.raise_for_status()
+    return {"path": r.json()[0], "orig_name": path.name,  # the server's copy, as a page sends it
+            "meta": {"_type": "gradio.FileData"}}
+
+
+def fetch_pictures(http: httpx.Client, answer) -> None:
+    for item in answer if isinstance(answer, (list, tuple)) else [answer]:
+        if isinstance(item, dict) and item.get("url"):
+            http.get(item["url"]).raise_for_status()
+
+
+class OtherTabs:
+    """The other tabs under a class: see :func:`others_phase`. Latencies and errors per action and half."""
+
+    def __init__(self, url: str, n: int, n_metrics: int):
+        from gradio_client import Client
+
+        self.n, self.n_metrics = n, min(n, n_metrics)
+        self.tmp = Path(tempfile.mkdtemp(prefix="classroom-"))
+        self.shared_face = face_picture(self.tmp, 0)
+        self.fns = fn_indexes(Client(url, verbose=False, download_files=False, ssl_verify=False).config)
+        self.pools = [httpx.Client(base_url=url, timeout=120, verify=False) for _ in range(n)]
+        self.pages = [secrets.token_hex(6) for _ in range(n)]  # each student's page (its session)
+        self.metrics_pages = [secrets.token_hex(6) for _ in range(self.n_metrics)]  # their metrics tab's page
+        self.barrier = threading.Barrier(n)
+        self.lat = {f"{a}_{half}": [] for a in ACTIONS for half in ("same", "own")} | {"metrics_example": []}
+        self.errs = {k: [] for k in self.lat}
+
+    def open_pages(self) -> None:
+        """The class opens its pages before the first click."""
+        for http, page in zip(self.pools, self.pages + self.metrics_pages):
+            queue_call(http, page, self.fns["dcgan_reset_generator"], [])
+
+    def student(self, i: int) -> None:
+        """Even students send the shared groups and picture, odd ones their own; the first n_metrics also
+        start a metrics example (in their metrics tab) at the same moment."""
+        http, page, half = self.pools[i], self.pages[i], ("same" if i % 2 == 0 else "own")
+        s = 1000 + i  # a grid seed of this student's own
+        groups = SHARED_GROUPS if half == "same" else (f"{s}:1, {s}:2, {s}:3", f"{s}:4, {s}:5, {s}:6", f"{s}:7")
+        face = self.shared_face if half == "same" else face_picture(self.tmp, s)
+        self.barrier.wait()
+        if i < self.n_metrics:
+            kind = ["held_out", "blurred", "noisy"][i % 3]
+            fn = self.fns[f"metrics_example_{kind}"]
+            metrics = lambda: fetch_pictures(http, queue_call(http, self.metrics_pages[i], fn,  # noqa: E731
+                                                              ["clean", ["fid", "kid"]]))
+            threading.Thread(target=self.timed, args=("metrics_example", metrics)).start()
+        self.timed(f"dcgan_compute_{half}",
+                   lambda: fetch_pictures(http, queue_call(http, page, self.fns["dcgan_arithmetic"], [*groups, 0.25, 0])))
+        translate = ["edges2face", "upload", None, upload(http, face), False]
+        self.timed(f"translate_bundled_{half}",
+                   lambda: fetch_pictures(http, queue_call(http, page, self.fns["translate"], translate)))
+
+    def timed(self, key: str, fn) -> None:
+        _timed(fn, self.lat[key], self.errs[key])
+
+    def run(self) -> None:
+        threads = [threading.Thread(target=self.student, args=(i,)) for i in range(self.n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(600)
+        deadline = time.monotonic() + 900  # the metrics examples run one at a time: wait for the last
+        while len(self.lat["metrics_example"]) + len(self.errs["metrics_example"]) < self.n_metrics \
+                and time.monotonic() < deadline:
+            time.sleep(0.5)
+        for http in self.pools:
+            http.close()
+
+    def summary(self) -> dict:
+        lat, errs = dict(self.lat), dict(self.errs)
+        for a in ACTIONS:  # both halves together: the number the goal is about
+            lat[a] = lat[f"{a}_same"] + lat[f"{a}_own"]
+            errs[a] = errs[f"{a}_same"] + errs[f"{a}_own"]
+        order = [k for a in ACTIONS for k in (a, f"{a}_same", f"{a}_own")] + ["metrics_example"]
+        return {k: {**_percentiles(lat[k]), "errors": len(errs[k]), "error_examples": errs[k][:2]} for k in order}
+
+
 def others_phase(url: str, n: int, rss: PeakRSS, n_metrics: int = 10) -> dict:
     """n sessions click DCGAN Compute, then translate with a bundled model; ``n_metrics`` start a metrics example.
 
@@ -311,78 +404,11 @@ def others_phase(url: str, n: int, rss: PeakRSS, n_metrics: int = 10) -> dict:
     pictures. The load generator shares the 2 cores with the server, so it is kept light (gradio_client
     took ~0.15 s of CPU per answer, 3x the server's).
     """
-    from gradio_client import Client
-    from PIL import Image
-
-    tmp = Path(tempfile.mkdtemp(prefix="classroom-"))
-
-    def picture(seed: int) -> Path:
-        path = tmp / f"face-{seed}.png"
-        Image.fromarray((np.random.default_rng(seed).random((64, 64, 3)) * 255).astype(np.uint8)).save(path)
-        return path
-
-    def upload(http: httpx.Client, path: Path) -> dict:
-        r = http.post("gradio_api/upload", files=[("files", (path.name, path.read_bytes(), "image/png"))])
-        r.raise_for_status()
-        return {"path": r.json()[0], "orig_name": path.name,  # the server's copy, as a page sends it
-                "meta": {"_type": "gradio.FileData"}}
-
-    def fetch_pictures(http: httpx.Client, answer) -> None:
-        for item in answer if isinstance(answer, (list, tuple)) else [answer]:
-            if isinstance(item, dict) and item.get("url"):
-                http.get(item["url"]).raise_for_status()
-
-    shared_face = picture(0)
-    n_metrics = min(n, n_metrics)
-    fns = fn_indexes(Client(url, verbose=False, download_files=False, ssl_verify=False).config)
-    pools = [httpx.Client(base_url=url, timeout=120, verify=False) for _ in range(n)]
-    pages = [secrets.token_hex(6) for _ in range(n)]  # each student's page (its session), clicks go through it
-    metrics_pages = [secrets.token_hex(6) for _ in range(n_metrics)]
-    for http, page in zip(pools, pages + metrics_pages):  # the class opens its pages before the first click
-        queue_call(http, page, fns["dcgan_reset_generator"], [])
-    barrier = threading.Barrier(n)
-    actions = ["dcgan_compute", "translate_bundled"]
-    lat = {f"{a}_{half}": [] for a in actions for half in ("same", "own")} | {"metrics_example": []}
-    errs = {k: [] for k in lat}
-
-    def one(i: int, http: httpx.Client, page: str) -> None:
-        half = "same" if i % 2 == 0 else "own"
-        if half == "same":
-            groups, face = ("2:17, 2:22, 2:28", "2:14, 2:20, 2:3", "2:6"), shared_face
-        else:
-            s = 1000 + i  # a grid seed of this session's own
-            groups, face = (f"{s}:1, {s}:2, {s}:3", f"{s}:4, {s}:5, {s}:6", f"{s}:7"), picture(s)
-        barrier.wait()
-        if i < n_metrics:
-            kind = ["held_out", "blurred", "noisy"][i % 3]
-            # the metrics tab is another page of the same student (its own session and event stream)
-            metrics = lambda: fetch_pictures(http, queue_call(  # noqa: E731
-                http, metrics_pages[i], fns[f"metrics_example_{kind}"], ["clean", ["fid", "kid"]]))
-            threading.Thread(target=_timed, args=(metrics, lat["metrics_example"], errs["metrics_example"])).start()
-        _timed(lambda: fetch_pictures(http, queue_call(http, page, fns["dcgan_arithmetic"], [*groups, 0.25, 0])),
-               lat[f"dcgan_compute_{half}"], errs[f"dcgan_compute_{half}"])
-        translate = ["edges2face", "upload", None, upload(http, face), False]
-        _timed(lambda: fetch_pictures(http, queue_call(http, page, fns["translate"], translate)),
-               lat[f"translate_bundled_{half}"], errs[f"translate_bundled_{half}"])
-
+    tabs = OtherTabs(url, n, n_metrics)
+    tabs.open_pages()
     rss.reset()
-    threads = [threading.Thread(target=one, args=(i, h, p)) for i, (h, p) in enumerate(zip(pools, pages))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
-    deadline = time.monotonic() + 900  # the metrics examples run one at a time: wait for the last
-    while len(lat["metrics_example"]) + len(errs["metrics_example"]) < n_metrics and time.monotonic() < deadline:
-        time.sleep(0.5)
-    for http in pools:
-        http.close()
-    for a in actions:  # both halves together: the number the goal is about
-        lat[a] = lat[f"{a}_same"] + lat[f"{a}_own"]
-        errs[a] = errs[f"{a}_same"] + errs[f"{a}_own"]
-    order = [k for a in actions for k in (a, f"{a}_same", f"{a}_own")] + ["metrics_example"]
-    return {"sessions": n, **{k: {**_percentiles(lat[k]), "errors": len(errs[k]), "error_examples": errs[k][:2]}
-                              for k in order},
-            "server_peak_rss_mb": round(rss.peak_mb(), 1)}
+    tabs.run()
+    return {"sessions": n, **tabs.summary(), "server_peak_rss_mb": round(rss.peak_mb(), 1)}
 
 
 def main() -> None:

@@ -29,24 +29,13 @@ from playground.images import read_image
 from playground.ui import translation_handlers as h
 from playground.ui.common import explain, share_panel, user_errors, wire_copy_link
 from playground.ui.pictures import ResultCache, picture_file
+from playground.ui.translation_texts import (  # the tab's explanations and the notes on a result
+    CYCLE_NOTE, DRAW_HELP, DROPOUT_OFF_NOTE, DROPOUT_ON_NOTE, FIRST_VIEW_NOTE, INTRO, MODEL_HELP,
+    NO_REALNESS_NOTE, PATCHGAN_HELP, PATCHGAN_NOTE, SHARE_ABOUT, UPLOAD_HELP,
+)
 
 TITLE = "Image translation"
 DISPLAY = 256  # shown size of the 64x64 images
-
-INTRO = r"""
-### Image-to-image translation: pix2pix and CycleGAN
-**pix2pix** learns a map $G: A \to B$ from *pairs* $(a, b)$ with a **conditional GAN**: the discriminator
-sees the input next to the output, $D(a, b)$, so it judges "is this a plausible photo *of this drawing*?".
-$$\min_G \max_D \; \mathbb{E}[\log D(a,b)] + \mathbb{E}[\log(1 - D(a, G(a)))] + \lambda\,\mathbb{E}\,\|b - G(a)\|_1,\quad \lambda = 100$$
-**Why the L1 term?** Alone, L1 gets the layout and colours right but blurs (the average of all plausible faces);
-alone, the GAN makes sharp images that may ignore the input. Together: L1 for low frequencies, the
-**PatchGAN** (a $D$ that scores every overlapping patch, not the whole image) for sharp texture.
-
-**CycleGAN** has *no pairs* — only a pile of A images and a pile of B images. Any map onto B-looking
-images would fool $D$, so it trains two generators $G: A \to B$, $F: B \to A$ and asks
-$F(G(a)) \approx a$ and $G(F(b)) \approx b$ (**cycle consistency**, $\lambda = 10$): what $G$ produces must
-still carry the content of $a$. Below you see $A \to B \to A'$ and the error $|A - A'|$.
-"""
 
 # Models are loaded once per process and shared read-only by every session (inference's caches); loading
 # takes a lock per model name, so one student's download of an official model (up to 218 MB) never holds
@@ -196,18 +185,14 @@ def _present(info: dict, res: dict, dropout: bool) -> tuple:
         if "realness" in res:
             realness = picture_file(_big(inference.heatmap(res["realness"], DISPLAY), smooth=False))
             h, w = res["realness"].shape
-            notes.append(f"PatchGAN: {h}×{w} patches (each sees a 70×70 window of the 64×64 input, "
-                         f"i.e. most of it at this size); mean D(real) = {res['d_mean']:.2f}. "
-                         "Yellow = 'looks real', blue = 'looks fake'.")
+            notes.append(PATCHGAN_NOTE.format(h=h, w=w, d_mean=res["d_mean"]))
         else:
-            notes.append("No realness map: only G was loaded (the official zoo publishes generators, not D).")
-        notes.append("Dropout noise **on**: run again for another sample." if dropout else
-                     "Dropout noise off: deterministic output.")
+            notes.append(NO_REALNESS_NOTE)
+        notes.append(DROPOUT_ON_NOTE if dropout else DROPOUT_OFF_NOTE)
     if "reconstruction" in res:
         rec = picture_file(_big(res["reconstruction"], smooth))
         error = picture_file(_big(inference.heatmap(res["cycle_error"], DISPLAY, 0.0, 0.25), smooth=False))
-        notes.append(f"Cycle A → B → A′: mean |A − A′| = {res['cycle_l1']:.3f} (pixel units, 0–1). "
-                     "The error map is scaled 0 (blue) … 0.25 (yellow).")
+        notes.append(CYCLE_NOTE.format(cycle_l1=res["cycle_l1"]))
     seen = picture_file(_big(res["input"], smooth=False), "jpeg" if smooth else "png")
     return seen, picture_file(_big(res["output"], smooth)), realness, rec, error, "  \n".join(notes)
 
@@ -322,19 +307,14 @@ def _layout() -> tuple[dict, dict]:
             c["model"] = gr.Dropdown(choices, value=default, label="Model", scale=3,
                                      elem_id="translation-model")
             w["dropout"] = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
-        explain("Bundled models run offline on 64×64 faces; official models download once (45–218 MB) into "
-                "~/.cache/gan-playground/zoo. pix2pix's only noise is dropout inside G — switch it on and run "
-                "twice to see how little it changes (the paper's observation).")
+        explain(MODEL_HELP)
     with gr.Row():
         with gr.Column() as c["group:input"]:
             _input_layout(c, w, first)
         with gr.Column() as c["group:output"]:
             _output_layout(c, w, first.get("outputs") or (None,) * h.N_OUTPUTS)
-    explain("PatchGAN: D outputs a grid of scores, one per overlapping patch, and the loss averages them; "
-            "so D only has to judge local texture — the L1 term takes care of the global layout.")
-    share_panel(c, "translation", h.GROUPS,
-                about="A link that opens this tab with this model and example translated. Tick groups to hide them "
-                      "for a simpler student page, or use large type for a projector.")
+    explain(PATCHGAN_HELP)
+    share_panel(c, "translation", h.GROUPS, about=SHARE_ABOUT)
     return c, w
 
 
@@ -349,11 +329,10 @@ def _input_layout(c: dict, w: dict, first: dict) -> None:
                 label="Draw edges (edges2face) or a sketch (sketch2face)", layers=False,
                 elem_id="translation-sketchpad",
             )
-            explain("Draw dark lines on white: face outline, eyes, nose, mouth, hair. The drawing is "
-                    "shrunk to 64×64 and thresholded into 1-pixel lines, like the training edges.")
+            explain(DRAW_HELP)
         with gr.Tab("Upload", id="upload"):
             c["upload"] = gr.Image(first.get("upload"), type="filepath", label="Input image", height=300)
-            explain("A photo is converted to what the model expects (edges, gray or sketch) first.")
+            explain(UPLOAD_HELP)
         with gr.Tab("Examples", id="examples") as w["examples_tab"]:
             c["gallery"] = gr.Gallery(first.get("gallery"), label="Examples (held-out faces)", columns=4,
                                       height=300, allow_preview=False, interactive=False,
@@ -376,8 +355,7 @@ def _output_layout(c: dict, w: dict, first_out) -> None:
                               visible=first_out[3] is not None)
         w["error"] = gr.Image(first_out[4], label="|A − A′| (cycle error)", interactive=False, height=256,
                               visible=first_out[4] is not None)
-    notes = gr.Markdown(first_out[5] and "**Example 1, translated when the page opened.** " + first_out[5],
-                        elem_id="translation-notes")
+    notes = gr.Markdown(first_out[5] and FIRST_VIEW_NOTE + first_out[5], elem_id="translation-notes")
     c["outputs"] = [seen, output, w["realness"], w["recon"], w["error"], notes]
 
 

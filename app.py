@@ -27,8 +27,8 @@ def quiet_garbage_collector() -> None:
 
     A class leaves many sessions' objects alive (Gradio's per-session state, labs), and every full collection
     walks them all while holding the interpreter lock: measured with benchmarks/classroom.py after 60
-    students had played, 30 DCGAN clicks waited 2.6 s (p95) with the default thresholds and 2.0 s with
-    these. The app's own objects from start-up (models, the page's blocks) are moved out of its way.
+    students had played, 30 DCGAN clicks waited 2.6 s (p95) with the default collector and 1.9 s with
+    this. The app's own objects from start-up (models, the page's blocks) are moved out of its way.
     """
     gc.collect()
     gc.freeze()

@@ -32,7 +32,7 @@ FPS_CROWDED = 9.0  # ... and when many runs share the cores
 MIN_SLICE_S = 0.002  # shortest training slice (shorter ones would spend more time switching than training)
 TRAIN_OVER_FRAME = 0.5  # a slice trains at least half as long as a frame takes to draw: when the machine is
 # crowded, frames come less often rather than training stopping (measured with benchmarks/classroom.py: 1.0 gave
-# 30 students 9.0 frames/s each, 0.5 gave 9.5 with as much training; 60 students got 6 frames/s)
+# 30 students 9.0 frames/s each, 0.5 gave 9.5 with as much training)
 MAX_SLICE_S = 0.05
 SLOW_MOTION_SPEED = 20  # below this many iterations per frame, frames come at most SLOW_MOTION_FPS
 SLOW_MOTION_FPS = 10.0

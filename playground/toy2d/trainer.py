@@ -169,6 +169,7 @@ class Trainer(Pictures):
         m1 = [st.get("exp_avg", torch.zeros_like(p)) for st, p in zip(state, params)]  # Adam's first moment
         m2 = [st.get("exp_avg_sq", st.get("square_avg", torch.zeros_like(p))) for st, p in zip(state, params)]
         step = int(state[0].get("step", 0)) if state else 0
+        code = fast.OPT_CODES[c.optimizer]
         for _ in range(c.unroll_steps):
             real = self._packed(self.dataset.sample(self._n, self.gen))
             fake = self._packed(self.G(self.sample_z(self._n)))  # keeps its graph to G
@@ -177,7 +178,6 @@ class Trainer(Pictures):
             grads = torch.autograd.grad(loss, params, create_graph=True)
             step += 1
             # the optimiser's own rule, out of place, so G's gradient flows through it
-            code = fast.OPT_CODES[c.optimizer]
             moved = [fast.opt_rule(p, g, m, v, step, code, c.lr_d, c.beta1, c.beta2, 1e-8, TINY)
                      for p, g, m, v in zip(params, grads, m1, m2)]
             params, m1, m2 = (list(t) for t in zip(*moved))

@@ -16,7 +16,7 @@ The accepted maximum (16 megapixels) decodes to at most 64 MB of RGBA.
 The other picture chores are here too, each written once: which file endings are pictures
 (:data:`IMAGE_EXTENSIONS`), a generator's tanh output to 8-bit pixels (:func:`tanh_to_uint8`), floats in
 [0, 1] to 8-bit pixels (:func:`unit_to_uint8`), the centred square resized (:func:`center_crop_resize`),
-grids (:func:`grid`, torchvision's ``make_grid``), an enlarged copy (:func:`upscale`) and looping GIFs
+grids (:func:`grid`, laid out as torchvision's ``make_grid``), an enlarged copy (:func:`upscale`) and looping GIFs
 (:func:`save_gif`).
 """
 
@@ -30,7 +30,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
-from torchvision.utils import make_grid
 
 from playground.errors import UserError
 from playground.safe_input import file_path, file_size, megabytes
@@ -201,14 +200,25 @@ def center_crop_resize(image: np.ndarray, size: int, filter: str = "bicubic") ->
 
 
 def grid(images: np.ndarray, ncols: int, pad: int = 2, scale: int = 1, bg: int = 255) -> np.ndarray:
-    """Tile uint8 images (N, H, W, C) into one image, row-major, ``pad`` pixels apart and around."""
-    t = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
-    if len(t) <= 1:  # make_grid returns a lone image without its border (and none at all for no image)
-        cell = t[0] if len(t) else torch.full(t.shape[1:], bg, dtype=t.dtype)
-        out = F.pad(cell, (pad, pad, pad, pad), value=bg)
+    """Tile uint8 images (N, H, W, C) into one image, row-major, ``pad`` pixels apart and around.
+
+    The layout of torchvision's ``make_grid(nrow=ncols, padding=pad, pad_value=bg)`` (one-channel images of a
+    grid become RGB), written here so that the app never imports torchvision (seconds at start-up)."""
+    images = np.ascontiguousarray(images)
+    n = len(images)
+    if n <= 1:  # make_grid returns a lone image without its border (and none at all for no image)
+        cell = images[0] if n else np.full(images.shape[1:], bg, dtype=images.dtype)
+        out = np.pad(cell, ((pad, pad), (pad, pad), (0, 0)), constant_values=bg)
     else:
-        out = make_grid(t, nrow=max(1, ncols), padding=pad, pad_value=bg)
-    out = out.permute(1, 2, 0).numpy()
+        if images.shape[-1] == 1:
+            images = np.repeat(images, 3, axis=-1)
+        _, h, w, c = images.shape
+        cols = min(max(1, ncols), n)
+        rows = -(-n // cols)
+        out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), bg, dtype=images.dtype)
+        for k, image in enumerate(images):
+            top, left = pad + (k // cols) * (h + pad), pad + (k % cols) * (w + pad)
+            out[top : top + h, left : left + w] = image
     return upscale(out, scale) if scale != 1 else out
 
 

@@ -74,3 +74,21 @@ def test_arrays_are_bounded_and_normalised():
         images.read_image(np.zeros((10, 10, 5), np.uint8))
     with pytest.raises(UserError, match="missing"):
         images.read_image(None)
+
+
+@pytest.mark.parametrize("n, ncols, pad, channels", [(36, 6, 2, 3), (9, 3, 2, 3), (7, 3, 2, 3), (5, 8, 0, 3),
+                                                     (4, 1, 3, 3), (6, 4, 2, 1), (1, 3, 2, 3), (0, 3, 2, 3)])
+def test_grid_is_torchvisions_make_grid_without_importing_it(n, ncols, pad, channels):
+    torch = pytest.importorskip("torch")
+    make_grid = pytest.importorskip("torchvision.utils").make_grid
+    rng = np.random.default_rng(n)
+    pics = rng.integers(0, 256, (n, 10, 12, channels), dtype=np.uint8)
+    out = images.grid(pics, ncols=ncols, pad=pad, bg=255)
+    if n > 1:
+        t = torch.from_numpy(pics).permute(0, 3, 1, 2)
+        want = make_grid(t, nrow=ncols, padding=pad, pad_value=255).permute(1, 2, 0).numpy()
+    else:  # make_grid drops a lone image's border: grid keeps it (and gives a blank cell for none)
+        cell = pics[0] if n else np.full((10, 12, channels), 255, np.uint8)
+        want = np.pad(cell, ((pad, pad), (pad, pad), (0, 0)), constant_values=255)
+    assert out.dtype == np.uint8 and np.array_equal(out, want)
+    assert images.grid(pics, ncols=ncols, pad=pad, scale=2).shape[:2] == (2 * want.shape[0], 2 * want.shape[1])

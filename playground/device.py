@@ -57,12 +57,22 @@ def gpu(fn: F | None = None, *, duration: int = 60):
 
     Uses ``spaces.GPU`` when the ``spaces`` package is importable and is a no-op otherwise, so the
     decorated function runs unchanged on a laptop. Usable as ``@gpu`` or ``@gpu(duration=120)``.
+
+    On ZeroGPU the call runs in a forked worker process and its arguments and result (each yielded item, for
+    a generator) are pickled: a decorated function takes and returns plain data (arrays, CPU tensors,
+    strings, numbers, dicts and dataclasses of those) and finds its model in a per-process cache, never as
+    an argument (a TorchScript module, a callback or a lock does not pickle). ``tests/test_zerogpu.py`` holds
+    every decorated function to that. A ``spaces`` that is installed but fails to import is an error here (on
+    a Space, an app without its GPU functions would not start); ``app.py`` imports it first
+    (:func:`playground.zerogpu.import_spaces_first`).
     """
 
     def wrap(f: F) -> F:
         try:
             import spaces  # type: ignore[import-not-found]
-        except Exception:  # not on Spaces: nothing to do
+        except ModuleNotFoundError as exc:  # not on Spaces: nothing to do
+            if exc.name != "spaces":
+                raise
             return f
         return spaces.GPU(duration=duration)(f)
 

@@ -72,7 +72,46 @@ def test_gpu_wraps_with_spaces_and_asks_for_the_duration(monkeypatch):
     assert wrapped is not double and gen is not count
     assert spaces.WRAPPED == {f"{__name__}.{double.__qualname__}": 45, f"{__name__}.{count.__qualname__}": 60}
     assert wrapped(3) == 6 and list(gen(3)) == [0, 1, 2]
-    assert spaces.CALLS == [f"{__name__}.{double.__qualname__}", f"{__name__}.{count.__qualname__}"]
+    assert [c["name"] for c in spaces.CALLS] == [f"{__name__}.{double.__qualname__}",
+                                                 f"{__name__}.{count.__qualname__}"]
+    assert spaces.CALLS[0]["arg_types"] == ["builtins.int"] and spaces.CALLS[0]["result_types"] == ["builtins.int"]
+    assert len(spaces.CALLS[1]["result_bytes"]) == 3  # each yielded item crossed on its own
+
+
+def test_the_stand_in_pickles_like_zerogpu(monkeypatch):
+    """ZeroGPU pickles arguments and results between processes: the stand-in does too, so a function handed
+    (or returning) something that does not pickle fails here as it would on a Space."""
+    import pickle
+    import threading
+
+    spaces = _stand_in_spaces()
+    monkeypatch.setitem(sys.modules, "spaces", spaces)
+    seen = []
+
+    def keep(x):
+        seen.append(x)
+        return x
+
+    def lock():
+        return threading.Lock()
+
+    def locks(n):
+        yield threading.Lock()
+
+    keep, lock, locks = gpu(keep), gpu(lock), gpu(locks)
+    data = {"a": [1, 2]}
+    assert keep(data) == data and seen[0] == data and seen[0] is not data  # the function got a copy
+    with pytest.raises(pickle.PicklingError):
+        keep(lambda: 1)  # a callback
+    with pytest.raises(pickle.PicklingError):
+        keep(threading.Lock())
+    with pytest.raises(pickle.PicklingError):
+        lock()
+    with pytest.raises(pickle.PicklingError):
+        list(locks(1))
+    scripted = torch.jit.script(torch.nn.Linear(2, 2))
+    with pytest.raises(RuntimeError, match="serialize"):  # torch: "Tried to serialize object ..."
+        keep(scripted)
 
 
 def test_default_threads_is_one_and_overridable(monkeypatch):

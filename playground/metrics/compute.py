@@ -17,7 +17,7 @@ from playground.device import get_device
 from playground.errors import UserError
 from playground.metrics import assets, maths
 from playground.metrics.features import MODES, FeatureCache, FeatureResult, check_mode, extract_features
-from playground.metrics.inception import load_fid_network, load_is_network
+from playground.metrics.inception import FID_NETWORK_ID, IS_NETWORK_ID, fid_network_ref, is_network_ref
 from playground.metrics.io import ImageSet, load_image_set
 from playground.metrics.limits import Budget, WorkLimits
 
@@ -123,8 +123,8 @@ def compute_metrics(
     report = MetricsReport(mode=mode)
     report.fake_set, report.real_set = load_sets(fake, real, budget)
     say = status or (lambda text: log.info(text))
-    is_net = _is_network(report, metrics, device, is_weights, download, say)
-    extract(report, load_fid_network(device, log=say), is_net, device, batch_size, cache, progress, budget)
+    is_net = _is_network(report, metrics, is_weights, download, say)
+    extract(report, fid_network_ref(log=say), is_net, device, batch_size, cache, progress, budget)
     score(report, metrics)
     return report
 
@@ -148,13 +148,13 @@ def load_sets(fake, real, budget: Budget | None = None) -> tuple[ImageSet, Image
     return fake_set, real_set
 
 
-def _is_network(report: MetricsReport, metrics, device, is_weights, download: bool, say):
-    """The IS network when IS is asked for and its weights can be had; otherwise None and a note (an
-    explicitly given file that is wrong is an error: the user named it)."""
+def _is_network(report: MetricsReport, metrics, is_weights, download: bool, say):
+    """The IS network (by reference) when IS is asked for and its weights can be had; otherwise None and a
+    note (an explicitly given file that is wrong is an error: the user named it)."""
     if "is" not in metrics:
         return None
     try:
-        return load_is_network(device, path=is_weights, download=download, log=say)
+        return is_network_ref(path=is_weights, download=download, log=say)
     except assets.WeightsUnavailable as exc:
         if is_weights is not None:
             raise
@@ -166,14 +166,17 @@ def extract(report: MetricsReport, fid_net, is_net, device, batch_size: int = 16
             cache: FeatureCache | None = None, progress=None, budget: Budget | None = None) -> None:
     """Features of both sets into ``report.fake`` / ``report.real`` (a stats reference gives
     ``report.real_stats`` instead). The generated set goes through the IS network when there is one:
-    its pool3 features are the FID network's, and it adds the logits."""
+    its pool3 features are the FID network's, and it adds the logits. The networks are
+    :class:`~playground.metrics.inception.NetworkRef` s (each batch then runs through ZeroGPU's entry point
+    ``features.network_features``) or networks called here in this process."""
     budget = budget or Budget(None)
     budget.start()
-    sides = [("generated", report.fake_set, (is_net, "pytorch-fid-is") if is_net is not None else (fid_net, "fid-ts"))]
+    generated = (is_net, IS_NETWORK_ID) if is_net is not None else (fid_net, FID_NETWORK_ID)
+    sides = [("generated", report.fake_set, generated)]
     if report.real_set.is_stats:
         report.real_stats = report.real_set.stats
     else:
-        sides.append(("real", report.real_set, (fid_net, "fid-ts")))
+        sides.append(("real", report.real_set, (fid_net, FID_NETWORK_ID)))
     for label, images, (net, net_id) in sides:
         stage = (lambda d, t, r, label=label: progress(label, d, t, r)) if progress else None
         res = extract_features(images, report.mode, net, net_id, device, batch_size, progress=stage, cache=cache,

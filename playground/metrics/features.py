@@ -37,6 +37,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from playground.device import gpu
+from playground.metrics import inception
+from playground.metrics.inception import NetworkRef
 from playground.metrics.io import ImageSet, decode_rgb
 
 SIZE = 299
@@ -47,7 +49,8 @@ MODES = {
 }
 FEATURES_VERSION = "2"  # 2: entries record row positions, not file names
 
-__all__ = ["MODES", "preprocess", "resize_tf1_bilinear", "FeatureResult", "extract_features", "FeatureCache"]
+__all__ = ["MODES", "preprocess", "resize_tf1_bilinear", "FeatureResult", "extract_features", "network_features",
+           "FeatureCache"]
 
 
 def check_mode(mode: str) -> str:
@@ -222,12 +225,27 @@ def _decoded(refs, mode: str, workers: int, ahead: int) -> Iterator[tuple[int, t
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run(network, batch: list[torch.Tensor], device) -> tuple[np.ndarray, np.ndarray | None]:
-    """(features, logits or None) of one batch, as float64 on the CPU."""
+def _run(network, batch: torch.Tensor, device) -> tuple[np.ndarray, np.ndarray | None]:
+    """(features, logits or None) of one N×3×299×299 batch, as float64 on the CPU."""
     with torch.inference_mode():
-        out = network(torch.stack(batch).to(device))
+        out = network(batch.to(device))
     feats, logits = out if isinstance(out, tuple) else (out, None)
     return feats.double().cpu().numpy(), None if logits is None else logits.double().cpu().numpy()
+
+
+# ZeroGPU: one call per batch (the caller reports progress and checks its limits between calls). The web app
+# stops a request after 120 s of computing (ui/metrics_handlers.APP_MAX_SECONDS), so a call never needs longer.
+@gpu(duration=120)
+def network_features(batch: np.ndarray, network: NetworkRef, device: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(features, logits or None) of one N×3×299×299 float32 batch of network inputs (see
+    :func:`preprocess`), through the network ``network`` names, on ``device``.
+
+    The ZeroGPU entry point: it takes and returns plain arrays, and finds the network itself in the
+    per-process cache (:func:`playground.metrics.inception.network`; a ZeroGPU worker loads its own copy once),
+    because ZeroGPU pickles a call's arguments and result between processes and a TorchScript module does not
+    pickle. Decoding and resizing stay in the caller's threads, a few batches ahead.
+    """
+    return _run(inception.network(network, device), torch.from_numpy(batch), device)
 
 
 def _result(images: ImageSet, outputs, rows: list[int], failed: list, mode: str, seconds: float) -> FeatureResult:
@@ -246,14 +264,11 @@ def cache_key(images: ImageSet, mode: str, network_id: str) -> str:
     return hashlib.sha256(f"{FEATURES_VERSION}|{mode}|{network_id}|{images.content_key()}".encode()).hexdigest()
 
 
-# ZeroGPU: the web app stops a request after 120 s of computing (ui/metrics_handlers.APP_MAX_SECONDS, checked
-# after every batch), so a call never needs longer; on a GPU its 1,000-image cap binds after seconds.
-@gpu(duration=120)
 def extract_features(
     images: ImageSet,
     mode: str,
-    network: Callable[[torch.Tensor], torch.Tensor | tuple[torch.Tensor, torch.Tensor]],
-    network_id: str,
+    network: NetworkRef | Callable[[torch.Tensor], torch.Tensor | tuple[torch.Tensor, torch.Tensor]],
+    network_id: str | None = None,
     device: str | torch.device = "cpu",
     batch_size: int = 16,
     workers: int | None = None,
@@ -263,12 +278,27 @@ def extract_features(
 ) -> FeatureResult:
     """Run ``network`` over every decodable image of ``images``.
 
-    ``network`` maps an N×3×299×299 batch to N×2048 features, or to (features, logits) for the IS
-    network. Results are cached under a key of the image contents, mode and ``network_id``.
+    ``network`` is a :class:`NetworkRef` (the app's and ``compute_metrics``' way: each batch goes through
+    :func:`network_features`, ZeroGPU's entry point), or any callable run here in this process that maps an
+    N×3×299×299 batch to N×2048 features, or to (features, logits) for the IS network. Results are cached
+    under a key of the image contents, mode and ``network_id`` (a ref's own id when None).
     ``check(done, total)`` runs before the first image and after every batch; whatever it raises
     (a time limit, a client that went away) stops the work there.
     """
     check_mode(mode)
+    if isinstance(network, NetworkRef):
+        network_id = network_id or network.id
+        on_device = str(torch.device(device))
+
+        def run(batch: list[torch.Tensor]):
+            return network_features(torch.stack(batch).numpy(), network, on_device)
+    else:
+        if network_id is None:
+            raise ValueError("extract_features: a network given as a callable needs its network_id.")
+
+        def run(batch: list[torch.Tensor]):
+            return _run(network, torch.stack(batch), device)
+
     key = cache_key(images, mode, network_id) if cache is not None else None
     if key is not None and (hit := cache.get(key)) is not None:
         return hit.for_set(images)
@@ -292,12 +322,12 @@ def extract_features(
                 rows.append(pos)
             full = len(batch) == batch_size
             if full:
-                outputs.append(_run(network, batch, device))
+                outputs.append(run(batch))
                 batch = []
             if full or (tensor is None and done % batch_size == 0):  # undecodable files count too
                 report(done)
     if batch:
-        outputs.append(_run(network, batch, device))
+        outputs.append(run(batch))
     seconds = time.perf_counter() - t0
     if progress:
         progress(total, total, len(rows) / seconds if seconds > 0 else 0.0)

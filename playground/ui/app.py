@@ -121,7 +121,10 @@ def launch_kwargs() -> dict:
     from starlette.routing import Route
 
     from playground.ui import toy2d_handlers
+    from playground.ui.common import started_lifespan
 
-    # the 2-D lab's frame pulls get a plain route of their own (toy2d_handlers.frame_route)
+    # the 2-D lab's frame pulls get a plain route of their own (toy2d_handlers.frame_route); the lifespan tells
+    # background work (the metrics example, warm-ups) that the page is being served
     frames = Route(toy2d_handlers.FRAME_PATH, toy2d_handlers.frame_route, methods=["GET"])
-    return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb", "app_kwargs": {"routes": [frames]}}
+    return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb",
+            "app_kwargs": {"routes": [frames], "lifespan": started_lifespan}}

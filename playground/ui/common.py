@@ -6,6 +6,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import threading
 
 import gradio as gr
 
@@ -15,7 +16,34 @@ from playground.ui.sessions import session_key  # re-exported for tab modules
 log = logging.getLogger("playground.ui")
 
 __all__ = ["user_errors", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link", "hide_outputs",
-           "hide_updates"]
+           "hide_updates", "server_started", "after_server_start", "started_lifespan"]
+
+# Set when the web server has started (``started_lifespan``, passed to ``launch`` by ``app.launch_kwargs``): work
+# that can wait (a precomputed example, warm-ups) starts then, so that it does not slow the page's first serving.
+server_started = threading.Event()
+
+
+@contextlib.asynccontextmanager
+async def started_lifespan(app):
+    """The web app's lifespan: marks the server started (:data:`server_started`)."""
+    server_started.set()
+    yield
+
+
+def after_server_start(fn, name: str, max_wait: float = 30.0) -> threading.Thread:
+    """Run ``fn()`` in a daemon thread once the server has started (or after ``max_wait`` seconds, for an app
+    launched without ``started_lifespan``); an exception is logged."""
+
+    def run():
+        server_started.wait(max_wait)
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - background work: the page goes on without it
+            log.exception("background task %s failed", name)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _to_gr_error(exc: Exception) -> gr.Error:

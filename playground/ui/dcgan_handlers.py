@@ -30,6 +30,7 @@ from playground.dcgan.lab import (EXTENT, INTERP_STEPS, NOISE, PRESETS, SCALE, R
                                   ref_to_z, refs_to_z, walk_gif)
 from playground.errors import UserError
 from playground.ui.sessions import SessionStore
+from playground.ui import arrival
 from playground.ui.pictures import cached_pictures
 from playground.ui.common import session_key, user_errors
 from playground.ui.pictures import ResultCache, picture_file
@@ -334,7 +335,11 @@ def make_link(v: dict, request: gr.Request | None = None) -> str:
 @cached_pictures
 def first_view(seed: int) -> dict:
     """The grid of ``seed`` and the first preset's arithmetic from the bundled generator: what every page
-    shows on arrival (the same pictures the buttons give, from the handlers' result caches)."""
+    shows on arrival (the same pictures the buttons give), computed once and kept on disk (``arrival``)."""
+    return arrival.cached("dcgan-first-view", (seed, DEFAULT_PRESET), lambda: _first_view(seed))
+
+
+def _first_view(seed: int) -> dict:
     p = PRESETS[DEFAULT_PRESET]
     gallery, _, _ = show_samples.__wrapped__(seed, None, progress=None)
     arith = arithmetic.__wrapped__(p["A"], p["B"], p["C"], 0.25, 0, [], None, progress=None)
@@ -354,7 +359,11 @@ def _tile(m: np.ndarray, cell: int = 24) -> np.ndarray:
 
 @cached_pictures
 def guidelines() -> dict:
-    """Layer table, rule checks and checkerboard pictures of the bundled generator (made once)."""
+    """Layer table, rule checks and checkerboard pictures of the bundled generator (made once, kept on disk)."""
+    return arrival.cached("dcgan-guidelines", (), _guidelines)
+
+
+def _guidelines() -> dict:
     from playground.dcgan.models import Discriminator
     from playground.ui.pictures import picture_file
     g = _bundled_renderer().g

@@ -8,9 +8,11 @@
   client goes away, so one upload cannot hold the only metrics worker for minutes.
 * :func:`make_link` / :func:`link_state`: example, resize convention and metrics as a share link;
 * :func:`start_precompute` / :func:`precomputed`: the default example's results, computed once per
-  server in a background thread (the FID network over 20 images: seconds on a CPU) and kept in memory
-  and on disk under the cache root, labelled with when and where they were computed. The page never
-  waits for it: on load it shows the stored result when there is one, else a note.
+  server in a background thread once the server has started (the FID network over 20 images, the two sets
+  on two cores: ~5 s on a CPU) and kept in memory and on disk under the cache root (named by a hash of the
+  program, ``arrival.code_version``: a changed program computes them anew), labelled with when and where
+  they were computed. The page never waits for it: on load it shows the stored result when there is one,
+  else a note, and a timer (:func:`poll_precomputed`) fills the results in when they arrive.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from playground.metrics.features import FeatureCache
 from playground.metrics.limits import WorkLimits
 from playground.ui.sessions import SessionStore
 from playground.ui import metrics_results as results
-from playground.ui.common import hide_outputs, hide_updates, named_inputs, session_key, user_errors
+from playground.ui import arrival
+from playground.ui.common import (after_server_start, hide_outputs, hide_updates, named_inputs, session_key,
+                                  user_errors)
 from playground.ui.metrics_session import _Session
 from playground.ui.pictures import ResultCache, picture_file
 
@@ -249,8 +253,13 @@ def make_link(v: dict, request: gr.Request | None = None) -> str:
 # ---- the precomputed example ------------------------------------------------------------------------------
 
 
+def _store_stem() -> str:
+    return f"example-{DEFAULT_EXAMPLE}-{DEFAULT_MODE}-v{STORE_VERSION}-"
+
+
 def store_path():
-    return cache_root() / "metrics" / f"example-{DEFAULT_EXAMPLE}-{DEFAULT_MODE}-v{STORE_VERSION}.json"
+    """The stored result of this program (its code version in the name: another version's is never shown)."""
+    return cache_root() / "metrics" / f"{_store_stem()}{arrival.code_version()}.json"
 
 
 def precomputed() -> dict | None:
@@ -269,8 +278,31 @@ def precomputed() -> dict | None:
     return None
 
 
+def _prefill_example_features() -> None:
+    """The default example's two image sets through the FID network at once, one per core (each thread's torch
+    calls run on their own core: the app uses one torch thread), into the example feature cache, where
+    :func:`compute_metrics` then finds them. The same calls as compute_metrics' own, so the same features."""
+    from playground.metrics.features import extract_features
+    from playground.metrics.inception import FID_NETWORK_ID, fid_network_ref
+
+    gen, real, _ = example_sets(DEFAULT_EXAMPLE)
+    ref = fid_network_ref()
+    threads = [threading.Thread(target=extract_features, args=(images, DEFAULT_MODE, ref, FID_NETWORK_ID, "cpu"),
+                                kwargs={"cache": _example_cache}, name=f"metrics-example-{images.label}", daemon=True)
+               for images in (gen, real)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def _compute() -> None:
     try:
+        if _device() == "cpu" and "is" not in DEFAULT_METRICS:  # (with IS the generated set takes the IS network)
+            try:
+                _prefill_example_features()
+            except Exception:  # noqa: BLE001 - compute_metrics below then extracts them itself
+                log.warning("could not prefill the example's features", exc_info=True)
         out = example_handler(DEFAULT_EXAMPLE).__wrapped__(DEFAULT_MODE, list(DEFAULT_METRICS),
                                                                 progress=lambda *a, **k: None)
         when = time.strftime("%Y-%m-%d %H:%M %Z")
@@ -282,6 +314,9 @@ def _compute() -> None:
         tmp = path.with_suffix(".part")
         tmp.write_text(json.dumps(data))
         tmp.replace(path)
+        for old in path.parent.glob(f"{_store_stem()}*.json"):  # other versions' results
+            if old != path:
+                old.unlink(missing_ok=True)
         with _lock:
             _state["result"] = data
     except Exception:  # noqa: BLE001 - the page then simply has no precomputed result
@@ -295,8 +330,8 @@ def start_precompute() -> None:
     with _lock:
         if "thread" in _state:
             return
-        _state["thread"] = threading.Thread(target=_compute, name="metrics-example", daemon=True)
-        _state["thread"].start()
+        # after the server has started: on a 2-core machine it would otherwise slow the page's first serving
+        _state["thread"] = after_server_start(_compute, "metrics-example")
 
 
 def wait_precomputed(timeout: float) -> dict | None:
@@ -310,6 +345,20 @@ def wait_precomputed(timeout: float) -> dict | None:
 # ---- opening a page / a link ------------------------------------------------------------------------------
 
 
+def waiting_timer(v: dict, request: gr.Request | None = None) -> gr.Timer:
+    """Page load: the timer that fetches the precomputed example runs while a page without a link waits for it."""
+    return gr.Timer(active=not (v.get("link_opened") and v.get("example")) and precomputed() is None)
+
+
+def poll_precomputed():
+    """The timer's tick: the precomputed example's status, table and notes once they are there (and the timer
+    stopped); nothing until then. Outputs: status, table, notes, timer."""
+    res = precomputed()
+    if res is None:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    return res["label"], res["table"], res["notes"], gr.Timer(active=False)
+
+
 def on_load(v: dict, request: gr.Request | None = None):
     """Page load: a link's example is computed (as its button would); otherwise the precomputed example's
     table is shown. Outputs: status, table, notes."""
@@ -317,8 +366,8 @@ def on_load(v: dict, request: gr.Request | None = None):
         return [gr.skip()] * 3  # the link's own example runs next (after_link)
     res = precomputed()
     if res is None:
-        return ("*The example results are being computed on this server (once); reload in a minute, or press "
-                "an example button.*", gr.skip(), gr.skip())
+        return ("*The example results are being computed on this server (once, seconds); they appear here when "
+                "ready. Or press an example button.*", gr.skip(), gr.skip())
     return res["label"], res["table"], res["notes"]
 
 
@@ -340,6 +389,8 @@ class LinkTarget:
         names = ["link_opened", "example"]
         shown = event.then(named_inputs(names, on_load), [c[n] for n in names],
                            [c["status"], c["table"], c["notes"]], api_name=False, queue=False)
+        shown.then(named_inputs(names, waiting_timer), [c[n] for n in names], c["example_timer"], api_name=False,
+                   queue=False)
         # the link's own example; every page load passes here, so it has a queue of its own: a page without a
         # link returns at once and never waits behind (or takes a place in) the metrics queue, and links'
         # examples still run one at a time

@@ -94,6 +94,10 @@ def build() -> "h.LinkTarget":
                 about="A link that opens this tab with this example (computed when the page opens), convention and "
                       "metrics. Tick groups to hide them for a simpler student page, or use large type for a projector.")
     pca_plot, fidn_plot, nn_image, nn_text, is_plot = outputs
+    # fetches the precomputed example for a page that arrived before it was there (started on load)
+    c["example_timer"] = gr.Timer(1.0, active=False)
+    c["example_timer"].tick(h.poll_precomputed, None, [status, table, notes, c["example_timer"]], api_name=False,
+                            queue=False, show_progress="hidden")
     c.update(status=status, table=table, notes=notes)
     c["outputs"] = outputs = [status, table, notes, pca_plot, fidn_plot, nn_image, nn_text, is_plot]
     _wire(c, fake_files, real_files, mode, metrics, mode_help, run, ex_buttons, outputs)

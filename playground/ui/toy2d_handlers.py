@@ -17,6 +17,7 @@ from playground import share
 from playground.errors import UserError
 from playground import safe_input
 from playground.safe_input import integer
+from playground.ui import arrival
 from playground.ui.sessions import SessionStore
 from playground.toy2d import charts, compare
 from playground.toy2d.config import SETTINGS, ToyConfig
@@ -111,7 +112,12 @@ def _still(lab: Lab, trainer: Trainer, v: dict, note: str | None = None) -> tupl
 
 @functools.cache
 def initial_value() -> tuple:
-    """The default run at iteration 0 and its charts: what every page shows on arrival."""
+    """The default run at iteration 0 and its charts: what every page shows on arrival. Computed once and kept
+    on disk (``arrival``): building a trainer imports torch's compiler package (~1 s, through torch.optim)."""
+    return arrival.cached("toy2d-initial", (), _initial_value)
+
+
+def _initial_value() -> tuple:
     t = Trainer(ToyConfig())
     return (still_value(t, note="Press Play to train, or Step to go one update at a time."),
             *(make(t) for make in CHARTS))

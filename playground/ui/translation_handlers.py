@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from playground.ui import arrival
 from playground.ui.pictures import cached_pictures
 from playground import share
 from playground.ui.common import hide_outputs, hide_updates, named_inputs
@@ -60,12 +61,18 @@ def _translate_example(model: str, gallery: list, index: int) -> tuple:
 
 @cached_pictures
 def first_view(model: str | None) -> dict:
-    """The examples of ``model`` (a bundled one) and the first translated; empty for other models."""
+    """The examples of ``model`` (a bundled one) and the first translated; empty for other models. Computed
+    once and kept on disk (``arrival``)."""
     from playground.translation import inference
-    from playground.ui import translation_tab as tab
 
     if model not in inference.bundled_entries():
         return {}
+    return arrival.cached("translation-first-view", (model,), lambda: _first_view(model))
+
+
+def _first_view(model: str) -> dict:
+    from playground.ui import translation_tab as tab
+
     gallery, note = tab.examples.__wrapped__(model)
     path, outputs = _translate_example(model, gallery, 0)
     return {"gallery": gallery, "note": note, "upload": path, "outputs": outputs}

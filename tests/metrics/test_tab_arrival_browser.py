@@ -40,3 +40,27 @@ def test_link_opens_the_metrics_tab_on_the_precomputed_results(browser, app_url,
     finally:
         context.close()
     assert not log.errors()
+
+
+def test_a_page_opened_before_the_example_is_ready_shows_it_when_it_arrives(browser, app_url, monkeypatch, tmp_path):
+    """A fresh server computes the example after the page is up: a page that arrived first says so, and its timer
+    fills the results in when they are stored (no reload)."""
+    from playground.ui import metrics_handlers as h
+
+    h.wait_precomputed(timeout=300)  # the server's own computation (if any) done: it cannot overwrite the stand-in
+    monkeypatch.setenv("PLAYGROUND_CACHE", str(tmp_path))  # nothing stored here
+    monkeypatch.setattr(h, "_state", {})
+    context, page, log = open_page(browser, app_url.rstrip("/") + "/?tab=metrics")
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#metrics-status')?.innerText?.includes('being computed')", timeout=30_000)
+        h._state["result"] = {"version": h.STORE_VERSION, "notes": "- stand-in notes",
+                              "table": [["FID (clean)", "12.5", "lower is better"]],
+                              "label": "**Precomputed example:** the stand-in result."}
+        page.wait_for_function(
+            "() => document.querySelector('#metrics-status')?.innerText?.includes('Precomputed example')",
+            timeout=15_000)
+        assert "12.5" in page.locator("#metrics-results").inner_text()
+    finally:
+        context.close()
+    assert not log.errors()

@@ -4,8 +4,10 @@ Measured in one process, interleaved (bare, live, bare, live, ...) so machine lo
 
 - ``bare``: the baseline, a plain PyTorch loop (autograd, ``torch.optim``) of the same MLPs, batch and
   optimiser (1 D step + 1 G step per iteration), no pictures.
-- ``trainer``: :class:`playground.toy2d.Trainer` alone, with its hand-written backprop (the default)
-  and with autograd (``use_fast=False``), no pictures.
+- ``trainer``: :class:`playground.toy2d.Trainer` alone, with its hand-written backprop (the default,
+  compiled with TorchScript), the same backprop run as plain Python (``scripted=False``: the fallback
+  where ``torch.jit`` is missing; TorchScript is deprecated) and with autograd (``use_fast=False``), no
+  pictures.
 - ``live``: Play without Gradio: the training scheduler's workers train the run and make compact
   frames (48x48 D grid, D* every other frame, 512 fakes, manifold, arrows) while this thread, like the
   page, asks for the next frame as soon as it has the last.
@@ -68,9 +70,9 @@ def bare_loop(cfg: ToyConfig, seconds: float) -> float:
             return n / dt
 
 
-def trainer_loop(cfg: ToyConfig, seconds: float, use_fast: bool) -> float:
+def trainer_loop(cfg: ToyConfig, seconds: float, use_fast: bool, scripted: bool = True) -> float:
     """Iterations/s of :class:`Trainer` alone (no pictures), with or without its hand-written backprop."""
-    t = Trainer(cfg, use_fast=use_fast)
+    t = Trainer(cfg, use_fast=use_fast, scripted=scripted)
     t.step(20)
     t0, it0 = time.perf_counter(), t.iteration
     while time.perf_counter() - t0 < seconds:
@@ -190,10 +192,11 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     cfg = ToyConfig()  # default MLPs: 2 hidden layers x 64, batch 256, Adam, non-saturating loss
     tab_frame(Trainer(cfg))  # warm-up: imports the tab module
-    bare, live, fast, autograd = [], [], [], []
+    bare, live, fast, python_fast, autograd = [], [], [], [], []
     for _ in range(a.rounds):
         bare.append(bare_loop(cfg, a.seconds))
         fast.append(trainer_loop(cfg, a.seconds, True))
+        python_fast.append(trainer_loop(cfg, a.seconds, True, scripted=False))
         autograd.append(trainer_loop(cfg, a.seconds, False))
         live.append(live_loop(cfg, a.seconds))
     live_ips = float(np.mean([r["iterations_per_s"] for r in live]))
@@ -204,8 +207,11 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average_1min": os.getloadavg()[0],
         "machine": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
         "bare_iterations_per_s": round(bare_ips, 1),
         "trainer_iterations_per_s": round(float(np.mean(fast)), 1),
+        "trainer_unscripted_iterations_per_s": round(float(np.mean(python_fast)), 1),
+        "unscripted_over_scripted": round(float(np.mean(python_fast)) / float(np.mean(fast)), 3),
         "trainer_autograd_iterations_per_s": round(float(np.mean(autograd)), 1),
         "live_iterations_per_s": round(live_ips, 1),
         "live_over_bare": round(live_ips / bare_ips, 3),

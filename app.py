@@ -3,12 +3,16 @@
 Honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT like any Gradio app.
 """
 
-import argparse
-import gc
-import logging
+from playground.zerogpu import import_spaces_first
 
-from playground.device import default_threads
-from playground.ui.app import build_demo, launch_kwargs
+import_spaces_first()  # on a ZeroGPU Space, `spaces` must come before anything that loads torch
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import logging  # noqa: E402
+
+from playground.device import default_threads  # noqa: E402
+from playground.ui.app import build_demo, launch_kwargs  # noqa: E402
 
 
 def main() -> None:

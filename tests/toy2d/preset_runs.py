@@ -1,0 +1,117 @@
+"""Run presets under a chosen family of CPU kernels and report what their samples show.
+
+The same code and seed give different last bits on different CPUs: MKL and ATen pick AVX2 or AVX-512
+kernels by CPU, and GAN training amplifies the difference. A preset's claim must hold on both, so the
+tests (test_presets.py, test_compare_presets.py) measure each family in a child process of its own,
+started with the family's environment (the kernels are chosen when torch loads, so it cannot be switched
+inside one process). Both families run at once, one process each (CI has two cores).
+
+Modes are counted here from G's samples with the VEEGAN/PacGAN definition written out on its own
+(:func:`modes_covered`), against ring centres computed here, not by ``playground.toy2d.metrics``.
+
+    python -m tests.toy2d.preset_runs '[{"kind": "modes", "name": "Mode collapse", "seed": 100}]'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNEL_VARS = ("MKL_ENABLE_INSTRUCTIONS", "ATEN_CPU_CAPABILITY")
+# The kernels a CPU picks itself (AVX-512 on this project's machines), and the AVX2 ones forced.
+FAMILIES = {"default": {}, "avx2": {"MKL_ENABLE_INSTRUCTIONS": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}}
+
+
+def ring_centres(k=8, radius=2.0):
+    """The ring presets' modes: k points evenly spaced on a circle of radius 2 (the WGAN-GP ring)."""
+    a = np.arange(k) * 2 * np.pi / k
+    return radius * np.c_[np.cos(a), np.sin(a)]
+
+
+def modes_covered(points, centres, sigma):
+    """VEEGAN/PacGAN: a mode is covered when at least one sample lies within 3 sigma of it and nearer to
+    it than to any other centre. Returns (modes covered, fraction of samples within 3 sigma of a mode)."""
+    from scipy.spatial.distance import cdist
+
+    d = cdist(points, centres)
+    nearest = d.argmin(1)
+    close = d[np.arange(len(points)), nearest] <= 3 * sigma
+    return len(set(nearest[close])), float(close.mean())
+
+
+def _samples_report(t) -> dict:
+    """Of 2,500 samples: modes covered, the fraction within 3 sigma of a mode, and their spread (mean
+    distance to their centroid: 2, the radius, for samples spread over the whole ring)."""
+    centres = ring_centres()
+    np.testing.assert_allclose(np.sort(t.dataset.centers, 0), np.sort(centres, 0), atol=1e-12)
+    x = t.generate(2500).astype(np.float64)
+    modes, on_modes = modes_covered(x, centres, t.dataset.sigma)
+    return {"modes": modes, "on_modes": on_modes, "spread": float(np.linalg.norm(x - x.mean(0), axis=1).mean())}
+
+
+def run_job(job: dict) -> dict:
+    """One job: ``{"kind": "modes" | "optimal_d" | "moved" | "compare_modes", "name", "seed", "iterations",
+    "overrides"}``; ``iterations`` None is the preset's own length."""
+    from playground.toy2d import presets
+
+    kind, name, seed, overrides = job["kind"], job["name"], job["seed"], job.get("overrides", {})
+    if kind.startswith("compare"):
+        a, b, full = presets.make_compare_trainers(name, seed=seed, log_every=0, **overrides)
+        n = job.get("iterations") or full
+        if kind == "compare_moved":  # how far each side's samples (fixed z) moved from where G started
+            x0 = [a.generate(1000), b.generate(1000)]
+            a.step(n), b.step(n)
+            return {"moved": [float(np.linalg.norm(t.generate(1000) - x, axis=1).mean()) for t, x in zip((a, b), x0)]}
+        a.step(n), b.step(n)
+        return {"modes": [_samples_report(a)["modes"], _samples_report(b)["modes"]]}
+    t, full = presets.make_trainer(name, seed=seed, log_every=0, **overrides)
+    n = job.get("iterations") or full
+    if kind == "optimal_d":
+        g0 = [p.clone() for p in t.G.parameters()]
+        t.step(n)
+        r = t.d_vs_d_star()
+        return {**r, "g_frozen": all(bool((p == q).all()) for p, q in zip(g0, t.G.parameters()))}
+    t.step(n)
+    return _samples_report(t)
+
+
+def main() -> None:
+    from playground.device import default_threads
+
+    import torch
+
+    default_threads()
+    jobs = json.loads(sys.argv[1])
+    results = [run_job(j) for j in jobs]
+    print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(), "results": results}))
+
+
+def family_env(family: str) -> dict:
+    """This process's environment with the family's kernel settings (and no others)."""
+    env = {k: v for k, v in os.environ.items() if k not in KERNEL_VARS}
+    env.update(FAMILIES[family])
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    return env
+
+
+def run_families(jobs: list[dict], timeout: float = 1200) -> dict[str, dict]:
+    """Run ``jobs`` once under each family, the families in parallel; {family: {"capability", "results"}}."""
+    procs = {f: subprocess.Popen([sys.executable, "-m", "tests.toy2d.preset_runs", json.dumps(jobs)], cwd=ROOT,
+                                 env=family_env(f), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for f in FAMILIES}
+    out = {}
+    for f, p in procs.items():
+        stdout, stderr = p.communicate(timeout=timeout)
+        assert p.returncode == 0, f"{f} kernels: {stderr[-3000:]}"
+        out[f] = json.loads(stdout.strip().splitlines()[-1])
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -30,10 +30,9 @@ from playground.zerogpu import import_spaces_first
 
 assert import_spaces_first()  # before torch, as in app.py
 
-import io, json, sys
+import json, sys
 import numpy as np
 import torch
-from PIL import Image
 
 import spaces
 from playground.device import default_threads, get_device
@@ -46,31 +45,17 @@ out = {"spaces": spaces.__file__, "torch_at_import": spaces.TORCH_AT_IMPORT, "wr
 
 # Metrics: two sets of three pictures through compute_metrics and the real FID network, two per batch.
 from playground.metrics.compute import compute_metrics
-from playground.metrics.features import preprocess
 from playground.metrics.inception import load_fid_network
-from playground.metrics.io import ImageRef, ImageSet, decode_rgb
+from tests.zerogpu_inputs import BATCH, PARTS, direct_features, picture_sets
 
-def png(seed):
-    buf = io.BytesIO()
-    Image.fromarray(np.random.RandomState(seed).randint(0, 256, (40, 48, 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
-
-pngs = [png(i) for i in range(6)]
-sets = [ImageSet(label, [ImageRef(f"{i}.png", data=b) for i, b in enumerate(part)])
-        for label, part in (("gen", pngs[:3]), ("real", pngs[3:]))]
 progress = []
-report = compute_metrics(*sets, metrics="fid", mode="clean", device="cpu", batch_size=2,
+report = compute_metrics(*picture_sets(), metrics="fid", mode="clean", device="cpu", batch_size=BATCH,
                          progress=lambda stage, done, total, rate: progress.append([stage, done, total]))
 net = load_fid_network("cpu")
 
-def direct(part):  # the network called here, in the same batches
-    x = torch.stack([preprocess(decode_rgb(b), "clean") for b in part])
-    with torch.inference_mode():
-        return np.concatenate([net(x[:2]).double().numpy(), net(x[2:]).double().numpy()])
-
 out["features"] = {"shapes": [list(report.fake.features.shape), list(report.real.features.shape)],
-                   "equal": bool(np.array_equal(report.fake.features, direct(pngs[:3]))
-                                 and np.array_equal(report.real.features, direct(pngs[3:]))),
+                   "equal": bool(np.array_equal(report.fake.features, direct_features(net, PARTS["gen"]))
+                                 and np.array_equal(report.real.features, direct_features(net, PARTS["real"]))),
                    "spread": float(report.fake.features.std()), "fid": report.values["fid"],
                    "progress": progress}
 

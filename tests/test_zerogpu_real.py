@@ -105,29 +105,13 @@ except Exception as exc:
 zero_torch.init = lambda nvidia_uuid: None
 zero_torch.move = lambda callback=None: None
 
-import io
-from PIL import Image
 from playground.metrics.compute import compute_metrics
-from playground.metrics.features import preprocess
 from playground.metrics.inception import load_fid_network
-from playground.metrics.io import ImageRef, ImageSet, decode_rgb
+from tests.zerogpu_inputs import BATCH, PARTS, direct_features, picture_sets
 
-
-def png(seed):
-    buf = io.BytesIO()
-    Image.fromarray(np.random.RandomState(seed).randint(0, 256, (40, 48, 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
-
-
-pngs = [png(i) for i in range(6)]
-sets = [ImageSet(label, [ImageRef(f"{i}.png", data=b) for i, b in enumerate(part)])
-        for label, part in (("gen", pngs[:3]), ("real", pngs[3:]))]
-report = compute_metrics(*sets, metrics="fid", mode="clean", device="cpu", batch_size=2)
+report = compute_metrics(*picture_sets(), metrics="fid", mode="clean", device="cpu", batch_size=BATCH)
 zero_torch.unpatch()  # the check below runs the network here, outside ZeroGPU
-net = load_fid_network("cpu")
-x = torch.stack([preprocess(decode_rgb(b), "clean") for b in pngs[:3]])
-with torch.inference_mode():
-    direct = np.concatenate([net(x[:2]).double().numpy(), net(x[2:]).double().numpy()])
+direct = direct_features(load_fid_network("cpu"), PARTS["gen"])
 zero_torch.patch()
 out["features_equal"] = bool(np.array_equal(report.fake.features, direct))
 out["fid"] = report.values["fid"]

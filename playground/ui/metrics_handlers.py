@@ -283,11 +283,11 @@ def _prefill_example_features() -> None:
     calls run on their own core: the app uses one torch thread), into the example feature cache, where
     :func:`compute_metrics` then finds them. The same calls as compute_metrics' own, so the same features."""
     from playground.metrics.features import extract_features
-    from playground.metrics.inception import FID_NETWORK_ID, fid_network_ref
+    from playground.metrics.inception import fid_network_ref
 
     gen, real, _ = example_sets(DEFAULT_EXAMPLE)
     ref = fid_network_ref()
-    threads = [threading.Thread(target=extract_features, args=(images, DEFAULT_MODE, ref, FID_NETWORK_ID, "cpu"),
+    threads = [threading.Thread(target=extract_features, args=(images, DEFAULT_MODE, ref, None, "cpu"),
                                 kwargs={"cache": _example_cache}, name=f"metrics-example-{images.label}", daemon=True)
                for images in (gen, real)]
     for t in threads:

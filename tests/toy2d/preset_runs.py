@@ -64,12 +64,12 @@ def run_job(job: dict) -> dict:
     if kind.startswith("compare"):
         a, b, full = presets.make_compare_trainers(name, seed=seed, log_every=0, **overrides)
         n = job.get("iterations") or full
-        if kind == "compare_moved":  # how far each side's samples (fixed z) moved from where G started
-            x0 = [a.generate(1000), b.generate(1000)]
-            a.step(n), b.step(n)
+        x0 = [t.generate(1000) for t in (a, b)]  # where each side's samples (fixed z) start
+        for t in (a, b):
+            t.step(n)
+        if kind == "compare_moved":  # how far they moved
             return {"moved": [float(np.linalg.norm(t.generate(1000) - x, axis=1).mean()) for t, x in zip((a, b), x0)]}
-        a.step(n), b.step(n)
-        return {"modes": [_samples_report(a)["modes"], _samples_report(b)["modes"]]}
+        return {"modes": [_samples_report(t)["modes"] for t in (a, b)]}
     t, full = presets.make_trainer(name, seed=seed, log_every=0, **overrides)
     n = job.get("iterations") or full
     if kind == "optimal_d":

@@ -58,7 +58,7 @@ PRESETS: dict[str, dict] = {
     ),
     "Cure: unrolled": dict(
         description=(
-            "Metz et al.'s setting: D learns 10x slower than G, and a plain G herds its samples into one drifting "
+            "Metz et al.'s rate ratio: D learns 10x slower than G, and a plain G herds its samples into one drifting "
             "clump (set unroll steps to 0). Unrolled, G is scored by D as it will be 5 updates later, so crowding "
             "no longer pays: the samples spread over the ring (7+ modes in 17 of 18 runs we measured)."
         ),

@@ -94,30 +94,11 @@ def _decode(value):
         if "__dict__" in value:
             return {k: _decode(v) for k, v in value["__dict__"].items()}
         if "__picture__" in value:
-            return _write_picture(base64.b64decode(value["data"]), value["__picture__"])
+            from playground.ui.pictures import encoded_picture_file
+
+            return encoded_picture_file(base64.b64decode(value["data"]), value["__picture__"])
         raise ValueError("unknown object in an arrival file")
     return value
-
-
-def _write_picture(data: bytes, fmt: str) -> str:
-    """The picture's bytes as the file :func:`picture_file` would have written (its name is their hash)."""
-    from playground.ui.pictures import cache_folder
-
-    folder_ = cache_folder()
-    path = folder_ / f"{hashlib.sha256(data).hexdigest()[:40]}.{fmt}"
-    if path.is_file():
-        os.utime(path)
-        return str(path)
-    folder_.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder_, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(path)
 
 
 # ---- the cache --------------------------------------------------------------------------------------------

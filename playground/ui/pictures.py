@@ -40,11 +40,15 @@ def cache_folder() -> Path:
 
 def picture_file(image: np.ndarray, fmt: str = "jpeg") -> str:
     """Encode a uint8 picture as JPEG (photos: ~1 ms, a tenth of PNG) or PNG (line art, where JPEG rings)
-    into a file named by its bytes; an existing file is reused (and touched, so Gradio's age-based
-    cleanup keeps it while it is handed out)."""
+    into a file named by its bytes (:func:`encoded_picture_file`)."""
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(image)).save(buf, FORMATS[fmt])
-    data = buf.getvalue()
+    return encoded_picture_file(buf.getvalue(), fmt)
+
+
+def encoded_picture_file(data: bytes, fmt: str) -> str:
+    """An encoded picture's bytes in a file named by their hash; an existing file is reused (and touched, so
+    Gradio's age-based cleanup keeps it while it is handed out)."""
     folder = cache_folder()
     path = folder / f"{hashlib.sha256(data).hexdigest()[:40]}.{fmt}"
     if path.is_file():
@@ -119,7 +123,7 @@ class ResultCache:
         return len(self._items)
 
 
-__all__ = ["picture_file", "cache_folder", "files_exist", "ResultCache"]
+__all__ = ["picture_file", "encoded_picture_file", "cache_folder", "files_exist", "ResultCache"]
 
 
 def cached_pictures(fn: Callable[..., T]) -> Callable[..., T]:

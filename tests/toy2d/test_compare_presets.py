@@ -42,6 +42,7 @@ def test_trainers_share_seed_and_overrides():
 
 CI_SEEDS, CI_MIN = range(8), 7
 UNSEEN_SEEDS, SLOW_MIN = range(100, 116), 15
+SLOW_TIMEOUT = 7200  # s: 16 seeds at full length, both sides
 
 
 def collapse_vs_cure(r, cut):
@@ -86,8 +87,9 @@ def test_compare_presets_cut(cut_runs, name, family):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT)
 @pytest.mark.parametrize("name", CLAIMS)
 def test_compare_presets_on_unseen_seeds(name):
     jobs = [{"kind": CLAIMS[name][0], "name": name, "seed": s} for s in UNSEEN_SEEDS]
-    for family, got in run_families(jobs, timeout=7200).items():
+    for family, got in run_families(jobs, timeout=SLOW_TIMEOUT).items():
         assert sum(CLAIMS[name][2](r, False) for r in got["results"]) >= SLOW_MIN, (family, got["results"])

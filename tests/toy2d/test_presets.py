@@ -29,6 +29,7 @@ CI_SEEDS = range(8)
 CI_MIN = 7  # of 8
 UNSEEN_SEEDS = range(100, 116)  # never used by the default run
 SLOW_MIN = 15  # of 16
+SLOW_TIMEOUT = 7200  # s: a preset at full length on 16 seeds (the unrolled one: ~1 min a seed on a busy core)
 # The default run's version of each mode claim: (iterations, overrides of the preset's settings).
 CUT = {
     "Mode collapse": (300, {}),
@@ -128,30 +129,30 @@ def test_families_get_their_own_kernel_settings(monkeypatch):
 
 
 @pytest.mark.slow
-def test_presets_tell_their_story_on_unseen_seeds():
-    """Each mode preset as the page runs it, 16 unseen seeds, both families: the story on at least 15."""
-    claims = {"Mode collapse": collapsed, **{name: cured for name in CURES}}
-    jobs = [{"kind": "modes", "name": n, "seed": s} for n in claims for s in UNSEEN_SEEDS]
-    for family, got in run_families(jobs, timeout=7200).items():
-        results = iter(got["results"])
-        for name, claim in claims.items():
-            runs = [next(results) for _ in UNSEEN_SEEDS]
-            assert sum(map(claim, runs)) >= SLOW_MIN, (name, family, [r["modes"] for r in runs])
+@pytest.mark.timeout(SLOW_TIMEOUT)
+@pytest.mark.parametrize("name, claim", [("Mode collapse", collapsed), *((name, cured) for name in CURES)])
+def test_preset_tells_its_story_on_unseen_seeds(name, claim):
+    """The preset as the page runs it, 16 unseen seeds, both families: the story on at least 15."""
+    jobs = [{"kind": "modes", "name": name, "seed": s} for s in UNSEEN_SEEDS]
+    for family, got in run_families(jobs, timeout=SLOW_TIMEOUT).items():
+        assert sum(map(claim, got["results"])) >= SLOW_MIN, (family, [r["modes"] for r in got["results"]])
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT)
 def test_unrolled_cure_base_collapses_without_unrolling():
     """The cure is the unrolling: the same preset with unroll_steps=0 herds into a clump."""
     jobs = [{"kind": "modes", "name": "Cure: unrolled", "seed": s, "overrides": {"unroll_steps": 0}}
             for s in UNSEEN_SEEDS]
-    for family, got in run_families(jobs, timeout=3600).items():
+    for family, got in run_families(jobs, timeout=SLOW_TIMEOUT).items():
         assert sum(map(herded, got["results"])) >= SLOW_MIN, (family, got["results"])
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT)
 def test_optimal_d_across_seeds():
     jobs = [{"kind": "optimal_d", "name": "Optimal D", "seed": s} for s in UNSEEN_SEEDS]
-    for family, got in run_families(jobs, timeout=3600).items():
+    for family, got in run_families(jobs, timeout=SLOW_TIMEOUT).items():
         assert all(map(optimal, got["results"])), (family, got["results"])
 
 

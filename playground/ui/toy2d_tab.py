@@ -21,8 +21,8 @@ from playground.toy2d.frames import COORD_PAD
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import palette
 from playground.ui import toy2d_handlers as h
-from playground.ui.common import explain, hide_outputs, hide_updates, named_inputs, share_panel, user_errors, \
-    wire_copy_link
+from playground.ui.common import after_server_start, explain, hide_outputs, hide_updates, named_inputs, share_panel, \
+    user_errors, wire_copy_link
 
 TITLE = "2-D GAN lab"
 TAB_ID = h.TAB_ID
@@ -123,6 +123,7 @@ def _layout() -> dict:
                                                    info="Freeze G and train D alone: D converges to D*.")
                     c["show"] = gr.CheckboxGroup(h.SHOW_CHOICES, value=h.SHOW_CHOICES, label="Show")
             first = h.initial_value()
+            after_server_start(h.warm_up, "toy2d-warm-up")
             c["lab"] = gr.HTML(first[0], html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
                                server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
                                size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),

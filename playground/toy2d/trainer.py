@@ -12,6 +12,7 @@ spend more time launching kernels and copying back pictures than computing.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -86,8 +87,6 @@ class Trainer(Pictures):
                 n=(c.batch_size // c.pack) * c.pack, z_dim=c.z_dim, z_uniform=c.z_dist == "uniform", lr_g=c.lr_g,
                 lr_d=c.lr_d, beta1=c.beta1, beta2=c.beta2, eps=fast.ADAM_EPS,
                 clip=c.clip_value if c.loss == "wgan" else -1.0)
-        self.opt_g = make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
-        self.opt_d = make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
         self._g_params = list(self.G.parameters())
         self._d_loss_fn = losses.D_LOSSES[c.loss]
         self._g_loss_fn = losses.G_LOSSES[c.loss]
@@ -101,6 +100,18 @@ class Trainer(Pictures):
         self._last_d: torch.Tensor | None = None
         self._last_g: torch.Tensor | None = None
         self._view = None  # fixed samples and grid cache for snapshot()
+
+    # The autograd path's optimisers, made on first use: building a torch.optim optimiser imports torch's
+    # compiler package (~1 s), which a trainer that only draws its first frame (the page on arrival) never needs.
+    @functools.cached_property
+    def opt_g(self) -> torch.optim.Optimizer:
+        c = self.cfg
+        return make_optimizer(c.optimizer, self.G.parameters(), c.lr_g, c.beta1, c.beta2)
+
+    @functools.cached_property
+    def opt_d(self) -> torch.optim.Optimizer:
+        c = self.cfg
+        return make_optimizer(c.optimizer, self.D.parameters(), c.lr_d, c.beta1, c.beta2)
 
     # ---- noise and packing ------------------------------------------------------------------------
 

@@ -248,10 +248,14 @@ GENERATORS = ("unet_64", "unet_128", "unet_256", "resnet_6blocks", "resnet_9bloc
 
 
 def init_weights(net: nn.Module, init_gain: float = 0.02) -> nn.Module:
-    """The papers' init: conv weights N(0, 0.02), biases 0, batch-norm scale N(1, 0.02)."""
+    """The papers' init: conv weights N(0, 0.02), biases 0, batch-norm scale N(1, 0.02). A network on the meta
+    device (built only to receive a file's weights) holds no values to initialise: it is left alone, which also
+    spares the meta kernels' import of torch's compiler package (~1 s at start-up)."""
 
     def init_func(m):
         name = m.__class__.__name__
+        if getattr(getattr(m, "weight", None), "is_meta", False):
+            return
         if hasattr(m, "weight") and ("Conv" in name or "Linear" in name):
             nn.init.normal_(m.weight.data, 0.0, init_gain)
             if getattr(m, "bias", None) is not None:

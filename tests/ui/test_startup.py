@@ -31,3 +31,24 @@ def test_the_is_network_definition_is_still_importable_from_inception():
     from playground.metrics import inception, inception_net
 
     assert inception.FIDInceptionV3 is inception_net.FIDInceptionV3
+
+
+def test_arrival_content_is_computed_without_torchs_compiler_package(tmp_path):
+    """Building every tab's arrival content from an empty cache (a server's first start) must not import
+    ``torch._dynamo`` (~1 s on 2 cores): a torch.optim optimiser imports it when built, and so does
+    initialising a network on the meta device. The 2-D lab makes its optimisers on first use, and a translation
+    network built to receive a file's weights is not initialised. The page's build itself is checked."""
+    code = "; ".join([
+        "import sys",
+        "import playground.ui.app as app",
+        "app.build_demo()",
+        "from playground.toy2d.trainer import Trainer, ToyConfig",
+        "t = Trainer(ToyConfig(loss='wgan_gp')); t.snapshot()",  # WGAN-GP trains through torch.optim
+        "print('torch._dynamo' in sys.modules)",
+        "t.step(2)",  # its first step needs the optimisers, and gets them
+        "print(t.iteration, 'torch._dynamo' in sys.modules)",
+    ])
+    env = {**__import__("os").environ, "PLAYGROUND_CACHE": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-2:] == ["False", "2 True"]

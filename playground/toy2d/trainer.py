@@ -11,6 +11,7 @@ spend more time launching kernels and copying back pictures than computing.
 
 from __future__ import annotations
 
+import copy
 import csv
 import functools
 import io
@@ -337,6 +338,28 @@ class Trainer(Pictures):
         for row in self.history:
             w.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_FIELDS})
         return buf.getvalue()
+
+    def clone(self) -> "Trainer":
+        """An independent copy that goes on exactly as this one would: the weights, the optimisers' moments,
+        the noise generator's state, the iteration and the history (a student leaving a run shared by a class
+        takes one, and trains on from there alone)."""
+        t = Trainer(self.cfg, self.dataset, log_every=self.log_every, use_fast=self.fast, scripted=self.scripted)
+        t.G.load_state_dict(self.G.state_dict())  # copies (into the fast path's flat tensors too)
+        t.D.load_state_dict(self.D.state_dict())
+        if self.fast:
+            for mine, theirs in ((self._fopt_g, t._fopt_g), (self._fopt_d, t._fopt_d)):
+                theirs.m.copy_(mine.m)
+                theirs.v.copy_(mine.v)
+                theirs.step_count = mine.step_count
+        for name in ("opt_g", "opt_d"):
+            if name in self.__dict__:  # made on first use (cached_property)
+                getattr(t, name).load_state_dict(copy.deepcopy(getattr(self, name).state_dict()))
+        t.gen.set_state(self.gen.get_state())
+        t.iteration, t.history = self.iteration, [dict(r) for r in self.history]
+        t.freeze_d, t.freeze_g = self.freeze_d, self.freeze_g
+        t._last_metrics = copy.deepcopy(self._last_metrics)
+        t._last_d, t._last_g = (x.clone() if isinstance(x, torch.Tensor) else x for x in (self._last_d, self._last_g))
+        return t
 
     # ---- saving -----------------------------------------------------------------------------------
 

@@ -239,3 +239,22 @@ def test_every_setting_has_help():
     from playground.toy2d.config import HELP
 
     assert set(HELP) == {f.name for f in fields(ToyConfig)}
+
+
+@pytest.mark.parametrize("changes", [{}, {"loss": "wgan_gp"}, {"unroll_steps": 3}, {"optimizer": "rmsprop", "pack": 2}],
+                         ids=["fast path", "wgan-gp (autograd)", "unrolled", "rmsprop, packed"])
+def test_a_clone_trains_on_exactly_as_the_original_and_apart_from_it(changes):
+    """A student who leaves a shared run takes a clone: trained on, it must be the run it was (the weights
+    and the logged metrics bit for bit after 130 more iterations, noise and optimiser moments included), and
+    training one must not move the other."""
+    t = Trainer(ToyConfig(**changes))
+    t.step(150)
+    c = t.clone()
+    t.step(130)
+    c.step(130)
+    for a, b in zip([*t.G.parameters(), *t.D.parameters()], [*c.G.parameters(), *c.D.parameters()]):
+        assert torch.equal(a, b)
+    assert c.history == t.history and c.iteration == t.iteration == 280
+    before = [p.detach().clone() for p in t.G.parameters()]
+    c.step(5)
+    assert all(torch.equal(a, b) for a, b in zip(before, t.G.parameters())) and t.iteration == 280

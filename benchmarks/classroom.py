@@ -161,7 +161,7 @@ async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict
     await go.wait()
     t_play = time.perf_counter()
     try:
-        value = (await asyncio.to_thread(client.predict, *values, 200, [], SHOW, api_name="/toy2d_start"))[0]
+        value = await asyncio.to_thread(client.predict, *values, 200, [], SHOW, api_name="/toy2d_start")
         token = json.loads(value)["token"]
         answered = time.perf_counter() - t_play
         end = t_play + WARMUP_S + seconds

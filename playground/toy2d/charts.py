@@ -1,14 +1,9 @@
-"""The 2-D lab's curves as Plotly figures written as plain JSON, and its one-line status.
-
-Building figures through plotly.graph_objects (property validation) cost ~50 ms per refresh; plain
-JSON costs well under 1 ms, and the live view refreshes a chart every second or so for every student.
-"""
+"""The 2-D lab's one-line status, and its four charts as the page draws them (a declaration per chart and
+the rows of numbers it draws)."""
 
 from __future__ import annotations
 
-import functools
 import html
-import json
 import math
 
 from playground.toy2d.divergence import LOG4
@@ -39,109 +34,73 @@ def fmt_number(x, fmt: str = ".2f") -> str:
     return "–" if x is None else format(x, fmt)
 
 
-@functools.cache
-def _template() -> dict:
-    import plotly.io as pio
+# ---- the four charts, drawn in the page -------------------------------------------------------------------
+#
+# The page draws the curves itself (playground/ui/toy2d_canvas.js) from compact rows: while a run plays, each
+# frame brings the rows logged since the page's last one (a few numbers every 100 iterations), so no event of
+# the server runs per chart refresh and the curves keep up with the picture. A chart is declared here once:
+# its title, its series (a column of the rows each), its axes and its reference line.
 
-    return pio.templates["plotly_white"].to_plotly_json()
-
-
-def _hline(y: float, text: str | None = None) -> tuple[dict, dict | None]:
-    shape = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
-             "line": {"dash": "dash", "color": "gray"}}
-    note = None if text is None else {"text": text, "xref": "x domain", "x": 1, "xanchor": "right", "yref": "y",
-                                      "y": y, "yanchor": "bottom", "showarrow": False, "font": {"size": 10}}
-    return shape, note
-
-
-def _figure(title: str, traces: list[dict], shapes=(), annotations=(), **layout) -> str:
-    lay = {
-        "template": _template(), "title": {"text": title, "font": {"size": 13}}, "height": 260,
-        "margin": {"l": 40, "r": 10, "t": 36, "b": 30}, "uirevision": "keep",
-        "legend": {"orientation": "h", "y": -0.25, "font": {"size": 10}},
-        "shapes": list(shapes), "annotations": [a for a in annotations if a], **layout,
-    }
-    return json.dumps({"data": traces, "layout": lay}, allow_nan=False, default=float)
-
-
-def _series(rows: list[dict], key: str, scale: float = 1.0) -> list:
-    return [None if r.get(key) is None or not math.isfinite(r[key]) else scale * r[key] for r in rows]
-
-
-def loss_figure(trainer: Trainer) -> str:
-    h = trainer.history
-    it = [r["iteration"] for r in h]
-    traces = [
-        {"type": "scatter", "x": it, "y": _series(h, "d_loss"), "name": "D loss", "line": {"color": "#168a46"}},
-        {"type": "scatter", "x": it, "y": _series(h, "g_loss"), "name": "G loss", "line": {"color": "#8c3cc8"}},
-    ]
-    shapes, notes = [], []
-    if trainer.cfg.loss in ("minimax", "nonsaturating", "dragan"):
-        shape, note = _hline(math.log(4), "log 4: D loss at equilibrium (V = −log 4)")
-        shapes, notes = [shape], [note]
-    return _figure("Losses", traces, shapes, notes)
-
-
-def _empty(title: str, text: str) -> str:
-    return _figure(title, [], annotations=[{"text": text, "showarrow": False, "font": {"size": 11},
-                                            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])
-
-
+# A row's columns, in order: the logged metrics (Trainer.history) the charts draw, and one derived curve.
+COLUMNS = ("iteration", "d_loss", "g_loss", "v_star", "jsd_line", "jsd", "frechet", "modes_covered")
 FIRST_POINT = "The first point appears after 100 iterations."
+SIGMOID_LOSSES = ("minimax", "nonsaturating", "dragan")  # D outputs a probability: log 4 is its loss at p_g = p_data
 
 
-def divergence_figure(trainer: Trainer) -> str:
-    """V(D*, G) from its definition beside 2·JSD(p_data || p_g) − log 4, with the −log 4 floor: the identity
-    of the original GAN's objective, live (both measured on the lab's grid, see Trainer.quality)."""
-    h = [r for r in trainer.history if r.get("v_star") is not None]
-    title = "V(D*, G) = 2·JSD(p<sub>data</sub> ‖ p<sub>g</sub>) − log 4"
-    if not h:
-        return _empty(title, FIRST_POINT)
-    it = [r["iteration"] for r in h]
-    traces = [
-        {"type": "scatter", "x": it, "y": _series(h, "v_star"), "name": "V(D*, G) (its definition)",
-         "line": {"color": "#1f77b4", "width": 4}},
-        {"type": "scatter", "x": it, "y": [2 * r["jsd"] - LOG4 for r in h], "name": "2·JSD − log 4",
-         "line": {"color": "#ff7f0e", "dash": "dot", "width": 2}},
-        {"type": "scatter", "x": it, "y": _series(h, "jsd"), "name": "JSD", "yaxis": "y2",
-         "line": {"color": "#7f7f7f", "width": 1}},
-    ]
-    shape, note = _hline(-LOG4, "−log 4: p_g = p_data")
-    return _figure(title, traces, [shape], [note], yaxis={"range": [-LOG4 - 0.08, 0.05]},
-                   yaxis2={"overlaying": "y", "side": "right", "range": [0, math.log(2) * 1.02], "showgrid": False,
-                           "title": {"text": "JSD", "font": {"size": 10}}})
+def _short(x) -> float | None:
+    """A number for the page: 5 significant digits (the charts are ~400 px wide), None when undefined."""
+    if x is None or not math.isfinite(x):
+        return None
+    return float(f"{x:.5g}")
 
 
-def quality_figure(trainer: Trainer) -> str:
-    """When to stop: the 2-D Fréchet distance between data and G's samples, and the modes covered."""
-    h = trainer.history
-    title = "When to stop? Sample quality (the losses won't tell)"
-    if not h:
-        return _empty(title, FIRST_POINT)
-    it = [r["iteration"] for r in h]
-    traces = [{"type": "scatter", "x": it, "y": _series(h, "frechet"), "name": "Fréchet distance (lower is better)",
-               "line": {"color": "#d62728"}}]
-    layout = {"yaxis": {"type": "log", "title": {"text": "Fréchet distance", "font": {"size": 10}}}}
-    if any(r.get("modes_total") for r in h):
-        traces.append({"type": "scatter", "x": it, "y": _series(h, "modes_covered"), "name": "modes covered",
-                       "yaxis": "y2", "line": {"color": "#8c3cc8", "shape": "hv"}})
-        total = max(r.get("modes_total") or 0 for r in h)
-        layout["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, total + 0.5], "showgrid": False,
-                            "title": {"text": "modes", "font": {"size": 10}}}
-    return _figure(title, traces, **layout)
+def chart_row(row: dict) -> list:
+    """One logged row as the page's chart columns (:data:`COLUMNS`)."""
+    jsd = row.get("jsd")
+    derived = {"jsd_line": None if jsd is None else 2 * jsd - LOG4}
+    return [_short(row.get(k, derived.get(k))) if k != "iteration" else int(row["iteration"]) for k in COLUMNS]
 
 
-def per_mode_figure(trainer: Trainer) -> str:
-    """High-quality samples per mode at the last logged iteration, with the level of a balanced G."""
-    m = trainer._last_metrics or {}
-    counts = [int(c) for c in (m.get("per_mode") or [])]
-    title = "High-quality samples per mode"
-    if not counts:
-        text = FIRST_POINT if trainer.dataset.centers is not None else \
-            "Mode metrics need a data set with separate modes (ring, grid, blobs)."
-        return _empty(title, text)
-    level = sum(counts) / len(counts)
-    shape, _ = _hline(float(level))
-    shape["line"]["dash"] = "dot"
-    traces = [{"type": "bar", "x": list(range(1, len(counts) + 1)), "y": counts, "marker": {"color": "#8c3cc8"}}]
-    return _figure(title, traces, [shape], xaxis={"title": {"text": "mode"}, "dtick": 1 if len(counts) <= 12 else 5})
+def _series(column: str, name: str, color: str, **style) -> dict:
+    return {"col": COLUMNS.index(column), "name": name, "color": color, **style}
+
+
+def chart_spec(trainer: Trainer) -> list[dict]:
+    """The four charts for this run (the reference lines and axes depend on the loss and the data set)."""
+    sigmoid = trainer.cfg.loss in SIGMOID_LOSSES
+    losses = {"title": "Losses", "series": [_series("d_loss", "D loss", "#168a46"),
+                                            _series("g_loss", "G loss", "#8c3cc8")]}
+    if sigmoid:
+        losses["hline"] = {"y": math.log(4), "text": "log 4: D loss at equilibrium (V = −log 4)"}
+    divergence = {
+        "title": "V(D*, G) = 2·JSD(p<sub>data</sub> ‖ p<sub>g</sub>) − log 4",
+        "series": [_series("v_star", "V(D*, G) (its definition)", "#1f77b4", width=4),
+                   _series("jsd_line", "2·JSD − log 4", "#ff7f0e", dash="3 3", width=2),
+                   _series("jsd", "JSD", "#7f7f7f", width=1, axis=2)],
+        "y": {"range": [-LOG4 - 0.08, 0.05]}, "y2": {"range": [0, math.log(2) * 1.02], "title": "JSD"},
+        "hline": {"y": -LOG4, "text": "−log 4: p_g = p_data"},
+    }
+    quality = {"title": "When to stop? Sample quality (the losses won't tell)",
+               "series": [_series("frechet", "Fréchet distance (lower is better)", "#d62728")],
+               "y": {"log": True, "title": "Fréchet distance"}}
+    if trainer.dataset.centers is not None:
+        quality["series"].append(_series("modes_covered", "modes covered", "#8c3cc8", axis=2, step=True))
+        quality["y2"] = {"range": [0, len(trainer.dataset.centers) + 0.5], "title": "modes"}
+    per_mode = {"title": "High-quality samples per mode", "bars": True, "color": "#8c3cc8",
+                "empty": FIRST_POINT if trainer.dataset.centers is not None else
+                "Mode metrics need a data set with separate modes (ring, grid, blobs)."}
+    for chart in (losses, divergence, quality):
+        chart["empty"] = FIRST_POINT
+    return [losses, divergence, quality, per_mode]
+
+
+def per_mode(trainer: Trainer) -> list[int] | None:
+    """High-quality samples per mode at the last logged iteration (the bar chart), None before the first."""
+    counts = (trainer._last_metrics or {}).get("per_mode")
+    return None if counts is None or not len(counts) else [int(c) for c in counts]
+
+
+def chart_data(trainer: Trainer, rows_from: int = 0) -> dict:
+    """What the page needs to draw a still run's charts: the spec, every row from ``rows_from``, the bars."""
+    return {"spec": chart_spec(trainer), "rows": [chart_row(r) for r in trainer.history[rows_from:]],
+            "pm": per_mode(trainer)}

@@ -56,7 +56,6 @@ class Lab:
         self.real: np.ndarray | None = None  # the real points those frames were drawn with
         self.lock = threading.Lock()
         self.compare_stop = threading.Event()
-        self.chart_turn = 0  # which chart the next refresh while playing redraws
         self.max_seconds, self.idle_seconds = max_seconds, idle_seconds
         self._tmpdir: Path | None = None
 
@@ -232,5 +231,6 @@ def still_frame(trainer: Trainer, show_manifold: bool = True, show_arrows: bool 
 
 def still_value(trainer: Trainer, show_manifold: bool = True, show_arrows: bool = True,
                 note: str | None = None) -> str:
-    """:func:`still_frame` as the lab component's value."""
-    return json.dumps({"frame": still_frame(trainer, show_manifold, show_arrows, note), "state": "stopped"})
+    """:func:`still_frame` as the lab component's value, with the charts' declarations and every row."""
+    return json.dumps({"frame": still_frame(trainer, show_manifold, show_arrows, note), "state": "stopped",
+                       **charts.chart_data(trainer)})

@@ -12,8 +12,10 @@ import secrets
 import threading
 from typing import Callable
 
+from playground.toy2d import charts
 from playground.toy2d.trainer import Trainer
 
+MAX_ROWS = 500  # chart rows in one answer (a long history comes in a few pulls)
 FIRST_CHUNK = 10  # iterations of a run's first slice (then the slice is sized from the measured speed)
 
 
@@ -60,6 +62,23 @@ class PlayRun:
         self._parked = False  # not in the ready queue (waiting for the page to take a frame)
         self.last_turn: float | None = None  # when a worker last took it (the scheduler's round timing)
         self._packet_json: tuple | None = None
+        self.rows: list[str] = []  # the charts' rows (JSON text each) of every logged iteration up to the newest frame
+
+    def take_rows(self) -> int:
+        """Add the rows the trainer has logged since the last frame; how many rows the run has now."""
+        history = self.trainer.history
+        if len(history) > len(self.rows):
+            self.rows.extend(json.dumps(charts.chart_row(r)) for r in history[len(self.rows):])
+        return len(self.rows)
+
+    def packet_with_rows(self, have: int, frame_rows: int | None = None) -> str:
+        """:meth:`packet_json` with the chart rows the page lacks: from its ``have`` up to the frame's own
+        (at most MAX_ROWS at a time; the page asks again for the rest)."""
+        text = self.packet_json()
+        upto = min(len(self.rows) if frame_rows is None else frame_rows, max(have, 0) + MAX_ROWS)
+        if upto <= have:
+            return text
+        return f'{text[:-1]}, "rows_from": {have}, "rows": [{",".join(self.rows[have:upto])}]}}'
 
     @property
     def running(self) -> bool:

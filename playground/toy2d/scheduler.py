@@ -24,6 +24,7 @@ import time
 from collections import OrderedDict, deque
 from typing import Callable
 
+from playground.toy2d import charts
 from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame
 from playground.toy2d.playrun import FIRST_CHUNK, PlayRun  # noqa: F401 - both part of this API
 
@@ -145,11 +146,14 @@ class Scheduler:
             run.last_seen = self.clock()
         return run.packet()
 
-    async def next_frame_json(self, token, after: int = 0, timeout: float = 2.0) -> str:
-        """:meth:`next_frame` as JSON text (shared by every pull of the same frame)."""
+    async def next_frame_json(self, token, after: int = 0, timeout: float = 2.0, rows: int | None = None) -> str:
+        """:meth:`next_frame` as JSON text (shared by every pull of the same frame), with the chart rows from
+        the page's ``rows`` on (None: none)."""
         packet = await self.next_frame(token, after, timeout)
         run = self.get(token)
-        return run.packet_json() if run is not None else json.dumps(packet)
+        if run is None:
+            return json.dumps(packet)
+        return run.packet_json() if rows is None else run.packet_with_rows(rows)
 
     def wait_frame(self, run: PlayRun, after: int = 0, timeout: float = 2.0) -> dict:
         """:meth:`next_frame` for a plain thread."""
@@ -305,8 +309,12 @@ class Scheduler:
                 run.rate = (run.iterations - it_prev) / (now - t_prev)
         run._rate_mark = (now, run.iterations)
         status = run.status(run, snap) if run.status else None
-        run.frame = encode_frame(snap, run.extent, status=status, with_real=run.seq == 0,
-                                 show_manifold=run.show_manifold, show_arrows=run.show_arrows)
+        frame = encode_frame(snap, run.extent, status=status, with_real=run.seq == 0,
+                             show_manifold=run.show_manifold, show_arrows=run.show_arrows)
+        frame["nr"], frame["pm"] = run.take_rows(), charts.per_mode(run.trainer)  # the charts, drawn by the page
+        if run.seq == 0:
+            frame["spec"] = charts.chart_spec(run.trainer)
+        run.frame = frame
         run.seq += 1
         if run.on_frame is not None:
             run.on_frame(run, run.frame)

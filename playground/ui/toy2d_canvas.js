@@ -7,6 +7,7 @@ const SIZE = props.size;
 const cD = element.querySelector("canvas.lab2d-d");
 const cS = element.querySelector("canvas.lab2d-ds");
 const statusEl = element.querySelector(".lab2d-status");
+const charts = makeCharts(element.querySelector(".lab2d-charts"));
 const off = document.createElement("canvas");
 let current = null; // token of the run being pulled
 let real = null; // the real data never moves: it comes with a run's first frame
@@ -154,13 +155,14 @@ async function nextFrame(token, seq) {
     const u = new URL(FRAME_URL);
     u.searchParams.set("token", token);
     u.searchParams.set("after", String(seq));
+    u.searchParams.set("rows", String(charts.count())); // the chart rows we have: the answer brings the rest
     const res = await fetch(u, { cache: "no-store" });
     const json = (res.headers.get("content-type") || "").startsWith("application/json");
     if (res.ok && json) return await res.json();
     if (res.status >= 500) throw new Error(String(res.status));
     plainRoute = false;
   }
-  return await server.toy2d_frame(token, seq);
+  return await server.toy2d_frame(token, seq, charts.count());
 }
 
 async function pull(token, seq) {
@@ -175,6 +177,7 @@ async function pull(token, seq) {
     }
     if (current !== token) return;
     if (r.frame && r.seq > seq) { draw(r.frame); seq = r.seq; }
+    charts.add(r);
     if (r.state !== "running") { current = null; ended(r); return; }
     await new Promise((ok) => setTimeout(ok, 0)); // let the page paint before asking for more
   }
@@ -186,7 +189,9 @@ function onValue() {
   try { v = JSON.parse(props.value || "null"); } catch (e) { return; }
   if (!v) return;
   if (v.frame) draw(v.frame);
+  if (v.rows) charts.set(v);
   if (v.token && v.state === "running") {
+    if (current !== v.token) charts.restart();
     current = v.token;
     pull(v.token, v.seq || 0);
   } else {

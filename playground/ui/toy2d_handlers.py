@@ -10,7 +10,6 @@ import functools
 import json
 
 import gradio as gr
-from gradio.components.plot import PlotData
 from starlette.responses import Response
 
 from playground import share
@@ -19,7 +18,7 @@ from playground import safe_input
 from playground.safe_input import integer
 from playground.ui import arrival
 from playground.ui.sessions import SessionStore
-from playground.toy2d import charts, compare
+from playground.toy2d import compare
 from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.data import load_points_csv, points_from_drawing
 from playground.toy2d.lab import GIF_EVERY, MAX_SPEED, Lab, still_value  # noqa: F401 - GIF_EVERY for tests
@@ -34,7 +33,6 @@ TAB_ID = "toy2d"
 MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
 IDLE_SECONDS = 10  # a run whose page stops asking for frames (closed or hidden tab) ends
 FRAME_PATH = "/toy2d/frame"  # the plain route the page pulls frames from (frame_route)
-CHART_SECONDS = 1.5  # while playing, one chart is refreshed this often, in turn
 SHOW_CHOICES = ["manifold", "gradient arrows"]
 FREEZE_CHOICES = ["freeze D", "freeze G"]
 MODE_DATASETS = ("ring8", "grid25", "three_blobs")  # the data sets whose number of modes is a setting
@@ -92,26 +90,15 @@ def _flags(v: dict) -> dict:
             "show_arrows": "gradient arrows" in show}
 
 
-# ---- charts --------------------------------------------------------------------------------------------
-
-CHARTS = (charts.loss_figure, charts.divergence_figure, charts.quality_figure, charts.per_mode_figure)
-
-
-def _charts(trainer: Trainer, only: int | None = None) -> tuple:
-    """The charts of a trainer, or only one of them (the others unchanged)."""
-    return tuple(PlotData(type="plotly", plot=make(trainer)) if only is None or only == i else gr.skip()
-                 for i, make in enumerate(CHARTS))
-
-
-def _still(lab: Lab, trainer: Trainer, v: dict, note: str | None = None) -> tuple:
-    """Outputs of a handler that leaves the lab still: the picture and every chart."""
+def _still(lab: Lab, trainer: Trainer, v: dict, note: str | None = None) -> str:
+    """The lab's value after a handler that leaves it still: the picture and the charts."""
     f = _flags(v)
     with lab.lock:
-        return (still_value(trainer, f["show_manifold"], f["show_arrows"], note), *_charts(trainer))
+        return still_value(trainer, f["show_manifold"], f["show_arrows"], note)
 
 
 @functools.cache
-def initial_value() -> tuple:
+def initial_value() -> str:
     """The default run at iteration 0 and its charts: what every page shows on arrival. Computed once and kept
     on disk (``arrival``): building a trainer imports torch's compiler package (~1 s, through torch.optim)."""
     return arrival.cached("toy2d-initial", (), _initial_value)
@@ -125,10 +112,8 @@ def warm_up() -> None:
     Trainer(ToyConfig()).step(1)
 
 
-def _initial_value() -> tuple:
-    t = Trainer(ToyConfig())
-    return (still_value(t, note="Press Play to train, or Step to go one update at a time."),
-            *(make(t) for make in CHARTS))
+def _initial_value() -> str:
+    return still_value(Trainer(ToyConfig()), note="Press Play to train, or Step to go one update at a time.")
 
 
 # ---- handlers -------------------------------------------------------------------------------------------
@@ -137,12 +122,8 @@ def _initial_value() -> tuple:
 def start(v: dict, request: gr.Request, stop_at: int | None = None):
     """Play in the page: start the run and hand the page its token; the page pulls the frames."""
     lab = _lab(request)
-    cfg, speed, flags = _config(v), _speed(v["speed"]), _flags(v)
-    with lab.lock:  # the charts of the trainer the run starts from, before a worker takes it
-        trainer, _ = lab.ensure(cfg)
-        plots = _charts(trainer)
-    run = lab.start(cfg, speed=speed, stop_at=stop_at, **flags)
-    return (json.dumps({"token": run.token, "seq": 0, "state": "running"}), gr.Timer(active=True), *plots)
+    run = lab.start(_config(v), speed=_speed(v["speed"]), stop_at=stop_at, **_flags(v))
+    return json.dumps({"token": run.token, "seq": 0, "state": "running"})
 
 
 def _frame_response(text: str) -> Response:
@@ -156,12 +137,18 @@ def _seq(value) -> int:
         return 0
 
 
+def _rows(value) -> int | None:
+    """The number of chart rows the page has (None: it wants none, e.g. an API client)."""
+    return None if value is None or value == "" else _seq(value)
+
+
 async def toy2d_frame(data) -> Response:
-    """The page's pull as a server function of the lab component: ``[token, seq]`` → the next frame,
-    as the JSON text the training worker made once (no re-encoding per pull). The page uses
-    :func:`frame_route` (the same answer for a fifth of the server's CPU) and falls back to this."""
-    token, seq = (list(data) + [None, None])[:2] if isinstance(data, (list, tuple)) else (data, 0)
-    return _frame_response(await get_scheduler().next_frame_json(token, _seq(seq)))
+    """The page's pull as a server function of the lab component: ``[token, seq, rows]`` → the next frame,
+    as the JSON text the training worker made once (no re-encoding per pull), with the chart rows from the
+    page's ``rows`` on. The page uses :func:`frame_route` (the same answer for a fifth of the server's CPU)
+    and falls back to this."""
+    token, seq, rows = (list(data) + [None] * 3)[:3] if isinstance(data, (list, tuple)) else (data, 0, None)
+    return _frame_response(await get_scheduler().next_frame_json(token, _seq(seq), rows=_rows(rows)))
 
 
 async def frame_route(request) -> Response:
@@ -171,7 +158,8 @@ async def frame_route(request) -> Response:
     server's CPU (session lookup, argument handling), here ~0.19 ms (measured on a quiet 2-core machine). The run's token is the key (a
     random secret handed to the session that started it), as for the server function."""
     q = request.query_params
-    return _frame_response(await get_scheduler().next_frame_json(q.get("token"), _seq(q.get("after"))))
+    return _frame_response(await get_scheduler().next_frame_json(q.get("token"), _seq(q.get("after")),
+                                                                 rows=_rows(q.get("rows"))))
 
 
 async def play_stream(v: dict, request: gr.Request):
@@ -191,21 +179,6 @@ async def play_stream(v: dict, request: gr.Request):
             if packet.get("error"):
                 raise gr.Error(packet["error"])
             return
-
-
-def tick(request: gr.Request):
-    """While playing: refresh one chart in turn; once the run has ended, all of them, then stop ticking."""
-    lab = SESSIONS.get(session_key(request))
-    if lab is None or lab.trainer is None:
-        return (gr.Timer(active=False), *([gr.skip()] * len(CHARTS)))
-    if lab.playing:
-        lab.chart_turn = (lab.chart_turn + 1) % len(CHARTS)
-        with lab.lock:
-            return (gr.skip(), *_charts(lab.trainer, only=lab.chart_turn))
-    if lab.run is not None and lab.run.error is not None:
-        gr.Warning(str(lab.run.error))
-    with lab.lock:
-        return (gr.Timer(active=False), *_charts(lab.trainer))
 
 
 def pause(request: gr.Request):
@@ -335,7 +308,7 @@ def import_model(file, show, request: gr.Request):
         raise UserError("Choose a .zip saved by 'Download model'.")
     lab = _lab(request)
     trainer = lab.import_model(file if isinstance(file, str) else file.name)
-    return [*_values(trainer.cfg), *_still(lab, trainer, {"show": show}, "Loaded the saved run.")]
+    return [*_values(trainer.cfg), _still(lab, trainer, {"show": show}, "Loaded the saved run.")]
 
 
 # ---- share links -------------------------------------------------------------------------------------------
@@ -355,5 +328,5 @@ def autoplay(v: dict, request: gr.Request):
     """Start Play when an opened link asks for it (stopping at its ``steps``)."""
     play = v.get("link_play") or {}
     if not play.get("autoplay"):
-        return (gr.skip(), gr.skip(), *([gr.skip()] * len(CHARTS)))
+        return gr.skip()
     return start(v, request, stop_at=play.get("steps"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
-from gradio.components.plot import PlotData
 
 from playground import share
 from playground.toy2d import compare
@@ -52,6 +51,7 @@ LAB_TEMPLATE = f"""
   <figure class="toy2d-frame"><figcaption>{DSTAR_CAPTION}</figcaption>
     <canvas class="lab2d-ds" width="{IMG_SIZE}" height="{IMG_SIZE}" aria-label="optimal discriminator heatmap"></canvas></figure>
 </div>
+<div class="lab2d-charts" aria-label="training curves"></div>
 """
 LAB_CSS = """
 .lab2d-row { display: flex; flex-wrap: wrap; gap: 12px; }
@@ -59,8 +59,16 @@ LAB_CSS = """
 .lab2d-row canvas { width: 100%%; height: auto; border-radius: 6px; display: block; }
 .lab2d-status { min-height: 2.6em; }
 .lab2d-error { color: #b00020; font-weight: 600; }
+.lab2d-charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 10px 16px;
+  margin-top: 12px; }
+.lab2d-chart .t { font-size: 0.85em; font-weight: 600; margin-bottom: 2px; }
+.lab2d-chart svg { width: 100%%; height: auto; display: block; overflow: visible; }
+.lab2d-chart svg text { font-size: 10px; fill: var(--body-text-color-subdued); }
+.lab2d-chart .k { font-size: 0.75em; color: var(--body-text-color-subdued); }
+.lab2d-chart .k i { display: inline-block; width: 14px; height: 3px; margin: 0 4px 2px 8px; vertical-align: middle; }
 """ % IMG_SIZE
-CANVAS_JS = Path(__file__).with_name("toy2d_canvas.js").read_text()
+# the charts' drawing first: the canvas script calls it when a value or a frame brings rows
+CANVAS_JS = "\n".join(Path(__file__).with_name(f).read_text() for f in ("toy2d_charts.js", "toy2d_canvas.js"))
 
 
 # ---- layout -----------------------------------------------------------------------------------------------
@@ -124,18 +132,11 @@ def _layout() -> dict:
                     c["show"] = gr.CheckboxGroup(h.SHOW_CHOICES, value=h.SHOW_CHOICES, label="Show")
             first = h.initial_value()
             after_server_start(h.warm_up, "toy2d-warm-up")
-            c["lab"] = gr.HTML(first[0], html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
+            c["lab"] = gr.HTML(first, html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
                                server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
                                size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),
                                padding=False)
-            c["timer"] = gr.Timer(h.CHART_SECONDS, active=False)
             with gr.Column() as c["group:pictures"]:
-                with gr.Row():
-                    c["chart0"] = gr.Plot(PlotData(type="plotly", plot=first[1]), show_label=False)
-                    c["chart1"] = gr.Plot(PlotData(type="plotly", plot=first[2]), show_label=False)
-                with gr.Row():
-                    c["chart2"] = gr.Plot(PlotData(type="plotly", plot=first[3]), show_label=False)
-                    c["chart3"] = gr.Plot(PlotData(type="plotly", plot=first[4]), show_label=False)
                 explain(STOP_NOTE)
             gr.Markdown(INTRO)
     with gr.Accordion("Compare two runs side by side (same data, same seed, lock-step)", open=False) as c["group:compare"]:
@@ -182,8 +183,7 @@ def _layout() -> dict:
 
 def _wire(c: dict) -> None:
     settings = [c[n] for n in h.CONFIG_FIELDS]
-    charts_out = [c[f"chart{i}"] for i in range(len(h.CHARTS))]
-    view = [c["lab"], *charts_out]
+    view = c["lab"]  # the pictures and the charts: one component, drawn by the page
     play_in = [c[n] for n in h.PLAY_FIELDS]
 
     def named(fn, names):
@@ -197,12 +197,11 @@ def _wire(c: dict) -> None:
                       api_name=False)
     c["loss"].change(h.formula, c["loss"], c["loss_formula"], api_name=False)
     c["dataset"].input(h._default_modes, c["dataset"], c["n_modes"], api_name=False)
-    # Play: the run goes to the process's training scheduler; the page pulls its frames (h.toy2d_frame) and the
-    # timer refreshes the charts. No concurrency limit: starting a run takes milliseconds.
-    c["play"].click(named(user_errors(h.start), h.PLAY_FIELDS), play_in, [c["lab"], c["timer"], *charts_out],
+    # Play: the run goes to the process's training scheduler; the page pulls its frames (h.toy2d_frame), which
+    # bring the charts' new rows too: no event of the server runs while a run plays. No concurrency limit:
+    # starting a run takes milliseconds.
+    c["play"].click(named(user_errors(h.start), h.PLAY_FIELDS), play_in, c["lab"],
                     api_name="toy2d_start", concurrency_limit=None, **raw)
-    c["timer"].tick(h.tick, None, [c["timer"], *charts_out], api_name=False, show_progress="hidden",
-                    concurrency_limit=None)
     for name in ("speed", "freeze", "show"):
         c[name].change(h.live_controls, [c["speed"], c["freeze"], c["show"]], None, api_name=False, queue=False)
     # The same run for API clients, its frames streamed (benchmarks/classroom.py and the tests drive it).
@@ -227,7 +226,7 @@ def _wire(c: dict) -> None:
     c["csv_btn"].click(h.export_csv, None, c["export_file"], api_name="toy2d_export_csv")
     c["gif_btn"].click(h.export_gif, None, c["export_file"], api_name="toy2d_export_gif")
     c["model_btn"].click(h.export_model, None, c["export_file"], api_name="toy2d_export_model")
-    c["load_file"].upload(h.import_model, [c["load_file"], c["show"]], [*settings, *view], api_name=False)
+    c["load_file"].upload(h.import_model, [c["load_file"], c["show"]], [*settings, view], api_name=False)
 
     link_names = [*h.CONFIG_FIELDS, "preset_name", "link_hide", "link_lock", "link_big", "link_autoplay", "link_steps"]
     wire_copy_link(c, h.make_link, link_names)
@@ -274,6 +273,5 @@ class LinkTarget:
         """Chain h.autoplay (and its step limit) after the link has set the controls."""
         c = self.c
         names = [*h.PLAY_FIELDS, "link_play"]
-        event.then(named_inputs(names, user_errors(h.autoplay)), [c[n] for n in names],
-                   [c["lab"], c["timer"], *[c[f"chart{i}"] for i in range(len(h.CHARTS))]], api_name=False,
+        event.then(named_inputs(names, user_errors(h.autoplay)), [c[n] for n in names], c["lab"], api_name=False,
                    preprocess=False, show_progress="hidden")

@@ -26,14 +26,22 @@ class FakeTrainer:
         self.clock, self.cost, self.fail_at = clock, cost, fail_at
         self.iteration = 0
         self.steps: list[int] = []  # iterations per call
+        self.history: list[dict] = []  # a row every 100 iterations, as the real trainer logs
+        self._last_metrics = None
 
     class dataset:  # noqa: N801 - stands in for the data set's attribute
         extent = (-1.0, 1.0, -1.0, 1.0)
+        centers = None
+
+    class cfg:  # noqa: N801
+        loss = "nonsaturating"
 
     def step(self, k: int) -> None:
         if self.fail_at is not None and self.iteration + k >= self.fail_at:
             raise NonFiniteTraining("Training diverged at iteration 7: the D loss became nan.")
         self.clock.now += k * self.cost
+        self.history += [{"iteration": i, "d_loss": 1.0, "g_loss": 1.0}
+                         for i in range(self.iteration + 1, self.iteration + k + 1) if i % 100 == 0]
         self.iteration += k
         self.steps.append(k)
 
@@ -262,3 +270,28 @@ def test_pages_awaiting_frames_get_them_from_real_workers():
     assert _run_async(sched.next_frame("no-such-token", 0))["state"] == "gone"
     sched.close()
     assert not runs[1].running and sched.playing == 0
+
+
+def test_frames_bring_the_chart_rows_the_page_lacks_up_to_their_own_iteration():
+    """The page draws the charts: each pull says how many rows it has (``rows``) and gets the rest, up to the
+    newest frame, each row the trainer logged (every 100 iterations) in the charts' columns."""
+    import json
+
+    from playground.toy2d import charts, playrun
+
+    clock = FakeClock()
+    sched = _scheduler(clock)
+    t = FakeTrainer(clock, 1e-4)
+    run = _run(sched, t, speed=450)
+    _work(sched, clock, 40)
+    assert t.iteration >= 450 and run.seq >= 1
+    p = json.loads(run.packet_with_rows(0))
+    frame_it = p["frame"]["it"]
+    assert p["rows_from"] == 0 and [r[0] for r in p["rows"]] == list(range(100, frame_it + 1, 100))
+    assert p["rows"][0] == charts.chart_row(t.history[0]) and len(p["rows"]) == p["frame"]["nr"]
+    more = json.loads(run.packet_with_rows(2))
+    assert more["rows_from"] == 2 and more["rows"] == p["rows"][2:]
+    assert "rows" not in json.loads(run.packet_with_rows(len(p["rows"])))  # nothing new: the plain packet
+    assert "rows" not in json.loads(run.packet_json())  # API clients that do not ask get none
+    run.rows.extend(["[0]"] * (2 * playrun.MAX_ROWS))
+    assert len(json.loads(run.packet_with_rows(0))["rows"]) == playrun.MAX_ROWS  # a long history comes in parts

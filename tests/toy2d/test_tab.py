@@ -45,12 +45,12 @@ def _frame(value: str) -> dict:
 def test_step_and_reset_through_the_api(client):
     values = _values(ToyConfig(seed=3))
     args = [*values, [], ["manifold", "gradient arrows"]]
-    lab, *plots = client.predict(*args, api_name="/toy2d_step_it")
-    assert len(plots) == 4
+    lab = client.predict(*args, api_name="/toy2d_step_it")
     assert _frame(lab)["it"] == 1 and _iteration(_frame(lab)["status"]) == 1
-    lab, *_ = client.predict(*args, api_name="/toy2d_step_it")
+    assert [c["title"] for c in json.loads(lab)["spec"]][0] == "Losses"  # the charts come with the picture
+    lab = client.predict(*args, api_name="/toy2d_step_it")
     assert _frame(lab)["it"] == 2  # the same session keeps its trainer
-    lab, *_ = client.predict(*args, api_name="/toy2d_reset")
+    lab = client.predict(*args, api_name="/toy2d_reset")
     assert _frame(lab)["it"] == 0
     assert "New run" in _frame(lab)["status"]
 
@@ -97,7 +97,7 @@ def test_the_frame_route_serves_a_run_frame_by_frame(client, app_url):
     from playground.toy2d.frames import snapshot_from_frame
 
     values = _values(ToyConfig(seed=0, g_width=16, d_width=16))
-    token = json.loads(client.predict(*values, 200, [], ["manifold"], api_name="/toy2d_start")[0])["token"]
+    token = json.loads(client.predict(*values, 200, [], ["manifold"], api_name="/toy2d_start"))["token"]
     try:
         with httpx.Client(base_url=app_url, timeout=30) as http:
             seqs, its, seq = [], [], 0
@@ -155,6 +155,23 @@ def test_play_animates_the_canvas_and_pause_stops(open_app_page, artifacts):
         page.wait_for_timeout(100)
     assert len(seen) >= 5, "the discriminator canvas did not change while playing"
     assert len(pulls) >= 5, "the page did not pull its frames from the plain frame route"
+    # the charts are drawn in the page and keep up with the picture: their newest point (a row is logged every
+    # 100 iterations) is never more than 2 s of training behind the iteration shown
+    events = []
+    page.on("request", lambda r: events.append(r.url) if "/queue/join" in r.url else None)
+    lags = []
+    for _ in range(10):
+        page.wait_for_timeout(300)
+        shown, last, rate = page.evaluate("""() => {
+          const it = Number(document.querySelector('#toy2d-lab [data-iteration]').dataset.iteration);
+          const m = /([\d,]+) it\/s/.exec(document.querySelector('#toy2d-status').innerText);
+          return [it, Number(document.querySelector('.lab2d-charts').dataset.lastIteration),
+                  m ? Number(m[1].replace(/,/g, '')) : 0]; }""")
+        lags.append((shown, last, rate))
+        assert shown - last <= max(100, 2 * rate) + 100, lags
+    assert lags[-1][1] >= 500, f"the charts did not grow while playing: {lags}"
+    assert page.locator(".lab2d-chart svg path").count() >= 5  # the curves, as SVG paths
+    assert events == [], f"the page sent Gradio events while playing: {events}"
     dark, _ = page.evaluate(CANVAS_PROBE)
     assert dark > 100 and dark0 > 100, "no decision boundary (D = ½ contour) drawn"
     page.screenshot(path=str(artifacts / "toy2d-playing.png"), full_page=True)
@@ -181,7 +198,7 @@ def _play(T, req, values, speed=200, show=("manifold",), frames=8):
     """Start Play through the tab's handler and follow its frames as the page would; the packets."""
     from playground.toy2d.scheduler import get_scheduler
 
-    value, *_ = T.start(_named(values, speed=speed, freeze=[], show=list(show)), req)
+    value = T.start(_named(values, speed=speed, freeze=[], show=list(show)), req)
     token = json.loads(value)["token"]
     run = get_scheduler().get(token)
     packets, seq = [], 0
@@ -237,7 +254,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
         csv.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 3}" for i in range(50)))
         assert T.use_csv(str(csv), req) == "custom"
         cfg = ToyConfig(dataset="custom", seed=1)
-        lab, *_ = T._stepper("it")(_named(_values(cfg), freeze=[], show=show), req)
+        lab = T._stepper("it")(_named(_values(cfg), freeze=[], show=show), req)
         assert _frame(lab)["it"] == 1
         assert T.SESSIONS.get("export-test").trainer.dataset.name == "custom"
     finally:

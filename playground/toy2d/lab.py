@@ -24,7 +24,7 @@ from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import fit_to_view, make_dataset
 from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame, snapshot_from_frame
 from playground.toy2d.render import render_frame, write_gif
-from playground.toy2d.scheduler import PlayRun, get_scheduler
+from playground.toy2d.scheduler import PlayRun, Viewer, get_scheduler
 from playground.toy2d.trainer import Trainer
 
 MAX_GIF_FRAMES = 120
@@ -43,6 +43,21 @@ STOP_NOTES = {
 
 def time_note(max_seconds: float) -> str:
     return f"Paused automatically after {max_seconds / 60:g} minutes so others can train too. Press Play to continue."
+
+
+def stop_note(reason: str | None, max_seconds: float) -> str | None:
+    return STOP_NOTES.get(reason) or (time_note(max_seconds) if reason == "time" else None)
+
+
+def shared_status(run: PlayRun, snap: dict) -> str:
+    """The status line of a run shared by several pages (the same settings and seed, from iteration 0)."""
+    if run.reason:
+        note = stop_note(run.reason, run.max_seconds)
+    elif run.viewers > 1:
+        note = f"The same settings and seed on {run.viewers} pages: this run is trained once and shown on each."
+    else:
+        note = None
+    return charts.status_line(run.trainer, snap, note, run.rate if run.running and not run.reason else None)
 
 
 class Lab:
@@ -91,13 +106,31 @@ class Lab:
     # ---- Play -------------------------------------------------------------------------------------
 
     def start(self, cfg: ToyConfig, *, speed: int = 200, freeze=(False, False), show_manifold: bool = True,
-              show_arrows: bool = True, stop_at: int | None = None) -> PlayRun:
-        """Start (or restart) Play: the run goes to the scheduler; frames come from :meth:`PlayRun`."""
+              show_arrows: bool = True, stop_at: int | None = None, share: bool = False) -> PlayRun | Viewer:
+        """Start (or restart) Play: the run goes to the scheduler; frames come from :meth:`PlayRun`.
+
+        With ``share``, a run from iteration 0 on the built-in data is the class's: every page that presses
+        Play with the same settings, seed and view watches one run, trained once (a :class:`Viewer` of it).
+        Pause, Step or any change leaves it with a copy of where it was: the student goes on alone."""
         speed = max(1, min(int(speed), MAX_SPEED))
         self.stop_run("replaced")
         with self.lock:
             trainer, note = self.ensure(cfg)
             self.apply_freeze(trainer, *freeze)
+            fresh = trainer.iteration == 0 and cfg.dataset != "custom"
+        if share and fresh:
+            key = json.dumps([cfg.to_dict(), [bool(f) for f in freeze], speed, bool(show_manifold),
+                              bool(show_arrows), stop_at], sort_keys=True)
+
+            def make() -> PlayRun:
+                t = self.new_trainer(cfg)
+                self.apply_freeze(t, *freeze)
+                return PlayRun(t, speed=speed, show_manifold=show_manifold, show_arrows=show_arrows,
+                               max_seconds=self.max_seconds, idle_seconds=self.idle_seconds, status=shared_status,
+                               stop_at=stop_at)
+
+            self.run = get_scheduler().join_shared(key, make)
+            return self.run
         run = PlayRun(trainer, lock=self.lock, speed=speed, note=note, show_manifold=show_manifold,
                       show_arrows=show_arrows, max_seconds=self.max_seconds, idle_seconds=self.idle_seconds,
                       status=self._status, on_frame=self._keep, stop_at=stop_at)
@@ -105,8 +138,31 @@ class Lab:
         return run
 
     def stop_run(self, reason: str = "paused") -> None:
-        if self.run is not None:
+        if isinstance(self.run, Viewer):
+            self._leave_shared(self.run, reason)
+        elif self.run is not None:
             get_scheduler().stop(self.run, reason)
+
+    def _leave_shared(self, viewer: Viewer, reason: str) -> None:
+        """Take a copy of the shared run as it is now (or as it ended), show it, and go on alone from there."""
+        if viewer.copied:
+            return
+        viewer.copied = True
+        shared = viewer.run
+        with shared.lock:
+            source = shared.trainer if shared.trainer is not None else shared.final
+            mine = source.clone() if source is not None else None
+        recorded = list(shared.recording or [])
+        last = None
+        if mine is not None:
+            with self.lock:
+                self.trainer = mine
+                self.frames.clear()
+                self.frames.extend(json.loads(f) for _, f, _ in recorded[1::GIF_EVERY][-MAX_GIF_FRAMES:])
+                if recorded:
+                    self.real = snapshot_from_frame(json.loads(recorded[0][1]))["real"]
+                last = still_frame(mine, shared.show_manifold, shared.show_arrows, stop_note(reason, self.max_seconds))
+        get_scheduler().stop(viewer, reason, last_frame=last)
 
     @property
     def playing(self) -> bool:
@@ -114,7 +170,7 @@ class Lab:
 
     def _status(self, run: PlayRun, snap: dict) -> str:
         if run.reason:
-            note = STOP_NOTES.get(run.reason) or (time_note(run.max_seconds) if run.reason == "time" else None)
+            note = stop_note(run.reason, run.max_seconds)
         else:
             note = run.note if run.seq < 30 else None
         return charts.status_line(run.trainer, snap, note, run.rate if run.running and not run.reason else None)
@@ -155,6 +211,15 @@ class Lab:
         return self._tmpdir
 
     def _need_trainer(self) -> Trainer:
+        viewer = self.run
+        if isinstance(viewer, Viewer) and not viewer.copied:  # watching a shared run: export where it is
+            if viewer.running:
+                with viewer.run.lock:
+                    source = viewer.run.trainer or viewer.run.final
+                    if source is not None:
+                        return source.clone()
+            else:
+                self._leave_shared(viewer, viewer.reason or "steps")
         if self.trainer is None:
             raise UserError("Nothing to export yet: press Play or Step first.")
         return self.trainer
@@ -216,7 +281,8 @@ class Lab:
     def close(self) -> None:
         """The session ended: stop its run and delete its downloads."""
         self.compare_stop.set()
-        self.stop_run("idle")
+        if self.run is not None:
+            get_scheduler().stop(self.run, "idle")  # a shared run goes on for the other pages
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
 

@@ -7,6 +7,7 @@ accounting (iterations, speed, the frame allowance) and wakes the pages waiting 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import secrets
 import threading
@@ -16,6 +17,7 @@ from playground.toy2d import charts
 from playground.toy2d.trainer import Trainer
 
 MAX_ROWS = 500  # chart rows in one answer (a long history comes in a few pulls)
+MAX_RECORDED = 600  # frames a shared run keeps for late joiners (~6 MB); beyond, every other one is dropped
 FIRST_CHUNK = 10  # iterations of a run's first slice (then the slice is sized from the measured speed)
 
 
@@ -63,6 +65,10 @@ class PlayRun:
         self.last_turn: float | None = None  # when a worker last took it (the scheduler's round timing)
         self._packet_json: tuple | None = None
         self.rows: list[str] = []  # the charts' rows (JSON text each) of every logged iteration up to the newest frame
+        # a run shared by every page that pressed Play on the same settings and seed (Scheduler.join_shared):
+        self.recording: list[tuple[int, str, int]] | None = None  # its frames: (seq, frame JSON, rows up to it)
+        self.viewers = 0  # pages watching it
+        self.final: Trainer | None = None  # where it ended (pages that leave it take a copy)
 
     def take_rows(self) -> int:
         """Add the rows the trainer has logged since the last frame; how many rows the run has now."""
@@ -71,14 +77,30 @@ class PlayRun:
             self.rows.extend(json.dumps(charts.chart_row(r)) for r in history[len(self.rows):])
         return len(self.rows)
 
-    def packet_with_rows(self, have: int, frame_rows: int | None = None) -> str:
-        """:meth:`packet_json` with the chart rows the page lacks: from its ``have`` up to the frame's own
-        (at most MAX_ROWS at a time; the page asks again for the rest)."""
-        text = self.packet_json()
+    def packet_with_rows(self, have: int, frame_rows: int | None = None, text: str | None = None) -> str:
+        """:meth:`packet_json` (or ``text``) with the chart rows the page lacks: from its ``have`` up to the
+        frame's own (at most MAX_ROWS at a time; the page asks again for the rest)."""
+        text = self.packet_json() if text is None else text
         upto = min(len(self.rows) if frame_rows is None else frame_rows, max(have, 0) + MAX_ROWS)
         if upto <= have:
             return text
         return f'{text[:-1]}, "rows_from": {have}, "rows": [{",".join(self.rows[have:upto])}]}}'
+
+    def record(self) -> None:
+        """Keep the newest frame for pages that join late (a shared run); thin out the oldest beyond the cap."""
+        self.recording.append((self.seq, json.dumps(self.frame, allow_nan=False), len(self.rows)))
+        if len(self.recording) > MAX_RECORDED:  # the first frame holds the real data and the charts' spec
+            self.recording[1:] = self.recording[1::2]
+
+    def recorded_after(self, seq: int) -> tuple[int, str, int]:
+        """The recorded frame a page that has seen frame ``seq`` gets next. A page behind by many frames (it
+        joined late, or draws slowly) fast-forwards: it skips an eighth of its lag each time, so it replays
+        the run from the start and catches up within a second or two."""
+        if seq <= 0:
+            return self.recording[0]  # the first frame brings the real data and the charts' declarations
+        target = seq + 1 + max(self.seq - seq - 1, 0) // 8
+        i = bisect.bisect_left([r[0] for r in self.recording], target)
+        return self.recording[min(i, len(self.recording) - 1)]
 
     @property
     def running(self) -> bool:
@@ -118,7 +140,7 @@ class PlayRun:
             k = min(k, self.stop_at - self.trainer.iteration)
         return max(0, k)
 
-    def record(self, k: int, seconds: float) -> None:
+    def record_slice(self, k: int, seconds: float) -> None:
         self.iterations += k
         self.since_frame += k
         self.train_seconds += seconds
@@ -136,3 +158,40 @@ class PlayRun:
 def _resolve(fut: asyncio.Future) -> None:
     if not fut.done():
         fut.set_result(None)
+
+
+class Viewer:
+    """One page watching a shared run: its own token and position in the run's frames, and, once it has left
+    (Pause, Step, another Play), a last frame of its own (a still of the copy its lab took)."""
+
+    def __init__(self, run: PlayRun):
+        self.token = secrets.token_urlsafe(12)
+        self.run = run
+        self.seq = 0  # the newest frame of the run this page was handed
+        self.state = "running"
+        self.reason: str | None = None
+        self.last_seen = 0.0
+        self.left: str | None = None  # its own last packet (JSON) once it has left the run
+        self.copied = False  # its lab has taken its copy of the run (playground.toy2d.lab)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def error(self) -> BaseException | None:
+        return self.run.error
+
+    def packet(self) -> dict:
+        """Where this page is: its last frame and state (as :meth:`PlayRun.packet`)."""
+        if self.left is not None:
+            return json.loads(self.left)
+        frame = next((json.loads(f) for s, f, _ in reversed(self.run.recording or []) if s <= self.seq), None)
+        return {"token": self.token, "seq": self.seq, "state": self.state, "frame": frame}
+
+    def packet_json(self, seq: int, frame_json: str, state: str, reason: str | None = None) -> str:
+        news = f', "reason": {json.dumps(reason)}' if reason else ""
+        if state == "error" and self.run.error is not None:
+            news += f', "error": {json.dumps(str(self.run.error))}'
+        return (f'{{"token": {json.dumps(self.token)}, "seq": {seq}, "state": "{state}"{news}, '
+                f'"frame": {frame_json}}}')

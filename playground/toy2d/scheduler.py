@@ -26,7 +26,7 @@ from typing import Callable
 
 from playground.toy2d import charts
 from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame
-from playground.toy2d.playrun import FIRST_CHUNK, PlayRun  # noqa: F401 - both part of this API
+from playground.toy2d.playrun import FIRST_CHUNK, PlayRun, Viewer  # noqa: F401 - part of this API
 
 FPS_ALONE = 24.0  # frames a second aimed for while a run has a core to itself
 FPS_CROWDED = 9.0  # ... and when many runs share the cores
@@ -38,6 +38,8 @@ MAX_SLICE_S = 0.05
 SLOW_MOTION_SPEED = 20  # below this many iterations per frame, frames come at most SLOW_MOTION_FPS
 SLOW_MOTION_FPS = 10.0
 ENDED_KEPT = 256  # ended runs whose last frame and reason a page may still ask for
+SHARED_KEPT = 16  # shared runs a late page may still join (replaying the frames of a finished one)
+VIEWERS_KEPT = 4096  # pages watching shared runs (and recently left), by token
 LIVE_DENSITY_SAMPLES = 1000  # G samples behind the live D*'s density estimate
 
 
@@ -68,12 +70,21 @@ class Scheduler:
         self._runs: dict[str, PlayRun] = {}
         self._ended: OrderedDict[str, PlayRun] = OrderedDict()  # recently ended: their pages get the news
         self._ready: deque[PlayRun] = deque()
+        self._shared: OrderedDict[str, PlayRun] = OrderedDict()  # by what makes runs identical (join_shared)
+        self._viewers: OrderedDict[str, Viewer] = OrderedDict()
         self._cv = threading.Condition()
         self.frame_seconds = 0.002  # what drawing one frame costs, smoothed (measured as we go)
         self.round_scale = 1.0  # slices' share of the planned length (see slice_seconds)
         self._stats = {"slices": 0, "frames": 0, "train_s": 0.0, "draw_s": 0.0}
         self._threads: list[threading.Thread] = []
         self._closed = False
+        import torch
+
+        # torch's thread settings do not fully carry over to a new thread (OpenMP keeps them per thread): a worker
+        # that did not set them trained a run differently from the thread that chose them
+        # (playground.device.default_threads), by the third decimal after 400 iterations. The workers set the
+        # creating thread's count, so the page trains exactly the run the CLI, the tests and a share link give.
+        self.torch_threads = torch.get_num_threads()
         if start:
             for i in range(self.workers):
                 t = threading.Thread(target=self._work_forever, name=f"toy2d-train-{i}", daemon=True)
@@ -96,10 +107,35 @@ class Scheduler:
             self._cv.notify()
         return run
 
-    def get(self, token) -> PlayRun | None:
+    def join_shared(self, key: str, make: Callable[[], PlayRun]) -> Viewer:
+        """Watch the run of everyone who pressed Play with the same ``key`` (every setting, the seed, from
+        iteration 0): it is trained once and its frames serve every page. A page that comes after it has
+        finished replays it; otherwise ``make()`` starts it."""
+        with self._cv:
+            run = self._shared.get(key)
+            if run is None or not (run.running or run.reason == "steps"):
+                run = None
+        if run is None:
+            run = make()
+            run.recording = []
+            self.submit(run)
+        viewer = Viewer(run)
+        with self._cv:
+            self._shared[key] = run
+            self._shared.move_to_end(key)
+            while len(self._shared) > SHARED_KEPT:
+                self._shared.popitem(last=False)
+            run.viewers += 1
+            viewer.last_seen = run.last_seen = self.clock()
+            self._viewers[viewer.token] = viewer
+            while len(self._viewers) > VIEWERS_KEPT:
+                self._viewers.popitem(last=False)
+        return viewer
+
+    def get(self, token) -> PlayRun | Viewer | None:
         if not isinstance(token, str) or len(token) > 64:
             return None
-        return self._runs.get(token) or self._ended.get(token)
+        return self._runs.get(token) or self._ended.get(token) or self._viewers.get(token)
 
     @property
     def playing(self) -> int:
@@ -120,18 +156,35 @@ class Scheduler:
                 self._ready.append(run)
                 self._cv.notify()
 
-    def stop(self, run: PlayRun, reason: str = "paused") -> None:
+    def stop(self, run: PlayRun | Viewer, reason: str = "paused", last_frame: dict | None = None) -> None:
+        """End a run, or take a page off a shared run (``last_frame``: what that page shows then; by default the
+        run's frame it was at). A shared run ends when its last page leaves."""
+        if isinstance(run, Viewer):
+            self._leave(run, reason, last_frame)
+            return
         run.reason = run.reason or reason
         run.stop()
         self.wake(run)
 
+    def _leave(self, viewer: Viewer, reason: str, last_frame: dict | None) -> None:
+        run = viewer.run
+        with self._cv:
+            if not viewer.running:
+                return
+            frame = json.dumps(last_frame, allow_nan=False) if last_frame is not None else \
+                next((f for s, f, _ in reversed(run.recording) if s <= viewer.seq), "null")
+            viewer.left = viewer.packet_json(viewer.seq + 1, frame, "stopped", reason)
+            viewer.state, viewer.reason = "stopped", reason
+            run.viewers -= 1
+            alone = run.viewers <= 0
+        if alone and run.running:
+            self.stop(run, reason)
+        run.notify()
+
     # ---- waiting for frames ------------------------------------------------------------------------------
 
-    async def next_frame(self, token, after: int = 0, timeout: float = 2.0) -> dict:
-        """The first frame newer than ``after`` (waits up to ``timeout`` seconds for it), with the run's state."""
-        run = self.get(token)
-        if run is None:
-            return {"token": token if isinstance(token, str) else None, "state": "gone", "seq": 0, "frame": None}
+    async def _await_frame(self, run: PlayRun, after: int, timeout: float) -> None:
+        """Wait (up to ``timeout`` seconds) until ``run`` has a frame newer than ``after`` or has ended."""
         if run.seq <= after and run.running:
             loop = asyncio.get_running_loop()
             fut = loop.create_future()
@@ -144,19 +197,59 @@ class Scheduler:
                 pass
         else:
             run.last_seen = self.clock()
+
+    async def next_frame(self, token, after: int = 0, timeout: float = 2.0) -> dict:
+        """The first frame newer than ``after`` (waits up to ``timeout`` seconds for it), with the run's state."""
+        run = self.get(token)
+        if run is None:
+            return {"token": token if isinstance(token, str) else None, "state": "gone", "seq": 0, "frame": None}
+        if isinstance(run, Viewer):
+            return json.loads(await self._viewer_frame(run, after, timeout, None))
+        await self._await_frame(run, after, timeout)
         return run.packet()
 
     async def next_frame_json(self, token, after: int = 0, timeout: float = 2.0, rows: int | None = None) -> str:
         """:meth:`next_frame` as JSON text (shared by every pull of the same frame), with the chart rows from
         the page's ``rows`` on (None: none)."""
+        run = self.get(token)
+        if isinstance(run, Viewer):
+            return await self._viewer_frame(run, after, timeout, rows)
         packet = await self.next_frame(token, after, timeout)
         run = self.get(token)
         if run is None:
             return json.dumps(packet)
         return run.packet_json() if rows is None else run.packet_with_rows(rows)
 
-    def wait_frame(self, run: PlayRun, after: int = 0, timeout: float = 2.0) -> dict:
+    async def _viewer_frame(self, viewer: Viewer, after: int, timeout: float, rows: int | None) -> str:
+        """A page watching a shared run: the recorded frame after its ``after`` (fast-forwarding when it is
+        far behind), waiting for the run's next one when it has seen the newest."""
+        run = viewer.run
+        if viewer.left is not None:  # it left the run: its own last frame
+            return viewer.left
+        viewer.last_seen = self.clock()
+        if viewer.running:
+            await self._await_frame(run, after, timeout)  # keeps the run alive (last_seen) while a page watches
+        if viewer.left is not None:
+            return viewer.left
+        if not run.recording:
+            return viewer.packet_json(0, "null", run.state if not run.running else "running", run.reason)
+        seq, frame, frame_rows = run.recorded_after(after) if run.seq > after else run.recording[-1]
+        state, reason = "running", None
+        if not run.running and seq == run.seq:  # the run's end, and this page has reached it
+            state, reason = run.state, run.reason
+            viewer.state, viewer.reason = run.state, run.reason
+        viewer.seq = max(viewer.seq, seq)
+        text = viewer.packet_json(seq, frame, state, reason)
+        return text if rows is None else run.packet_with_rows(rows, frame_rows, text)
+
+    def wait_frame(self, run: PlayRun | Viewer, after: int = 0, timeout: float = 2.0) -> dict:
         """:meth:`next_frame` for a plain thread."""
+        if isinstance(run, Viewer):  # its own event loop, on a thread of its own (this one may run one)
+            box: list[str] = []
+            t = threading.Thread(target=lambda: box.append(asyncio.run(self._viewer_frame(run, after, timeout, None))))
+            t.start()
+            t.join()
+            return json.loads(box[0])
         deadline = time.monotonic() + timeout
         self.request_frame(run)
         with run._cond:
@@ -226,6 +319,9 @@ class Scheduler:
             t.join(max(deadline - time.monotonic(), 0.1))
 
     def _work_forever(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.torch_threads)
         last_sweep = time.monotonic()
         while not self._closed:
             run, wait = self._take()
@@ -260,7 +356,7 @@ class Scheduler:
                     if k > 0:
                         t0 = self.timer()
                         run.trainer.step(k)
-                        run.record(k, self.timer() - t0)
+                        run.record_slice(k, self.timer() - t0)
                         self._stats["train_s"] += self.timer() - t0
                     if run.frame_wanted:
                         self._draw(run)
@@ -316,6 +412,8 @@ class Scheduler:
             frame["spec"] = charts.chart_spec(run.trainer)
         run.frame = frame
         run.seq += 1
+        if run.recording is not None:
+            run.record()
         if run.on_frame is not None:
             run.on_frame(run, run.frame)
         run.since_frame = 0
@@ -339,6 +437,8 @@ class Scheduler:
                 run.error = exc
                 run.reason = "error"
         run.state = "error" if run.error is not None else "stopped"
+        if run.recording is not None:  # a shared run: pages that leave it (or join it late) copy where it ended
+            run.final = run.trainer
         run.trainer = run.status = run.on_frame = None  # an ended run keeps only its last frame and news
         with self._cv:
             self._runs.pop(run.token, None)

@@ -122,7 +122,7 @@ def _initial_value() -> str:
 def start(v: dict, request: gr.Request, stop_at: int | None = None):
     """Play in the page: start the run and hand the page its token; the page pulls the frames."""
     lab = _lab(request)
-    run = lab.start(_config(v), speed=_speed(v["speed"]), stop_at=stop_at, **_flags(v))
+    run = lab.start(_config(v), speed=_speed(v["speed"]), stop_at=stop_at, share=True, **_flags(v))
     return json.dumps({"token": run.token, "seq": 0, "state": "running"})
 
 

@@ -295,3 +295,32 @@ def test_frames_bring_the_chart_rows_the_page_lacks_up_to_their_own_iteration():
     assert "rows" not in json.loads(run.packet_json())  # API clients that do not ask get none
     run.rows.extend(["[0]"] * (2 * playrun.MAX_ROWS))
     assert len(json.loads(run.packet_with_rows(0))["rows"]) == playrun.MAX_ROWS  # a long history comes in parts
+
+
+def test_a_run_trained_by_the_workers_is_the_run_trained_anywhere_else():
+    """A worker thread must train with the thread settings the app chose (playground.device.default_threads),
+    or the page's run is not the run the CLI, the tests and a share link give: measured, without the
+    worker's own setting its weights after 400 iterations differed in the third decimal."""
+    import time
+
+    import torch
+
+    from playground.device import default_threads
+
+    default_threads()
+    cfg = ToyConfig(seed=4, g_width=16, d_width=16)
+    worked = Trainer(cfg)
+    sched = Scheduler(1)
+    try:
+        run = sched.submit(PlayRun(worked, idle_seconds=1e9, max_seconds=1e9, stop_at=400))
+        deadline = time.monotonic() + 30
+        while run.running and time.monotonic() < deadline:
+            sched.request_frame(run)
+            time.sleep(0.01)
+        assert run.reason == "steps" and worked.iteration == 400
+    finally:
+        sched.close()
+    here = Trainer(cfg)
+    here.step(400)
+    assert all(torch.equal(a, b) for a, b in zip([*here.G.parameters(), *here.D.parameters()],
+                                                 [*worked.G.parameters(), *worked.D.parameters()]))

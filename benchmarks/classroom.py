@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playground.toy2d.config import ToyConfig  # noqa: E402
-from playground.ui.toy2d_handlers import FRAME_PATH, _values  # noqa: E402
+from playground.ui.toy2d_handlers import CONFIG_FIELDS, FRAME_PATH, _values  # noqa: E402
 
 WARMUP_S = 2.0
 PAUSE_WAIT_S = 10.0  # a Pause that has not stopped the run by then counts as not stopped (None)
@@ -145,19 +145,73 @@ class FramePuller:
             return json.loads(body), length
         raise AssertionError("unreachable")
 
+    async def post_json(self, path: str, body: dict) -> dict:
+        """``POST path`` with a JSON body (a page's non-queued event); the parsed answer."""
+        data = json.dumps(body).encode()
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"POST {self.prefix}/{path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {k.lower(): v for k, v in (h.split(": ", 1) for h in head[1:] if ": " in h)}
+        if "content-length" in headers:
+            raw = await self.reader.readexactly(int(headers["content-length"]))
+        else:  # chunked
+            raw = b""
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                if size == 0:
+                    await self.reader.readuntil(b"\r\n")
+                    break
+                raw += await self.reader.readexactly(size)
+                await self.reader.readexactly(2)
+        status = int(head[0].split()[1])
+        if status != 200:
+            raise RuntimeError(f"HTTP {status} from {path}: {raw[:200]!r}")
+        return json.loads(raw)
+
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
             self.reader = self.writer = None
 
 
-async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict) -> None:
-    """One student: press Play (gradio_client, as the page's Play click), then pull frames one after the
-    other as the page's script does, for WARMUP_S + ``seconds``."""
-    values = _values(ToyConfig())
+def page_events(config: dict) -> dict[str, int]:
+    """The fn_index of each load event a page sends when it opens (they have no api name): the session mark
+    (no outputs, no js) and the share link opener (its outputs are every control a link sets)."""
+    loads = [(i, d) for i, d in enumerate(config["dependencies"])
+             if any(t[1] == "load" for t in d.get("targets", [])) and d.get("backend_fn")]
+    return {"mark": next(i for i, d in loads if not d["outputs"]),
+            "open_link": max(loads, key=lambda x: len(x[1]["outputs"]))[0]}
+
+
+def preset_values(name: str) -> tuple[list, str, int]:
+    """A preset as the teacher's link gives it: the controls' values, the link's query, its length."""
+    from playground import share
+    from playground.toy2d.presets import PRESETS
+
+    p = PRESETS[name]
+    query = share.build_link("", "toy2d", share.toy2d_state(p["config"], name), {}).split("?", 1)[1]
+    return _values(p["config"]), query, p["iterations"]
+
+
+async def open_page(http: "FramePuller", session_hash: str, fns: dict[str, int], query: str) -> None:
+    """What a page sends when it opens: its load events (not queued: ``run/predict`` with the page's query, as
+    Gradio's page client sends them)."""
+    for name in ("mark", "open_link"):
+        await http.post_json(f"gradio_api/run/predict?{query}", {"data": [], "fn_index": fns[name], "event_data": None,
+                                                                "trigger_id": None, "session_hash": session_hash})
+
+
+async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict, values: list, target: int | None,
+                  limit_s: float) -> None:
+    """One student: press Play (gradio_client, as the page's Play click), then pull frames one after the other
+    as the page's script does (with the chart rows it lacks), for WARMUP_S + ``seconds``, and on until its run
+    has reached iteration ``target`` (at most ``limit_s`` after Play). While a run plays the page sends nothing
+    else: the charts come with the frames (the browser test checks that no queued event is sent)."""
     http = FramePuller(url)
     frames, errors = [], []
-    first = stopped = answered = None
+    first = stopped = answered = reached = None
     await go.wait()
     t_play = time.perf_counter()
     try:
@@ -165,14 +219,21 @@ async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict
         token = json.loads(value)["token"]
         answered = time.perf_counter() - t_play
         end = t_play + WARMUP_S + seconds
-        seq = 0
-        while time.perf_counter() < end:
-            p, size = await http.get_json(FRAME_PATH.lstrip("/"), {"token": token, "after": seq})
+        seq = rows = 0
+        while True:
+            now = time.perf_counter()
+            if now >= t_play + limit_s or (now >= end and (target is None or reached is not None)):
+                break
+            p, size = await http.get_json(FRAME_PATH.lstrip("/"), {"token": token, "after": seq, "rows": rows})
+            if p.get("rows") and p.get("rows_from") == rows:
+                rows += len(p["rows"])
             if p.get("frame") and p["seq"] > seq:
                 now = time.perf_counter()
                 first = first if first is not None else now - t_play
                 seq = p["seq"]
                 frames.append((now, p["frame"]["it"], size))
+                if target is not None and reached is None and p["frame"]["it"] >= target:
+                    reached = now - t_play
             if p["state"] != "running":
                 errors.append(f"run ended early: {p.get('reason')} {p.get('error', '')}")
                 break
@@ -180,7 +241,7 @@ async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict
         t_pause = time.perf_counter()
         pause = asyncio.create_task(asyncio.to_thread(client.predict, api_name="/toy2d_pause"))
         while time.perf_counter() - t_pause < PAUSE_WAIT_S:
-            p, _ = await http.get_json(FRAME_PATH.lstrip("/"), {"token": token, "after": seq})
+            p, _ = await http.get_json(FRAME_PATH.lstrip("/"), {"token": token, "after": seq, "rows": rows})
             seq = max(seq, p["seq"])
             if p["state"] != "running":
                 stopped = time.perf_counter() - t_pause
@@ -190,36 +251,61 @@ async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict
         errors.append(f"{type(exc).__name__}: {exc}")
     finally:
         await http.close()
-    window = [f for f in frames if f[0] >= t_play + WARMUP_S] if frames else []
+    window = [f for f in frames if t_play + WARMUP_S <= f[0] <= t_play + WARMUP_S + seconds] if frames else []
     its = 0.0
     if len(window) >= 2 and window[-1][0] > window[0][0]:
         its = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
     out.update(frames_per_s=len(window) / seconds, iterations_per_s=its, first_frame_s=first,
-               frame_bytes=[f[2] for f in frames], errors=errors, pause_s=stopped,
-               play_answer_s=answered)
+               frame_bytes=[f[2] for f in frames], errors=errors, pause_s=stopped, play_answer_s=answered,
+               time_to_target_s=reached)
 
 
-def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
-    """n students press Play at the same moment (one asyncio loop drives their frame pulls, each over its own
-    connection with :class:`FramePuller`, so that the clients' own CPU stays small, as on thirty laptops)."""
+SCENARIOS = {  # name -> (students, every student's settings: "own" seeds or the teacher's "link", target)
+    "alone": (1, "own"), "own30": (30, "own"), "own60": (60, "own"),
+    "link1": (1, "link"), "link30": (30, "link"), "link60": (60, "link"),
+}
+LINK_PRESET = "Mode collapse"
+LINK_LIMIT_S = {1: 60.0, 30: 60.0, 60: 150.0}  # the goal: every run at its last iteration within this
+
+
+def play_phase(url: str, scenario: str, seconds: float, rss: PeakRSS) -> dict:
+    """A scenario's students open their pages and press Play at the same moment; one asyncio loop drives their
+    frame pulls, each over its own connection (:class:`FramePuller`), so the clients' own CPU stays small, as
+    on thirty laptops. ``own``: each student's own seed at default settings; ``link``: everyone opened the
+    teacher's link to the "Mode collapse" preset (settings and seed) and follows the run to its last iteration."""
     from gradio_client import Client
 
+    n, kind = SCENARIOS[scenario]
+    if kind == "link":
+        values, query, target = preset_values(LINK_PRESET)
+        settings = [values] * n
+        limit = LINK_LIMIT_S.get(n, 150.0)
+    else:
+        seed = CONFIG_FIELDS.index("seed")
+        settings = [[*_values(ToyConfig())[:seed], 1000 + i, *_values(ToyConfig())[seed + 1:]] for i in range(n)]
+        query, target, limit = "", None, WARMUP_S + seconds + 5
     clients = [Client(url, verbose=False) for _ in range(n)]
-    for c in clients:  # the class opens its pages before pressing Play: Gradio builds each session's state
-        c.predict(api_name="/toy2d_pause")  # (~25 ms of its event loop) on the page's first event, not at Play
+    fns = page_events(clients[0].config)
     outs = [{} for _ in range(n)]
     rss.reset()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
 
     async def main():
         # one thread per student for its gradio_client calls (Play, Pause), as thirty laptops would each have;
         # asyncio's default pool has only cores + 4 threads, which would queue the class's Play clicks here
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=n + 4))
+        pages = [FramePuller(url) for _ in range(n)]
+        await asyncio.gather(*(open_page(h, c.session_hash, fns, query) for h, c in zip(pages, clients)))
+        for h in pages:
+            await h.close()
         go = asyncio.Event()
-        tasks = [asyncio.create_task(student(url, c, go, seconds, o)) for c, o in zip(clients, outs)]
+        tasks = [asyncio.create_task(student(url, c, go, seconds, o, v, target, limit))
+                 for c, o, v in zip(clients, outs, settings)]
         go.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), seconds + 120)
+        await asyncio.wait_for(asyncio.gather(*tasks), limit + 120)
 
     asyncio.run(main())
+    cpu = (time.process_time() - cpu0) / max(time.perf_counter() - wall0, 1e-9)
     for c in clients:  # each keeps a heartbeat stream open to the server: end them before the next phase
         c.close()
     fps = [o.get("frames_per_s", 0.0) for o in outs]
@@ -227,9 +313,11 @@ def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
     firsts = [o.get("first_frame_s") for o in outs]
     pauses = [o.get("pause_s") for o in outs]
     answers = [o.get("play_answer_s") for o in outs]
+    to_target = [o.get("time_to_target_s") for o in outs]
     sizes = [b for o in outs for b in o.get("frame_bytes", [])]
     errors = [e for o in outs for e in o.get("errors", ["no result"])]
-    return {
+    out = {
+        "scenario": scenario,
         "sessions": n,
         "frames_per_s": {"min": round(min(fps), 2), "median": round(statistics.median(fps), 2)},
         "iterations_per_s": {"min": round(min(its), 1), "median": round(statistics.median(its), 1),
@@ -242,7 +330,14 @@ def play_phase(url: str, n: int, seconds: float, rss: PeakRSS) -> dict:
         "errors": len(errors),
         "error_examples": errors[:3],
         "server_peak_rss_mb": round(rss.peak_mb(), 1),
+        "load_generator_cores": round(cpu, 3),
     }
+    if target is not None:
+        done = [t for t in to_target if t is not None]
+        out["time_to_last_iteration_s"] = {"target": target, "reached": f"{len(done)}/{n}",
+                                           "median": round(statistics.median(done), 2) if done else None,
+                                           "max": round(max(done), 2) if len(done) == n else None}
+    return out
 
 
 # ---- the other tabs ----------------------------------------------------------------------------------
@@ -413,8 +508,10 @@ def others_phase(url: str, n: int, rss: PeakRSS, n_metrics: int = 10) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sessions", default="1,10,30,60", help="comma-separated N values")
-    ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per N (after a 2 s warm-up)")
+    ap.add_argument("--scenarios", default="alone,link30,own30,own60,link60",
+                    help=f"comma-separated, of {', '.join(SCENARIOS)}; 'alone' (one student, default settings) is "
+                         "the baseline of sum_over_alone, measured in the same run")
+    ap.add_argument("--seconds", type=float, default=8.0, help="measured seconds per scenario (after a 2 s warm-up)")
     ap.add_argument("--others", action="store_true", help="also measure DCGAN, translation and metrics under a class")
     ap.add_argument("--others-n", type=int, default=30)
     ap.add_argument("--others-metrics", type=int, default=10, help="how many of them start a metrics example")
@@ -426,11 +523,11 @@ def main() -> None:
     rss.start()
     alone = None
     try:
-        for n in [int(x) for x in a.sessions.split(",") if x.strip()]:
-            r = play_phase(url, n, a.seconds, rss)
-            if n == 1:
+        for scenario in [x.strip() for x in a.scenarios.split(",") if x.strip()]:
+            r = play_phase(url, scenario, a.seconds, rss)
+            if scenario == "alone":
                 alone = r["iterations_per_s"]["sum"]
-            if alone:
+            if alone and scenario.startswith("own"):
                 r["sum_over_alone"] = round(r["iterations_per_s"]["sum"] / alone, 3)
             r["cpu_count"] = os.cpu_count()
             r["load_average_1min"] = round(os.getloadavg()[0], 2)

@@ -17,7 +17,7 @@ from playground.toy2d import charts
 from playground.toy2d.trainer import Trainer
 
 MAX_ROWS = 500  # chart rows in one answer (a long history comes in a few pulls)
-MAX_RECORDED = 600  # frames a shared run keeps for late joiners (~6 MB); beyond, every other one is dropped
+MAX_RECORDED = 300  # frames a shared run keeps for late joiners (~3 MB); beyond, every other one is dropped
 FIRST_CHUNK = 10  # iterations of a run's first slice (then the slice is sized from the measured speed)
 
 

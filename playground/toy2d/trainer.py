@@ -359,6 +359,7 @@ class Trainer(Pictures):
         t.freeze_d, t.freeze_g = self.freeze_d, self.freeze_g
         t._last_metrics = copy.deepcopy(self._last_metrics)
         t._last_d, t._last_g = (x.clone() if isinstance(x, torch.Tensor) else x for x in (self._last_d, self._last_g))
+        t._view, t._quality_ref = self._view, self._quality_ref  # fixed samples and grids, only read: shared
         return t
 
     # ---- saving -----------------------------------------------------------------------------------

@@ -168,7 +168,8 @@ def test_play_animates_the_canvas_and_pause_stops(open_app_page, artifacts):
           return [it, Number(document.querySelector('.lab2d-charts').dataset.lastIteration),
                   m ? Number(m[1].replace(/,/g, '')) : 0]; }""")
         lags.append((shown, last, rate))
-        assert shown - last <= max(100, 2 * rate) + 100, lags
+        if rate:  # 2 s of training at the rate the status line shows, plus the 100 iterations between two rows
+            assert shown - last <= 2 * rate + 100, lags
     assert lags[-1][1] >= 500, f"the charts did not grow while playing: {lags}"
     assert page.locator(".lab2d-chart svg path").count() >= 5  # the curves, as SVG paths
     assert events == [], f"the page sent Gradio events while playing: {events}"

@@ -29,7 +29,8 @@ from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame
 from playground.toy2d.playrun import FIRST_CHUNK, PlayRun, Viewer  # noqa: F401 - part of this API
 
 FPS_ALONE = 24.0  # frames a second aimed for while a run has a core to itself
-FPS_CROWDED = 9.0  # ... and when many runs share the cores
+FPS_CROWDED = 5.0  # ... and when many runs share the cores: the frames give way to training (a frame costs a
+# few ms of a core; at 9 frames/s, 30 runs' frames took ~0.8 of the machine's 2 cores and each run trained ~30 it/s)
 MIN_SLICE_S = 0.002  # shortest training slice (shorter ones would spend more time switching than training)
 TRAIN_OVER_FRAME = 0.5  # a slice trains at least half as long as a frame takes to draw: when the machine is
 # crowded, frames come less often rather than training stopping (measured with benchmarks/classroom.py: 1.0 gave

@@ -1,28 +1,41 @@
-"""A class at once: N students on one server, driven the way a class drives it. One JSON line per N.
+"""A class at once: students on one server, driven the way a class drives it. One JSON line per scenario.
 
-Starts ``python app.py`` as its own process (so its memory is the server's alone), then for each N
-(default 1, 10, 30, 60) opens N ``gradio_client`` sessions that press Play in the 2-D lab at the same
-moment and then pull frames exactly as the page's script does (a GET of ``toy2d_handlers.FRAME_PATH``:
-the next frame once the last has arrived). Per N it prints:
+Starts ``python app.py`` as its own process (so its memory is the server's alone). Each scenario's students
+open their pages (each on its own connection, sending the page's load events: the session mark and the share
+link opener, with the link's query), press Play at the same moment (``/toy2d_start``, as the page's click),
+then pull frames exactly as the page's script does (``GET toy2d_handlers.FRAME_PATH?token&after&rows``: the
+next frame once the last has arrived, with the chart rows the page lacks: the page draws the charts itself
+and sends no other request while a run plays), and finally press Pause. Scenarios (``--scenarios``):
 
-- ``frames_per_s``: min and median over sessions (frames received in the measured window);
+- ``alone``: one student at default settings: the baseline, measured in the same run;
+- ``link30`` / ``link60`` (``link1`` for one): every student opened the teacher's link to the "Mode collapse"
+  preset (every setting and the seed) and follows the run until its last iteration (1,500);
+- ``own30`` / ``own60``: each student at default settings with a seed of their own.
+
+Per scenario it prints:
+
+- ``frames_per_s``: min and median over students (frames received in the measured window);
 - ``iterations_per_s``: min, median and sum (from the iteration numbers the frames carry);
-- ``first_frame_s_max``: the slowest session's seconds from pressing Play to its first frame;
+- ``time_to_last_iteration_s`` (link scenarios): how many reached the preset's last iteration, median and max
+  seconds from Play;
+- ``first_frame_s_max``: the slowest student's seconds from pressing Play to its first frame;
 - ``play_answer_s_max``: of that, the slowest answer to the Play click (the run's token);
-- ``pause_s_max``: the slowest session's seconds from pressing Pause to a frame saying "stopped";
-- ``frame_kb``: mean bytes per frame on the wire (the response bodies, in KiB);
+- ``pause_s_max``: the slowest student's seconds from pressing Pause to a frame saying "stopped";
+- ``frame_kb``: mean bytes per frame on the wire (the response bodies, rows included, in KiB);
 - ``errors``, ``server_peak_rss_mb`` (sampled every 0.2 s during the phase);
-- ``sum_over_alone``: the sum of iterations/s over N = 1's single session (measured in the same run).
+- ``load_generator_cores``: this process's own CPU over the phase (cores), so it is known not to be the limit;
+- ``sum_over_alone`` (own scenarios): the sum of iterations/s over the ``alone`` student's.
 
 With ``--others`` (at ``--others-n`` sessions, default 30) it also measures the other tabs under a class:
 every session clicks DCGAN *Compute* and translates a picture with a bundled model at the same moment
 while 10 of them start a metrics example; it prints p50/p95/max latencies and errors per action.
 
-    python benchmarks/classroom.py [--sessions 1,10,30,60] [--seconds 8] [--others] [--port 7870]
+    python benchmarks/classroom.py [--scenarios alone,link30,own30,own60,link60] [--seconds 8] [--others]
+                                   [--train-workers N] [--port 7870]
 
-The machine running this also runs the clients, which a Space would not: they are kept cheap (frame pulls
-over raw kept-alive connections, ~0.1 of a core for 60 students; httpx took ~0.85 and became the bottleneck),
-and each session is opened before Play, as a page is (Gradio builds a session's state on its first event).
+The machine running this also runs the clients, which a Space would not: frame pulls go over raw kept-alive
+connections; Play and Pause go through ``gradio_client`` (a thread and a stream per call), which costs the
+load generator most of its CPU.
 """
 
 from __future__ import annotations
@@ -58,9 +71,11 @@ SHOW = ["manifold", "gradient arrows"]
 # ---- the server --------------------------------------------------------------------------------------
 
 
-def start_app(port: int) -> subprocess.Popen:
+def start_app(port: int, train_workers: int | None = None) -> subprocess.Popen:
     env = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port),
                GRADIO_ANALYTICS_ENABLED="False")
+    if train_workers:
+        env["PLAYGROUND_TRAIN_WORKERS"] = str(train_workers)
     log = open(Path(tempfile.gettempdir()) / f"classroom-app-{port}.log", "w")  # never a pipe that can fill
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             text=True)
@@ -516,9 +531,12 @@ def main() -> None:
     ap.add_argument("--others-n", type=int, default=30)
     ap.add_argument("--others-metrics", type=int, default=10, help="how many of them start a metrics example")
     ap.add_argument("--port", type=int, default=7870)
+    ap.add_argument("--train-workers", type=int, default=None,
+                    help="the server's training workers (PLAYGROUND_TRAIN_WORKERS; default one per core): run with "
+                         "1 and with 2 to see how the class's training scales with the workers")
     a = ap.parse_args()
     url = f"http://127.0.0.1:{a.port}/"
-    proc = start_app(a.port)
+    proc = start_app(a.port, a.train_workers)
     rss = PeakRSS(proc.pid)
     rss.start()
     alone = None
@@ -530,6 +548,7 @@ def main() -> None:
             if alone and scenario.startswith("own"):
                 r["sum_over_alone"] = round(r["iterations_per_s"]["sum"] / alone, 3)
             r["cpu_count"] = os.cpu_count()
+            r["train_workers"] = a.train_workers or "one per core"
             r["load_average_1min"] = round(os.getloadavg()[0], 2)
             print(json.dumps({"phase": "2-D lab play", **r}), flush=True)
             time.sleep(1.0)  # let the previous phase's runs end

@@ -224,13 +224,26 @@ def reset(v: dict, request: gr.Request):
     return _still(lab, trainer, v, "New run: networks re-initialised from the seed.")
 
 
-def load_preset(name: str):
-    """A preset's settings into the controls, its story into the note."""
+def load_preset(name: str, request: gr.Request):
+    """A preset's settings into the controls, its story into the note, and its run at iteration 0 into the
+    pictures (the student's playing run, if any, is paused: the old run must not stay under the new story)."""
     p = PRESETS.get(name)
     if p is None:
-        return [gr.skip()] * (len(CONFIG_FIELDS) + 3)
+        return [gr.skip()] * (len(CONFIG_FIELDS) + 4)
+    lab = SESSIONS.get(session_key(request))
+    if lab is not None:
+        lab.stop_run("paused")
     freeze = [f for f, on in (("freeze D", p.get("freeze_d")), ("freeze G", p.get("freeze_g"))) if on]
-    return [*_values(p["config"]), freeze, f"**{name}.** {p['description']}", name]
+    return [*_values(p["config"]), freeze, f"**{name}.** {p['description']}", name, preset_start(name)]
+
+
+@functools.lru_cache(maxsize=len(PRESETS))
+def preset_start(name: str) -> str:
+    """The lab's value for a preset's run at iteration 0 (the same for everyone: computed once)."""
+    p = PRESETS[name]
+    t = Trainer(p["config"])
+    Lab.apply_freeze(t, p.get("freeze_d"), p.get("freeze_g"))
+    return still_value(t, note=f"{name}: iteration 0. Press Play to watch the story.")
 
 
 def formula(loss: str) -> str:

@@ -193,7 +193,7 @@ def _wire(c: dict) -> None:
     # message), whatever a page or an API client sends
     raw = dict(preprocess=False)
 
-    c["preset"].input(h.load_preset, c["preset"], [*settings, c["freeze"], c["preset_note"], c["preset_name"]],
+    c["preset"].input(h.load_preset, c["preset"], [*settings, c["freeze"], c["preset_note"], c["preset_name"], view],
                       api_name=False)
     c["loss"].change(h.formula, c["loss"], c["loss_formula"], api_name=False)
     c["dataset"].input(h._default_modes, c["dataset"], c["n_modes"], api_name=False)

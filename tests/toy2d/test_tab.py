@@ -409,3 +409,34 @@ def test_copy_link_round_trips_the_controls():
     assert tab == "toy2d" and not notes
     assert share.toy2d_config(state).to_dict() == cfg.to_dict()
     assert options["hide"] == ("export",) and options["big"] and options["autoplay"] and options["steps"] == 1000
+
+
+def test_choosing_a_preset_shows_its_run_at_iteration_0_and_pauses_the_old_one():
+    """The old run must not stay on screen under the new preset's story (issue #19): the pictures become the
+    preset's run at iteration 0 (the same points as a fresh trainer of its settings) and the old run pauses."""
+    from types import SimpleNamespace
+
+    from playground.toy2d.lab import still_frame
+    from playground.toy2d.presets import PRESETS
+    from playground.toy2d.trainer import Trainer
+    from playground.ui import toy2d_handlers as T
+
+    req = SimpleNamespace(session_hash="preset-test")
+    try:
+        _play(T, req, _values(ToyConfig(seed=5, g_width=16, d_width=16)), frames=3)
+        assert T.SESSIONS.get("preset-test").playing
+        out = T.load_preset("Mode collapse", req)
+        value = json.loads(out[-1])
+        assert value["frame"]["it"] == 0 and value["state"] == "stopped" and value["rows"] == []
+        assert "Mode collapse" in value["frame"]["status"]
+        cfg = PRESETS["Mode collapse"]["config"]
+        assert out[CONFIG_FIELDS.index("lr_d")] == cfg.lr_d and out[CONFIG_FIELDS.index("d_steps")] == cfg.d_steps
+        assert value["frame"]["fake"] == still_frame(Trainer(cfg))["fake"]
+        deadline = time.monotonic() + 5
+        while T.SESSIONS.get("preset-test").playing and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not T.SESSIONS.get("preset-test").playing
+        frozen = json.loads(T.load_preset("Optimal D", req)[-1])["frame"]["status"]
+        assert "frozen: G" in frozen
+    finally:
+        T.SESSIONS.free("preset-test")

@@ -7,6 +7,7 @@ page is served within seconds.
 
 from __future__ import annotations
 
+import html
 import importlib
 import logging
 
@@ -25,6 +26,9 @@ CSS = """
 .explain p { margin: 0; }
 .formula { font-size: 1.05em; }
 footer { display: none !important; }
+.link-notes { border-left: 4px solid #d97706; background: rgba(217, 119, 6, 0.08); padding: 6px 12px;
+  border-radius: 4px; }
+.link-notes ul { margin: 4px 0 0 1.2em; }
 /* ?big=1 (a share link's projector option): large type everywhere */
 body.gp-big { --text-xxs: 13px; --text-xs: 15px; --text-sm: 17px; --text-md: 20px; --text-lg: 24px;
   --text-xl: 28px; --text-xxl: 34px; font-size: 20px; }
@@ -67,32 +71,42 @@ BIG_TYPE_JS = """() => { const q = new URLSearchParams(window.location.search);
   if (['1', 'true', 'yes', 'on'].includes((q.get('big') || '').toLowerCase())) document.body.classList.add('gp-big'); }"""
 
 
+def link_notes_html(notes: list[str]) -> str:
+    """What an opened link changed, as a visible note under the header: one line per value replaced. The
+    notes quote the visitor's own text, so every one is escaped."""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return (f'<div class="link-notes" role="status"><b>This link had {len(notes)} value(s) that could not be used; '
+            f"the page shows the defaults instead:</b><ul>{items}</ul></div>")
+
+
 def _link_opener(targets: dict):
     """The load handler that restores a share link: selects its tab and lets that tab set its controls;
-    bad or stale values come back as notes (a toast), never as an error page."""
+    bad or stale values come back as a note in the page (one line per value replaced), never as an error."""
     n_out = sum(len(t.outputs) for t in targets.values())
 
     def open_link(request: gr.Request):
         tab, state, options, notes = share.parse_query(dict(request.query_params) if request else {})
+        shown = gr.update(value=link_notes_html(notes), visible=True) if notes else gr.skip()
         if tab is None:
-            return [gr.skip()] * (1 + n_out)
+            return [gr.skip(), shown, *([gr.skip()] * n_out)]
         if tab not in targets:
-            gr.Warning(f"This link is for the {tab} tab, which cannot be restored from a link yet.")
-            return [gr.Tabs(selected=f"{tab}_tab"), *([gr.skip()] * n_out)]
-        for note in notes:
-            gr.Warning(note)
-        out = [gr.Tabs(selected=f"{tab}_tab")]
+            notes = [*notes, f"This link is for the {tab} tab, which cannot be restored from a link yet."]
+            return [gr.Tabs(selected=f"{tab}_tab"), gr.update(value=link_notes_html(notes), visible=True),
+                    *([gr.skip()] * n_out)]
+        out = [gr.Tabs(selected=f"{tab}_tab"), shown]
         for name, target in targets.items():
             out += target.apply(state, options, notes) if name == tab else [gr.skip()] * len(target.outputs)
         return out
 
     return open_link
 
+
 def build_demo() -> gr.Blocks:
     # delete_cache: files Gradio stores for outputs and uploads are removed an hour after they were made,
     # checked every 15 minutes, so a busy Space never fills its disk.
     with gr.Blocks(title="GAN Playground", delete_cache=(900, 3600)) as demo:
         gr.Markdown(HEADER)
+        link_notes = gr.HTML(visible=False, elem_id="link-notes")  # what an opened link could not use
         tabs = available_tabs()
         if not tabs:  # Gradio cannot render an empty gr.Tabs
             gr.Markdown("No tabs are installed.")
@@ -107,7 +121,7 @@ def build_demo() -> gr.Blocks:
         demo.unload(_free_session)
         demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
         demo.load(None, js=BIG_TYPE_JS)
-        outputs = [tabs_box, *[c for t in targets.values() for c in t.outputs]]
+        outputs = [tabs_box, link_notes, *[c for t in targets.values() for c in t.outputs]]
         opened = demo.load(_link_opener(targets), None, outputs, api_visibility="private", queue=False)
         for target in targets.values():
             if hasattr(target, "after"):

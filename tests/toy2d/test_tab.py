@@ -440,3 +440,30 @@ def test_choosing_a_preset_shows_its_run_at_iteration_0_and_pauses_the_old_one()
         assert "frozen: G" in frozen
     finally:
         T.SESSIONS.free("preset-test")
+
+
+@pytest.mark.browser
+def test_a_bad_link_shows_a_note_naming_each_replaced_value(browser, app_url, artifacts):
+    """A mistyped link must not show a class a different run without a word (issue #19): a note under the
+    header lists each value replaced by its default. The visitor's text in it stays text."""
+    from tests.conftest import open_page
+
+    bad = "?tab=toy2d&lr_d=abc&dataset=nope&seed=-5&loss=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+    context, page, log = open_page(browser, app_url + bad)
+    try:
+        note = page.locator("#link-notes .link-notes")
+        note.wait_for(timeout=15_000)
+        text = note.inner_text()
+        for value in ("lr_d = 'abc'", "dataset = 'nope'", "seed = '-5'", "loss = '<img src=x onerror=alert(1)>'"):
+            assert value in text, text
+        assert "4 value(s)" in text
+        assert page.locator("#link-notes img").count() == 0  # shown as text, never as markup
+        page.screenshot(path=str(artifacts / "toy2d-bad-link-note.png"))
+        good_context, good, _ = open_page(browser, app_url + "?tab=toy2d&seed=3")
+        try:
+            good.wait_for_timeout(3000)
+            assert not good.locator("#link-notes .link-notes").is_visible()  # a good link: no note
+        finally:
+            good_context.close()
+    finally:
+        context.close()

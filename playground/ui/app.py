@@ -31,7 +31,23 @@ footer { display: none !important; }
 .link-notes ul { margin: 4px 0 0 1.2em; }
 /* ?big=1 (a share link's projector option): large type everywhere */
 body.gp-big { --text-xxs: 13px; --text-xs: 15px; --text-sm: 17px; --text-md: 20px; --text-lg: 24px;
-  --text-xl: 28px; --text-xxl: 34px; font-size: 20px; }
+  --text-xl: 28px; --text-xxl: 34px; font-size: 20px; --button-large-text-size: 24px;
+  --button-medium-text-size: 22px; --button-small-text-size: 20px; --block-label-text-size: 20px;
+  --block-info-text-size: 17px; --block-title-text-size: 20px; --section-header-text-size: 20px; }
+body.gp-big button, body.gp-big button[role=tab], body.gp-big label span { font-size: 22px !important; }
+/* the projector view of the 2-D lab: the pictures, one chart, the status line and Play/Pause/Step on one
+   screen (1280x720 or 1024x768); the settings stay in the students' own pages */
+body.gp-big #gp-header, body.gp-big #toy2d-settings, body.gp-big #toy2d-live, body.gp-big #toy2d-presets,
+body.gp-big #toy2d-about, body.gp-big #toy2d-intro { display: none !important; }
+body.gp-big .lab2d-row { display: grid !important; grid-template-columns: repeat(3, minmax(0, 1fr)) !important;
+  gap: 12px; }
+body.gp-big .lab2d-row figure { max-width: none !important; }
+body.gp-big .lab2d-row .lab2d-charts { display: block !important; margin: 0 !important; }
+body.gp-big #toy2d-buttons { flex-wrap: nowrap !important; }
+body.gp-big #toy2d-buttons button { min-width: 0 !important; padding-left: 6px; padding-right: 6px; }
+body.gp-big .lab2d-row .lab2d-chart:not(:nth-child(3)) { display: none; }
+body.gp-big .lab2d-chart svg text { font-size: 16px !important; }
+body.gp-big .toy2d-frame figcaption, body.gp-big .lab2d-chart .t { font-size: 17px; }
 .toy2d-frame { margin: 0; }
 .toy2d-frame figcaption { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
 .toy2d-frame img { max-width: 100%; height: auto; border-radius: 6px; }
@@ -105,7 +121,7 @@ def build_demo() -> gr.Blocks:
     # delete_cache: files Gradio stores for outputs and uploads are removed an hour after they were made,
     # checked every 15 minutes, so a busy Space never fills its disk.
     with gr.Blocks(title="GAN Playground", delete_cache=(900, 3600)) as demo:
-        gr.Markdown(HEADER)
+        gr.Markdown(HEADER, elem_id="gp-header")
         link_notes = gr.HTML(visible=False, elem_id="link-notes")  # what an opened link could not use
         tabs = available_tabs()
         if not tabs:  # Gradio cannot render an empty gr.Tabs

@@ -7,7 +7,17 @@ const SIZE = props.size;
 const cD = element.querySelector("canvas.lab2d-d");
 const cS = element.querySelector("canvas.lab2d-ds");
 const statusEl = element.querySelector(".lab2d-status");
-const charts = makeCharts(element.querySelector(".lab2d-charts"));
+const chartsEl = element.querySelector(".lab2d-charts");
+const charts = makeCharts(chartsEl);
+// The projector view (?big=1, body.gp-big): the charts sit beside the two pictures, where one of them shows
+function projector() {
+  const row = element.querySelector(".lab2d-row");
+  const big = document.body.classList.contains("gp-big");
+  if (big && chartsEl.parentNode !== row) row.appendChild(chartsEl);
+  if (!big && chartsEl.parentNode === row) row.after(chartsEl);
+}
+new MutationObserver(projector).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+projector();
 const off = document.createElement("canvas");
 let current = null; // token of the run being pulled
 let real = null; // the real data never moves: it comes with a run's first frame

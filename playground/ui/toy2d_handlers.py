@@ -337,6 +337,11 @@ def make_link(v: dict, request: gr.Request):
     return share.build_link("", TAB_ID, share.toy2d_state(cfg, preset), options)
 
 
+def make_present_link(v: dict, request: gr.Request):
+    """The projector view of this run: the same link with large type (``big=1``), which the page opens."""
+    return make_link({**v, "link_big": True}, request)
+
+
 def autoplay(v: dict, request: gr.Request):
     """Start Play when an opened link asks for it (stopping at its ``steps``)."""
     play = v.get("link_play") or {}

@@ -68,6 +68,8 @@ LAB_CSS = """
 .lab2d-chart .k i { display: inline-block; width: 14px; height: 3px; margin: 0 4px 2px 8px; vertical-align: middle; }
 """ % IMG_SIZE
 # the charts' drawing first: the canvas script calls it when a value or a frame brings rows
+# Present: the page opens the projector view's link in a new tab (and shows it in the link box)
+PRESENT_JS = """(q) => { const u = location.origin + location.pathname + q; window.open(u, "_blank"); return u; }"""
 CANVAS_JS = "\n".join(Path(__file__).with_name(f).read_text() for f in ("toy2d_charts.js", "toy2d_canvas.js"))
 
 
@@ -93,12 +95,12 @@ def _layout() -> dict:
     """Every component, by name (settings by their setting name); sections by group name."""
     c: dict = {}
     default = ToyConfig()
-    with gr.Row(equal_height=True) as c["group:presets"]:
+    with gr.Row(equal_height=True, elem_id="toy2d-presets") as c["group:presets"]:
         c["preset"] = gr.Dropdown(list(PRESETS), value=None, label="Presets: one click, one story", scale=3)
         c["preset_note"] = gr.Markdown("Pick a preset, then press **Play**. Every setting on the left can be changed.")
     c["preset_name"] = gr.State(None)
     with gr.Row():
-        with gr.Column(scale=1, min_width=320):
+        with gr.Column(scale=1, min_width=320, elem_id="toy2d-settings"):
             for group in GROUPS:
                 with gr.Accordion(GROUP_TITLES[group], open=group in OPEN_GROUPS) as c[f"group:{group}"]:
                     for s in SETTINGS.values():
@@ -116,14 +118,14 @@ def _layout() -> dict:
                                                         latex_delimiters=[{"left": "$", "right": "$", "display": False}])
         with gr.Column(scale=3):
             with gr.Column() as c["group:training"]:
-                with gr.Row():
+                with gr.Row(elem_id="toy2d-buttons"):
                     c["play"] = gr.Button("▶ Play", variant="primary", elem_id="toy2d-play")
                     c["pause"] = gr.Button("⏸ Pause", elem_id="toy2d-pause")
                     c["step_d"] = gr.Button("Step D")
                     c["step_g"] = gr.Button("Step G")
                     c["step_it"] = gr.Button("Step iteration")
                     c["reset"] = gr.Button("↺ Reset", variant="stop")
-                with gr.Row():
+                with gr.Row(elem_id="toy2d-live"):
                     c["speed"] = gr.Slider(1, h.MAX_SPEED, value=200, step=1, label="Speed: at most this many iterations per frame",
                                            info="Frames come as fast as your browser draws them; below 20, slow "
                                                 "motion: 10 frames/s, this many updates each.")
@@ -138,7 +140,7 @@ def _layout() -> dict:
                                padding=False)
             with gr.Column() as c["group:pictures"]:
                 explain(STOP_NOTE)
-            gr.Markdown(INTRO)
+            gr.Markdown(INTRO, elem_id="toy2d-intro")
     with gr.Accordion("Compare two runs side by side (same data, same seed, lock-step)", open=False) as c["group:compare"]:
         with gr.Row():
             c["choice"] = gr.Dropdown(list(compare.CHOICES), value=compare.DEFAULT, label="Comparison", scale=3)
@@ -168,6 +170,8 @@ def _layout() -> dict:
         c["link_autoplay"] = gr.Checkbox(False, label="Start playing when the link opens")
         c["link_steps"] = gr.Number(None, precision=0, minimum=1, maximum=share.MAX_STEPS,
                                     label="…and stop after this many iterations (empty: no limit)")
+        c["present"] = gr.Button("Present: open this run in the projector view", elem_id="toy2d-present",
+                                 size="sm")
 
     share_panel(c, "toy2d", share.TOY2D_GROUPS, title="Share this run / presenter view",
                 about="A link that opens exactly this run (every setting and the seed): the same link gives the "
@@ -230,10 +234,12 @@ def _wire(c: dict) -> None:
 
     link_names = [*h.CONFIG_FIELDS, "preset_name", "link_hide", "link_lock", "link_big", "link_autoplay", "link_steps"]
     wire_copy_link(c, h.make_link, link_names)
+    c["present"].click(named(user_errors(h.make_present_link), link_names), [c[n] for n in link_names], c["link_box"],
+                       api_name=False, preprocess=False).then(None, c["link_box"], c["link_box"], js=PRESENT_JS)
 
 
 def build() -> "LinkTarget":
-    gr.Markdown("Train a small GAN on points in the plane and watch it learn. Pick a preset (or any settings "
+    gr.Markdown(elem_id="toy2d-about", value="Train a small GAN on points in the plane and watch it learn. Pick a preset (or any settings "
                 "on the left) and press **Play**; what the pictures show is explained under them.")
     c = _layout()
     _wire(c)

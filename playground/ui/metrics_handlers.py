@@ -48,7 +48,7 @@ GROUPS = share.schema(TAB_ID).groups  # the control groups a link may hide, in p
 DEFAULT_EXAMPLE = "held_out"
 DEFAULT_MODE = "clean"
 DEFAULT_METRICS = ("fid", "kid", "pr")
-STORE_VERSION = 1
+STORE_VERSION = 2  # 2: with the PCA and FID-vs-N figures (Plotly JSON)
 
 # One request's share of the shared app (the CLI has no caps). On 2 CPU cores the network runs at ~3
 # images/s, so ~360 images fit in the time; on a GPU the image cap binds first.
@@ -130,12 +130,26 @@ def _paths(files) -> list[str]:
     return out
 
 
+def _plot(fig) -> gr.Plot:
+    """A figure's box, shown only when it holds one (a Plotly figure or its JSON): never an empty box."""
+    if isinstance(fig, dict):
+        import plotly.io as pio
+
+        fig = pio.from_json(json.dumps(fig))
+    return gr.Plot(value=fig, visible=fig is not None)
+
+
 def _outputs(values: tuple) -> tuple:
-    """:func:`_run`'s values as the tab's outputs: the neighbours' picture and the IS plot appear only when
-    there is one."""
-    *head, nn_path, nn_text, is_fig = values
-    return (*head, gr.Image(nn_path, visible=nn_path is not None), nn_text,
-            gr.Plot(value=is_fig, visible=is_fig is not None))
+    """:func:`_run`'s values as the tab's outputs: each picture and plot appears only when there is one."""
+    status, table, notes, pca, fidn, nn_path, nn_text, is_fig = values
+    return (status, table, notes, _plot(pca), _plot(fidn), gr.Image(nn_path, visible=nn_path is not None), nn_text,
+            _plot(is_fig))
+
+
+def _stored_outputs(res: dict) -> tuple:
+    """The precomputed example as the results' outputs: status, table, notes, PCA plot, FID-vs-N plot."""
+    pca, fidn = (res.get("figures") or [None, None])[:2]
+    return res["label"], res["table"], res["notes"], _plot(pca), _plot(fidn)
 
 
 def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label=""):
@@ -201,29 +215,34 @@ def compute(fake_files, real_files, mode, metrics, request: gr.Request, progress
 _example_results = ResultCache(max_items=32)
 
 
+def example_values(kind: str, mode, metrics, progress=lambda *a, **k: None) -> tuple:
+    """An example's results as :func:`_run`'s plain values, computed once per example and settings on this
+    server (the class shares them)."""
+    key = (kind, mode, tuple(metrics) if isinstance(metrics, (list, tuple)) else metrics)
+    fresh = []
+
+    def compute():
+        progress(0, desc="Preparing the example images…")
+        gen, real, text = example_sets(kind)
+        fresh.append(text)
+        return _run(gen, real, mode, metrics, _example_cache, progress, _limits(), label=f"Example: {text}.")
+
+    try:
+        hash(key)
+    except TypeError:
+        key = None  # odd values from an API client: computed (and refused there) without the cache
+    values = compute() if key is None else _example_results.get_or_compute(key, compute)
+    if not fresh:  # someone on this server clicked the same example before: say so, not their time
+        values = ("**Done:** the same example with the same settings was computed on this server before; "
+                  f"its results are shared. Example: {EXAMPLES[kind]}.",
+                  *values[1:])
+    return values
+
+
 def example_handler(kind):
     @user_errors
     def run_example(mode, metrics, progress=gr.Progress()):
-        key = (kind, mode, tuple(metrics) if isinstance(metrics, (list, tuple)) else metrics)
-
-        fresh = []
-
-        def compute():
-            progress(0, desc="Preparing the example images…")
-            gen, real, text = example_sets(kind)
-            fresh.append(text)
-            return _run(gen, real, mode, metrics, _example_cache, progress, _limits(), label=f"Example: {text}.")
-
-        try:
-            hash(key)
-        except TypeError:
-            key = None  # odd values from an API client: computed (and refused there) without the cache
-        values = compute() if key is None else _example_results.get_or_compute(key, compute)
-        if not fresh:  # someone on this server clicked the same example before: say so, not their time
-            values = ("**Done:** the same example with the same settings was computed on this server before; "
-                      f"its results are shared. Example: {EXAMPLES[kind]}.",
-                      *values[1:])
-        return _outputs(values)
+        return _outputs(example_values(kind, mode, metrics, progress))
 
     run_example.__name__ = f"run_example_{kind}"
     return run_example
@@ -303,10 +322,10 @@ def _compute() -> None:
                 _prefill_example_features()
             except Exception:  # noqa: BLE001 - compute_metrics below then extracts them itself
                 log.warning("could not prefill the example's features", exc_info=True)
-        out = example_handler(DEFAULT_EXAMPLE).__wrapped__(DEFAULT_MODE, list(DEFAULT_METRICS),
-                                                                progress=lambda *a, **k: None)
+        out = example_values(DEFAULT_EXAMPLE, DEFAULT_MODE, list(DEFAULT_METRICS))
         when = time.strftime("%Y-%m-%d %H:%M %Z")
-        data = {"version": STORE_VERSION, "table": out[1], "notes": out[2],
+        figures = [None if f is None else json.loads(f.to_json()) for f in (out[3], out[4])]  # PCA, FID vs N
+        data = {"version": STORE_VERSION, "table": out[1], "notes": out[2], "figures": figures,
                 "label": f"**Precomputed example:** {EXAMPLES[DEFAULT_EXAMPLE]}, {DEFAULT_MODE} convention "
                          f"(computed at {when} on this server). Press an example button to compute it live."}
         path = store_path()
@@ -351,24 +370,24 @@ def waiting_timer(v: dict, request: gr.Request | None = None) -> gr.Timer:
 
 
 def poll_precomputed():
-    """The timer's tick: the precomputed example's status, table and notes once they are there (and the timer
-    stopped); nothing until then. Outputs: status, table, notes, timer."""
+    """The timer's tick: the precomputed example's results once they are there (and the timer stopped); nothing
+    until then. Outputs: status, table, notes, PCA plot, FID-vs-N plot, timer."""
     res = precomputed()
     if res is None:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    return res["label"], res["table"], res["notes"], gr.Timer(active=False)
+        return (gr.skip(),) * 6
+    return (*_stored_outputs(res), gr.Timer(active=False))
 
 
 def on_load(v: dict, request: gr.Request | None = None):
     """Page load: a link's example is computed (as its button would); otherwise the precomputed example's
-    table is shown. Outputs: status, table, notes."""
+    results are shown. Outputs: status, table, notes, PCA plot, FID-vs-N plot."""
     if v.get("link_opened") and v.get("example"):
-        return [gr.skip()] * 3  # the link's own example runs next (after_link)
+        return [gr.skip()] * 5  # the link's own example runs next (after_link)
     res = precomputed()
     if res is None:
-        return ("*The example results are being computed on this server (once, seconds); they appear here when "
-                "ready. Or press an example button.*", gr.skip(), gr.skip())
-    return res["label"], res["table"], res["notes"]
+        return ("*The example results are being computed on this server (once, seconds); they appear here by "
+                "themselves when ready. Or press an example button.*", gr.skip(), gr.skip(), gr.skip(), gr.skip())
+    return _stored_outputs(res)
 
 
 class LinkTarget:
@@ -388,7 +407,7 @@ class LinkTarget:
         c = self.c
         names = ["link_opened", "example"]
         shown = event.then(named_inputs(names, on_load), [c[n] for n in names],
-                           [c["status"], c["table"], c["notes"]], api_name=False, queue=False)
+                           [c["status"], c["table"], c["notes"], *c["outputs"][3:5]], api_name=False, queue=False)
         shown.then(named_inputs(names, waiting_timer), [c[n] for n in names], c["example_timer"], api_name=False,
                    queue=False)
         # the link's own example; every page load passes here, so it has a queue of its own: a page without a

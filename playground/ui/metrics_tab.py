@@ -96,7 +96,8 @@ def build() -> "h.LinkTarget":
     pca_plot, fidn_plot, nn_image, nn_text, is_plot = outputs
     # fetches the precomputed example for a page that arrived before it was there (started on load)
     c["example_timer"] = gr.Timer(1.0, active=False)
-    c["example_timer"].tick(h.poll_precomputed, None, [status, table, notes, c["example_timer"]], api_name=False,
+    c["example_timer"].tick(h.poll_precomputed, None, [status, table, notes, pca_plot, fidn_plot, c["example_timer"]],
+                            api_name=False,
                             queue=False, show_progress="hidden")
     c.update(status=status, table=table, notes=notes)
     c["outputs"] = outputs = [status, table, notes, pca_plot, fidn_plot, nn_image, nn_text, is_plot]
@@ -169,8 +170,9 @@ def _results_layout():
 
 def _analysis_layout():
     with gr.Row():
-        pca_plot = gr.Plot(label="Real vs generated features (2-D PCA)")
-        fidn_plot = gr.Plot(label="FID vs sample size")
+        # shown with their first figure (the precomputed example's, or a computation's): no empty box on arrival
+        pca_plot = gr.Plot(label="Real vs generated features (2-D PCA)", visible=False)
+        fidn_plot = gr.Plot(label="FID vs sample size", visible=False)
     with gr.Row():
         with gr.Column():
             nn_image = gr.Image(

@@ -36,6 +36,10 @@ def test_link_opens_the_metrics_tab_on_the_precomputed_results(browser, app_url,
         assert not page.get_by_text("Examples (no upload needed", exact=False).is_visible()
         assert not page.get_by_role("button", name="Example: ", exact=False).first.is_visible()
         assert page.evaluate(EMPTY_IMAGES_JS, "body") == 0
+        # the PCA and FID-vs-N pictures arrive with the stored example, drawn: no empty plot box (issue #19)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=30_000)
+        titles = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].map((t) => t.textContent)")
+        assert any("principal axes" in t for t in titles) and any("FID against" in t for t in titles), titles
         page.screenshot(path=str(artifacts / "arrival_metrics.png"), full_page=True)
     finally:
         context.close()

@@ -1,9 +1,10 @@
 """Reading image sets safely: folders, lists of files, zips, and pytorch-fid ``.npz`` statistics.
 
 Nothing is extracted to disk: zip members are read in memory, one at a time, after the archive as a
-whole has passed the checks (no absolute or ``..`` paths, no symlinks, bounded entry count, total
-uncompressed size and compression ratio). Images are decoded with Pillow and converted to 8-bit
-RGB; files that are not images, are corrupt or are too large are skipped and listed with a reason.
+whole has passed the checks of :class:`playground.archive.SafeZip` (no absolute or ``..`` paths, no
+symlinks, bounded entry count, total uncompressed size and compression ratio), each through its bounded
+stream. Images are decoded with Pillow and converted to 8-bit RGB; files that are not images, are
+corrupt or are too large are skipped and listed with a reason.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import stat
-import threading
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 import numpy as np
 from PIL import Image
 
+from playground.archive import SafeZip, ZipLimits, shown
 from playground.errors import UserError
 from playground.images import IMAGE_EXTENSIONS
 from playground.safe_input import NPY_MAX_HEADER, npy_header
@@ -33,6 +32,8 @@ MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry; PNG/JPEG barely com
 MAX_FILE_BYTES = 64 * 1024**2
 MAX_PIXELS = 40_000_000  # also below Pillow's own DecompressionBomb threshold (89 M)
 MAX_IMAGES = 50_000
+IMAGE_ZIP = ZipLimits(entries=MAX_ZIP_ENTRIES, total_bytes=MAX_ZIP_TOTAL_BYTES, what="an image set",
+                      ratio=MAX_ZIP_RATIO)
 
 __all__ = [
     "ImageRef",
@@ -51,7 +52,7 @@ class ImageRef:
 
     name: str
     path: Path | None = None
-    zip: "_SafeZip | None" = None
+    zip: SafeZip | None = None
     member: str | None = None
     data: bytes | None = None
 
@@ -59,7 +60,11 @@ class ImageRef:
         if self.data is not None:
             return self.data
         if self.zip is not None:
-            return self.zip.read(self.member)
+            info = self.zip.info(self.member)
+            size, limit = info.file_size, MAX_FILE_BYTES
+            if size > limit:
+                raise ValueError(f"entry is {size / 1e6:.0f} MB, over the {limit // 1024**2} MB limit")
+            return self.zip.read(info)
         size = self.path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ValueError(f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 1024**2} MB limit")
@@ -94,62 +99,6 @@ class ImageSet:
         return h.hexdigest()
 
 
-class _SafeZip:
-    """A zip opened once, validated up front, and read member by member under a lock."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            self._zf = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise UserError(f"{path.name} is not a readable zip file ({exc}).") from exc
-        self._lock = threading.Lock()
-        self._sizes: dict[str, int] = {}
-
-    def members(self) -> Iterable[zipfile.ZipInfo]:
-        infos = self._zf.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise UserError(f"{self.path.name} has {len(infos)} entries; the limit is {MAX_ZIP_ENTRIES}.")
-        total = 0
-        for info in infos:
-            name = info.filename
-            p = PurePosixPath(name.replace("\\", "/"))
-            if p.is_absolute() or ".." in p.parts or (len(name) > 1 and name[1] == ":"):
-                raise UserError(f"{self.path.name} contains an unsafe path ({name!r}); refusing the zip.")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise UserError(f"{self.path.name} contains a symbolic link ({name!r}); refusing the zip.")
-            if info.is_dir():
-                continue
-            total += info.file_size
-            if total > MAX_ZIP_TOTAL_BYTES:
-                raise UserError(
-                    f"{self.path.name} unpacks to more than {MAX_ZIP_TOTAL_BYTES // 1024**3} GB; "
-                    "refusing the zip."
-                )
-            if info.compress_size > 0 and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-                raise UserError(
-                    f"{self.path.name}: entry {name!r} is compressed "
-                    f"{info.file_size / info.compress_size:.0f}:1, "
-                    "which looks like a zip bomb; refusing the zip."
-                )
-            self._sizes[name] = info.file_size
-            yield info
-
-    def read(self, member: str) -> bytes:
-        size = self._sizes[member]
-        if size > MAX_FILE_BYTES:
-            raise ValueError(f"entry is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 1024**2} MB limit")
-        with self._lock:
-            # ZipExtFile stops at the declared size and checks the CRC, so a lying header cannot
-            # make us read more than the size checked above.
-            with self._zf.open(member) as f:
-                return f.read()
-
-    def close(self) -> None:
-        self._zf.close()
-
-
 def _is_hidden(name: str) -> bool:
     parts = PurePosixPath(name.replace("\\", "/")).parts
     return any(part.startswith(".") or part == "__MACOSX" for part in parts)
@@ -163,9 +112,8 @@ def _add_file(dst: ImageSet, name: str, ref: ImageRef) -> None:
 
 
 def _add_zip(dst: ImageSet, path: Path) -> None:
-    z = _SafeZip(path)
-    infos = list(z.members())
-    for info in sorted(infos, key=lambda i: i.filename):
+    z = SafeZip(path, IMAGE_ZIP)
+    for info in sorted(z.files, key=lambda i: i.filename):
         if _is_hidden(info.filename):
             continue
         name = f"{path.name}/{info.filename}"
@@ -285,28 +233,28 @@ def decode_rgb(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 # refused from the .npy headers inside the zip, before a byte of array data is read.
 MAX_STATS_DIM = 2048
 MAX_STATS_ENTRIES = 16
+# No ratio check: an honest savez_compressed of a diagonal sigma compresses 1000:1. The .npy headers
+# bound what is read instead (:func:`_check_member`), and the bounded stream holds each member to them.
+STATS_ZIP = ZipLimits(entries=MAX_STATS_ENTRIES, total_bytes=MAX_ZIP_TOTAL_BYTES, what="a statistics file")
 
 
-def _npz_member(zf: zipfile.ZipFile, key: str) -> zipfile.ZipInfo | None:
-    for name in (f"{key}.npy", key):
-        try:
-            return zf.getinfo(name)
-        except KeyError:
-            continue
-    return None
+def _npz_member(zf: SafeZip, key: str) -> zipfile.ZipInfo | None:
+    return zf.info(f"{key}.npy") or zf.info(key)
 
 
-def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, fname: str) -> tuple[tuple, np.dtype, int]:
+def _npy_header(zf: SafeZip, info: zipfile.ZipInfo, fname: str) -> tuple[tuple, np.dtype, int]:
     """(shape, dtype, header bytes) of an .npy inside the zip, from its header alone."""
     with zf.open(info) as f:
         try:
             shape, dtype = npy_header(f)
+        except UserError:
+            raise
         except ValueError as exc:
-            raise UserError(f"{fname}: {info.filename}: {exc}.") from None
+            raise UserError(f"{fname}: {shown(info.filename)}: {exc}.") from None
         return shape, dtype, f.tell()
 
 
-def _check_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> tuple[zipfile.ZipInfo, tuple]:
+def _check_member(zf: SafeZip, key: str, ndim: int, fname: str) -> tuple[zipfile.ZipInfo, tuple]:
     """The member's zip entry and shape, after checking its header against the limits (reads no data)."""
     info = _npz_member(zf, key)
     shape, dtype, header = _npy_header(zf, info, fname)
@@ -329,8 +277,9 @@ def _check_member(zf: zipfile.ZipFile, key: str, ndim: int, fname: str) -> tuple
     return info, shape
 
 
-def _read_checked(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    with zf.open(info) as f:  # read_array allocates exactly the checked shape, then fills it in chunks
+def _read_checked(zf: SafeZip, info: zipfile.ZipInfo) -> np.ndarray:
+    # read_array allocates exactly the checked shape, then fills it in chunks from the bounded stream
+    with zf.open(info) as f:
         return np.lib.format.read_array(f, allow_pickle=False, max_header_size=NPY_MAX_HEADER)
 
 
@@ -345,13 +294,11 @@ def read_stats(path) -> tuple[np.ndarray, np.ndarray]:
 
     fname = Path(path).name
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_STATS_ENTRIES:
-                raise UserError(f"{fname} holds {len(infos)} arrays; a statistics file holds 'mu' and 'sigma'.")
+        with SafeZip(path, STATS_ZIP) as zf:
             if _npz_member(zf, "mu") is None or _npz_member(zf, "sigma") is None:
-                keys = sorted(i.filename.removesuffix(".npy") for i in infos)
-                raise UserError(f"{fname} has keys {keys}; a statistics file needs 'mu' and 'sigma'.")
+                keys = sorted(i.filename.removesuffix(".npy") for i in zf.infos)
+                raise UserError(f"{fname} has keys {', '.join(map(shown, keys))}; "
+                                "a statistics file needs 'mu' and 'sigma'.")
             sigma_info, sigma_shape = _check_member(zf, "sigma", 2, fname)  # the big one first
             mu_info, mu_shape = _check_member(zf, "mu", 1, fname)
             if sigma_shape != mu_shape * 2:

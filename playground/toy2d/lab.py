@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.archive import SafeZip, ZipLimits
 from playground.errors import UserError
 from playground.toy2d import charts
 from playground.toy2d.config import ToyConfig
@@ -33,6 +34,9 @@ MAX_SPEED = 500  # iterations per frame at most
 MAX_SAVED_RUN_BYTES = 50 * 2**20  # a saved run's weights (a 2-D GAN's are < 1 MB)
 MAX_SAVED_CONFIG_BYTES = 4 * 2**20  # its config.json with the history (~16,000 logged rows)
 MAX_ZIP_RATIO = 50  # a saved run's files compress ~2x; more is a zip bomb
+# Two files, and room for what a re-zipping tool adds (__MACOSX/ entries).
+SAVED_RUN_ZIP = ZipLimits(entries=16, total_bytes=MAX_SAVED_RUN_BYTES + MAX_SAVED_CONFIG_BYTES,
+                          what="a saved 2-D run", member_bytes=MAX_SAVED_RUN_BYTES, ratio=MAX_ZIP_RATIO)
 
 STOP_NOTES = {
     "paused": "Paused. Press Play to continue.",
@@ -260,23 +264,20 @@ class Lab:
         return zpath
 
     def import_model(self, src: str | Path) -> Trainer:
-        """Load a run saved by :meth:`export_model` (sizes checked from the zip's headers first)."""
+        """Load a run saved by :meth:`export_model`: the zip's directory is checked first
+        (:data:`SAVED_RUN_ZIP`), then each file is read through a bounded stream."""
         dest = self.tmpdir / "loaded"
         shutil.rmtree(dest, ignore_errors=True)
         dest.mkdir()
         limits = {"model.safetensors": MAX_SAVED_RUN_BYTES, "config.json": MAX_SAVED_CONFIG_BYTES}
-        try:
-            with zipfile.ZipFile(src) as z:
-                infos = {i.filename: i for i in z.infolist()}
-                if not set(limits) <= set(infos):
-                    raise UserError("That zip is not a saved 2-D run: it needs config.json and model.safetensors.")
-                for name, limit in limits.items():
-                    info = infos[name]
-                    if info.file_size > limit or info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-                        raise UserError(f"That saved run's {name} is too large to be a 2-D GAN's.")
-                    (dest / name).write_bytes(z.read(info))
-        except zipfile.BadZipFile:
-            raise UserError("That file is not a zip archive saved by 'Download model'.") from None
+        with SafeZip(src, SAVED_RUN_ZIP) as z:
+            infos = {name: z.info(name) for name in limits}
+            if None in infos.values():
+                raise UserError("That zip is not a saved 2-D run: it needs config.json and model.safetensors.")
+            for name, limit in limits.items():
+                if infos[name].file_size > limit:
+                    raise UserError(f"That saved run's {name} is too large to be a 2-D GAN's.")
+                (dest / name).write_bytes(z.read(infos[name]))
         trainer = Trainer.load(dest)
         self.stop_run("paused")
         with self.lock:

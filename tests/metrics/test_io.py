@@ -1,5 +1,6 @@
 """Safe reading of what users upload: zips, odd image modes, corrupt files, statistics files."""
 
+import dataclasses
 import io
 import zipfile
 
@@ -45,7 +46,7 @@ def test_zip_with_symlink_is_refused(tmp_path):
 
 
 def test_zip_too_many_entries_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(mio, "MAX_ZIP_ENTRIES", 3)
+    monkeypatch.setattr(mio, "IMAGE_ZIP", dataclasses.replace(mio.IMAGE_ZIP, entries=3))
     z = tmp_path / "many.zip"
     with zipfile.ZipFile(z, "w") as zf:
         for i in range(4):

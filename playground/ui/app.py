@@ -35,6 +35,10 @@ body.gp-big { --text-xxs: 13px; --text-xs: 15px; --text-sm: 17px; --text-md: 20p
   --button-medium-text-size: 22px; --button-small-text-size: 20px; --block-label-text-size: 20px;
   --block-info-text-size: 17px; --block-title-text-size: 20px; --section-header-text-size: 20px; }
 body.gp-big button, body.gp-big button[role=tab], body.gp-big label span { font-size: 22px !important; }
+/* the 2-D lab: Play and the steps come first in the page (the keyboard's order), shown below the presets,
+   with the settings on the left */
+#toy2d-main { flex-direction: row-reverse; }
+#toy2d-right > #toy2d-presets { order: -1; }
 /* the projector view of the 2-D lab: the pictures, one chart, the status line and Play/Pause/Step on one
    screen (1280x720 or 1024x768); the settings stay in the students' own pages */
 body.gp-big #gp-header, body.gp-big #toy2d-settings, body.gp-big #toy2d-live, body.gp-big #toy2d-presets,

@@ -95,11 +95,38 @@ def _layout() -> dict:
     """Every component, by name (settings by their setting name); sections by group name."""
     c: dict = {}
     default = ToyConfig()
-    with gr.Row(equal_height=True, elem_id="toy2d-presets") as c["group:presets"]:
-        c["preset"] = gr.Dropdown(list(PRESETS), value=None, label="Presets: one click, one story", scale=3)
-        c["preset_note"] = gr.Markdown("Pick a preset, then press **Play**. Every setting on the left can be changed.")
-    c["preset_name"] = gr.State(None)
-    with gr.Row():
+    # The keyboard's order is the page's order: Play, Pause and the steps come first (then the presets, then the
+    # settings), and the CSS puts the settings on the left (row-reverse) and the presets above the buttons.
+    with gr.Row(elem_id="toy2d-main"):
+        with gr.Column(scale=3, elem_id="toy2d-right"):
+            with gr.Column() as c["group:training"]:
+                with gr.Row(elem_id="toy2d-buttons"):
+                    c["play"] = gr.Button("▶ Play", variant="primary", elem_id="toy2d-play")
+                    c["pause"] = gr.Button("⏸ Pause", elem_id="toy2d-pause")
+                    c["step_d"] = gr.Button("Step D")
+                    c["step_g"] = gr.Button("Step G")
+                    c["step_it"] = gr.Button("Step iteration")
+                    c["reset"] = gr.Button("↺ Reset", variant="stop")
+                with gr.Row(elem_id="toy2d-live"):
+                    c["speed"] = gr.Slider(1, h.MAX_SPEED, value=200, step=1, label="Speed: at most this many iterations per frame",
+                                           info="Frames come as fast as your browser draws them; below 20, slow "
+                                                "motion: 10 frames/s, this many updates each.")
+                    c["freeze"] = gr.CheckboxGroup(h.FREEZE_CHOICES, value=[], label="Freeze",
+                                                   info="Freeze G and train D alone: D converges to D*.")
+                    c["show"] = gr.CheckboxGroup(h.SHOW_CHOICES, value=h.SHOW_CHOICES, label="Show")
+            with gr.Row(equal_height=True, elem_id="toy2d-presets") as c["group:presets"]:
+                c["preset"] = gr.Dropdown(list(PRESETS), value=None, label="Presets: one click, one story", scale=3)
+                c["preset_note"] = gr.Markdown("Pick a preset, then press **Play**. Every setting on the left can be changed.")
+            c["preset_name"] = gr.State(None)
+            first = h.initial_value()
+            after_server_start(h.warm_up, "toy2d-warm-up")
+            c["lab"] = gr.HTML(first, html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
+                               server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
+                               size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),
+                               padding=False)
+            with gr.Column() as c["group:pictures"]:
+                explain(STOP_NOTE)
+            gr.Markdown(INTRO, elem_id="toy2d-intro")
         with gr.Column(scale=1, min_width=320, elem_id="toy2d-settings"):
             for group in GROUPS:
                 with gr.Accordion(GROUP_TITLES[group], open=group in OPEN_GROUPS) as c[f"group:{group}"]:
@@ -116,31 +143,6 @@ def _layout() -> dict:
                     if group == "objective":
                         c["loss_formula"] = gr.Markdown(h.formula(default.loss), elem_classes=["formula"],
                                                         latex_delimiters=[{"left": "$", "right": "$", "display": False}])
-        with gr.Column(scale=3):
-            with gr.Column() as c["group:training"]:
-                with gr.Row(elem_id="toy2d-buttons"):
-                    c["play"] = gr.Button("▶ Play", variant="primary", elem_id="toy2d-play")
-                    c["pause"] = gr.Button("⏸ Pause", elem_id="toy2d-pause")
-                    c["step_d"] = gr.Button("Step D")
-                    c["step_g"] = gr.Button("Step G")
-                    c["step_it"] = gr.Button("Step iteration")
-                    c["reset"] = gr.Button("↺ Reset", variant="stop")
-                with gr.Row(elem_id="toy2d-live"):
-                    c["speed"] = gr.Slider(1, h.MAX_SPEED, value=200, step=1, label="Speed: at most this many iterations per frame",
-                                           info="Frames come as fast as your browser draws them; below 20, slow "
-                                                "motion: 10 frames/s, this many updates each.")
-                    c["freeze"] = gr.CheckboxGroup(h.FREEZE_CHOICES, value=[], label="Freeze",
-                                                   info="Freeze G and train D alone: D converges to D*.")
-                    c["show"] = gr.CheckboxGroup(h.SHOW_CHOICES, value=h.SHOW_CHOICES, label="Show")
-            first = h.initial_value()
-            after_server_start(h.warm_up, "toy2d-warm-up")
-            c["lab"] = gr.HTML(first, html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
-                               server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
-                               size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),
-                               padding=False)
-            with gr.Column() as c["group:pictures"]:
-                explain(STOP_NOTE)
-            gr.Markdown(INTRO, elem_id="toy2d-intro")
     with gr.Accordion("Compare two runs side by side (same data, same seed, lock-step)", open=False) as c["group:compare"]:
         with gr.Row():
             c["choice"] = gr.Dropdown(list(compare.CHOICES), value=compare.DEFAULT, label="Comparison", scale=3)

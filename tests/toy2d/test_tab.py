@@ -519,3 +519,27 @@ def test_present_builds_the_projector_link_of_this_run():
                link_autoplay=False, link_steps=None)
     tab, state, options, notes = share.parse_query(T.make_present_link(v, None).lstrip("?"))
     assert tab == "toy2d" and options["big"] and state["seed"] == 9 and notes == []
+
+
+@pytest.mark.browser
+def test_play_pause_and_step_are_the_first_tab_stops_of_the_lab(page):
+    """Keyboard users reach Play within 5 Tab presses of the tab's own button, then Pause and the steps, with no
+    list opened over them (issue #19); Enter on Play plays."""
+    click_tab(page, TAB)
+    _lab(page).wait_for(state="attached", timeout=30_000)
+    page.get_by_role("tab", name=TAB).focus()
+    reached = []
+    for _ in range(9):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("() => document.activeElement.innerText.trim()"))
+    assert "▶ Play" in reached[:5], reached
+    i = reached.index("▶ Play")
+    assert reached[i + 1:i + 5] == ["⏸ Pause", "Step D", "Step G", "Step iteration"], reached
+    assert page.locator("ul.options, [role=listbox]").count() == 0 or not page.locator("[role=listbox]").first.is_visible()
+    page.get_by_role("tab", name=TAB).focus()
+    for _ in range(i + 1):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => Number(document.querySelector('#toy2d-lab [data-iteration]').dataset.iteration) > 0",
+                           timeout=30_000)
+    page.locator("#toy2d-pause").click()

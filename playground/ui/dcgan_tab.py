@@ -223,7 +223,9 @@ def _layout() -> dict:
                     c["inv_btn"] = gr.Button("Find z", variant="primary")
                     c["stop_btn"] = gr.Button("Stop")
                 c["sample_target_btn"] = gr.Button("Use the direction base sample as the target")
-                explain("A generated face can be recovered almost exactly; a real photo only approximately.")
+                explain("A face the model generated comes back closely at 400 steps (pixel MSE about 0.002-0.006, "
+                        "some seconds); with fewer steps you get a look-alike. A real photo is only approximated: "
+                        "the generator cannot make every face.")
             c["inv_preview"] = gr.Image(label="G(z) while optimising", interactive=False, format="jpeg", visible=False)
         c["inv_md"] = gr.Markdown()
         with gr.Row():

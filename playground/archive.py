@@ -12,13 +12,13 @@ Each caller declares what it accepts once, as a :class:`ZipLimits`, and opens th
 :class:`SafeZip`, which checks the directory (entry count, names, encryption, compression method, the
 declared sizes and compression ratios) before a byte is inflated. Every failure is a
 :class:`~playground.errors.UserError` that names the uploaded file by its base name; member names are
-the visitor's text, so messages quote them with HTML escaped (the app shows errors as HTML).
+the visitor's text, quoted and cut short. Messages are plain text: the app escapes them where it shows
+them (``playground.ui.common.toast``), so a name such as ``<a href=…>.png`` shows as text.
 """
 
 from __future__ import annotations
 
 import copy
-import html
 import stat
 import threading
 import zipfile
@@ -51,8 +51,8 @@ class ZipLimits:
 
 
 def shown(name: str) -> str:
-    """A visitor's name (a member's, an upload's) for a message: quoted, cut short, HTML escaped."""
-    return html.escape(quote(name), quote=False)
+    """A visitor's name (a member's, an upload's) for a message: quoted and cut short."""
+    return quote(name)
 
 
 class SafeZip:
@@ -62,7 +62,7 @@ class SafeZip:
     """
 
     def __init__(self, path: str | Path, limits: ZipLimits):
-        self.name = html.escape(cut(Path(path).name), quote=False)
+        self.name = cut(Path(path).name)
         self.limits = limits
         try:
             self._zf = zipfile.ZipFile(path)
@@ -202,7 +202,7 @@ class BoundedMember:
 
 
 def _reason(exc: Exception) -> str:
-    """A short cause for a damaged zip, without server paths and with any member name escaped."""
+    """A short cause for a damaged zip, without server paths."""
     if isinstance(exc, EOFError):
         return "the file ends early: it is truncated"
     if isinstance(exc, zlib.error):
@@ -210,10 +210,10 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
         return "it is encrypted"
     if isinstance(exc, NotImplementedError):
-        return f"it uses a zip feature this app does not read: {html.escape(cut(str(exc)), quote=False)}"
+        return f"it uses a zip feature this app does not read: {cut(str(exc))}"
     if isinstance(exc, OSError):
         return exc.strerror or "the file could not be read"  # str(exc) may hold a server path
-    return html.escape(cut(str(exc) or type(exc).__name__), quote=False)
+    return cut(str(exc) or type(exc).__name__)
 
 
 __all__ = ["CHUNK", "ZipLimits", "SafeZip", "BoundedMember", "shown"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,27 @@ def cut(text: str, limit: int = QUOTE_CHARS) -> str:
     """``text`` itself when short, else its start and an ellipsis (for names inside messages)."""
     text = str(text)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # would break a Markdown line
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation: CommonMark escapes all
+
+
+def markdown_text(text: Any, limit: int = QUOTE_CHARS) -> str:
+    """A visitor's text inside Markdown, shown as those characters: cut short, on one line, every ASCII
+    punctuation character backslash-escaped (so ``<a href=…>`` is no tag, ``*`` no emphasis)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _CONTROL.sub("\ufffd", cut(text, limit)))
+
+
+def markdown_code(text: Any, limit: int = QUOTE_CHARS) -> str:
+    """A visitor's text as a Markdown code span (a file name in a list): cut short, on one line, fenced
+    by more backticks than any run inside it, so a backtick in the name cannot end the span. A code
+    span's content is literal (no tags, no entities)."""
+    body = _CONTROL.sub("\ufffd", cut(text, limit))
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
+    if body.startswith("`") or body.endswith("`"):
+        body = f" {body} "  # CommonMark strips one space each side
+    return f"{fence}{body}{fence}"
 
 
 def number(value: Any, what: str, lo: float, hi: float) -> float:
@@ -204,5 +226,5 @@ def npy_header(f) -> tuple[tuple[int, ...], "np.dtype"]:
     return tuple(shape), dtype
 
 
-__all__ = ["quote", "cut", "number", "integer", "flag", "text", "choice", "Range", "file_path", "file_size", "megabytes",
+__all__ = ["quote", "cut", "markdown_text", "markdown_code", "number", "integer", "flag", "text", "choice", "Range", "file_path", "file_size", "megabytes",
            "npy_header"]

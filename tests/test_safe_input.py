@@ -57,3 +57,29 @@ def test_file_payloads():
         safe_input.file_path({"path": None, "url": "data:image/png;base64,AAAA"})
     with pytest.raises(UserError, match="Expected an uploaded file"):
         safe_input.file_path(12345)
+
+
+def _render(markdown: str) -> str:
+    """HTML of ``markdown`` by a CommonMark renderer (what the page's Markdown boxes follow), raw HTML on."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).render(markdown)
+
+
+HOSTILE = ['<a href="https://evil.example" style="position:fixed">Your session expired</a>.png',
+           "a`b``c.png", "`x`", "*bold* _it_ [l](https://evil.example) <i>", "two\nlines\r# heading"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_markdown_helpers_show_visitor_text_as_text(name):
+    import html
+
+    for shown in (safe_input.markdown_code(name, 200), safe_input.markdown_text(name, 200)):
+        out = _render(f"- skipped {shown}: reason")
+        # no element made from the name: one list item, one paragraph at most, text escaped
+        assert "<a" not in out and "<i>" not in out and "<em>" not in out and "<h1>" not in out
+        expected = html.escape(name.replace("\n", "\ufffd").replace("\r", "\ufffd"), quote=False)
+        assert expected in out.replace("&quot;", '"'), out
+    assert safe_input.markdown_code("a`b``c.png") == "```a`b``c.png```"
+    assert safe_input.markdown_code("plain.png") == "`plain.png`"
+    assert safe_input.markdown_text("<b>") == "\\<b\\>"

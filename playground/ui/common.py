@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import inspect
 import logging
 import threading
+import traceback
 
 import gradio as gr
 
 from playground.errors import UserError
+from playground.safe_input import cut
 from playground.ui.sessions import session_key  # re-exported for tab modules
+from playground.visitor_log import VisitorLog
 
 log = logging.getLogger("playground.ui")
+# Refusals and failures of handlers: a visitor decides their text and how often they come.
+handler_log = VisitorLog(log)
 
-__all__ = ["user_errors", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link", "hide_outputs",
+__all__ = ["user_errors", "toast", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link", "hide_outputs",
            "hide_updates", "server_started", "after_server_start", "started_lifespan"]
 
 # Set when the web server has started (``started_lifespan``, passed to ``launch`` by ``app.launch_kwargs``): work
@@ -46,11 +52,23 @@ def after_server_start(fn, name: str, max_wait: float = 30.0) -> threading.Threa
     return thread
 
 
+def toast(message: str) -> gr.Error:
+    """An error toast showing ``message`` as text. Gradio renders a toast's message as HTML, and messages
+    quote visitors' values (file and member names, group text), so the message is escaped here, once for
+    every toast: a name like ``<a href=…>`` shows as those characters, never as a link. Gradio does not
+    print the traceback (the caller logs what is worth logging, bounded)."""
+    return gr.Error(html.escape(message, quote=False), print_exception=False)
+
+
 def _to_gr_error(exc: Exception) -> gr.Error:
     if isinstance(exc, UserError):
-        return gr.Error(str(exc))
-    log.exception("unexpected error in a UI handler")
-    return gr.Error(f"Something went wrong ({type(exc).__name__}: {exc}). The session is still usable.")
+        handler_log.info("refused a request: %s", str(exc), key=type(exc).__name__)
+        return toast(str(exc))
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"  # one bug, one key
+    handler_log.error("unexpected error in a UI handler: %s: %s", type(exc).__name__, str(exc),
+                      key=f"{type(exc).__name__} at {where}", stack_of=exc)
+    return toast(f"Something went wrong ({type(exc).__name__}: {cut(str(exc), 200)}). The session is still usable.")
 
 
 @contextlib.contextmanager

@@ -1,9 +1,13 @@
 """What the Metrics tab shows for a :class:`~playground.metrics.MetricsReport`: the results table, the
 notes and the figures (PCA, FID against N, nearest neighbours, IS classes). No Gradio here: plain rows,
-Markdown and plotly figures, so each can be tested from a report.
+Markdown and plotly figures, so each can be tested from a report. File names and the reasons a file was
+skipped are the visitor's text: the notes show them escaped (:func:`playground.safe_input.markdown_code`),
+and so do the figures' hover labels (Plotly reads tags in them).
 """
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,6 +21,7 @@ from playground.metrics.analysis import (
     pca_2d,
 )
 from playground.metrics.compute import FID_STABLE_N, IS_MIN_PER_SPLIT, IS_SPLITS
+from playground.safe_input import markdown_code, markdown_text
 
 READING = {
     "fid": "lower is better; 0 = same feature statistics",
@@ -88,7 +93,7 @@ def notes(report) -> str:
             rate = f"{res.images_per_second:.1f} images/s" if not res.cached else "cached, instant"
             lines.append(f"- {label}: {len(res.names)} images ({rate})")
             for name, why in res.skipped[:20]:
-                lines.append(f"  - skipped `{name}`: {why}")
+                lines.append(f"  - skipped {markdown_code(name, 120)}: {markdown_text(why, 300)}")
             if len(res.skipped) > 20:
                 lines.append(f"  - … and {len(res.skipped) - 20} more skipped")
     for n in report.notes:
@@ -104,7 +109,8 @@ def pca_figure(report):
     sets = (("real", r, report.real, dict(size=9, color="#1f77b4")),
             ("generated", f, report.fake, dict(size=9, color="#ff7f0e", symbol="diamond")))
     for label, pts, res, marker in sets:
-        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=label, marker=marker, text=res.names,
+        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=label, marker=marker,
+                        text=[html.escape(n) for n in res.names],
                         hovertemplate=f"%{{text}}<extra>{label}</extra>")
     fig.update_layout(
         title=f"Inception features, first two principal axes ({100 * ratio.sum():.0f}% of the variance)",

@@ -181,6 +181,29 @@ def test_is_histogram_and_table_from_a_report():
     assert rows["Images used"] == "12 generated / real = statistics file"
 
 
+def test_skipped_file_names_and_reasons_show_as_text_in_the_notes():
+    """A visitor names the files: a tag, a backtick or Markdown in a name is shown as typed, not rendered."""
+    from markdown_it import MarkdownIt
+
+    from playground.metrics.compute import MetricsReport
+    from playground.metrics.features import FeatureResult
+    from playground.ui.metrics_results import notes, pca_figure
+
+    names = ['up.zip/<a href="https://evil.example" style="position:fixed">Your session expired</a>.txt',
+             "up.zip/a`b.txt", "up.zip/*x*.txt"]
+    skipped = [(n, "not an image file type") for n in names] + [("up.zip/c.png", "entry '<i>' is damaged")]
+    fake = FeatureResult(np.zeros((3, 2048)), None, ["<b>1.png", "2.png", "3.png"], skipped, "clean")
+    report = MetricsReport(mode="clean", values={}, fake=fake, real=fake)
+    out = MarkdownIt("commonmark", {"html": True}).render(notes(report))
+    assert "<a" not in out and "<i>" not in out and "<em>" not in out
+    assert ('<code>up.zip/&lt;a href=&quot;https://evil.example&quot; style=&quot;position:fixed&quot;&gt;'
+            "Your session expired&lt;/a&gt;.txt</code>") in out
+    assert "<code>up.zip/a`b.txt</code>" in out and "<code>up.zip/*x*.txt</code>" in out
+    assert "entry '&lt;i&gt;' is damaged" in out.replace("&#x27;", "'")
+    hover = pca_figure(report).data[0].text  # Plotly reads tags in hover text
+    assert hover[0] == "&lt;b&gt;1.png"
+
+
 def test_an_upload_shared_by_two_sessions_outlives_the_first_and_not_the_second(tmp_path):
     from playground.ui import metrics_handlers as M, metrics_session
 

@@ -8,7 +8,8 @@ safetensors cannot hold code at all. A visitor's file is checked before anything
   nz, ngf and nc bounded (:data:`MAX_NZ`, :data:`MAX_NGF`, nc 1 or 3), before a tensor is read;
 * a torch zip's member count and declared sizes before ``torch.load``; PyTorch's pre-1.6 format, whose
   storages are allocated from sizes inside the pickle, is refused;
-* the loaded tensors' shapes against the same expectation before the network is built.
+* the loaded tensors' shapes against the same expectation before the network is built, and their values:
+  floating point (an int8 file is refused by name) and finite (NaN or infinity is refused, naming the tensor).
 
 Every failure becomes a :class:`UserError` that says what to fix.
 """
@@ -108,10 +109,29 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
                         max_header_bytes=MAX_HEADER_BYTES)[0]
 
 
+def check_generator_values(state_dict: dict[str, torch.Tensor], name: str = "the file") -> None:
+    """A UserError naming the file and the tensor when a weight is not floating point (an int8 file, say)
+    or holds NaN or infinity (a diverged run's generator draws black pictures and inverts to "MSE nan")."""
+    for key, v in state_dict.items():
+        if key.endswith("num_batches_tracked"):
+            continue  # batch norm's step counter: an integer by design, never used in eval mode
+        if not v.is_floating_point():
+            dtype = str(v.dtype).removeprefix("torch.")
+            raise UserError(f"{name} holds {dtype} weights ({safe_input.cut(key, 40)}); a generator's weights are "
+                            "floating point (float32, float16 or bfloat16). Save the trained netG's state_dict "
+                            "without quantising it.")
+        bad = int((~torch.isfinite(v)).sum())
+        if bad:
+            raise UserError(f"{name}: {safe_input.cut(key, 40)} holds {bad:,} NaN or infinite value"
+                            f"{'s' if bad > 1 else ''}, so the generator would draw blank pictures; the run that "
+                            "saved it diverged. Load the weights of an earlier, healthy checkpoint.")
+
+
 def generator_from_state_dict(state_dict: dict[str, torch.Tensor], name: str = "the file") -> Generator:
     """Build a :class:`Generator` of the right size and load ``state_dict`` into it (eval mode, fp32);
-    keys, shapes and sizes are checked first, so a bad file allocates nothing."""
+    keys, shapes, sizes and values are checked first, so a bad file allocates nothing."""
     cfg = check_generator_shapes({k: tuple(v.shape) for k, v in state_dict.items()}, name)
+    check_generator_values(state_dict, name)
     # Built on the meta device and given the file's tensors themselves (assign=True): the weights are in
     # memory once, not twice (a randomly initialised copy and the file's).
     with torch.device("meta"):
@@ -153,6 +173,7 @@ __all__ = [
     "generator_shapes",
     "generator_bytes",
     "check_generator_shapes",
+    "check_generator_values",
     "read_state_dict",
     "generator_from_state_dict",
     "load_generator",

@@ -213,3 +213,31 @@ def test_channels_other_than_gray_or_rgb_are_refused(tmp_path):
     p1 = tmp_path / "nc1.safetensors"
     save_generator(Generator(nz=10, ngf=4, nc=1), p1)
     assert load_generator(p1).nc == 1
+
+
+def test_integer_weights_are_refused_by_name(tmp_path, small_g):
+    p = tmp_path / "quantised.pth"
+    torch.save({k: (v * 10).to(torch.int8) if v.is_floating_point() else v for k, v in small_g.state_dict().items()}, p)
+    with pytest.raises(UserError) as e:
+        load_generator(p)
+    assert str(e.value).startswith("quantised.pth holds int8 weights (main.0.weight); a generator's weights are "
+                                   "floating point")
+
+
+@pytest.mark.parametrize("bad, suffix", [(float("nan"), ".safetensors"), (float("inf"), ".pth"),
+                                         (float("-inf"), ".pth")])
+def test_nan_or_infinite_weights_are_refused_naming_the_file_and_tensor(tmp_path, small_g, bad, suffix):
+    sd = {k: v.clone() for k, v in small_g.state_dict().items()}
+    sd["main.3.weight"][0, 0, 1, 2] = bad
+    sd["main.3.weight"][3, 1, 0, 0] = bad
+    p = tmp_path / f"diverged{suffix}"
+    save_file(sd, str(p)) if suffix == ".safetensors" else torch.save(sd, p)
+    with pytest.raises(UserError, match=r"^diverged\.\w+: main\.3\.weight holds 2 NaN or infinite values, so the "
+                                        "generator would draw blank pictures"):
+        load_generator(p)
+
+
+def test_half_precision_weights_still_load(tmp_path, small_g):
+    p = tmp_path / "half.pth"
+    torch.save({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in small_g.state_dict().items()}, p)
+    assert load_generator(p).main[0].weight.dtype == torch.float32

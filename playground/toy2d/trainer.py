@@ -385,6 +385,8 @@ class Trainer(Pictures):
     def load(cls, path: str | Path) -> "Trainer":
         from safetensors.torch import load_file
 
+        from playground import safe_input
+
         weights, meta = _paths(path)
         if not weights.exists() or not meta.exists():
             raise UserError(f"A saved run needs {weights.name} and {meta.name} in {weights.parent}.")
@@ -393,6 +395,11 @@ class Trainer(Pictures):
             tensors = load_file(str(weights))
         except Exception as e:  # corrupt upload
             raise UserError(f"Could not read the saved run: {e}.") from None
+        if not isinstance(info, dict):
+            raise UserError(f"The saved run's {meta.name} is not a JSON object; save the run again from the 2-D lab.")
+        # A visitor's file: a whole number of iterations, far above any run a class trains (10^9 at the lab's
+        # fastest, 500 iterations a frame, is days), so the file names and the charts stay readable.
+        iteration = safe_input.integer(info.get("iteration", 0), "The saved run's iteration", 0, 10**9)
         cfg = ToyConfig.from_dict(info.get("config", {}))
         points = tensors.get("data.points")
         t = cls(cfg, points=None if points is None else points.numpy())
@@ -401,7 +408,7 @@ class Trainer(Pictures):
             t.D.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("D.")})
         except RuntimeError as e:
             raise UserError(f"The saved weights do not fit the saved configuration: {e}") from None
-        t.iteration = int(info.get("iteration", 0))
+        t.iteration = iteration
         t.history = list(info.get("history", []))
         return t
 

@@ -1,6 +1,7 @@
 """The trainer: determinism, every objective and remedy, freezes, pictures, divergence, save/load."""
 
 import csv
+import json
 import io
 
 import numpy as np
@@ -258,3 +259,24 @@ def test_a_clone_trains_on_exactly_as_the_original_and_apart_from_it(changes):
     before = [p.detach().clone() for p in t.G.parameters()]
     c.step(5)
     assert all(torch.equal(a, b) for a, b in zip(before, t.G.parameters())) and t.iteration == 280
+
+
+@pytest.mark.parametrize("iteration", ["abc", 1e308, -5, 2.5, None, True, "1" * 500])
+def test_a_saved_run_with_a_bad_iteration_is_refused_in_a_sentence(tmp_path, iteration):
+    t = Trainer(ToyConfig(**SMALL), log_every=5)
+    t.save(tmp_path / "run")
+    meta = tmp_path / "run" / "config.json"
+    info = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**info, "iteration": iteration}))
+    with pytest.raises(UserError, match=r"^The saved run's iteration must be a whole number between 0 and "
+                                        r"1,000,000,000 \(got "):
+        Trainer.load(tmp_path / "run")
+    meta.write_text(json.dumps({**info, "iteration": "40"}))
+    assert Trainer.load(tmp_path / "run").iteration == 40
+
+
+def test_a_saved_run_whose_config_is_not_an_object_is_refused(tmp_path):
+    Trainer(ToyConfig(**SMALL)).save(tmp_path / "run")
+    (tmp_path / "run" / "config.json").write_text("[1, 2]")
+    with pytest.raises(UserError, match="config.json is not a JSON object"):
+        Trainer.load(tmp_path / "run")

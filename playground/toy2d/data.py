@@ -41,6 +41,9 @@ from playground.errors import UserError
 from playground.toy2d.config import ToyConfig
 
 MAX_CUSTOM_POINTS = 20_000
+# Larger coordinates are refused: centring them overflows to infinity near 1e308, and long before that a
+# cloud far from 0 loses its shape to rounding when fitted to the view.
+MAX_COORDINATE = 1e12
 CUSTOM_SIGMA = 0.05
 # The largest accepted CSV: 20,000 rows of two full-precision numbers ("-1.2345678901234567e-05", 23
 # characters each) take ~1 MB; twice that leaves room for spaces, quotes and a header.
@@ -170,11 +173,27 @@ def check_points(points) -> np.ndarray:
         raise UserError("There are no points yet: draw some on the canvas or upload a CSV of x,y rows.")
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise UserError(f"Points must be (x, y) pairs; got an array of shape {pts.shape}.")
-    if not np.isfinite(pts).all():
-        raise UserError("Some points are NaN or infinite; every x and y must be a finite number.")
+    ok = np.isfinite(pts).all(axis=1) & (np.abs(pts) <= MAX_COORDINATE).all(axis=1)
+    if not ok.all():
+        i = int(np.argmin(ok))
+        raise UserError(f"Point {i + 1} ({_pair(pts[i])}) {_coordinate_problem(*pts[i])}.")
     if len(pts) > MAX_CUSTOM_POINTS:
         raise UserError(f"Too many points: {len(pts):,} (at most {MAX_CUSTOM_POINTS:,}).")
     return pts
+
+
+def _pair(xy) -> str:
+    return ", ".join(f"{float(v):g}" for v in xy)
+
+
+def _coordinate_problem(x: float, y: float) -> str | None:
+    """Why a point cannot be used, as the end of a sentence; None when it can."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return "is not finite (NaN or infinity); every x and y must be a finite number"
+    if max(abs(x), abs(y)) > MAX_COORDINATE:
+        return (f"is too large: coordinates must lie within ±{MAX_COORDINATE:g} (divide the data by a power of "
+                "ten first; the lab fits the points to its view anyway)")
+    return None
 
 
 def parse_points_csv(text: str | bytes | Iterable[str]) -> np.ndarray:
@@ -211,6 +230,9 @@ def parse_points_csv(text: str | bytes | Iterable[str]) -> np.ndarray:
                 out[n] = [float(cells[0]), float(cells[1])]
             except ValueError:
                 raise UserError(f"CSV line {line}: {safe_input.quote(','.join(r))} is not two numbers.") from None
+            problem = _coordinate_problem(*out[n])
+            if problem:
+                raise UserError(f"CSV line {line}: the point ({_pair(out[n])}) {problem}.")
             n += 1
     except csv.Error as exc:
         raise UserError(f"CSV line {reader.line_num}: {safe_input.cut(str(exc), 80)}.") from None

@@ -112,13 +112,27 @@ def test_csv_with_header_and_blank_lines():
         ("0,1\n1,abc\n", "line 2.*not two numbers"),
         ("0,1,2\n", "expected 2 columns"),
         ("0\n", "expected 2 columns"),
-        ("0,1\nnan,2\n", "NaN"),
-        ("0,1\ninf,2\n", "NaN or infinite"),
+        ("0,1\nnan,2\n", r"line 2: the point \(nan, 2\) is not finite \(NaN or infinity\)"),
+        ("x,y\n0,1\n-inf,2\n", r"line 3: the point \(-inf, 2\) is not finite"),
+        ("0,1\n1e308,1e308\n", r"^CSV line 2: the point \(1e\+308, 1e\+308\) is too large: coordinates must lie "
+                                 r"within ±1e\+12"),
     ],
 )
 def test_csv_errors(text, message):
     with pytest.raises(UserError, match=message):
         data.parse_points_csv(text)
+
+
+def test_huge_finite_points_are_called_too_large_not_infinite():
+    for points in ([[0.0, 1.0], [1e308, 1e308]], [[0.0, 1.0], [-2e12, 0.0]]):
+        with pytest.raises(UserError) as e:
+            data.fit_to_view(np.array(points))
+        assert str(e.value).startswith("Point 2 (") and "is too large" in str(e.value)
+        assert "finite" not in str(e.value)
+    with pytest.raises(UserError, match=r"^Point 1 \(nan, 0\) is not finite"):
+        data.check_points([[float("nan"), 0.0]])
+    v = data.fit_to_view(np.array([[1e12, -1e12], [-1e12, 1e12]]))  # the largest allowed still fit the view
+    np.testing.assert_allclose(v, [[2, -2], [-2, 2]])
 
 
 def test_csv_too_many_rows():

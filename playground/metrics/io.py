@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from playground.archive import SafeZip, ZipLimits, shown
 from playground.errors import UserError
-from playground.images import IMAGE_EXTENSIONS
+from playground.images import FORMATS, IMAGE_EXTENSIONS
 from playground.safe_input import NPY_MAX_HEADER, npy_header
 
 # Limits for anything a user hands us (the Space has 16 GB of RAM and 2 CPUs).
@@ -204,11 +204,18 @@ def _gray_to_rgb(a: np.ndarray, scale: float, block_pixels: int = 1 << 18) -> np
 
 
 def decode_rgb(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode image bytes to H×W×3 uint8; ValueError with a short reason when it cannot be used."""
+    """Decode image bytes to H×W×3 uint8; ValueError with a short reason when it cannot be used.
+
+    Only the formats of :data:`playground.images.FORMATS` are tried, whatever the file's name: an EPS file
+    called ``.png`` never reaches Pillow's EPS reader (and Ghostscript)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            try:
+                img = Image.open(io.BytesIO(data), formats=FORMATS)
+            except UnidentifiedImageError:
+                raise ValueError("could not be decoded: it is damaged, or not in a format this app reads "
+                                 f"({', '.join(FORMATS)})") from None
             w, h = img.size
             if w * h > max_pixels:
                 raise ValueError(

@@ -72,6 +72,26 @@ def test_good_zip_lists_images_and_skips_the_rest(tmp_path):
     s.close()
 
 
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 16 16\n0 0 moveto 16 16 lineto stroke\nshowpage\n%%EOF\n"
+
+
+def test_the_reader_opens_only_its_listed_formats(tmp_path, monkeypatch):
+    """An EPS file named .png would reach Pillow's EPS reader, which runs Ghostscript; only the listed
+    formats (playground.images.FORMATS) are tried."""
+    from PIL import EpsImagePlugin
+
+    assert Image.open(io.BytesIO(EPS)).format == "EPS"  # what Pillow alone would do with it
+    opened = []
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", lambda self: opened.append(self))
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "page.png").write_bytes(EPS)
+    s = mio.load_image_set(tmp_path / "set")
+    with pytest.raises(ValueError, match=r"could not be decoded: it is damaged, or not in a format this app reads "
+                                         r"\(PNG, JPEG, WEBP, GIF, BMP, TIFF, PPM\)"):
+        mio.decode_rgb(s.images[0].read_bytes())
+    assert opened == []
+
+
 def test_empty_folder_and_missing_path(tmp_path):
     s = mio.load_image_set(tmp_path)
     assert s.images == [] and s.skipped == []

@@ -11,7 +11,8 @@ Each file is a plain generator state_dict (the official ``latest_net_G.pth``). N
 their sha256, so :func:`fetch` does trust-on-first-use: it records the size and sha256 of the first
 complete download next to the file (``NAME.pth.sha256``) and verifies the file against them on every
 later load; a hash listed in :data:`KNOWN_SHA256` (fill it in once you have verified a file) is
-checked even on the first download. Offline, the error says which file to put where.
+checked even on the first download. Offline, the error says which file to put where: by its name and
+the setting that chooses the folder, never by the server's own path (the page shows these messages).
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ def cache_dir() -> Path:
     return Path(os.environ.get("PLAYGROUND_ZOO_DIR") or cache_root() / "zoo")
 
 
+# Where the weights live, for messages: a setting's name, not the folder (a server's path is no visitor's business).
+CACHE_WORDS = ("the zoo cache folder ($PLAYGROUND_ZOO_DIR, or the zoo folder of $PLAYGROUND_CACHE; "
+               "by default ~/.cache/gan-playground/zoo)")
+
+
 def get(name: str) -> ZooModel:
     if name not in MODELS:
         raise UserError(f"Unknown zoo model {name!r}. Available: {', '.join(MODELS)}.")
@@ -116,12 +122,13 @@ def _verify(model: ZooModel, path: Path) -> None:
         rec = json.loads(record.read_text())
         if rec.get("bytes") != size or rec.get("sha256") != digest:
             raise UserError(
-                f"{path} has changed since it was downloaded (expected {rec.get('bytes')} bytes, sha256 "
-                f"{str(rec.get('sha256'))[:16]}...; found {size} bytes, {digest[:16]}...). Delete it and "
-                f"{record.name} to download it again."
+                f"The {model.name} weights ({path.name}) have changed since they were downloaded (expected "
+                f"{rec.get('bytes')} bytes, sha256 {str(rec.get('sha256'))[:16]}...; found {size} bytes, "
+                f"{digest[:16]}...). Delete {path.name} and {record.name} from {CACHE_WORDS} to download them again."
             )
     if expected and digest != expected:
-        raise UserError(f"{path} has sha256 {digest[:16]}..., not the known {expected[:16]}...; delete it.")
+        raise UserError(f"The {model.name} weights ({path.name}) have sha256 {digest[:16]}..., not the known "
+                        f"{expected[:16]}...; delete {path.name} from {CACHE_WORDS}.")
     if not record.exists():  # a file placed by hand: trust it from now on
         record.write_text(json.dumps({"bytes": size, "sha256": digest, "url": model.url}))
 
@@ -152,10 +159,12 @@ def fetch(name: str, progress: Progress | None = None, url: str | None = None, d
         raise UserError(f"{m.name}: {exc}") from exc
     except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, OSError):  # str() of an OSError may name a local file
+            reason = reason.strerror or type(reason).__name__
         raise UserError(
             f"Could not download the {m.kind} model {m.name} from {url} ({reason}). If this machine is offline, "
-            f"download that URL elsewhere and place the file at {path} (the official scripts call it "
-            f"latest_net_G.pth; any name works as long as it ends up at this path)."
+            f"download that URL elsewhere and save it as {m.filename} in {CACHE_WORDS} (the official scripts "
+            "call it latest_net_G.pth; rename it)."
         ) from exc
     _record_path(path).write_text(json.dumps({"bytes": done, "sha256": digest, "url": url}))
     return path

@@ -150,7 +150,7 @@ def test_file_url_and_tampering_detected(served, tiny_zoo):
     path = zoo.fetch("tiny_test", url=src.as_uri())
     with open(path, "ab") as f:
         f.write(b"\0")
-    with pytest.raises(UserError, match="has changed since it was downloaded"):
+    with pytest.raises(UserError, match="have changed since they were downloaded"):
         zoo.fetch("tiny_test", url=src.as_uri())
 
 
@@ -162,12 +162,26 @@ def test_known_checksum_mismatch_discards_download(served, tiny_zoo, monkeypatch
     assert not any((tmp_path / "cache").iterdir())
 
 
-def test_offline_says_which_file_to_place_where(tiny_zoo, tmp_path):
+def test_offline_says_which_file_to_place_where_without_the_servers_path(tiny_zoo, tmp_path):
     with pytest.raises(UserError) as e:
         zoo.fetch("tiny_test", url="http://127.0.0.1:9/tiny.pth", timeout=5)
     msg = str(e.value)
-    assert "Could not download" in msg and str(tmp_path / "cache" / "cyclegan_tiny.pth") in msg
+    assert msg.startswith("Could not download the cyclegan model tiny_test from http://127.0.0.1:9/tiny.pth (")
+    assert "save it as cyclegan_tiny.pth in the zoo cache folder ($PLAYGROUND_ZOO_DIR" in msg
+    assert str(tmp_path) not in msg and str(Path.home()) not in msg  # the page shows this message
     assert not (tmp_path / "cache" / "cyclegan_tiny.pth.part").exists()
+
+
+def test_a_changed_cached_file_is_named_without_the_servers_path(served, tiny_zoo, tmp_path):
+    src, _ = served
+    path = zoo.fetch("tiny_test", url=src.as_uri())
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(UserError) as e:
+        zoo.fetch("tiny_test", url=src.as_uri())
+    msg = str(e.value)
+    assert msg.startswith("The tiny_test weights (cyclegan_tiny.pth) have changed since they were downloaded")
+    assert "Delete cyclegan_tiny.pth and cyclegan_tiny.pth.sha256 from the zoo cache folder" in msg
+    assert str(tmp_path) not in msg
 
 
 def test_official_zoo_entries():

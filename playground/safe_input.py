@@ -226,5 +226,6 @@ def npy_header(f) -> tuple[tuple[int, ...], "np.dtype"]:
     return tuple(shape), dtype
 
 
-__all__ = ["quote", "cut", "markdown_text", "markdown_code", "number", "integer", "flag", "text", "choice", "Range", "file_path", "file_size", "megabytes",
+__all__ = ["quote", "cut", "markdown_text", "markdown_code", "number", "integer", "flag", "text", "choice", "Range",
+           "file_path", "file_size", "megabytes",
            "npy_header"]

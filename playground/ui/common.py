@@ -21,8 +21,8 @@ log = logging.getLogger("playground.ui")
 # Refusals and failures of handlers: a visitor decides their text and how often they come.
 handler_log = VisitorLog(log)
 
-__all__ = ["user_errors", "toast", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link", "hide_outputs",
-           "hide_updates", "server_started", "after_server_start", "started_lifespan"]
+__all__ = ["user_errors", "toast", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link",
+           "hide_outputs", "hide_updates", "server_started", "after_server_start", "started_lifespan"]
 
 # Set when the web server has started (``started_lifespan``, passed to ``launch`` by ``app.launch_kwargs``): work
 # that can wait (a precomputed example, warm-ups) starts then, so that it does not slow the page's first serving.

@@ -33,9 +33,11 @@ while 10 of them start a metrics example; it prints p50/p95/max latencies and er
     python benchmarks/classroom.py [--scenarios alone,link30,own30,own60,link60] [--seconds 8] [--others]
                                    [--train-workers N] [--port 7870]
 
-The machine running this also runs the clients, which a Space would not: frame pulls go over raw kept-alive
-connections; Play and Pause go through ``gradio_client`` (a thread and a stream per call), which costs the
-load generator most of its CPU.
+The machine running this also runs the clients, which a Space would not, so they are kept as cheap as a page's
+own requests: one asyncio loop, raw HTTP/1.1 over kept-alive connections for the frame pulls and the
+non-queued events (load events, Pause), and Gradio's queue protocol (``queue/join`` + the ``queue/data``
+event stream) for Play, as the page's client sends it. (``gradio_client`` cost ~0.15 s of CPU per call: 30
+students' Play and Pause took the server's cores away at exactly the moments measured.)
 """
 
 from __future__ import annotations
@@ -185,6 +187,32 @@ class FramePuller:
             raise RuntimeError(f"HTTP {status} from {path}: {raw[:200]!r}")
         return json.loads(raw)
 
+    async def queue_event(self, session_hash: str, fn_index: int, data: list, query: str = "") -> list:
+        """One queued event as the page's client sends it: ``queue/join``, then the session's ``queue/data``
+        event stream (on a connection of its own, closed after) until this event completes; its output data."""
+        joined = await self.post_json(f"gradio_api/queue/join?{query}", {
+            "data": data, "event_data": None, "fn_index": fn_index, "trigger_id": None, "session_hash": session_hash})
+        event_id = joined["event_id"]
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            writer.write(f"GET {self.prefix}/gradio_api/queue/data?session_hash={session_hash} HTTP/1.1\r\n"
+                         f"Host: {self.host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+            await reader.readuntil(b"\r\n\r\n")
+            while True:
+                line = (await reader.readline()).decode("utf-8", "replace").strip()
+                if not line.startswith("data:"):
+                    if not line and reader.at_eof():
+                        raise RuntimeError("the event stream ended before the event completed")
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("event_id") != event_id or msg.get("msg") != "process_completed":
+                    continue
+                if not msg.get("success"):
+                    raise RuntimeError(f"event failed: {str(msg.get('output'))[:200]}")
+                return msg["output"]["data"]
+        finally:
+            writer.close()
+
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -196,8 +224,10 @@ def page_events(config: dict) -> dict[str, int]:
     (no outputs, no js) and the share link opener (its outputs are every control a link sets)."""
     loads = [(i, d) for i, d in enumerate(config["dependencies"])
              if any(t[1] == "load" for t in d.get("targets", [])) and d.get("backend_fn")]
+    named = {d.get("api_name"): i for i, d in enumerate(config["dependencies"])}
     return {"mark": next(i for i, d in loads if not d["outputs"]),
-            "open_link": max(loads, key=lambda x: len(x[1]["outputs"]))[0]}
+            "open_link": max(loads, key=lambda x: len(x[1]["outputs"]))[0],
+            "play": named["toy2d_start"], "pause": named["toy2d_pause"]}
 
 
 def preset_values(name: str) -> tuple[list, str, int]:
@@ -218,9 +248,10 @@ async def open_page(http: "FramePuller", session_hash: str, fns: dict[str, int],
                                                                 "trigger_id": None, "session_hash": session_hash})
 
 
-async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict, values: list, target: int | None,
-                  limit_s: float) -> None:
-    """One student: press Play (gradio_client, as the page's Play click), then pull frames one after the other
+async def student(url: str, page: dict, go: asyncio.Event, seconds: float, out: dict, values: list,
+                  target: int | None, limit_s: float) -> None:
+    """One student (``page``: its session and the events' fn_index): press Play (a queued event, as the page's
+    click sends it), then pull frames one after the other
     as the page's script does (with the chart rows it lacks), for WARMUP_S + ``seconds``, and on until its run
     has reached iteration ``target`` (at most ``limit_s`` after Play). While a run plays the page sends nothing
     else: the charts come with the frames (the browser test checks that no queued event is sent)."""
@@ -230,7 +261,12 @@ async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict
     await go.wait()
     t_play = time.perf_counter()
     try:
-        value = await asyncio.to_thread(client.predict, *values, 200, [], SHOW, api_name="/toy2d_start")
+        play = FramePuller(url)
+        try:
+            value = (await play.queue_event(page["session"], page["fns"]["play"], [*values, 200, [], SHOW],
+                                            page["query"]))[0]
+        finally:
+            await play.close()
         token = json.loads(value)["token"]
         answered = time.perf_counter() - t_play
         end = t_play + WARMUP_S + seconds
@@ -254,7 +290,10 @@ async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict
                 break
         # Pause as the page does: the click, while the page goes on pulling until a frame says "stopped"
         t_pause = time.perf_counter()
-        pause = asyncio.create_task(asyncio.to_thread(client.predict, api_name="/toy2d_pause"))
+        pauser = FramePuller(url)
+        pause = asyncio.create_task(pauser.post_json(f"gradio_api/run/predict?{page['query']}", {
+            "data": [], "fn_index": page["fns"]["pause"], "event_data": None, "trigger_id": None,
+            "session_hash": page["session"]}))
         while time.perf_counter() - t_pause < PAUSE_WAIT_S:
             p, _ = await http.get_json(FRAME_PATH.lstrip("/"), {"token": token, "after": seq, "rows": rows})
             seq = max(seq, p["seq"])
@@ -262,6 +301,7 @@ async def student(url: str, client, go: asyncio.Event, seconds: float, out: dict
                 stopped = time.perf_counter() - t_pause
                 break
         await pause
+        await pauser.close()
     except Exception as exc:  # noqa: BLE001 - counted, not raised
         errors.append(f"{type(exc).__name__}: {exc}")
     finally:
@@ -288,8 +328,6 @@ def play_phase(url: str, scenario: str, seconds: float, rss: PeakRSS) -> dict:
     frame pulls, each over its own connection (:class:`FramePuller`), so the clients' own CPU stays small, as
     on thirty laptops. ``own``: each student's own seed at default settings; ``link``: everyone opened the
     teacher's link to the "Mode collapse" preset (settings and seed) and follows the run to its last iteration."""
-    from gradio_client import Client
-
     n, kind = SCENARIOS[scenario]
     if kind == "link":
         values, query, target = preset_values(LINK_PRESET)
@@ -299,30 +337,25 @@ def play_phase(url: str, scenario: str, seconds: float, rss: PeakRSS) -> dict:
         seed = CONFIG_FIELDS.index("seed")
         settings = [[*_values(ToyConfig())[:seed], 1000 + i, *_values(ToyConfig())[seed + 1:]] for i in range(n)]
         query, target, limit = "", None, WARMUP_S + seconds + 5
-    clients = [Client(url, verbose=False) for _ in range(n)]
-    fns = page_events(clients[0].config)
+    fns = page_events(httpx.get(url + "config", timeout=60).json())
+    pages = [{"session": secrets.token_hex(6), "fns": fns, "query": query} for _ in range(n)]
     outs = [{} for _ in range(n)]
     rss.reset()
     cpu0, wall0 = time.process_time(), time.perf_counter()
 
     async def main():
-        # one thread per student for its gradio_client calls (Play, Pause), as thirty laptops would each have;
-        # asyncio's default pool has only cores + 4 threads, which would queue the class's Play clicks here
-        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=n + 4))
-        pages = [FramePuller(url) for _ in range(n)]
-        await asyncio.gather(*(open_page(h, c.session_hash, fns, query) for h, c in zip(pages, clients)))
-        for h in pages:
+        openers = [FramePuller(url) for _ in range(n)]
+        await asyncio.gather(*(open_page(h, p["session"], fns, query) for h, p in zip(openers, pages)))
+        for h in openers:
             await h.close()
         go = asyncio.Event()
-        tasks = [asyncio.create_task(student(url, c, go, seconds, o, v, target, limit))
-                 for c, o, v in zip(clients, outs, settings)]
+        tasks = [asyncio.create_task(student(url, p, go, seconds, o, v, target, limit))
+                 for p, o, v in zip(pages, outs, settings)]
         go.set()
         await asyncio.wait_for(asyncio.gather(*tasks), limit + 120)
 
     asyncio.run(main())
     cpu = (time.process_time() - cpu0) / max(time.perf_counter() - wall0, 1e-9)
-    for c in clients:  # each keeps a heartbeat stream open to the server: end them before the next phase
-        c.close()
     fps = [o.get("frames_per_s", 0.0) for o in outs]
     its = [o.get("iterations_per_s", 0.0) for o in outs]
     firsts = [o.get("first_frame_s") for o in outs]

@@ -240,12 +240,24 @@ def preset_values(name: str) -> tuple[list, str, int]:
     return _values(p["config"]), query, p["iterations"]
 
 
-async def open_page(http: "FramePuller", session_hash: str, fns: dict[str, int], query: str) -> None:
-    """What a page sends when it opens: its load events (not queued: ``run/predict`` with the page's query, as
-    Gradio's page client sends them)."""
+async def open_page(http: "FramePuller", page: dict, fns: dict[str, int], query: str) -> None:
+    """What a page sends when it opens: its heartbeat stream (held open while the page is; closing it is how
+    Gradio learns that a tab closed, and the app then frees the session) and its load events (not queued:
+    ``run/predict`` with the page's query, as Gradio's page client sends them)."""
+    reader, writer = await asyncio.open_connection(http.host, http.port)
+    writer.write(f"GET {http.prefix}/gradio_api/heartbeat/{page['session']} HTTP/1.1\r\nHost: {http.host}\r\n"
+                 f"Accept: text/event-stream\r\n\r\n".encode())
+    page["heartbeat"] = writer
     for name in ("mark", "open_link"):
         await http.post_json(f"gradio_api/run/predict?{query}", {"data": [], "fn_index": fns[name], "event_data": None,
-                                                                "trigger_id": None, "session_hash": session_hash})
+                                                                "trigger_id": None, "session_hash": page["session"]})
+
+
+def close_page(page: dict) -> None:
+    """The student closes the tab: the heartbeat stream ends."""
+    if page.get("heartbeat") is not None:
+        page["heartbeat"].close()
+        page["heartbeat"] = None
 
 
 async def student(url: str, page: dict, go: asyncio.Event, seconds: float, out: dict, values: list,
@@ -345,14 +357,19 @@ def play_phase(url: str, scenario: str, seconds: float, rss: PeakRSS) -> dict:
 
     async def main():
         openers = [FramePuller(url) for _ in range(n)]
-        await asyncio.gather(*(open_page(h, p["session"], fns, query) for h, p in zip(openers, pages)))
+        await asyncio.gather(*(open_page(h, p, fns, query) for h, p in zip(openers, pages)))
         for h in openers:
             await h.close()
         go = asyncio.Event()
         tasks = [asyncio.create_task(student(url, p, go, seconds, o, v, target, limit))
                  for p, o, v in zip(pages, outs, settings)]
         go.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), limit + 120)
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks), limit + 120)
+        finally:
+            for p in pages:  # the class closes its tabs: the server frees their sessions
+                close_page(p)
+            await asyncio.sleep(0.5)
 
     asyncio.run(main())
     cpu = (time.process_time() - cpu0) / max(time.perf_counter() - wall0, 1e-9)

@@ -89,8 +89,9 @@ class PlayRun:
     def record(self) -> None:
         """Keep the newest frame for pages that join late (a shared run); thin out the oldest beyond the cap."""
         self.recording.append((self.seq, json.dumps(self.frame, allow_nan=False), len(self.rows)))
-        if len(self.recording) > MAX_RECORDED:  # the first frame holds the real data and the charts' spec
-            self.recording[1:] = self.recording[1::2]
+        if len(self.recording) > MAX_RECORDED:  # every other one goes; never the first (it holds the real data and
+            # the charts' spec) nor the newest (a page that has seen it must wait for the next, not get it again)
+            self.recording[1:-1] = self.recording[2:-1:2]
 
     def recorded_after(self, seq: int) -> tuple[int, str, int]:
         """The recorded frame a page that has seen frame ``seq`` gets next. A page behind by many frames (it

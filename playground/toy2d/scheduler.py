@@ -17,6 +17,7 @@ fails (a diverging run keeps its message; the other runs go on).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import threading
@@ -31,6 +32,8 @@ from playground.toy2d.playrun import FIRST_CHUNK, PlayRun, Viewer  # noqa: F401 
 FPS_ALONE = 24.0  # frames a second aimed for while a run has a core to itself
 FPS_CROWDED = 5.0  # ... and when many runs share the cores: the frames give way to training (a frame costs a
 # few ms of a core; at 9 frames/s, 30 runs' frames took ~0.8 of the machine's 2 cores and each run trained ~30 it/s)
+FRAMES_PER_WORKER = 75.0  # beyond this many frames a second per worker (60 runs at 5/s on 2 workers: 150 each),
+FPS_FLOOR = 3.0  # ... a crowd's frames slow further, down to this, and training keeps the time they would cost
 MIN_SLICE_S = 0.002  # shortest training slice (shorter ones would spend more time switching than training)
 TRAIN_OVER_FRAME = 0.5  # a slice trains at least half as long as a frame takes to draw: when the machine is
 # crowded, frames come less often rather than training stopping (measured with benchmarks/classroom.py: 1.0 gave
@@ -73,6 +76,7 @@ class Scheduler:
         self._ready: deque[PlayRun] = deque()
         self._shared: OrderedDict[str, PlayRun] = OrderedDict()  # by what makes runs identical (join_shared)
         self._viewers: OrderedDict[str, Viewer] = OrderedDict()
+        self._share_lock = threading.Lock()
         self._cv = threading.Condition()
         self.frame_seconds = 0.002  # what drawing one frame costs, smoothed (measured as we go)
         self.round_scale = 1.0  # slices' share of the planned length (see slice_seconds)
@@ -112,14 +116,17 @@ class Scheduler:
         """Watch the run of everyone who pressed Play with the same ``key`` (every setting, the seed, from
         iteration 0): it is trained once and its frames serve every page. A page that comes after it has
         finished replays it; otherwise ``make()`` starts it."""
-        with self._cv:
-            run = self._shared.get(key)
-            if run is None or not (run.running or run.reason == "steps"):
-                run = None
-        if run is None:
-            run = make()
-            run.recording = []
-            self.submit(run)
+        with self._share_lock:  # one look-up-or-start at a time: a class pressing Play together starts one run
+            with self._cv:
+                run = self._shared.get(key)
+                if run is not None and not (run.running or run.reason == "steps"):
+                    run = None
+            if run is None:
+                run = make()
+                run.recording = []
+                self.submit(run)
+                with self._cv:
+                    self._shared[key] = run
         viewer = Viewer(run)
         with self._cv:
             self._shared[key] = run
@@ -263,7 +270,9 @@ class Scheduler:
 
     def target_fps(self) -> float:
         n = max(len(self._runs), 1)
-        return FPS_ALONE if n <= self.workers else max(FPS_CROWDED, FPS_ALONE * self.workers / n)
+        if n <= self.workers:
+            return FPS_ALONE
+        return min(max(FPS_CROWDED, FPS_ALONE * self.workers / n), max(FPS_FLOOR, FRAMES_PER_WORKER * self.workers / n))
 
     def slice_seconds(self) -> float:
         """The training time of one slice: a round of all runs should take one frame interval.
@@ -278,7 +287,9 @@ class Scheduler:
 
     def _observe_round(self, run: PlayRun, now: float) -> None:
         """Feedback: rounds slower than the frame interval shrink everyone's slices, faster ones grow them."""
-        if run.last_turn is not None and len(self._runs) > self.workers:
+        if len(self._runs) <= self.workers:
+            self.round_scale = 1.0  # no crowd: every run gets its planned slice again
+        elif run.last_turn is not None:
             gap = now - run.last_turn
             if gap > 0:
                 step = min(max((1.0 / self.target_fps()) / gap, 0.9), 1.1)
@@ -459,6 +470,9 @@ def get_scheduler() -> Scheduler:
     with _SCHEDULER_LOCK:
         if _SCHEDULER is None:
             _SCHEDULER = Scheduler()
+            # stop the workers before the interpreter goes: a daemon thread still inside torch while it tears down
+            # aborts the process ("terminate called without an active exception")
+            atexit.register(_SCHEDULER.close, 2.0)
             if os.environ.get("PLAYGROUND_SCHEDULER_STATS"):  # benchmarks: the counters every 2 s on stderr
                 threading.Thread(target=_print_stats, args=(_SCHEDULER,), daemon=True).start()
         return _SCHEDULER

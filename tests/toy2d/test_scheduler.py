@@ -325,3 +325,40 @@ def test_a_run_trained_by_the_workers_is_the_run_trained_anywhere_else():
     here.step(400)
     assert all(torch.equal(a, b) for a, b in zip([*here.G.parameters(), *here.D.parameters()],
                                                  [*worked.G.parameters(), *worked.D.parameters()]))
+
+
+def test_a_shared_run_s_recording_keeps_its_first_and_newest_frames_when_thinned():
+    """Late pages replay the recording: thinned, it keeps the first frame (the real data, the charts' spec) and
+    the newest (a page that has seen it waits for the next one; without it, it asked in a loop and the run,
+    waiting for a page to want a frame, never trained again)."""
+    from playground.toy2d import playrun
+
+    run = PlayRun(FakeTrainer(FakeClock(), 1e-4))
+    run.recording = []
+    for seq in range(1, 3 * playrun.MAX_RECORDED + 2):
+        run.seq, run.frame = seq, {"it": seq}
+        run.record()
+        assert run.recording[0][0] == 1 and run.recording[-1][0] == seq
+        assert len(run.recording) <= playrun.MAX_RECORDED
+    seqs = [r[0] for r in run.recording]
+    assert seqs == sorted(set(seqs))
+    assert run.recorded_after(run.seq - 1)[0] == run.seq  # one behind: the newest
+    assert run.recorded_after(0)[0] == 1  # a new page starts at the first
+
+
+def test_slices_return_to_plan_when_the_crowd_leaves():
+    """A crowd shrinks the slices; once runs no longer outnumber the workers, a run gets its planned slice again
+    (it kept the crowd's 2 ms slices, and a class's shared run crawled)."""
+    clock = FakeClock()
+    sched = _scheduler(clock, workers=2)
+    alone_plan = sched.slice_seconds()
+    runs = [_run(sched, FakeTrainer(clock, 1e-4)) for _ in range(30)]
+    for _ in range(40):
+        for r in runs:
+            sched._observe_round(r, clock.now)
+        clock.now += 0.5
+    assert sched.round_scale < 0.1
+    for r in runs[1:]:
+        sched._runs.pop(r.token)
+    sched._observe_round(runs[0], clock.now)
+    assert sched.slice_seconds() == pytest.approx(alone_plan)

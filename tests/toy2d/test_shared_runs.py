@@ -122,3 +122,28 @@ def test_a_run_that_is_not_from_iteration_0_or_on_own_data_is_not_shared():
     finally:
         lab.close()
         other.close()
+
+
+def test_a_class_pressing_play_at_the_same_moment_starts_one_run():
+    """60 Play clicks handled at once on the server's threads: one run, 60 pages on it (a look-up-or-start
+    that is not atomic started one run per click)."""
+    import threading
+
+    labs = [Lab() for _ in range(60)]
+    viewers = [None] * len(labs)
+    go = threading.Barrier(len(labs))
+
+    def press(i):
+        go.wait()
+        viewers[i] = labs[i].start(CFG.replace(seed=77), share=True, stop_at=200)
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(len(labs))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len({id(v.run) for v in viewers}) == 1 and viewers[0].run.viewers == 60
+    finally:
+        for lab in labs:
+            lab.close()

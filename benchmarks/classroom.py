@@ -126,6 +126,19 @@ class PeakRSS(threading.Thread):
 # ---- one student in the 2-D lab ----------------------------------------------------------------------
 
 
+def event_output(line: str, event_id: str) -> list | None:
+    """The output data of a line of Gradio's ``queue/data`` event stream when it says that ``event_id``
+    completed (a failure raises), else None."""
+    if not line.startswith("data:"):
+        return None
+    msg = json.loads(line[5:])
+    if msg.get("event_id") != event_id or msg.get("msg") != "process_completed":
+        return None
+    if not msg.get("success"):
+        raise RuntimeError(f"event failed: {str(msg.get('output'))[:200]}")
+    return msg["output"]["data"]
+
+
 class FramePuller:
     """One student's connection for frame pulls: plain HTTP/1.1 GETs over one kept-alive socket.
 
@@ -200,16 +213,11 @@ class FramePuller:
             await reader.readuntil(b"\r\n\r\n")
             while True:
                 line = (await reader.readline()).decode("utf-8", "replace").strip()
-                if not line.startswith("data:"):
-                    if not line and reader.at_eof():
-                        raise RuntimeError("the event stream ended before the event completed")
-                    continue
-                msg = json.loads(line[5:])
-                if msg.get("event_id") != event_id or msg.get("msg") != "process_completed":
-                    continue
-                if not msg.get("success"):
-                    raise RuntimeError(f"event failed: {str(msg.get('output'))[:200]}")
-                return msg["output"]["data"]
+                if not line and reader.at_eof():
+                    raise RuntimeError("the event stream ended before the event completed")
+                data = event_output(line, event_id)
+                if data is not None:
+                    return data
         finally:
             writer.close()
 
@@ -445,14 +453,9 @@ def queue_call(http: httpx.Client, session_hash: str, fn: tuple[int, int], data:
     event_id = r.json()["event_id"]
     with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
         for line in stream.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            msg = json.loads(line[5:])
-            if msg.get("event_id") != event_id or msg.get("msg") != "process_completed":
-                continue
-            if not msg.get("success"):
-                raise RuntimeError(f"event failed: {str(msg.get('output'))[:200]}")
-            return msg["output"]["data"]
+            data = event_output(line, event_id)
+            if data is not None:
+                return data
     raise RuntimeError("the event stream ended before the event completed")
 
 

@@ -33,11 +33,19 @@ CURE_BASE = {**COLLAPSE, "lr_d": 5e-3}
 # iterations the unrolled G ended on 2-5 modes on 2 of the first 5 unseen seeds; doubled, at 1,500, on 6 modes
 # in 4 of 18 runs (seeds 100-108, AVX-512 and AVX2); at 2,000, 7+ modes on at least 15 of 16 unseen seeds under
 # each kernel family (the slow test). Without unrolling the same run herds into a clump on 14 (AVX-512) and 15
-# (AVX2) of 16, short of the 15-of-16 bar its slow test holds it to (on the other seeds the plain G spreads over
+# (AVX2) of 16, short of the presets' 15-of-16 bar (its slow test checks the 14 its note claims; on the other seeds the plain G spreads over
 # the ring by 2,000 iterations; 1,500 or 2,500 is no better). Rates 1.5e-3 / 1.5e-4 herd on 16 of 16 under both
 # families, but then the unrolled cut (400 iterations) spreads out on only 6 of 8, and the cure at full length
 # was not re-measured, so the rates stay.
 METZ = dict(dataset="ring8", loss="nonsaturating", lr_g=2e-3, lr_d=2e-4)
+
+# Plain SGD and a D that wins early (10 fast D steps per G step). With Adam the comparison says little:
+# Adam divides each step by the gradient's recent size, so the minimax G's tiny gradients still give
+# full-size steps; SGD's step is proportional to the gradient, which is how the saturation argument goes.
+# D at twice the rate and G at half the rate of the first version (lr_d 0.1, lr_g 0.02, whose minimax G escaped
+# on 3 of 16 unseen seeds): the minimax G moves at most 0.03 on all 16, under both kernel families, while the
+# non-saturating one moves 1.5-2.3.
+SATURATING = dict(dataset="ring8", optimizer="sgd", lr_g=0.01, lr_d=0.2, d_steps=10)
 
 PRESETS: dict[str, dict] = {
     "Mode collapse": dict(
@@ -95,11 +103,13 @@ PRESETS: dict[str, dict] = {
     ),
     "Saturating vs non-saturating G loss": dict(
         description=(
-            "Early on, D easily rejects the fakes (D(G(z)) near 0). The minimax G loss log(1 - D(G(z))) is flat "
-            "there, so G barely moves (tiny arrows); the non-saturating -log D(G(z)) gives strong gradients."
+            "Plain SGD, and D wins early: D(G(z)) is near 0, where the minimax loss log(1 - D(G(z))) is flat. "
+            "G barely moves (tiny arrows; 16 of 16 seeds we tried). Under Compare, the non-saturating "
+            "-log D(G(z)) beside it moves."
         ),
-        config=ToyConfig(dataset="ring8", loss="minimax", d_steps=10, lr_d=3e-3),
-        compare=ToyConfig(dataset="ring8", loss="nonsaturating", d_steps=10, lr_d=3e-3),
+        # exactly the comparison's run A (and B): test_compare_presets.py checks its story on 8 + 16 seeds
+        config=ToyConfig(**SATURATING, loss="minimax"),
+        compare=ToyConfig(**SATURATING, loss="nonsaturating"),
         iterations=300,
         freeze_d=False,
         freeze_g=False,
@@ -132,14 +142,6 @@ def make_trainer(name: str, seed: int | None = None, log_every: int = 100, compa
 # started, B's > 1) on 16 of 16 under each; k = 1 vs k = 5 (A <= 2 modes, B >= 6) at 1,250 iterations on 16 of
 # 16 under AVX-512 and 15 under AVX2. At 1,000 it was 15 and 14 (the k = 5 critic not yet round the ring on
 # 1-2 seeds); at 1,500, 14 and 16 (on one seed the k = 1 G had found 6 modes by then).
-
-# Plain SGD and a D that wins early (10 fast D steps per G step). With Adam the comparison says little:
-# Adam divides each step by the gradient's recent size, so the minimax G's tiny gradients still give
-# full-size steps; SGD's step is proportional to the gradient, which is how the saturation argument goes.
-# D at twice the rate and G at half the rate of the first version (lr_d 0.1, lr_g 0.02, whose minimax G escaped
-# on 3 of 16 unseen seeds): the minimax G moves at most 0.03 on all 16, under both kernel families, while the
-# non-saturating one moves 1.5-2.3.
-SATURATING = dict(dataset="ring8", optimizer="sgd", lr_g=0.01, lr_d=0.2, d_steps=10)
 
 COMPARE_PRESETS: dict[str, dict] = {
     "Compare: collapse vs cure (WGAN-GP, 5 critic steps)": dict(

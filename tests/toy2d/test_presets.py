@@ -174,6 +174,17 @@ def test_saturating_preset_changes_only_the_g_loss():
     assert p["compare"].replace(loss="minimax") == p["config"]  # only the G loss differs
 
 
+def test_saturating_preset_is_the_comparison_whose_story_is_tested():
+    """The preset's note says its minimax G barely moves (issue #19: with Adam it moved anyway). It runs exactly
+    the SGD comparison's two runs and length, whose claim (A's samples move < 0.2, B's > 1) test_compare_presets.py
+    checks on seeds 0-7 under both kernel families (and on 16 unseen seeds with -m slow)."""
+    from playground.toy2d.presets import COMPARE_PRESETS
+
+    p, c = PRESETS["Saturating vs non-saturating G loss"], COMPARE_PRESETS["Compare: saturating vs non-saturating G loss (SGD)"]
+    assert (p["config"], p["compare"], p["iterations"]) == (c["config"], c["compare"], c["iterations"])
+    assert p["config"].optimizer == "sgd" and "barely moves" in p["description"]
+
+
 def test_saturating_loss_gives_vanishing_gradients():
     """At its own length (50 iterations), on 8 seeds: the minimax G's arrows are under a fifth of the
     non-saturating G's on at least 7."""

@@ -110,12 +110,15 @@ class Lab:
     # ---- Play -------------------------------------------------------------------------------------
 
     def start(self, cfg: ToyConfig, *, speed: int = 200, freeze=(False, False), show_manifold: bool = True,
-              show_arrows: bool = True, stop_at: int | None = None, share: bool = False) -> PlayRun | Viewer:
+              show_arrows: bool = True, stop_at: int | None = None, share: bool = False, owner: str | None = None,
+              page: bool = True) -> PlayRun | Viewer:
         """Start (or restart) Play: the run goes to the scheduler; frames come from :meth:`PlayRun`.
 
         With ``share``, a run from iteration 0 on the built-in data is the class's: every page that presses
         Play with the same settings, seed and view watches one run, trained once (a :class:`Viewer` of it).
-        Pause, Step or any change leaves it with a copy of where it was: the student goes on alone."""
+        Pause, Step or any change leaves it with a copy of where it was: the student goes on alone.
+        ``owner`` (the client's address) and ``page`` (a browser page, not an API client) let the scheduler cap
+        page-less clients (:data:`playground.toy2d.scheduler.API_RUNS_PER_CLIENT`)."""
         speed = max(1, min(int(speed), MAX_SPEED))
         self.stop_run("replaced")
         with self.lock:
@@ -133,7 +136,7 @@ class Lab:
                 self.apply_freeze(t, *freeze)
                 return PlayRun(t, speed=speed, show_manifold=show_manifold, show_arrows=show_arrows,
                                max_seconds=self.max_seconds, idle_seconds=self.idle_seconds, status=shared_status,
-                               stop_at=stop_at)
+                               stop_at=stop_at, owner=owner, page=page)
 
             self.run = get_scheduler().join_shared(key, make)
             return self.run
@@ -142,7 +145,7 @@ class Lab:
             self.apply_freeze(trainer, *freeze)
         run = PlayRun(trainer, lock=self.lock, speed=speed, note=note, show_manifold=show_manifold,
                       show_arrows=show_arrows, max_seconds=self.max_seconds, idle_seconds=self.idle_seconds,
-                      status=self._status, on_frame=self._keep, stop_at=stop_at)
+                      status=self._status, on_frame=self._keep, stop_at=stop_at, owner=owner, page=page)
         self.run = get_scheduler().submit(run)
         return run
 

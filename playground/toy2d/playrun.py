@@ -32,7 +32,8 @@ class PlayRun:
     def __init__(self, trainer: Trainer, *, lock: threading.Lock | None = None, speed: int = 200,
                  extent=None, show_manifold: bool = True, show_arrows: bool = True, note: str | None = None,
                  max_seconds: float = 180.0, idle_seconds: float = 10.0, status: Callable | None = None,
-                 on_frame: Callable | None = None, stop_at: int | None = None):
+                 on_frame: Callable | None = None, stop_at: int | None = None, owner: str | None = None,
+                 page: bool = True):
         self.token = secrets.token_urlsafe(12)
         self.trainer = trainer
         self.lock = lock or threading.Lock()
@@ -44,6 +45,8 @@ class PlayRun:
         self.status = status  # status(run, snapshot) -> the line shown above the pictures
         self.on_frame = on_frame  # on_frame(run, frame) after each frame (on the worker thread)
         self.stop_at = stop_at  # end the run at this iteration (a link's steps=N)
+        self.owner = owner  # who started it (the client's address), for the page-less runs' caps
+        self.page = page  # started from a page in a browser (not a page-less API session)
         self.state = "running"  # running | stopped | error
         self.reason: str | None = None  # why it stopped: paused, idle, time, error, replaced
         self.error: BaseException | None = None

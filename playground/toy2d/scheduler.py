@@ -42,6 +42,8 @@ MAX_SLICE_S = 0.05
 SLOW_MOTION_SPEED = 20  # below this many iterations per frame, frames come at most SLOW_MOTION_FPS
 SLOW_MOTION_FPS = 10.0
 ENDED_KEPT = 256  # ended runs whose last frame and reason a page may still ask for
+API_RUNS_PER_CLIENT = 4  # runs one page-less client (an address without a page) may have training at once
+API_SHARE = 0.25  # of max_runs: what page-less sessions may hold together; the rest is kept for pages
 SHARED_KEPT = 16  # shared runs a late page may still join (replaying the frames of a finished one)
 VIEWERS_KEPT = 4096  # pages watching shared runs (and recently left), by token
 LIVE_DENSITY_SAMPLES = 1000  # G samples behind the live D*'s density estimate
@@ -83,13 +85,6 @@ class Scheduler:
         self._stats = {"slices": 0, "frames": 0, "train_s": 0.0, "draw_s": 0.0}
         self._threads: list[threading.Thread] = []
         self._closed = False
-        import torch
-
-        # torch's thread settings do not fully carry over to a new thread (OpenMP keeps them per thread): a worker
-        # that did not set them trained a run differently from the thread that chose them
-        # (playground.device.default_threads), by the third decimal after 400 iterations. The workers set the
-        # creating thread's count, so the page trains exactly the run the CLI, the tests and a share link give.
-        self.torch_threads = torch.get_num_threads()
         if start:
             for i in range(self.workers):
                 t = threading.Thread(target=self._work_forever, name=f"toy2d-train-{i}", daemon=True)
@@ -106,6 +101,14 @@ class Scheduler:
             if len(self._runs) >= self.max_runs:
                 raise SessionsFull(f"{self.max_runs} runs are training on this server right now. "
                                    "Wait a moment and press Play again, or run the app on your own machine.")
+            if not run.page:  # an API client: a few runs each, and never the places pages need
+                api = [r for r in self._runs.values() if not r.page]
+                if sum(r.owner == run.owner for r in api) >= API_RUNS_PER_CLIENT:
+                    raise SessionsFull(f"This client already has {API_RUNS_PER_CLIENT} runs training on this server; "
+                                       "stop one first (or run the app on your own machine).")
+                if len(api) >= int(API_SHARE * self.max_runs):
+                    raise SessionsFull("Runs started without a page hold their share of this server right now; the "
+                                       "rest is kept for students' pages. Try again in a minute.")
             run.started = run.last_seen = now
             self._runs[run.token] = run
             self._ready.append(run)
@@ -331,9 +334,14 @@ class Scheduler:
             t.join(max(deadline - time.monotonic(), 0.1))
 
     def _work_forever(self) -> None:
+        """A worker's loop. torch's thread settings do not fully carry over to a new thread (OpenMP keeps them per
+        thread): a worker that did not set them itself trained a run differently from the thread that chose them
+        (playground.device.default_threads), by the third decimal after 400 iterations. So each worker sets the
+        process's count on its own thread (again whenever it changes), and the page trains exactly the run the
+        CLI, the tests and a share link give."""
         import torch
 
-        torch.set_num_threads(self.torch_threads)
+        mine = None  # the thread count this worker's thread has set for itself
         last_sweep = time.monotonic()
         while not self._closed:
             run, wait = self._take()
@@ -344,6 +352,10 @@ class Scheduler:
                 with self._cv:
                     self._cv.wait(min(max(wait, 0.001), 0.5))
                 continue
+            wanted = torch.get_num_threads()  # the process's setting (the app sets it once, a test may change it)
+            if wanted != mine:
+                torch.set_num_threads(wanted)
+                mine = wanted
             self._slice(run)
 
     def sweep(self) -> None:

@@ -17,7 +17,7 @@ from playground.errors import UserError
 from playground import safe_input
 from playground.safe_input import integer
 from playground.ui import arrival
-from playground.ui.sessions import SessionStore
+from playground.ui.sessions import SessionStore, is_page_session
 from playground.toy2d import compare
 from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.data import load_points_csv, points_from_drawing
@@ -119,10 +119,18 @@ def _initial_value() -> str:
 # ---- handlers -------------------------------------------------------------------------------------------
 
 
+def _client(request) -> dict:
+    """Who presses Play: the client's address, and whether a page in a browser (a page-less API client gets a
+    few runs only, and never the places pages need)."""
+    client = getattr(request, "client", None)
+    return {"owner": getattr(client, "host", None) or "local",
+            "page": request is None or is_page_session(session_key(request))}
+
+
 def start(v: dict, request: gr.Request, stop_at: int | None = None):
     """Play in the page: start the run and hand the page its token; the page pulls the frames."""
     lab = _lab(request)
-    run = lab.start(_config(v), speed=_speed(v["speed"]), stop_at=stop_at, share=True, **_flags(v))
+    run = lab.start(_config(v), speed=_speed(v["speed"]), stop_at=stop_at, share=True, **_client(request), **_flags(v))
     return json.dumps({"token": run.token, "seq": 0, "state": "running"})
 
 
@@ -166,7 +174,7 @@ async def play_stream(v: dict, request: gr.Request):
     """Play for API clients (``/toy2d_play``): the same run, each frame streamed as the lab's value."""
     try:
         lab = _lab(request)
-        run = lab.start(_config(v), speed=_speed(v["speed"]), **_flags(v))
+        run = lab.start(_config(v), speed=_speed(v["speed"]), **_client(request), **_flags(v))
     except UserError as exc:
         raise gr.Error(str(exc)) from None
     scheduler, seq = get_scheduler(), 0

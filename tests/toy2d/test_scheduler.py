@@ -362,3 +362,28 @@ def test_slices_return_to_plan_when_the_crowd_leaves():
         sched._runs.pop(r.token)
     sched._observe_round(runs[0], clock.now)
     assert sched.slice_seconds() == pytest.approx(alone_plan)
+
+
+def test_page_less_clients_get_a_few_runs_and_never_the_places_pages_need():
+    """Issue #22: one client starting 96 page-less runs held every training slot. Now an address without a page
+    gets API_RUNS_PER_CLIENT runs, page-less runs together a quarter of the server, and pages the rest."""
+    from playground.errors import SessionsFull
+    from playground.toy2d import scheduler as S
+
+    clock = FakeClock()
+    sched = Scheduler(1, clock=clock, timer=clock, start=False, max_runs=20)
+
+    def run(owner, page):
+        return sched.submit(PlayRun(FakeTrainer(clock, 1e-4), owner=owner, page=page))
+
+    for _ in range(S.API_RUNS_PER_CLIENT):
+        run("10.0.0.1", page=False)
+    with pytest.raises(SessionsFull, match=f"already has {S.API_RUNS_PER_CLIENT} runs"):
+        run("10.0.0.1", page=False)
+    run("10.0.0.2", page=False)  # another client's first run: fine (5 of the 5 page-less places)
+    with pytest.raises(SessionsFull, match="kept for students' pages"):
+        run("10.0.0.3", page=False)
+    pages = [run("10.0.0.1", page=True) for _ in range(15)]  # a class behind one address: every page plays
+    assert len(pages) == 15 and sched.playing == 20
+    with pytest.raises(SessionsFull, match="20 runs are training"):
+        run("10.0.0.9", page=True)

@@ -77,3 +77,27 @@ def test_optimal_discriminator_and_mae():
 def test_reverse_kl_hand_value():
     # q = (3/4, 1/4, 0, 0): 3/4 log 3 + 1/4 log 1
     assert metrics.reverse_kl_to_uniform([3, 1, 0, 0]) == pytest.approx(0.75 * math.log(3))
+
+
+def test_nearest_centre_matches_brute_force_and_stays_small_with_many_centres():
+    """The mode metrics' nearest centre (a k-d tree) against a brute-force search; and on a custom data set at
+    the CSV limit (20,000 points, 2,500 samples) it must not build the full distance table (1.2 GB a log, #22)."""
+    import tracemalloc
+
+    from playground.toy2d.metrics import mode_metrics, nearest_center
+
+    rng = np.random.default_rng(3)
+    x, c = rng.normal(size=(300, 2)), rng.normal(size=(500, 2))
+    d = np.sqrt(((x[:, None, :] - c[None]) ** 2).sum(-1))
+    idx, dist = nearest_center(x, c)
+    np.testing.assert_array_equal(idx, d.argmin(1))
+    np.testing.assert_allclose(dist, d.min(1), rtol=1e-12)
+    means = rng.uniform(-2, 2, (20000, 2))
+    samples = rng.uniform(-2, 2, (2500, 2))
+    tracemalloc.start()
+    m = mode_metrics(samples, None, 0.05, means)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 2**20, peak
+    _, near = nearest_center(samples, means)
+    assert m["high_quality"] == pytest.approx(float((near <= 3 * 0.05).mean()))

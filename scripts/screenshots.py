@@ -28,7 +28,7 @@ def shoot_toy2d(page, out: Path) -> None:
     page.wait_for_timeout(12_000)
     page.locator("#toy2d-pause").click()
     page.wait_for_timeout(1500)
-    page.screenshot(path=str(out / "toy2d.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 1150})
+    page.screenshot(path=str(out / "toy2d.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": 1700})
 
 
 def shoot_dcgan(page, out: Path) -> None:

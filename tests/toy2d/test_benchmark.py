@@ -28,7 +28,7 @@ def test_tab_frame_is_the_compact_json_frame():
     assert bench.tab_frame(t) == len(json.dumps(encode_frame(t.snapshot(), t.dataset.extent)))
 
 
-def test_the_classroom_benchmark_drives_a_page_s_whole_protocol(tmp_path):
+def test_the_classroom_benchmark_drives_a_page_s_whole_protocol():
     """benchmarks/classroom.py against the real app (its own process): a student opens the teacher's link (the
     page's load events), presses Play through Gradio's queue, pulls frames with the chart rows, follows the shared
     run to the preset's last iteration and pauses, with no error. Behaviour only; the figures are the benchmark's."""
@@ -43,8 +43,7 @@ def test_the_classroom_benchmark_drives_a_page_s_whole_protocol(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = subprocess.run([sys.executable, "benchmarks/classroom.py", "--scenarios", "link1", "--seconds", "1",
-                          "--port", str(port)], cwd=root, capture_output=True, text=True, timeout=300,
-                         env={**__import__("os").environ, "PLAYGROUND_CACHE": str(tmp_path)})
+                          "--port", str(port)], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     r = json.loads(out.stdout.strip().splitlines()[-1])
     assert r["scenario"] == "link1" and r["errors"] == 0, r

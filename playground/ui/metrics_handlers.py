@@ -364,11 +364,6 @@ def wait_precomputed(timeout: float) -> dict | None:
 # ---- opening a page / a link ------------------------------------------------------------------------------
 
 
-def waiting_timer(v: dict, request: gr.Request | None = None) -> gr.Timer:
-    """Page load: the timer that fetches the precomputed example runs while a page without a link waits for it."""
-    return gr.Timer(active=not (v.get("link_opened") and v.get("example")) and precomputed() is None)
-
-
 def poll_precomputed():
     """The timer's tick: the precomputed example's results once they are there (and the timer stopped); nothing
     until then. Outputs: status, table, notes, PCA plot, FID-vs-N plot, timer."""
@@ -380,14 +375,17 @@ def poll_precomputed():
 
 def on_load(v: dict, request: gr.Request | None = None):
     """Page load: a link's example is computed (as its button would); otherwise the precomputed example's
-    results are shown. Outputs: status, table, notes, PCA plot, FID-vs-N plot."""
+    results are shown, or, while it is being computed, the timer that fetches it is started, in the same answer
+    (two events would race with the computation's end: a page could miss it until reloaded). Outputs: status,
+    table, notes, PCA plot, FID-vs-N plot, timer."""
     if v.get("link_opened") and v.get("example"):
-        return [gr.skip()] * 5  # the link's own example runs next (after_link)
+        return [gr.skip()] * 5 + [gr.Timer(active=False)]  # the link's own example runs next (after_link)
     res = precomputed()
     if res is None:
         return ("*The example results are being computed on this server (once, seconds); they appear here by "
-                "themselves when ready. Or press an example button.*", gr.skip(), gr.skip(), gr.skip(), gr.skip())
-    return _stored_outputs(res)
+                "themselves when ready. Or press an example button.*", gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+                gr.Timer(active=True))
+    return (*_stored_outputs(res), gr.Timer(active=False))
 
 
 class LinkTarget:
@@ -407,9 +405,8 @@ class LinkTarget:
         c = self.c
         names = ["link_opened", "example"]
         shown = event.then(named_inputs(names, on_load), [c[n] for n in names],
-                           [c["status"], c["table"], c["notes"], *c["outputs"][3:5]], api_name=False, queue=False)
-        shown.then(named_inputs(names, waiting_timer), [c[n] for n in names], c["example_timer"], api_name=False,
-                   queue=False)
+                           [c["status"], c["table"], c["notes"], *c["outputs"][3:5], c["example_timer"]],
+                           api_name=False, queue=False)
         # the link's own example; every page load passes here, so it has a queue of its own: a page without a
         # link returns at once and never waits behind (or takes a place in) the metrics queue, and links'
         # examples still run one at a time

@@ -53,8 +53,8 @@ def test_page_load_shows_the_stored_result_labelled(monkeypatch, tmp_path):
     monkeypatch.setenv("PLAYGROUND_CACHE", str(tmp_path))
     monkeypatch.setattr(h, "_state", {})
     assert h.precomputed() is None
-    label, table, notes, pca, fidn = h.on_load({"link_opened": False, "example": None})
-    assert "being computed" in label
+    label, table, notes, pca, fidn, timer = h.on_load({"link_opened": False, "example": None})
+    assert "being computed" in label and timer.active  # the same answer starts the timer that fetches it
     h.store_path().parent.mkdir(parents=True)
     stored = {"version": h.STORE_VERSION, "table": [["FID (clean)", "12.5", "lower is better"]], "notes": "- n",
               "label": "**Precomputed example:** ... (computed at 2026-01-01 10:00 UTC on this server)."}
@@ -62,4 +62,5 @@ def test_page_load_shows_the_stored_result_labelled(monkeypatch, tmp_path):
     shown = h.on_load({"link_opened": False, "example": None})
     assert shown[:3] == (stored["label"], stored["table"], stored["notes"])
     assert not shown[3].visible and not shown[4].visible  # a stored result without figures: no empty boxes
+    assert not shown[5].active
     assert h.on_load({"link_opened": True, "example": "noisy"})[0] is not None  # a link's example runs instead

@@ -162,7 +162,7 @@ def test_play_animates_the_canvas_and_pause_stops(open_app_page, artifacts):
     lags = []
     for _ in range(10):
         page.wait_for_timeout(300)
-        shown, last, rate = page.evaluate("""() => {
+        shown, last, rate = page.evaluate(r"""() => {
           const it = Number(document.querySelector('#toy2d-lab [data-iteration]').dataset.iteration);
           const m = /([\d,]+) it\/s/.exec(document.querySelector('#toy2d-status').innerText);
           return [it, Number(document.querySelector('.lab2d-charts').dataset.lastIteration),

@@ -19,7 +19,13 @@ EMPTY_IMAGES_JS = """(root) => [...document.querySelectorAll(root + ' [data-test
 def test_link_opens_the_tab_alive_with_groups_hidden(browser, app_url, artifacts, query, root, ready):
     context, page, log = open_page(browser, app_url.rstrip("/") + "/" + query)
     try:
-        page.locator(ready).first.wait_for(timeout=30_000)
+        # the picture is there on arrival, decoded; it is a lazily loaded <img> (re-rendered as the page settles),
+        # so one below the fold stays 0x0 ("hidden" to the browser, seen in CI) until it is scrolled to, as a
+        # reader would
+        page.wait_for_function("""(sel) => { const img = document.querySelector(sel);
+            if (!img) return false;
+            img.scrollIntoView({block: "center"});
+            return img.complete && img.naturalWidth > 0; }""", arg=ready, timeout=30_000)
         assert page.locator(root).first.is_visible()
         if "dcgan" in query:
             assert page.locator("#dcgan-gallery .thumbnail-item").count() == 36

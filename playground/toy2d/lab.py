@@ -161,9 +161,7 @@ class Lab:
             return
         viewer.copied = True
         shared = viewer.run
-        with shared.lock:
-            source = shared.trainer if shared.trainer is not None else shared.final
-            mine = source.clone() if source is not None else None
+        mine = shared.copy_trainer()
         recorded = list(shared.recording or [])
         last = None
         if mine is not None:
@@ -227,10 +225,9 @@ class Lab:
         viewer = self.run
         if isinstance(viewer, Viewer) and not viewer.copied:  # watching a shared run: export where it is
             if viewer.running:
-                with viewer.run.lock:
-                    source = viewer.run.trainer or viewer.run.final
-                    if source is not None:
-                        return source.clone()
+                mine = viewer.run.copy_trainer()
+                if mine is not None:
+                    return mine
             else:
                 self._leave_shared(viewer, viewer.reason or "steps")
         if self.trainer is None:

@@ -96,6 +96,16 @@ class PlayRun:
             # the charts' spec) nor the newest (a page that has seen it must wait for the next, not get it again)
             self.recording[1:-1] = self.recording[2:-1:2]
 
+    def recorded_at(self, seq: int) -> str | None:
+        """The recorded frame (JSON) a page that has seen frame ``seq`` shows: the newest kept at or before it."""
+        return next((f for s, f, _ in reversed(self.recording or []) if s <= seq), None)
+
+    def copy_trainer(self) -> Trainer | None:
+        """A copy of the trainer as it is now, or as the run ended (a page leaving a shared run goes on with it)."""
+        with self.lock:
+            source = self.trainer if self.trainer is not None else self.final
+            return source.clone() if source is not None else None
+
     def recorded_after(self, seq: int) -> tuple[int, str, int]:
         """The recorded frame a page that has seen frame ``seq`` gets next. A page behind by many frames (it
         joined late, or draws slowly) fast-forwards: it skips an eighth of its lag each time, so it replays
@@ -190,8 +200,9 @@ class Viewer:
         """Where this page is: its last frame and state (as :meth:`PlayRun.packet`)."""
         if self.left is not None:
             return json.loads(self.left)
-        frame = next((json.loads(f) for s, f, _ in reversed(self.run.recording or []) if s <= self.seq), None)
-        return {"token": self.token, "seq": self.seq, "state": self.state, "frame": frame}
+        frame = self.run.recorded_at(self.seq)
+        return {"token": self.token, "seq": self.seq, "state": self.state,
+                "frame": None if frame is None else json.loads(frame)}
 
     def packet_json(self, seq: int, frame_json: str, state: str, reason: str | None = None) -> str:
         news = f', "reason": {json.dumps(reason)}' if reason else ""

@@ -183,7 +183,7 @@ class Scheduler:
             if not viewer.running:
                 return
             frame = json.dumps(last_frame, allow_nan=False) if last_frame is not None else \
-                next((f for s, f, _ in reversed(run.recording) if s <= viewer.seq), "null")
+                (run.recorded_at(viewer.seq) or "null")
             viewer.left = viewer.packet_json(viewer.seq + 1, frame, "stopped", reason)
             viewer.state, viewer.reason = "stopped", reason
             run.viewers -= 1

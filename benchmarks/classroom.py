@@ -494,7 +494,8 @@ class OtherTabs:
         self.n, self.n_metrics = n, min(n, n_metrics)
         self.tmp = Path(tempfile.mkdtemp(prefix="classroom-"))
         self.shared_face = face_picture(self.tmp, 0)
-        self.fns = fn_indexes(Client(url, verbose=False, download_files=False, ssl_verify=False).config)
+        config = Client(url, verbose=False, download_files=False, ssl_verify=False).config
+        self.fns, self.mark = fn_indexes(config), page_events(config)["mark"]
         self.pools = [httpx.Client(base_url=url, timeout=120, verify=False) for _ in range(n)]
         self.pages = [secrets.token_hex(6) for _ in range(n)]  # each student's page (its session)
         self.metrics_pages = [secrets.token_hex(6) for _ in range(self.n_metrics)]  # their metrics tab's page
@@ -503,8 +504,12 @@ class OtherTabs:
         self.errs = {k: [] for k in self.lat}
 
     def open_pages(self) -> None:
-        """The class opens its pages before the first click."""
-        for http, page in zip(self.pools, self.pages + self.metrics_pages):
+        """The class opens its pages before the first click: each page announces itself (its load event; the
+        queue keeps its places for pages, playground.ui.queue_gate) and resets its generator."""
+        for i, page in enumerate(self.pages + self.metrics_pages):
+            http = self.pools[i % self.n]
+            http.post("gradio_api/run/predict", json={"data": [], "fn_index": self.mark, "event_data": None,
+                                                      "trigger_id": None, "session_hash": page}).raise_for_status()
             queue_call(http, page, self.fns["dcgan_reset_generator"], [])
 
     def student(self, i: int) -> None:

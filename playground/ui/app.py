@@ -19,7 +19,7 @@ from playground.ui.sessions import free_session, mark_page_session
 log = logging.getLogger("playground.ui")
 
 # The order of the tabs in the page: the lecture's order.
-TAB_MODULES = ["toy2d", "dcgan", "translation", "metrics"]
+TAB_MODULES = ["toy2d", "dirac", "dcgan", "translation", "metrics"]
 
 CSS = """
 .explain { color: var(--body-text-color-subdued); font-size: 0.9em; margin-top: -6px; }
@@ -146,19 +146,22 @@ def build_demo() -> gr.Blocks:
         for target in targets.values():
             if hasattr(target, "after"):
                 target.after(opened)
-    # Bounded queue: a full Space answers "queue is full" rather than growing without limit.
-    demo.queue(max_size=64, default_concurrency_limit=4)
+    # The queue's places are given out by playground.ui.queue_gate (pages first, a few for page-less
+    # clients, a bound for the whole queue): Gradio's own single bound let page-less joins lock the pages out.
+    demo.queue(max_size=None, default_concurrency_limit=4)
     return demo
 
 
 def launch_kwargs() -> dict:
+    from starlette.middleware import Middleware
     from starlette.routing import Route
 
     from playground.ui import toy2d_handlers
     from playground.ui.common import started_lifespan
+    from playground.ui.queue_gate import QueueGate
 
     # the 2-D lab's frame pulls get a plain route of their own (toy2d_handlers.frame_route); the lifespan tells
     # background work (the metrics example, warm-ups) that the page is being served
     frames = Route(toy2d_handlers.FRAME_PATH, toy2d_handlers.frame_route, methods=["GET"])
     return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb",
-            "app_kwargs": {"routes": [frames], "lifespan": started_lifespan}}
+            "app_kwargs": {"routes": [frames], "lifespan": started_lifespan, "middleware": [Middleware(QueueGate)]}}

@@ -1,0 +1,220 @@
+"""The queue's door (playground.ui.queue_gate): page-less floods cannot lock a class out of the queue.
+
+The report this answers: 300 page-less ``queue/join`` for a DCGAN inversion filled Gradio's single bound
+(``max_size=64``), and a page opened meanwhile was told "This application is currently busy" on Play and on
+DCGAN Compute. ``benchmarks/flood.py`` times the page during such a flood; these tests pin the mechanism.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import uuid
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from playground.ui import queue_gate
+from playground.ui.queue_gate import Place, Places
+from playground.ui.sessions import free_session, mark_page_session
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def pages():
+    """Page sessions (announced as a page's load does), forgotten afterwards."""
+    made = []
+
+    def make(n):
+        keys = [f"page-{uuid.uuid4().hex[:8]}" for _ in range(n)]
+        for k in keys:
+            mark_page_session(SimpleNamespace(session_hash=k))
+        made.extend(keys)
+        return keys
+
+    yield make
+    for k in made:
+        free_session(SimpleNamespace(session_hash=k))
+
+
+def _place(places, session, address="10.0.0.1", event="7", group="invert", page=False):
+    return Place(session, address, event, group, page, places.clock())
+
+
+def _admit(places, session, **kw) -> str | None:
+    ticket = f"join:{uuid.uuid4().hex}"
+    why = places.admit(ticket, _place(places, session, **kw), "'dcgan_invert'")
+    if why is None:
+        places.rename(ticket, f"ev-{uuid.uuid4().hex}")
+    return why
+
+
+def test_a_burst_of_page_less_joins_from_one_address_gets_its_few_places_and_no_more():
+    """300 joins at the same moment, each a fresh session (as the report's flood): the check and the taking
+    of a place are one step, so exactly API_PER_ADDRESS pass, not every join that was checked before the
+    first was counted."""
+    places, answers, go = Places(), [], threading.Barrier(300)
+
+    def join():
+        go.wait()
+        answers.append(_admit(places, secrets.token_hex(6)))
+
+    threads = [threading.Thread(target=join) for _ in range(300)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert answers.count(None) == queue_gate.API_PER_ADDRESS == 2
+    refused = [a for a in answers if a is not None]
+    assert len(refused) == 298 and all("from your address may have 2 requests waiting for 'dcgan_invert'" in a
+                                       for a in refused)
+
+
+def test_page_less_clients_share_a_few_places_and_pages_keep_theirs(pages):
+    places = Places()
+    # many addresses (a botnet, or forged ones): page-less places in one group stop at API_PER_GROUP
+    took = [_admit(places, secrets.token_hex(6), address=f"10.0.1.{i}") for i in range(20)]
+    assert took.count(None) == queue_gate.API_PER_GROUP == 4
+    assert "kept for the class's pages" in took[-1]
+    # and at API_TOTAL over every group
+    took = [_admit(places, secrets.token_hex(6), address=f"10.0.2.{i}", group=f"g{i}", event=f"e{i}")
+            for i in range(30)]
+    assert took.count(None) == queue_gate.API_TOTAL - queue_gate.API_PER_GROUP
+    # a page from a flooding address still joins, and each page holds PER_PAGE places per event
+    (page,) = pages(1)
+    assert [_admit(places, page, address="10.0.1.0", page=True) for _ in range(4)] == [None, None, None, (
+        "This page already has 3 requests waiting for 'dcgan_invert'; wait for them to finish.")]
+    assert _admit(places, page, address="10.0.1.0", page=True, event="8") is None  # another event: its own 3
+
+
+def test_places_come_back_when_events_complete_when_streams_end_and_after_their_time():
+    clock = FakeClock()
+    places = Places(clock)
+    a, b = "ticket-a", "ticket-b"
+    assert places.admit(f"join:{a}", _place(places, "s1"), "x") is None
+    places.rename(f"join:{a}", "ev1")
+    assert places.admit(f"join:{b}", _place(places, "s2"), "x") is None
+    assert _admit(places, "s3") is not None  # two held: the address's places are taken
+    places.give_back("ev1")  # process_completed passed through s1's stream
+    assert len(places) == 1 and _admit(places, "s3") is None
+    places.give_back("ev-done-early")  # completed before its join's answer was read...
+    places.admit("join:c", _place(places, "s4", address="10.9.9.9"), "x")
+    places.rename("join:c", "ev-done-early")  # ...so its place is not held again
+    assert all(p.session != "s4" for p in places._held.values())
+    places.give_back_session("s3")  # s3's stream ended: Gradio dropped what it still had waiting
+    assert len(places) == 1
+    clock.now += queue_gate.PLACE_SECONDS + 1  # nobody listened for s2's event: its place times out
+    assert len(places) == 0
+
+
+def test_the_whole_queue_is_bounded(monkeypatch, pages):
+    monkeypatch.setattr(queue_gate, "MAX_PLACES", 5)
+    places = Places()
+    sessions = pages(6)
+    answers = [_admit(places, s, page=True, address=f"10.0.3.{i}") for i, s in enumerate(sessions)]
+    assert answers[:5] == [None] * 5
+    assert answers[5] == "The app is busy: 5 requests are waiting. Try again in a minute."
+
+
+# ---- the real app ---------------------------------------------------------------------------------------
+
+
+def _fns(http: httpx.Client) -> dict:
+    config = http.get("config").json()
+    return {d["api_name"]: (i, len(d["inputs"])) for i, d in enumerate(config["dependencies"]) if d.get("api_name")}
+
+
+def _page_session(http: httpx.Client) -> str:
+    """A session announced as a page's load announces it (the mark event has no inputs and no outputs)."""
+    config = http.get("config").json()
+    mark = next(i for i, d in enumerate(config["dependencies"])
+                if any(t[1] == "load" for t in d.get("targets", [])) and d.get("backend_fn") and not d["outputs"])
+    session = secrets.token_hex(6)
+    http.post("gradio_api/run/predict", json={"data": [], "fn_index": mark, "session_hash": session,
+                                              "event_data": None, "trigger_id": None}).raise_for_status()
+    return session
+
+
+def _join(http, fn, data, session):
+    index, n = fn
+    return http.post("gradio_api/queue/join", json={"data": list(data) + [None] * (n - len(data)), "fn_index": index,
+                                                    "session_hash": session, "event_data": None, "trigger_id": None})
+
+
+def _completed(http: httpx.Client, session: str, event_id: str) -> dict:
+    with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed" and msg.get("event_id") == event_id:
+                    return msg
+    raise AssertionError("the stream ended before the event completed")
+
+
+def test_a_page_less_flood_leaves_the_pages_their_play_and_their_dcgan_click(app_url, tmp_path):
+    """The report's flood on the real app: 300 page-less inversion joins at once. Two are queued, the rest
+    are told why in one sentence (HTTP 429). A page opened meanwhile presses Play and gets its run and a
+    frame, and clicks DCGAN Compute and gets its faces (before: "This application is currently busy").
+    Once the two inversions complete through their streams, their places are free for the next client."""
+    import asyncio
+
+    from PIL import Image
+
+    from playground.toy2d.config import ToyConfig
+    from playground.ui.toy2d_handlers import FRAME_PATH, _values
+
+    with httpx.Client(base_url=app_url, timeout=120) as http:
+        fns = _fns(http)
+        picture = tmp_path / "face.png"
+        Image.new("RGB", (64, 64), (150, 110, 90)).save(picture)
+        uploaded = http.post("gradio_api/upload", files=[("files", ("face.png", picture.read_bytes(), "image/png"))])
+        path = uploaded.json()[0]
+        invert = [{"path": path, "orig_name": "face.png", "meta": {"_type": "gradio.FileData"}}, 20, 0.0, []]
+
+        async def flood():
+            async with httpx.AsyncClient(base_url=app_url, timeout=120, limits=httpx.Limits(max_connections=300)) as c:
+                index, n = fns["dcgan_invert"]
+
+                async def one():
+                    session = secrets.token_hex(6)
+                    r = await c.post("gradio_api/queue/join", json={
+                        "data": invert + [None] * (n - len(invert)), "fn_index": index, "session_hash": session,
+                        "event_data": None, "trigger_id": None})
+                    return session, r
+
+                return await asyncio.gather(*[one() for _ in range(300)])
+
+        answers = asyncio.run(flood())
+        accepted = [(s, r.json()["event_id"]) for s, r in answers if r.status_code == 200]
+        refused = [r for _, r in answers if r.status_code != 200]
+        assert len(accepted) == queue_gate.API_PER_ADDRESS
+        assert {r.status_code for r in refused} == {429}
+        assert "use the page" in refused[0].json()["detail"]
+
+        page = _page_session(http)
+        play = [*_values(ToyConfig()), 200, [], ["manifold"]]  # the controls as a fresh page has them
+        started = _join(http, fns["toy2d_start"], play, page)
+        assert started.status_code == 200, started.text
+        done = _completed(http, page, started.json()["event_id"])
+        assert done["success"], done
+        token = json.loads(done["output"]["data"][0])["token"]
+        frame = http.get(FRAME_PATH.lstrip("/"), params={"token": token, "after": 0, "rows": 0}).json()
+        assert frame["state"] == "running" and frame["frame"]["it"] >= 0
+        computed = _join(http, fns["dcgan_arithmetic"], ["3:1, 3:2", "3:3", "3:4", 0.25, 0], page)
+        assert computed.status_code == 200, computed.text
+        assert _completed(http, page, computed.json()["event_id"])["success"]
+
+        for session, event_id in accepted:  # the flood's two inversions finish; their places come back
+            assert _completed(http, session, event_id)["success"]
+        again = _join(http, fns["dcgan_invert"], invert, secrets.token_hex(6))
+        assert again.status_code == 200, again.text
+        _completed(http, json.loads(again.request.content)["session_hash"], again.json()["event_id"])

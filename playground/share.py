@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-TABS = ("toy2d", "dcgan", "translation", "metrics")  # the ids of the app's tabs (playground/ui/app.py)
+TABS = ("toy2d", "dirac", "dcgan", "translation", "metrics")  # the ids of the app's tabs (playground/ui/app.py)
 
 # Bounds on what a URL may make us read: anything longer is cut off with a note.
 MAX_KEYS = 64  # query items read (the 2-D lab's full state is 27)
@@ -394,6 +394,6 @@ def schema(tab: str) -> Schema:
 
 # The tabs' own schemas (imported last: they build on the classes above).
 from playground.share_tabs import (  # noqa: E402,F401 - part of this module's API
-    _BUILDERS, TOY2D_GROUPS, dcgan_schema, metrics_schema, toy2d_config, toy2d_presets, toy2d_state,
-    translation_schema,
+    _BUILDERS, DIRAC_GROUPS, TOY2D_GROUPS, dcgan_schema, metrics_schema, toy2d_config, toy2d_presets,
+    toy2d_state, translation_schema,
 )

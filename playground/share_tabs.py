@@ -104,6 +104,20 @@ def toy2d_state(cfg, preset: str | None = None) -> dict[str, Any]:
     return {"preset": preset, **cfg.to_dict()}
 
 
+# The Dirac-GAN panel's groups a link may hide: its settings' groups (dirac.SETTINGS) and the explanations.
+DIRAC_GROUPS = ("game", "steps", "knobs", "notes")
+
+
+@functools.cache
+def _dirac() -> Schema:
+    """Dirac-GAN panel: every setting, from its one declaration in :mod:`playground.toy2d.dirac`."""
+    from playground.toy2d.dirac import SETTINGS
+
+    fields = tuple(Field(s.name, s.kind, s.default, lo=s.lo, hi=s.hi, choices=s.choices, help=s.help)
+                   for s in SETTINGS.values())
+    return Schema("dirac", fields, DIRAC_GROUPS)
+
+
 @functools.cache
 def _dcgan() -> Schema:
     from playground.dcgan.lab import PRESETS
@@ -179,5 +193,5 @@ def metrics_schema(examples: Iterable[str], modes: Iterable[str], metric_names: 
 
 
 _BUILDERS: dict[str, Callable[[], Schema]] = {
-    "toy2d": _toy2d, "dcgan": _dcgan, "translation": _translation, "metrics": _metrics,
+    "toy2d": _toy2d, "dirac": _dirac, "dcgan": _dcgan, "translation": _translation, "metrics": _metrics,
 }

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.browser
 # Each tab's main action, by its button's label (the README's order of the tabs).
 ACTIONS = {
     "2-D GAN lab": "Step iteration",
+    "Dirac-GAN": "The paper's settings",
     "DCGAN latent lab": "Show samples",
     "Image translation": "Translate",
     "Metrics": "Compute metrics",

@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 TAB_MODULES = [f"playground.ui.{name}_{part}" for name in ("toy2d", "dcgan", "translation", "metrics")
-               for part in ("tab", "handlers")]
+               for part in ("tab", "handlers")] + ["playground.ui.dirac_tab"]
 
 
 def test_the_app_and_its_tabs_import_without_torchvision():

@@ -149,7 +149,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("wgan_gp", "WGAN-GP", _wgan_gp, lambda p: _damped(1.0, p.gp), ("gp",),
             "The penalty asks for |ψ| = 1, so at ψ = 0 it pushes D away (the field jumps by 2λ there): the "
             "equilibrium repels, and a path started next to it is thrown out to circle at a distance.",
-            "−λ/2 ± √(λ²/4 − 1), just above ψ = 0", smooth=False),
+            "−λ/2 ± √(λ²/4 − 1)", smooth=False),
     Variant("instance_noise", "Instance noise", _instance_noise, lambda p: _damped(F1, -2 * F2 * p.sigma**2),
             ("sigma",), "Noise of spread σ on both data and samples damps the rotation: real parts "
             "f″(0)σ² = −σ²/4 < 0, and the path spirals in.",

@@ -111,7 +111,7 @@ def _plane(run: DiracRun) -> list[str]:
     out.append(f'<path d="M{ex - 7:.1f} {ey:.1f}L{ex:.1f} {ey - 7:.1f}L{ex + 7:.1f} {ey:.1f}L{ex:.1f} {ey + 7:.1f}Z" '
                f'fill="{_rgb(REAL)}" stroke="white" stroke-width="1.5"/>')
     out.append(f'<text x="{left + side / 2}" y="{top - 8}" text-anchor="middle" class="ttl">'
-               f"{html.escape(VARIANTS[s.variant].label)} · {s.rule} · h = {s.h:g} · {s.n_steps} steps</text>")
+               f"{html.escape(VARIANTS[s.variant].label)} · {s.rule} updates</text>")
     return out
 
 
@@ -137,7 +137,7 @@ def _chart(run: DiracRun) -> list[str]:
     for k in np.linspace(0, n, 5):
         x, _ = px(k, 1.0)
         out.append(f'<text x="{x:.1f}" y="{top + hgt + 16}" text-anchor="middle">{int(round(k))}</text>')
-    out.append(f'<text x="{left + w / 2}" y="{top + hgt + 36}" text-anchor="middle" class="lbl">step</text>')
+    out.append(f'<text x="{left + w / 2}" y="{top + hgt + 36}" text-anchor="middle" class="lbl">step (h = {run.settings.h:g})</text>')
     out.append(f'<text x="{left + w / 2}" y="{top - 8}" text-anchor="middle" class="ttl">'
                "distance from (0, 0), √(θ² + ψ²)</text>")
     out.append(f'<clipPath id="dirac-chart-clip"><rect x="{left}" y="{top}" width="{w}" height="{hgt}"/></clipPath>')
@@ -164,7 +164,7 @@ def _chart(run: DiracRun) -> list[str]:
     y += 22
     out.append(f'<path d="M{left + 11 - 6} {y - 4}L{left + 11} {y - 10}L{left + 11 + 6} {y - 4}L{left + 11} {y + 2}Z" '
                f'fill="{_rgb(REAL)}"/>')
-    out.append(f'<text x="{left + 28}" y="{y}">the equilibrium (0, 0): data and G at 0, D flat</text>')
+    out.append(f'<text x="{left + 28}" y="{y}">equilibrium (0, 0): G on the data, D flat</text>')
     y += 22
     out.append(f'<circle cx="{left + 11}" cy="{y - 4}" r="4.5" fill="white" stroke="{_rgb(FAKE)}" stroke-width="2"/>')
     out.append(f'<text x="{left + 28}" y="{y}">start (1, 1)</text>')

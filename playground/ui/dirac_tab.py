@@ -24,8 +24,10 @@ GROUPS = share.DIRAC_GROUPS
 FIELDS = tuple(SETTINGS)  # the settings, in declaration order: the handlers' inputs
 KNOBS = tuple(n for n, s in SETTINGS.items() if s.group == "knobs")
 
-LEAD = ("**Why GAN training oscillates**, in the smallest GAN there is. Pick an objective and an update rule: the "
+LEAD = ("<b>Why GAN training oscillates</b>, in the smallest GAN there is. Pick an objective and an update rule: the "
         "picture and the eigenvalues follow; what they mean is explained under the picture.")
+# the projector view (?big=1): the picture and its eigenvalues on the first screen (1280x720, 1024x768)
+TAB_CSS = "body.gp-big #dirac-lead { display: none !important; }"
 INTRO = """
 **The smallest GAN.** The data is a single point at 0; the generator puts its single point at θ; the
 discriminator is a line, D(x) = ψ·x. The pair (θ, ψ) = (0, 0) is the game's Nash equilibrium: G sits on the
@@ -73,24 +75,28 @@ def _number(z: complex) -> str:
 
 
 def _eigen_text(r: dirac.DiracRun) -> str:
-    """The eigenvalues and what they predict for this rule, beside what the path did."""
+    """The eigenvalues (from the field, with their formula), what they predict for this rule, and what the path
+    did: three short lines, then the objective's caption."""
     s, v = r.settings, VARIANTS[r.settings.variant]
     ev, cf = r.eigenvalues, r.closed_form
-    pair = ev[0].imag != 0 and np.isclose(ev[0], np.conj(ev[1]))
-    shown = _number(ev[0]) if pair else " and ".join(_number(z) for z in ev)
-    formula = _number(cf[0]) if pair else " and ".join(_number(z) for z in cf)
-    where = "at the equilibrium" if v.smooth else "just above ψ = 0 (at ψ = 0 the field jumps: no Jacobian there)"
-    lines = [f"**Eigenvalues of the field's Jacobian {where}:** {shown}",
-             f"(formula {v.formula}: {formula})"]
+
+    def both(z):  # a conjugate pair as one number, else the two
+        return _number(z[0]) if z[0].imag != 0 and np.isclose(z[0], np.conj(z[1])) else " and ".join(map(_number, z))
+
+    where = "at (0, 0)" if v.smooth else "just above ψ = 0 (at ψ = 0 the field jumps: no Jacobian)"
+    line = f"**Eigenvalues {where}:** {both(ev)} = {v.formula}"
+    if not np.allclose(ev, cf, atol=1e-6):  # the formula and the field disagree: show both (a bug, never seen)
+        line += f" (the formula gives {both(cf)})"
+    lines = [line]
     if r.step_radius is not None:
         mu = r.step_radius
         if mu > 1 + 1e-9:
-            verdict = "grows: the linearised path spirals **out**"
+            verdict = "the path spirals **out**"
         elif mu < 1 - 1e-9:
-            verdict = "shrinks: the path spirals **in**"
+            verdict = "the path spirals **in**"
         else:
-            verdict = "stays: the linearised path **circles**"
-        lines.append(f"One {s.rule} step multiplies a small distance by |μ| = {mu:.4f}, so it {verdict}.")
+            verdict = "the path **circles**, neither in nor out"
+        lines.append(f"**One {s.rule} step** multiplies a small distance by |μ| = {mu:.4f}: {verdict}.")
     d = r.distance
     lines.append(f"**This path:** distance {d[0]:.3g} → {d[-1]:.3g} after {s.n_steps} steps "
                  f"(largest {np.nanmax(d):.3g}).")
@@ -140,12 +146,12 @@ def _layout() -> dict:
             with gr.Column() as c["group:steps"]:
                 for name in ("h", "n_steps"):
                     c[name] = _control(SETTINGS[name])
-                c["paper"] = gr.Button("The paper's settings", size="sm", elem_id="dirac-paper")
             with gr.Column() as c["group:knobs"]:
-                c["no_knobs"] = gr.Markdown("This objective has no knob: nothing damps it.", elem_classes=["explain"],
+                c["no_knobs"] = gr.Markdown("This objective has no regulariser, so no knob.", elem_classes=["explain"],
                                             visible=first["no_knobs"]["visible"])
                 for name in KNOBS:
                     c[name] = _control(SETTINGS[name], visible=first[name]["visible"])
+            c["paper"] = gr.Button("The paper's settings", size="sm", elem_id="dirac-paper")
     with gr.Column() as c["group:notes"]:  # below the picture: the projector view shows the picture first
         gr.Markdown(INTRO + ABOUT, elem_id="dirac-about")
     share_panel(c, TAB_ID, GROUPS, about="A link that opens this picture: the objective, the update rule, the "
@@ -188,7 +194,7 @@ def _wire(c: dict) -> None:
 
 
 def build() -> "LinkTarget":
-    gr.Markdown(LEAD, elem_id="dirac-lead")
+    gr.HTML(f"<style>{TAB_CSS}</style>{LEAD}", elem_id="dirac-lead", padding=False, js_on_load=None)
     c = _layout()
     _wire(c)
     return LinkTarget(c)

@@ -18,7 +18,7 @@ def target():
 def test_the_tab_opens_with_the_papers_picture(target):
     """Alive on arrival: the figure's first value is the standard GAN's spiral, the eigenvalues beside it."""
     c = target.c
-    assert c["figure"].value.startswith("<svg") and "Standard GAN · simultaneous · h = 0.2 · 500 steps" in c["figure"].value
+    assert c["figure"].value.startswith("<svg") and "Standard GAN · simultaneous updates" in c["figure"].value
     assert "±0.5000i" in c["eigen"].value and "spirals **out**" in c["eigen"].value
     assert not any(c[k].visible for k in t.KNOBS) and c["no_knobs"].visible
 
@@ -33,7 +33,7 @@ def test_the_tab_opens_with_the_papers_picture(target):
 def test_a_change_redraws_with_the_variants_eigenvalues_and_knob(variant, rule, eigen, verdict, knob):
     out = t.show(DiracSettings(variant=variant, rule=rule).to_dict())
     assert set(out) == {"figure", "eigen", "no_knobs", *t.KNOBS}
-    assert out["figure"].startswith("<svg") and f"· {rule} ·" in out["figure"]
+    assert out["figure"].startswith("<svg") and f"· {rule} updates" in out["figure"]
     assert eigen in out["eigen"] and verdict in out["eigen"]
     assert [k for k in t.KNOBS if out[k]["visible"]] == ([knob] if knob else [])
     assert out["no_knobs"]["visible"] is (knob is None)

@@ -40,6 +40,13 @@ def shoot_dcgan(page, out: Path) -> None:
     page.screenshot(path=str(out / "dcgan.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": 2300})
 
 
+def shoot_dirac(page, out: Path) -> None:
+    page.get_by_role("tab", name="Dirac-GAN").click()
+    page.locator("#dirac-figure svg.dirac-figure").wait_for(state="visible")
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(out / "dirac.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": 1000})
+
+
 def shoot_metrics(page, out: Path) -> None:
     page.get_by_role("tab", name="Metrics").click()
     page.get_by_role("button", name="Example:").first.click()
@@ -50,7 +57,7 @@ def shoot_metrics(page, out: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "playground" / "ui" / "screenshots"))
-    ap.add_argument("--tabs", default="toy2d,dcgan,metrics")
+    ap.add_argument("--tabs", default="toy2d,dirac,dcgan,metrics")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -38,10 +38,10 @@ def test_a_projector_link_opens_its_picture_on_one_screen(browser, app_url, arti
                                "?.includes('Instance noise · alternating')", timeout=30_000)
         assert "−0.2500 ± 0.4330i" in page.locator("#dirac-eigen").inner_text()  # σ = 1: −σ²/4 ± √(σ⁴/16 − ¼)
         assert page.locator("#dirac-sigma input[type=number]").input_value() == "1"
-        for sel in ("#dirac-figure svg", "#dirac-eigen p"):
+        for sel in ("#dirac-figure svg.dirac-figure", "#dirac-eigen p"):
             b = page.locator(sel).first.bounding_box()
             assert b and b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= w and b["y"] + b["height"] <= h, sel
-        assert page.locator("#dirac-figure svg").bounding_box()["width"] >= 600
+        assert page.locator("#dirac-figure svg.dirac-figure").bounding_box()["width"] >= 600
         page.screenshot(path=str(artifacts / f"dirac-projector-{w}x{h}.png"))
     finally:
         context.close()

@@ -173,3 +173,14 @@ def test_the_plane_grows_to_hold_the_path():
     assert plane_extent(np.array([[1.0, 1.0], [0.0, 0.0]])) == 2.0
     assert plane_extent(np.array([[3.1, -2.0]])) == 3.5
     assert plane_extent(np.array([[1e6, 0.0]])) == 6.0
+
+
+def test_non_saturating_gan_settles_on_a_cycle_or_creeps_in():
+    """What the panel's caption says of the non-saturating loss from (1, 1): with simultaneous updates the distance
+    settles near 0.63 (a cycle: neither the start nor 0); with alternating ones it keeps shrinking, ever more slowly
+    (no steady rate: the second 1,000 steps gain less than the first in ratio)."""
+    d = _distance("nsgan", "simultaneous", 2000)
+    assert 0.55 < d[500:].min() and d[500:].max() < 0.7
+    d = _distance("nsgan", "alternating", 2000)
+    assert d[2000] < d[1000] < d[500] < d[100] < d[0]
+    assert d[2000] / d[1000] > d[1000] / d[0] and d[2000] > 0.05

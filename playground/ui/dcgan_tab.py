@@ -139,6 +139,7 @@ def _layout() -> dict:
         c["gallery"] = gr.Gallery(
             first["gallery"], label="Samples — click a face to add it to the chosen group",
             columns=GRID_COLUMNS, height="auto", allow_preview=False, object_fit="contain", elem_id="dcgan-gallery",
+            buttons=[],  # a tool bar would take a strip above the faces (the CSS keeps it off the pictures)
         )
 
     with gr.Column(elem_id="dcgan-group-arithmetic") as c["group:arithmetic"]:
@@ -254,7 +255,10 @@ def _guidelines_layout(c: dict) -> None:
         c["layers"] = gr.Dataframe(g["layers"], headers=list(architecture.COLUMNS), interactive=False,
                                    label=f"The bundled generator's {g['n_layers']} weight layers (from its modules)",
                                    elem_id="dcgan-layers")
+        # fixed shares of the width, the long "why" the widest, and every row shown (sized by their content,
+        # the rule took the width and "why" was cut off at the right edge)
         c["rules"] = gr.Dataframe(g["rules"], headers=h.RULE_COLUMNS, interactive=False, wrap=True,
+                                  column_widths=["33%", "11%", "12%", "44%"], max_height=4000,
                                   label="Radford et al. (2016), Section 3, checked on G and on this project's D",
                                   elem_id="dcgan-rules")
         gr.Markdown(CHECKERBOARD_HELP)

@@ -21,8 +21,9 @@ log = logging.getLogger("playground.ui")
 # Refusals and failures of handlers: a visitor decides their text and how often they come.
 handler_log = VisitorLog(log)
 
-__all__ = ["user_errors", "toast", "session_key", "explain", "named_inputs", "share_panel", "wire_copy_link",
-           "hide_outputs", "hide_updates", "server_started", "after_server_start", "started_lifespan"]
+__all__ = ["user_errors", "toast", "warning_toast", "session_key", "explain", "named_inputs", "share_panel",
+           "wire_copy_link", "hide_outputs", "hide_updates", "server_started", "after_server_start",
+           "started_lifespan"]
 
 # Set when the web server has started (``started_lifespan``, passed to ``launch`` by ``app.launch_kwargs``): work
 # that can wait (a precomputed example, warm-ups) starts then, so that it does not slow the page's first serving.
@@ -58,6 +59,12 @@ def toast(message: str) -> gr.Error:
     every toast: a name like ``<a href=…>`` shows as those characters, never as a link. Gradio does not
     print the traceback (the caller logs what is worth logging, bounded)."""
     return gr.Error(html.escape(message, quote=False), print_exception=False)
+
+
+def warning_toast(message: str) -> None:
+    """Show ``message`` as a warning toast, escaped as :func:`toast` does. Unlike a raised error it leaves the
+    event's outputs alone (a raised ``gr.Error`` also puts a red "Error" badge on every output)."""
+    gr.Warning(html.escape(message, quote=False))
 
 
 def _to_gr_error(exc: Exception) -> gr.Error:

@@ -14,11 +14,26 @@ import gradio as gr
 from playground.ui import arrival
 from playground.ui.pictures import cached_pictures
 from playground import share
-from playground.ui.common import hide_outputs, hide_updates, named_inputs
+from playground.ui.common import handler_log, hide_outputs, hide_updates, named_inputs, warning_toast
 
 TAB_ID = "translation"
 GROUPS = share.schema(TAB_ID).groups  # the control groups a link may hide, in page order
 N_OUTPUTS = 6  # seen, output, realness, reconstruction, error, notes
+
+
+OFFICIAL_EXAMPLES_NOTE = ("These examples were made for the bundled models; an official model expects its own "
+                          "kind of picture: upload one (an example still works as an input).")
+
+
+def model_unavailable(name: str, message: str) -> list:
+    """The translation outputs when official model ``name`` could not be had (offline, a changed file):
+    ``message`` once, as a warning toast, no red "Error" on each output (a raised error gives both), the
+    pictures left as they were, and a note saying so in place of the last result's note."""
+    handler_log.info("official model unavailable: %s", message, key="model_unavailable")
+    warning_toast(message)
+    note = (f"**{name}** could not be loaded (see the message), so the pictures above are from the last "
+            "translation.")
+    return [*[gr.skip()] * (N_OUTPUTS - 1), note]
 
 
 def model_changed(model_name):

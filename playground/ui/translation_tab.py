@@ -91,6 +91,29 @@ def _big(img: np.ndarray | None, smooth: bool = True) -> np.ndarray | None:
     return np.asarray(Image.fromarray(arr).resize((DISPLAY, DISPLAY), Image.BICUBIC if smooth else Image.NEAREST))
 
 
+# Gradio 6.31's sketchpad starts (and restarts after Clear) with no tool chosen when it holds no picture, so
+# strokes did nothing until the Brush was picked. This script, run when its tab is first shown, picks the
+# Brush whenever no tool is chosen, never overriding the Eraser (the tool bar's first button when the
+# browser's language translates the label).
+BRUSH_FIRST_JS = """
+const armBrush = (pad) => {
+  const pick = () => {
+    const tools = pad.querySelector('.toolbar-wrap');
+    if (!tools || tools.querySelector('button.highlight')) return;
+    const brush = tools.querySelector("button[aria-label='Brush']") || tools.querySelector('button');
+    if (brush) brush.click();
+  };
+  new MutationObserver(pick).observe(pad, {subtree: true, childList: true, attributes: true,
+                                          attributeFilter: ['class']});
+  pick();
+};
+const findPad = (tries) => {
+  const pad = document.getElementById('translation-sketchpad');
+  if (pad) armBrush(pad); else if (tries > 0) setTimeout(() => findPad(tries - 1), 100);
+};
+findPad(100);
+"""
+
 SOURCES = ("drawing", "upload")
 # The models see at most 256x256: JPEGs may be decoded at a reduced scale down to this side.
 LARGEST_INPUT = 256
@@ -102,15 +125,22 @@ def _model_names() -> set[str]:
     return {*inference.bundled_entries(), *zoo.MODELS}
 
 
+class EmptyDrawing(UserError):
+    """The input is the drawing and the sketchpad holds nothing."""
+
+    def __init__(self):
+        super().__init__("The sketchpad is empty: draw something (or switch the input to 'upload').")
+
+
 def _pick_input(source: str, sketch, upload) -> np.ndarray:
     """The picture to translate, decoded here (sizes checked from the header first)."""
     if source == "drawing":
         comp = sketch.get("composite") if isinstance(sketch, dict) else sketch
         if comp is None:
-            raise UserError("The sketchpad is empty: draw something (or switch the input to 'upload').")
+            raise EmptyDrawing()
         img = read_image(safe_input.web_file(comp), "The drawing", mode="RGBA")
         if img.shape[-1] == 4 and img[..., 3].max() == 0:
-            raise UserError("The sketchpad is empty: draw something (or switch the input to 'upload').")
+            raise EmptyDrawing()
         return img
     if upload is None:
         raise UserError("Upload an image first (or draw one and switch the input to 'drawing').")
@@ -244,11 +274,24 @@ def translate(model_name, source, sketch, upload, dropout, progress=gr.Progress(
     dropout = safe_input.flag(dropout if dropout is not None else False, "Dropout")
     img = _pick_input(source, sketch, upload)  # before loading the model: bad input fails fast
     if model_name not in inference.bundled_entries():
-        return _translate_official(model_name, img, dropout, progress)
+        try:
+            return _translate_official(model_name, img, dropout, progress)
+        except UserError as exc:  # offline, or a changed file: one message, and the pictures stay
+            return h.model_unavailable(model_name, str(exc))
     if dropout:  # a random sample each time: nothing to reuse
         return _translate_bundled(model_name, img, dropout, progress)
     return _results.get_or_compute((model_name, *_pixels_key(img)),
                                    lambda: _translate_bundled(model_name, img, dropout, progress))
+
+
+@user_errors
+def translate_drawing(model_name, source, sketch, upload, dropout, progress=gr.Progress()):
+    """The sketchpad changed: translate the drawing. A sketchpad just cleared (or erased) changes nothing and
+    says nothing: only Translate on an empty sketchpad asks for a drawing."""
+    try:
+        return translate.__wrapped__(model_name, source, sketch, upload, dropout, progress=progress)
+    except EmptyDrawing:
+        return [gr.skip()] * h.N_OUTPUTS
 
 
 @user_errors
@@ -259,7 +302,8 @@ def examples(model_name):
 
     entries = inference.bundled_entries()
     if not isinstance(model_name, str) or model_name not in entries:
-        return [], "Examples are made for the bundled models; upload an image for an official model."
+        # the examples stay (an official model has none of its own, and they still make an input)
+        return gr.skip(), h.OFFICIAL_EXAMPLES_NOTE
     kind = entries[model_name]["input_kind"]
 
     def make():
@@ -329,13 +373,15 @@ def _input_layout(c: dict, w: dict, first: dict) -> None:
                 label="Draw edges (edges2face) or a sketch (sketch2face)", layers=False,
                 elem_id="translation-sketchpad",
             )
+            gr.HTML("", js_on_load=BRUSH_FIRST_JS, padding=False, container=False,
+                    elem_id="translation-brush-first")
             explain(DRAW_HELP)
         with gr.Tab("Upload", id="upload"):
             c["upload"] = gr.Image(first.get("upload"), type="filepath", label="Input image", height=300)
             explain(UPLOAD_HELP)
         with gr.Tab("Examples", id="examples") as w["examples_tab"]:
             c["gallery"] = gr.Gallery(first.get("gallery"), label="Examples (held-out faces)", columns=4,
-                                      height=300, allow_preview=False, interactive=False,
+                                      height="auto", allow_preview=False, interactive=False, buttons=[],
                                       elem_id="translation-examples")
             c["gallery_note"] = explain(first.get("note", ""))
     w["run_btn"] = gr.Button("Translate", variant="primary")
@@ -345,7 +391,8 @@ def _output_layout(c: dict, w: dict, first_out) -> None:
     """The output column, showing ``first_out`` (the first example's results) on arrival."""
     # The pictures are files written once (playground/ui/pictures.py): JPEG, PNG for line art.
     with gr.Row():
-        seen = gr.Image(first_out[0], label="What G sees (A)", interactive=False, height=256, format="png")
+        seen = gr.Image(first_out[0], label="What G sees (A)", interactive=False, height=256, format="png",
+                        elem_id="translation-seen")
         output = gr.Image(first_out[1], label="G(A)", interactive=False, height=256,
                           elem_id="translation-output", format="jpeg")
     with gr.Row():
@@ -373,7 +420,8 @@ def _wire(c: dict, w: dict) -> None:
     w["run_btn"].click(translate, inputs, outputs, api_name="translate", show_progress="full", **run)
     sketch.change(lambda: ("drawing", None), None, [source, example], api_name=False, queue=False,
                   show_progress="hidden").then(
-        translate, inputs, outputs, api_name=False, trigger_mode="always_last", show_progress="hidden", **run)
+        translate_drawing, inputs, outputs, api_name=False, trigger_mode="always_last",
+        show_progress="hidden", **run)
     upload.upload(lambda: ("upload", None), None, [source, example], api_name=False, queue=False).then(
         translate, inputs, outputs, api_name=False, **run)
     model.change(h.model_changed, model, [w["realness"], dropout, w["recon"], w["error"]], api_name=False,

@@ -1,8 +1,8 @@
 """The tab through gradio_client (one call per bundled model) and in the browser (draw -> face)."""
 
 import math
-import time
 
+import gradio as gr
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -49,8 +49,7 @@ def test_draw_edges_get_a_face(page, artifacts):
     click_tab(page, "Image translation")
     page.get_by_role("tab", name="Draw", exact=True).click()  # the page arrives showing a translated example
     pad = page.locator("#translation-sketchpad")
-    pad.locator("button[aria-label='Brush']").click()
-    page.keyboard.press("Escape")
+    pad.locator("canvas").first.wait_for()  # no tool picked by hand: the Brush is the sketchpad's first tool
     b0 = pad.locator("canvas").first.bounding_box()
     side = min(b0["width"], b0["height"]) * 0.8
     x0, y0 = b0["x"] + b0["width"] / 2 - side / 2, b0["y"] + b0["height"] / 2 - side / 2
@@ -72,9 +71,8 @@ def test_draw_edges_get_a_face(page, artifacts):
         "() => document.querySelector('#translation-notes') && "
         "document.querySelector('#translation-notes').innerText.includes('edges2face') && "
         "!document.querySelector('#translation-notes').innerText.includes('when the page opened')", timeout=90_000)
-    time.sleep(1)
-    src = page.locator("#translation-output img").first.get_attribute("src")
-    assert src
+    page.wait_for_function("() => { const i = document.querySelector('#translation-output img'); "
+                           "return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
     page.screenshot(path=str(artifacts / "translation_draw_edges2face.png"), full_page=True)
     notes = page.inner_text("#translation-notes")
     assert "PatchGAN" in notes
@@ -138,6 +136,7 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
         except UserError as exc:
             outcome[key] = exc
 
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: outcome.setdefault("warning", message))
     official = threading.Thread(target=run, args=("horse2zebra", "official"))
     official.start()
     assert started.wait(30)
@@ -149,7 +148,41 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
     official.join(60)
     assert finished_while_downloading
     assert "**face2sketch**" in outcome["bundled"][-1]
-    assert isinstance(outcome["official"], UserError) and "offline" in str(outcome["official"])
+    assert "could not be loaded" in outcome["official"][-1] and outcome["warning"] == "horse2zebra: offline"
+
+
+def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(monkeypatch, tmp_path):
+    """Offline: the message once, as a warning (a raised error would also put a red "Error" on every output),
+    the five pictures left as they were (gr.skip), and the note replaced: no stale note."""
+    from playground.errors import UserError
+    from playground.translation import zoo
+    from playground.ui import translation_tab
+
+    def offline(name, progress=None, **_):
+        raise UserError(f"Could not download the pix2pix model {name} <from here>.")
+
+    monkeypatch.setattr(zoo, "fetch", offline)
+    warnings = []
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: warnings.append(message))
+    face = _example_input("edges2face", tmp_path)
+    out = translation_tab.translate("edges2shoes", "upload", None, str(face), False, progress=_quiet)
+    # once, and escaped
+    assert warnings == ["Could not download the pix2pix model edges2shoes &lt;from here&gt;."]
+    assert len(out) == 6 and all(isinstance(x, type(gr.skip())) for x in out[:5])
+    assert out[5].startswith("**edges2shoes** could not be loaded")
+    # the examples stay too: an official model leaves the gallery as it is and says what it expects
+    gallery, note = translation_tab.examples("edges2shoes")
+    assert isinstance(gallery, type(gr.skip())) and "upload one" in note
+
+
+def test_a_cleared_sketchpad_changes_nothing_but_translate_asks_for_a_drawing():
+    from playground.ui import translation_tab
+
+    cleared = {"background": None, "layers": [], "composite": None}
+    out = translation_tab.translate_drawing("edges2face", "drawing", cleared, None, False, progress=_quiet)
+    assert len(out) == 6 and all(isinstance(x, type(gr.skip())) for x in out)
+    with pytest.raises(gr.Error, match="The sketchpad is empty"):
+        translation_tab.translate("edges2face", "drawing", cleared, None, False, progress=_quiet)
 
 
 def test_same_input_is_translated_once_and_dropout_is_never_reused(monkeypatch, tmp_path):

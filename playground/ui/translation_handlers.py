@@ -25,6 +25,9 @@ OFFICIAL_EXAMPLES_NOTE = ("These examples were made for the bundled models; an o
                           "kind of picture: upload one (an example still works as an input).")
 
 
+PRESS_TRANSLATE_NOTE = "Press **Translate** to download **{name}** and run it on the drawing."
+
+
 def model_unavailable(name: str, message: str) -> list:
     """The translation outputs when official model ``name`` could not be had (offline, a changed file):
     ``message`` once, as a warning toast, no red "Error" on each output (a raised error gives both), the

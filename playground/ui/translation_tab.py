@@ -287,7 +287,12 @@ def translate(model_name, source, sketch, upload, dropout, progress=gr.Progress(
 @user_errors
 def translate_drawing(model_name, source, sketch, upload, dropout, progress=gr.Progress()):
     """The sketchpad changed: translate the drawing. A sketchpad just cleared (or erased) changes nothing and
-    says nothing: only Translate on an empty sketchpad asks for a drawing."""
+    says nothing: only Translate on an empty sketchpad asks for a drawing. An official model not downloaded yet
+    waits for Translate (a stroke never starts a 218 MB download, nor a message per stroke when offline)."""
+    from playground.translation import zoo
+
+    if isinstance(model_name, str) and model_name in zoo.MODELS and not zoo.cached_path(model_name).exists():
+        return [*[gr.skip()] * (h.N_OUTPUTS - 1), h.PRESS_TRANSLATE_NOTE.format(name=model_name)]
     try:
         return translate.__wrapped__(model_name, source, sketch, upload, dropout, progress=progress)
     except EmptyDrawing:

@@ -175,6 +175,17 @@ def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(
     assert isinstance(gallery, type(gr.skip())) and "upload one" in note
 
 
+def test_a_stroke_never_downloads_an_official_model(monkeypatch, tmp_path):
+    from playground.translation import zoo
+    from playground.ui import translation_tab
+
+    monkeypatch.setenv("PLAYGROUND_ZOO_DIR", str(tmp_path / "zoo"))  # nothing downloaded yet
+    monkeypatch.setattr(zoo, "fetch", lambda *a, **k: pytest.fail("a stroke started a download"))
+    drawing = {"background": None, "layers": [], "composite": str(_example_input("edges2face", tmp_path))}
+    out = translation_tab.translate_drawing("edges2shoes", "drawing", drawing, None, False, progress=_quiet)
+    assert all(isinstance(x, type(gr.skip())) for x in out[:5]) and "Press **Translate**" in out[5]
+
+
 def test_a_cleared_sketchpad_changes_nothing_but_translate_asks_for_a_drawing():
     from playground.ui import translation_tab
 

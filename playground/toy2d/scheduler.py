@@ -143,6 +143,22 @@ class Scheduler:
                 self._viewers.popitem(last=False)
         return viewer
 
+    def forget(self, idle_s: float) -> int:
+        """Forget ended runs, finished shared runs and pages' viewers that nobody has asked about for ``idle_s``
+        seconds (a page that comes back later has lost its lab too), so that what they hold (recorded frames,
+        the trainer where a shared run ended) goes back; the counts alone bounded it at a few GB. Returns how
+        many entries were forgotten."""
+        cut = self.clock() - idle_s
+        with self._cv:
+            gone = 0
+            for table, idle in ((self._ended, lambda r: r.last_seen < cut),
+                                (self._shared, lambda r: not r.running and r.last_seen < cut),
+                                (self._viewers, lambda v: v.last_seen < cut)):
+                for key in [k for k, item in table.items() if idle(item)]:
+                    del table[key]
+                    gone += 1
+        return gone
+
     def get(self, token) -> PlayRun | Viewer | None:
         if not isinstance(token, str) or len(token) > 64:
             return None
@@ -474,6 +490,11 @@ class Scheduler:
 
 _SCHEDULER: Scheduler | None = None
 _SCHEDULER_LOCK = threading.Lock()
+
+
+def forget_idle(idle_s: float) -> int:
+    """:meth:`Scheduler.forget` on the process's scheduler, if it has started."""
+    return _SCHEDULER.forget(idle_s) if _SCHEDULER is not None else 0
 
 
 def get_scheduler() -> Scheduler:

@@ -14,7 +14,8 @@ import logging
 import gradio as gr
 
 from playground import share
-from playground.ui.sessions import free_session, mark_page_session
+from playground.ui.common import after_server_start
+from playground.ui.sessions import free_session, keep_memory_bounded, mark_page_session
 
 log = logging.getLogger("playground.ui")
 
@@ -58,12 +59,38 @@ body.gp-big .toy2d-frame figcaption, body.gp-big .lab2d-chart .t { font-size: 17
 .toy2d-empty { display: flex; align-items: center; justify-content: center; text-align: center;
   border: 1px dashed var(--border-color-primary); border-radius: 6px; color: var(--body-text-color-subdued);
   padding: 1em; }
+/* a picture's label and tool bar sit in a strip above it, never over it (Gradio floats both over the picture's
+   top corners); the sketchpad (it has a .toolbar-wrap) keeps Gradio's own layout */
+.block:has(> .image-container > .icon-button-wrapper.top-panel):not(:has(.toolbar-wrap)) > .image-container,
+.block:has(> label.float[data-testid="block-label"]):not(:has(.toolbar-wrap)) > .image-container {
+  padding-top: 36px; box-sizing: border-box; }
+/* large type (projector): a taller strip (!important: Gradio also adds each rule with a longer prefix) */
+body.gp-big .block:has(> .image-container > .icon-button-wrapper.top-panel):not(:has(.toolbar-wrap)) > .image-container,
+body.gp-big .block:has(> label.float[data-testid="block-label"]):not(:has(.toolbar-wrap)) > .image-container {
+  padding-top: 56px !important; }
+.block:has(> .image-container) > label.float[data-testid="block-label"] { max-width: calc(100% - 110px);
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.block:has(> .gallery-container) > label.float[data-testid="block-label"] { position: relative; inset: auto;
+  margin: 6px 0 0 6px; width: fit-content; }
+.grid-wrap:has(> .icon-button-wrapper.top-panel) > .grid-container { margin-top: 30px; }
+#dcgan-gallery .fixed-height, #translation-examples .fixed-height { min-height: 0 !important; }
+/* the DCGAN samples always fit the width (9 columns of at least 100 px scrolled sideways on a narrow screen:
+   a phone showed 12 of the 36 faces and no sign of the rest); on a phone, rows of 4 in the page's own scroll */
+#dcgan-gallery .grid-container { grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr)) !important;
+  grid-auto-rows: auto !important; }
+#dcgan-gallery .thumbnail-item { aspect-ratio: 1; }
+@media (max-width: 640px) {
+  #dcgan-gallery .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
+  #dcgan-gallery .grid-wrap { max-height: none !important; }
+  #dcgan-gallery .caption-label { font-size: 11px; padding: 1px 4px; }
+}
 """
 
 HEADER = """
 # GAN Playground
 Train GANs live, look inside them, and measure them. Each tab is one part of the lecture:
 **2-D GAN lab** (the objective, the optimal discriminator, mode collapse and its cures) ·
+**Dirac-GAN** (why training oscillates) ·
 **DCGAN latent lab** (vector arithmetic on z) · **Image translation** (pix2pix, CycleGAN) ·
 **Metrics** (IS, FID, KID, precision/recall).
 """
@@ -149,6 +176,9 @@ def build_demo() -> gr.Blocks:
     # The queue's places are given out by playground.ui.queue_gate (pages first, a few for page-less
     # clients, a bound for the whole queue): Gradio's own single bound let page-less joins lock the pages out.
     demo.queue(max_size=None, default_concurrency_limit=4)
+    # per-session memory has a ceiling and an eviction (sessions.py): idle sessions' objects and Gradio's own
+    # state for them are freed while the app runs
+    after_server_start(lambda: keep_memory_bounded(demo), "session sweeper")
     return demo
 
 
@@ -156,12 +186,13 @@ def launch_kwargs() -> dict:
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
-    from playground.ui import toy2d_handlers
+    from playground.ui import connections, toy2d_handlers
     from playground.ui.common import started_lifespan
     from playground.ui.queue_gate import QueueGate
 
     # the 2-D lab's frame pulls get a plain route of their own (toy2d_handlers.frame_route); the lifespan tells
     # background work (the metrics example, warm-ups) that the page is being served
+    connections.install()  # silent connections are closed (a deadline for each request's headers)
     frames = Route(toy2d_handlers.FRAME_PATH, toy2d_handlers.frame_route, methods=["GET"])
     return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb",
             "app_kwargs": {"routes": [frames], "lifespan": started_lifespan, "middleware": [Middleware(QueueGate)]}}

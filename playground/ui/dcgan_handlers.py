@@ -44,7 +44,7 @@ DEFAULT_SEED = 2
 _bundled: Renderer | None = None
 _bundled_lock = threading.Lock()
 # A student's own generator, per browser session (a few MB each): the only per-session model here.
-_custom = SessionStore("custom DCGAN generator", max_sessions=16, idle_seconds=30 * 60)
+_custom = SessionStore("custom DCGAN generator", max_sessions=16)
 # Finished pictures of the bundled model by exact inputs: the model is shared and read-only, so the same
 # groups, noise and seed give the same figure; a class clicking one preset costs one computation.
 _results = ResultCache(max_items=256)

@@ -69,7 +69,7 @@ def _device() -> str:
 
 
 _sessions: SessionStore[_Session] = SessionStore(
-    "metrics tab", max_sessions=32, idle_seconds=30 * 60, on_free=lambda s: s.forget()
+    "metrics tab", max_sessions=32, on_free=lambda s: s.forget()
 )
 # The bundled examples are the same for everyone and every server (fixed seeds, the bundled DCGAN; the key is
 # the pictures' bytes): their features are kept on disk too, so a restarted server does not spend a core on

@@ -13,10 +13,22 @@ unloads. So pages announce themselves: ``demo.load`` calls :func:`mark_page_sess
 makes room by evicting, least recently used first, sessions that no page announced. A page session
 is evicted only for another page and only after ``page_grace_seconds`` unused, so abandoned API
 sessions can never lock a browser out and API calls can never push a student out.
+
+Gradio keeps state of its own per session (``demo.state_holder``: a copy of every component's config, ~0.8 MB,
+made on a session's first call, API calls included), up to 10,000 sessions, and frees none of it for an
+hour after a page closes and never for a page-less session. :func:`trim_gradio_sessions` bounds it the way the
+stores are bounded: page-less sessions are forgotten after :data:`API_IDLE_S` unused, pages after
+:data:`IDLE_S`, and past :data:`MAX_GRADIO_SESSIONS` the least recently used go, page-less ones first.
+:func:`keep_memory_bounded` runs it (and frees the stores' idle objects) in the background while a demo runs.
 """
 
 from __future__ import annotations
 
+import ctypes
+import datetime
+import gc
+import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -28,8 +40,20 @@ from playground.errors import SessionsFull
 
 T = TypeVar("T")
 
+log = logging.getLogger("playground.ui")
+
+# How long a session may go unused before what it holds is freed (its models, runs and Gradio's state for it).
+# PLAYGROUND_IDLE_S shortens it for benchmarks/memory.py; declared once here.
+IDLE_S = float(os.environ.get("PLAYGROUND_IDLE_S") or 30 * 60)
+API_IDLE_S = min(60.0, IDLE_S)  # Gradio's state of a session without a page (an API client calls again soon)
+MAX_GRADIO_SESSIONS = 500  # sessions whose Gradio state is kept at most (~0.8 MB each)
+SWEEP_S = 1.0  # how often the background sweep looks (a look is a len(); a trim runs when one is due)
+
 _STORES: list["SessionStore"] = []
 _STORES_LOCK = threading.Lock()
+# What else a tab keeps for sessions (e.g. the 2-D lab's ended runs): each is called with IDLE_S by sweep() and
+# returns how many entries it forgot.
+_SWEEPS: list[Callable[[float], int]] = []
 
 # Sessions whose page fired ``demo.load`` and has not unloaded; bounded so forged marks cannot grow it.
 MAX_PAGE_SESSIONS = 10_000
@@ -72,7 +96,7 @@ class SessionStore(Generic[T]):
         self,
         name: str,
         max_sessions: int = 24,
-        idle_seconds: float = 30 * 60,
+        idle_seconds: float = IDLE_S,
         on_free: Callable[[T], None] | None = None,
         page_grace_seconds: float = 5 * 60,
         clock: Callable[[], float] = time.monotonic,
@@ -206,3 +230,75 @@ def free_session(request) -> None:
         stores = list(_STORES)
     for store in stores:
         store.free(key)
+
+
+def on_sweep(forget: Callable[[float], int]) -> None:
+    """Have :func:`sweep` call ``forget(IDLE_S)``: for what a tab keeps per session outside a store."""
+    _SWEEPS.append(forget)
+
+
+def trim_gradio_sessions(holder, now: datetime.datetime | None = None) -> int:
+    """Forget Gradio's state (``holder``: ``demo.state_holder``) for sessions idle too long (see the module's
+    docstring), then, past :data:`MAX_GRADIO_SESSIONS`, for the least recently used, page-less ones first.
+    Returns how many were forgotten. A forgotten page that calls again starts from its components' defaults."""
+    now = now or datetime.datetime.now()
+    with holder.lock:
+        last = dict(holder.time_last_used)
+        order = list(holder.session_data)  # least recently used first
+    pages = {k for k in order if is_page_session(k)}
+
+    def idle(k: str) -> float:
+        return (now - last[k]).total_seconds() if k in last else float("inf")
+
+    gone = [k for k in order if idle(k) > (IDLE_S if k in pages else API_IDLE_S)]
+    left = [k for k in order if k not in set(gone)]
+    extra = len(left) - MAX_GRADIO_SESSIONS
+    if extra > 0:
+        gone += ([k for k in left if k not in pages] + [k for k in left if k in pages])[:extra]
+    for k in gone:
+        holder.delete_state(k)  # runs gr.State's delete callbacks
+        with holder.lock:
+            holder.session_data.pop(k, None)
+            holder.time_last_used.pop(k, None)
+    return len(gone)
+
+
+def _give_memory_back() -> None:
+    """Collect, and hand freed heap pages back to the system (glibc keeps them otherwise)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def sweep(holder) -> int:
+    """One pass: the stores' idle objects and Gradio's idle or surplus sessions; memory handed back after."""
+    with _STORES_LOCK:
+        stores = list(_STORES)
+    freed = sum(store.evict_idle() for store in stores) + trim_gradio_sessions(holder)
+    freed += sum(forget(IDLE_S) for forget in list(_SWEEPS))
+    if freed:
+        _give_memory_back()
+    return freed
+
+
+def keep_memory_bounded(demo, every: float = SWEEP_S) -> None:
+    """While ``demo`` runs: a trim as soon as Gradio holds more than :data:`MAX_GRADIO_SESSIONS` sessions, and
+    a full :func:`sweep` every ``min(API_IDLE_S, 10)`` seconds. Call from a background thread."""
+    due, was_running = time.monotonic(), False
+    while True:
+        time.sleep(every)
+        running = bool(getattr(demo, "is_running", False))
+        if was_running and not running:  # demo.close()
+            return
+        was_running |= running
+        holder = getattr(demo, "state_holder", None)
+        if holder is None:
+            continue
+        if len(holder.session_data) > MAX_GRADIO_SESSIONS or time.monotonic() >= due:
+            try:
+                sweep(holder)
+            except Exception:  # noqa: BLE001 - the next pass tries again
+                log.exception("session sweep failed")
+            due = time.monotonic() + min(API_IDLE_S, 10.0)

@@ -17,7 +17,7 @@ from playground.errors import UserError
 from playground import safe_input
 from playground.safe_input import integer
 from playground.ui import arrival
-from playground.ui.sessions import SessionStore, is_page_session
+from playground.ui.sessions import SessionStore, is_page_session, on_sweep
 from playground.toy2d import compare
 from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.data import load_points_csv, points_from_drawing
@@ -25,7 +25,7 @@ from playground.toy2d.lab import GIF_EVERY, MAX_SPEED, Lab, still_value  # noqa:
 from playground.toy2d.losses import FORMULAS
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import image_figure_html, render_frame
-from playground.toy2d.scheduler import get_scheduler
+from playground.toy2d.scheduler import forget_idle, get_scheduler
 from playground.toy2d.trainer import Trainer
 from playground.ui.common import session_key, user_errors
 
@@ -42,6 +42,7 @@ MODE_DATASETS = ("ring8", "grid25", "three_blobs")  # the data sets whose number
 
 # A trainer is ~0.5 MB: the cap is about CPU (the scheduler plays at most 96 runs), not memory.
 SESSIONS: SessionStore[Lab] = SessionStore("2-D GAN lab", max_sessions=128, on_free=Lab.close)
+on_sweep(forget_idle)  # ended runs and pages' viewers go with the sessions they belonged to
 
 
 def _lab(request: gr.Request) -> Lab:

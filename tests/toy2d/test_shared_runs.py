@@ -147,3 +147,26 @@ def test_a_class_pressing_play_at_the_same_moment_starts_one_run():
     finally:
         for lab in labs:
             lab.close()
+
+
+def test_ended_runs_and_viewers_are_forgotten_once_nobody_asked_for_them_in_the_idle_time():
+    """The memory report: 2,000 abandoned runs kept their recorded frames and final trainers (bounded only by
+    counts: 256 ended runs, 4,096 viewers) long after their sessions had gone. The session sweep now forgets
+    what no page asked about for the idle time; what a page still watches stays."""
+    sch = get_scheduler()
+    lab, other = Lab(), Lab()
+    try:
+        cfg = CFG.replace(seed=21)
+        v = lab.start(cfg, share=True, stop_at=200)
+        follow(v.token)
+        assert sch.forget(3600) == 0 and sch.get(v.token) is v  # asked about just now: kept
+        shared_run = v.run
+        time.sleep(0.05)
+        assert sch.forget(0.01) >= 3  # the ended run, the finished shared run and its viewer
+        assert sch.get(v.token) is None and sch.get(shared_run.token) is None
+        again = other.start(cfg, share=True, stop_at=200)  # another page, the same settings: a fresh run
+        assert again.run is not shared_run
+        follow(again.token)
+    finally:
+        lab.close()
+        other.close()

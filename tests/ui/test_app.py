@@ -23,8 +23,8 @@ def test_the_page_has_the_readmes_tabs_in_its_order(client):
     """build_demo() (the session's app) shows one top-level tab per area the README describes."""
     top = [(c["props"]["label"], c["props"]["id"]) for c in client.config["components"]
            if c.get("type") == "tabitem" and str(c["props"].get("id")).endswith("_tab")]
-    assert readme_tabs() == ["2-D GAN lab", "DCGAN latent lab", "Image translation", "Metrics"]
-    assert top == list(zip(readme_tabs(), ["toy2d_tab", "dcgan_tab", "translation_tab", "metrics_tab"]))
+    assert readme_tabs() == ["2-D GAN lab", "Dirac-GAN", "DCGAN latent lab", "Image translation", "Metrics"]
+    assert top == list(zip(readme_tabs(), ["toy2d_tab", "dirac_tab", "dcgan_tab", "translation_tab", "metrics_tab"]))
 
 
 # Endpoints that the README, the tests and API users call by name.

@@ -216,3 +216,76 @@ def test_a_browser_is_never_refused_because_of_api_sessions(app_url, browser, mo
             context.close()
     finally:
         blocker.release.set()
+
+
+# ---- Gradio's own per-session state --------------------------------------------------------------------
+
+
+@pytest.fixture
+def holder():
+    """Gradio's real StateHolder over a small Blocks, as a launched app has it."""
+    import gradio as gr
+    from gradio.state_holder import StateHolder
+
+    with gr.Blocks() as demo:
+        gr.Textbox()
+        gr.State([])
+    h = StateHolder()
+    h.set_blocks(demo)
+    return h
+
+
+def _used(holder, key, minutes_ago, now):
+    import datetime
+
+    holder[key]  # noqa: B018 - what a call does: makes the session's state, marks it used
+    holder.time_last_used[key] = now - datetime.timedelta(minutes=minutes_ago)
+
+
+def test_gradio_state_of_page_less_sessions_goes_after_a_minute_and_of_pages_after_the_idle_time(holder, keys):
+    import datetime
+
+    from playground.ui import sessions
+
+    now = datetime.datetime(2026, 12, 5, 12, 0)
+    api_old, api_new = keys(2)
+    page_old, page_new = keys(2, page=True)
+    _used(holder, api_old, 2, now)  # a page-less call 2 minutes ago: its state goes
+    _used(holder, api_new, 0.5, now)  # 30 s ago: kept (an API client calls again soon)
+    _used(holder, page_old, sessions.IDLE_S / 60 + 1, now)  # a page unused past the idle time: goes
+    _used(holder, page_new, 10, now)  # a page reading for 10 minutes: kept
+    assert sessions.trim_gradio_sessions(holder, now) == 2
+    assert set(holder.session_data) == {api_new, page_new} == set(holder.time_last_used)
+
+
+def test_past_the_ceiling_the_least_recently_used_page_less_sessions_go_first(holder, keys, monkeypatch):
+    import datetime
+
+    from playground.ui import sessions
+
+    monkeypatch.setattr(sessions, "MAX_GRADIO_SESSIONS", 3)
+    now = datetime.datetime(2026, 12, 5, 12, 0)
+    pages = keys(2, page=True)
+    apis = keys(3)
+    for i, k in enumerate([pages[0], apis[0], apis[1], pages[1], apis[2]]):  # least recently used first
+        _used(holder, k, 0.5 - i * 0.01, now)
+    assert sessions.trim_gradio_sessions(holder, now) == 2
+    assert list(holder.session_data) == [pages[0], pages[1], apis[2]]  # the oldest page stays; two API ones went
+    monkeypatch.setattr(sessions, "MAX_GRADIO_SESSIONS", 1)
+    assert sessions.trim_gradio_sessions(holder, now) == 2
+    assert list(holder.session_data) == [pages[1]]  # then the least recently used page
+
+
+def test_a_sweep_frees_idle_objects_in_every_store_without_waiting_for_a_newcomer(holder, keys):
+    from playground.ui import sessions
+
+    clock, freed = FakeClock(), []
+    store = SessionStore("test lab", max_sessions=8, idle_seconds=60, on_free=freed.append, clock=clock)
+    a, b = keys(2, page=True)
+    store.get_or_create(a, lambda: "A")
+    clock.now += 50
+    store.get_or_create(b, lambda: "B")
+    clock.now += 20  # a idle 70 s, b 20 s
+    sessions.sweep(holder)
+    assert freed == ["A"] and b in store and a not in store
+    store.clear()

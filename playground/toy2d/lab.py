@@ -24,6 +24,7 @@ from playground.toy2d import charts
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import fit_to_view, make_dataset
 from playground.toy2d.frames import LIVE_MANIFOLD_POINTS, encode_frame, snapshot_from_frame
+from playground.toy2d.graph import graph_state
 from playground.toy2d.render import render_frame, write_gif
 from playground.toy2d.scheduler import LIVE_DENSITY_SAMPLES, PlayRun, Viewer, get_scheduler
 from playground.toy2d.trainer import Trainer
@@ -305,7 +306,9 @@ def still_frame(trainer: Trainer, show_manifold: bool = True, show_arrows: bool 
 
 
 def still_value(trainer: Trainer, show_manifold: bool = True, show_arrows: bool = True,
-                note: str | None = None) -> str:
-    """:func:`still_frame` as the lab component's value, with the charts' declarations and every row."""
+                note: str | None = None, ran: str | None = None) -> str:
+    """:func:`still_frame` as the lab component's value, with the charts' declarations and every row, and the
+    model graph's sub-steps (``ran``: "d", "g" or "it" after a Step, which the page then plays in order)."""
+    graph = graph_state(trainer.cfg, ran, trainer.freeze_d, trainer.freeze_g)
     return json.dumps({"frame": still_frame(trainer, show_manifold, show_arrows, note), "state": "stopped",
-                       **charts.chart_data(trainer)})
+                       **charts.chart_data(trainer), "graph": graph})

@@ -127,3 +127,14 @@ FORMULAS = {  # shown under the loss picker (Markdown with $...$ LaTeX)
     "hinge": r"D: $\min\; \mathbb{E}\max(0,1-C(x)) + \mathbb{E}\max(0,1+C(G(z)))$; G: $\max\; \mathbb{E}C(G(z))$.",
     "dragan": r"Non-saturating GAN $+\;\lambda\,\mathbb{E}(\|\nabla D(x+\delta)\|-1)^2$ near the data (DRAGAN).",
 }
+# What each player minimises, as plain text (the model graph's captions, drawn in the page as text, not LaTeX):
+# the table of the module docstring, penalties included. D(x) = sigmoid(output); C is an unbounded critic.
+PLAIN_FORMULAS = {  # loss: (D minimises, G minimises)
+    "minimax": ("−E log D(x) − E log(1 − D(G(z)))", "E log(1 − D(G(z)))"),
+    "nonsaturating": ("−E log D(x) − E log(1 − D(G(z)))", "−E log D(G(z))"),
+    "wgan": ("E C(G(z)) − E C(x)", "−E C(G(z))"),
+    "wgan_gp": ("E C(G(z)) − E C(x) + λ E (‖∇C(x̂)‖ − 1)²", "−E C(G(z))"),
+    "lsgan": ("½ E (D(x) − 1)² + ½ E D(G(z))²", "½ E (D(G(z)) − 1)²"),
+    "hinge": ("E max(0, 1 − C(x)) + E max(0, 1 + C(G(z)))", "−E C(G(z))"),
+    "dragan": ("−E log D(x) − E log(1 − D(G(z))) + λ E (‖∇D(x̂)‖ − 1)²", "−E log D(G(z))"),
+}

@@ -450,6 +450,10 @@ class Scheduler:
         frame["nr"], frame["pm"] = run.take_rows(), charts.per_mode(run.trainer)  # the charts, drawn by the page
         if run.seq == 0:
             frame["spec"] = charts.chart_spec(run.trainer)
+        if run.speed < SLOW_MOTION_SPEED:  # slow motion: the page's model graph walks through the sub-steps of
+            # the players that train ("dg", "d", "g" or ""), a few bytes
+            t = run.trainer
+            frame["slow"] = "d" * (not getattr(t, "freeze_d", False)) + "g" * (not getattr(t, "freeze_g", False))
         run.frame = frame
         run.seq += 1
         if run.recording is not None:

@@ -9,15 +9,21 @@ const cS = element.querySelector("canvas.lab2d-ds");
 const statusEl = element.querySelector(".lab2d-status");
 const chartsEl = element.querySelector(".lab2d-charts");
 const charts = makeCharts(chartsEl);
-// The projector view (?big=1, body.gp-big): the charts sit beside the two pictures, where one of them shows
+// The projector view (?big=1, body.gp-big): the model graph and the charts sit beside the two pictures, in a
+// third column (where one chart shows)
+const graphEl = element.querySelector(".lab2d-graph");
+const side = document.createElement("div");
+side.className = "lab2d-side";
 function projector() {
   const row = element.querySelector(".lab2d-row");
   const big = document.body.classList.contains("gp-big");
-  if (big && chartsEl.parentNode !== row) row.appendChild(chartsEl);
-  if (!big && chartsEl.parentNode === row) row.after(chartsEl);
+  if (big && side.parentNode !== row) { side.append(graphEl, chartsEl); row.appendChild(side); }
+  if (!big && side.parentNode === row) { statusEl.after(graphEl); row.after(chartsEl); side.remove(); }
 }
 new MutationObserver(projector).observe(document.body, { attributes: true, attributeFilter: ["class"] });
 projector();
+const graph = makeGraph(graphEl, props.model_graph);
+graph.set(props.graph); // this config's sub-steps (a settings change sends new ones: watch("graph") below)
 const off = document.createElement("canvas");
 let current = null; // token of the run being pulled
 let real = null; // the real data never moves: it comes with a run's first frame
@@ -146,6 +152,7 @@ function draw(f) {
 
 function ended(r) {
   element.dataset.state = r.state;
+  graph.stopped();
   if (r.error) {
     const div = document.createElement("div");
     div.className = "lab2d-error";
@@ -186,7 +193,7 @@ async function pull(token, seq) {
       continue;
     }
     if (current !== token) return;
-    if (r.frame && r.seq > seq) { draw(r.frame); seq = r.seq; }
+    if (r.frame && r.seq > seq) { draw(r.frame); graph.frame(r.frame); seq = r.seq; }
     charts.add(r);
     if (r.state !== "running") { current = null; ended(r); return; }
     await new Promise((ok) => setTimeout(ok, 0)); // let the page paint before asking for more
@@ -200,6 +207,7 @@ function onValue() {
   if (!v) return;
   if (v.frame) draw(v.frame);
   if (v.rows) charts.set(v);
+  if (v.graph) graph.set(v.graph);
   if (v.token && v.state === "running") {
     if (current !== v.token) charts.restart();
     current = v.token;
@@ -207,8 +215,10 @@ function onValue() {
   } else {
     current = null;
     element.dataset.state = v.state || "stopped";
+    graph.stopped();
   }
 }
 
 watch("value", onValue);
+watch("graph", () => graph.set(props.graph));
 onValue(); // the value the page arrived with (the run at iteration 0)

@@ -22,6 +22,7 @@ from playground.toy2d import compare
 from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.data import load_points_csv, points_from_drawing
 from playground.toy2d.lab import GIF_EVERY, MAX_SPEED, Lab, still_value  # noqa: F401 - GIF_EVERY for tests
+from playground.toy2d.graph import graph_state
 from playground.toy2d.losses import FORMULAS
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import image_figure_html, render_frame
@@ -91,11 +92,12 @@ def _flags(v: dict) -> dict:
             "show_arrows": "gradient arrows" in show}
 
 
-def _still(lab: Lab, trainer: Trainer, v: dict, note: str | None = None) -> str:
-    """The lab's value after a handler that leaves it still: the picture and the charts."""
+def _still(lab: Lab, trainer: Trainer, v: dict, note: str | None = None, ran: str | None = None) -> str:
+    """The lab's value after a handler that leaves it still: the picture, the charts and the model graph (``ran``:
+    the Step that ran, "d", "g" or "it", whose sub-steps the page's graph plays)."""
     f = _flags(v)
     with lab.lock:
-        return still_value(trainer, f["show_manifold"], f["show_arrows"], note)
+        return still_value(trainer, f["show_manifold"], f["show_arrows"], note, ran)
 
 
 @functools.cache
@@ -131,8 +133,10 @@ def _client(request) -> dict:
 def start(v: dict, request: gr.Request, stop_at: int | None = None):
     """Play in the page: start the run and hand the page its token; the page pulls the frames."""
     lab = _lab(request)
-    run = lab.start(_config(v), speed=_speed(v["speed"]), stop_at=stop_at, share=True, **_client(request), **_flags(v))
-    return json.dumps({"token": run.token, "seq": 0, "state": "running"})
+    cfg, flags = _config(v), _flags(v)
+    run = lab.start(cfg, speed=_speed(v["speed"]), stop_at=stop_at, share=True, **_client(request), **flags)
+    graph = graph_state(cfg, None, *flags["freeze"])  # the model graph's sub-steps, for slow Play
+    return json.dumps({"token": run.token, "seq": 0, "state": "running", "graph": graph})
 
 
 def _frame_response(text: str) -> Response:
@@ -220,7 +224,7 @@ def _stepper(kind: str):
     def step(v: dict, request: gr.Request):
         lab = _lab(request)
         trainer, note = lab.step(_config(v), kind, _flags(v)["freeze"])
-        return _still(lab, trainer, v, note)
+        return _still(lab, trainer, v, note, ran=kind)
 
     step.__name__ = f"step_{kind}"
     return step
@@ -257,6 +261,21 @@ def preset_start(name: str) -> str:
 
 def formula(loss: str) -> str:
     return FORMULAS.get(loss, "")
+
+
+# the settings the model graph's captions use (its sub-steps follow k, the G steps and the freezes too)
+GRAPH_FIELDS = ("loss", "d_steps", "g_steps", "unroll_steps", "pack", "gp_weight", "clip_value", "optimizer", "lr_d",
+                "lr_g", "batch_size", "z_dim", "z_dist", "freeze")
+
+
+def graph_update(v: dict, request: gr.Request | None = None):
+    """A settings change: the model graph's sub-steps and captions for the new settings (the page redraws the
+    captions, not the pictures). Settings that do not make a valid run yet change nothing."""
+    try:
+        cfg = _config(v)
+    except UserError:
+        return gr.skip()
+    return gr.update(graph=graph_state(cfg, None, *_flags(v)["freeze"]))
 
 
 @user_errors

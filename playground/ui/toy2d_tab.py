@@ -17,6 +17,7 @@ from playground.toy2d import compare
 from playground.toy2d.config import GROUPS, SETTINGS, Setting, ToyConfig
 from playground.toy2d.divergence import STOP_NOTE
 from playground.toy2d.frames import COORD_PAD
+from playground.toy2d.graph import GRAPH, graph_state
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import palette
 from playground.ui import toy2d_handlers as h
@@ -45,6 +46,7 @@ D_CAPTION = "Learned D(x): data <b style='color:#168a46'>green</b>, G's samples 
 DSTAR_CAPTION = "Optimal D*(x) = p<sub>data</sub> / (p<sub>data</sub> + p<sub>g</sub>) for the current G"
 LAB_TEMPLATE = f"""
 <div class="lab2d-status" id="toy2d-status"></div>
+<div class="lab2d-graph" id="toy2d-graph" aria-label="model overview"></div>
 <div class="lab2d-row">
   <figure class="toy2d-frame"><figcaption>{D_CAPTION}</figcaption>
     <canvas class="lab2d-d" width="{IMG_SIZE}" height="{IMG_SIZE}" aria-label="discriminator heatmap"></canvas></figure>
@@ -65,12 +67,53 @@ LAB_CSS = """
 .lab2d-chart svg { width: 100%%; height: auto; display: block; overflow: visible; }
 .lab2d-chart svg text { font-size: 10px; fill: var(--body-text-color-subdued); }
 .lab2d-chart .k { font-size: 0.75em; color: var(--body-text-color-subdued); }
+.lab2d-graph { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 18px; margin: 2px 0 10px; }
+.lab2d-graph-svg { flex: 1 1 380px; max-width: 540px; height: auto; display: block; }
+.lab2d-graph-words { flex: 1 1 240px; }
+.lab2d-graph .node rect { fill: var(--background-fill-secondary); stroke: #8a8a8a; stroke-width: 1.2; }
+.lab2d-graph .node.real rect { fill: #e3f3e9; stroke: #168a46; }
+.lab2d-graph .node.fake rect { fill: #f1e6f8; stroke: #8c3cc8; }
+.lab2d-graph .node.loss rect { fill: #fdf1e1; stroke: #c2790f; }
+.lab2d-graph .node text.l { font-size: 14px; font-weight: 600; fill: var(--body-text-color); }
+.lab2d-graph .node text.s { font-size: 10.5px; fill: var(--body-text-color-subdued); }
+.lab2d-graph .edge path { fill: none; stroke: #9a9a9a; stroke-width: 1.6; }
+.lab2d-graph .edge.update path { stroke-dasharray: 5 4; }
+.lab2d-graph .edge text { font-size: 11px; fill: var(--body-text-color-subdued); }
+.lab2d-graph marker path.a { fill: #9a9a9a; }
+.lab2d-graph marker path.a.hot { fill: #d97706; }
+.lab2d-graph .node, .lab2d-graph .edge { transition: opacity 0.2s; }
+.lab2d-graph .node.on rect { stroke: #d97706; stroke-width: 3.5; filter: drop-shadow(0 0 5px rgba(217, 119, 6, 0.6)); }
+.lab2d-graph .edge.on path { stroke: #d97706; stroke-width: 3.2; stroke-dasharray: 7 5; animation: lab2d-flow 0.6s linear infinite; }
+.lab2d-graph .edge.on text { fill: #b45309; font-weight: 600; }
+.lab2d-graph svg:has(g.on) g.node:not(.on), .lab2d-graph svg:has(g.on) g.edge:not(.on) { opacity: 0.4; }
+.lab2d-graph svg.playing .edge path { stroke-dasharray: 7 5; animation: lab2d-flow 0.6s linear infinite; }
+@keyframes lab2d-flow { to { stroke-dashoffset: -12; } }
+.lab2d-graph-cap { min-height: 4.2em; font-size: 0.92em; }
+.lab2d-graph-cap b { color: #b45309; }
+.lab2d-graph-dots { display: flex; flex-wrap: wrap; gap: 3px; margin-top: 6px; }
+.lab2d-graph-dots .dot { width: 12px; height: 12px; padding: 0; border-radius: 50%%; border: 1.5px solid #168a46;
+  background: transparent; cursor: pointer; }
+.lab2d-graph-dots .dot.g { border-color: #8c3cc8; }
+.lab2d-graph-dots .dot.gap { margin-left: 7px; }
+.lab2d-graph-dots .dot.on { background: #d97706; border-color: #d97706; }
+/* the projector view (body.gp-big): the graph sits above the chart in the third column, in larger type */
+body.gp-big & .lab2d-side { display: flex; flex-direction: column; gap: 8px; min-width: 0; }
+body.gp-big & .lab2d-graph { display: block; margin: 0; }
+body.gp-big & .lab2d-graph-svg { max-width: none; width: 100%%; }
+body.gp-big & .lab2d-graph .node text.l { font-size: 19px; transform: translateY(5px); }
+body.gp-big & .lab2d-graph .node text.s { display: none; }
+body.gp-big & .lab2d-graph .edge text { font-size: 13px; }
+body.gp-big & .lab2d-graph-cap { font-size: 15px; min-height: 0; line-height: 1.3; }
+body.gp-big & .lab2d-graph-dots { gap: 2px; }
+body.gp-big & .lab2d-graph-dots .dot { width: 10px; height: 10px; }
+body.gp-big & .lab2d-graph-dots .dot.gap { margin-left: 5px; }
 .lab2d-chart .k i { display: inline-block; width: 14px; height: 3px; margin: 0 4px 2px 8px; vertical-align: middle; }
 """ % IMG_SIZE
 # the charts' drawing first: the canvas script calls it when a value or a frame brings rows
 # Present: the page opens the projector view's link in a new tab (and shows it in the link box)
 PRESENT_JS = """(q) => { const u = location.origin + location.pathname + q; window.open(u, "_blank"); return u; }"""
-CANVAS_JS = "\n".join(Path(__file__).with_name(f).read_text() for f in ("toy2d_charts.js", "toy2d_canvas.js"))
+CANVAS_JS = "\n".join(Path(__file__).with_name(f).read_text()
+                      for f in ("toy2d_charts.js", "toy2d_graph.js", "toy2d_canvas.js"))
 
 
 # ---- layout -----------------------------------------------------------------------------------------------
@@ -123,7 +166,7 @@ def _layout() -> dict:
             c["lab"] = gr.HTML(first, html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
                                server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
                                size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),
-                               padding=False)
+                               model_graph=GRAPH, graph=graph_state(ToyConfig()), padding=False)
             with gr.Column() as c["group:pictures"]:
                 explain(STOP_NOTE)
             gr.Markdown(INTRO, elem_id="toy2d-intro")
@@ -202,6 +245,12 @@ def _wire(c: dict) -> None:
     c["preset"].input(h.load_preset, c["preset"], [*settings, c["freeze"], c["preset_note"], c["preset_name"], view],
                       api_name=False)
     c["loss"].change(h.formula, c["loss"], c["loss_formula"], api_name=False)
+    # the model graph's captions follow the settings they name (a preset or a link sets them too); only the
+    # lab's graph prop changes, never its pictures
+    graph_names = [*h.CONFIG_FIELDS, "freeze"]
+    for name in h.GRAPH_FIELDS:
+        c[name].change(named(h.graph_update, graph_names), [c[n] for n in graph_names], view, api_name=False,
+                       queue=False, show_progress="hidden", **raw)
     c["dataset"].input(h._default_modes, c["dataset"], c["n_modes"], api_name=False)
     # Play: the run goes to the process's training scheduler; the page pulls its frames (h.toy2d_frame), which
     # bring the charts' new rows too: no event of the server runs while a run plays. No concurrency limit:

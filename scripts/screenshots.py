@@ -28,7 +28,10 @@ def shoot_toy2d(page, out: Path) -> None:
     page.wait_for_timeout(12_000)
     page.locator("#toy2d-pause").click()
     page.wait_for_timeout(1500)
-    page.screenshot(path=str(out / "toy2d.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": 1700})
+    # one Step iteration: the model graph plays its sub-steps and stays on the last (G's update through D)
+    page.get_by_role("button", name="Step iteration", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#toy2d-graph').dataset.played === '1'", timeout=30_000)
+    page.screenshot(path=str(out / "toy2d.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": 1940})
 
 
 def shoot_dcgan(page, out: Path) -> None:

@@ -85,7 +85,7 @@ LAB_CSS = """
 .lab2d-graph .node.on rect { stroke: #d97706; stroke-width: 3.5; filter: drop-shadow(0 0 5px rgba(217, 119, 6, 0.6)); }
 .lab2d-graph .edge.on path { stroke: #d97706; stroke-width: 3.2; stroke-dasharray: 7 5; animation: lab2d-flow 0.6s linear infinite; }
 .lab2d-graph .edge.on text { fill: #b45309; font-weight: 600; }
-.lab2d-graph svg:has(g.on) g.node:not(.on), .lab2d-graph svg:has(g.on) g.edge:not(.on) { opacity: 0.4; }
+.lab2d-graph svg:has(g.on) g.node:not(.on), .lab2d-graph svg:has(g.on) g.edge:not(.on) { opacity: 0.5; }
 .lab2d-graph svg.playing .edge path { stroke-dasharray: 7 5; animation: lab2d-flow 0.6s linear infinite; }
 @keyframes lab2d-flow { to { stroke-dashoffset: -12; } }
 .lab2d-graph-cap { min-height: 4.2em; font-size: 0.92em; }

@@ -106,6 +106,7 @@ function makeGraph(box, spec) {
     for (const s of steps) {
       const b = document.createElement("button");
       b.type = "button";
+      b.tabIndex = -1; // a mouse shortcut: the keyboard's way through the lab stays short (Step plays them all)
       b.className = `dot ${s.player}` + (last && last !== `${s.player}${s.n}` ? " gap" : "");
       b.dataset.id = s.id;
       b.title = s.title;

@@ -81,7 +81,7 @@ def trainer_loop(cfg: ToyConfig, seconds: float, use_fast: bool, scripted: bool 
 
 
 def tab_frame(t: Trainer) -> int:
-    """One frame exactly as Play sends it (snapshot, compact JSON frame); its bytes."""
+    """One frame of the default snapshot, encoded as Play encodes it (compact JSON); its bytes."""
     from playground.toy2d.frames import encode_frame
 
     return len(json.dumps(encode_frame(t.snapshot(), t.dataset.extent)))

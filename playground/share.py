@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 TABS = ("toy2d", "dirac", "dcgan", "translation", "metrics")  # the ids of the app's tabs (playground/ui/app.py)
 
 # Bounds on what a URL may make us read: anything longer is cut off with a note.
-MAX_KEYS = 64  # query items read (the 2-D lab's full state is 27)
+MAX_KEYS = 64  # query items read (well above any tab's full state: the 2-D lab's is the largest)
 MAX_VALUE_CHARS = 200  # characters of one value
 MAX_LIST_ITEMS = 32  # items of one list
 MAX_NOTES = 12  # notes returned

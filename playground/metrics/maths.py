@@ -1,4 +1,4 @@
-"""The metrics themselves, on feature matrices, in plain numpy (float64).
+"""The metrics themselves, on feature matrices: numpy in float64 (torch's LAPACK for the FID square root).
 
 Every function takes features already extracted (rows = images) so it can be tested on made-up
 points. Conventions follow the reference tools and are named where they differ:

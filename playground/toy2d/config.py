@@ -123,10 +123,12 @@ class ToyConfig:
                           help="Generator learning rate: how far G moves per update.")
     lr_d: float = setting(1e-3, group="optimisation", label="D learning rate", lo=0.0, hi=10.0,
                           help="Discriminator learning rate: how far D moves per update.")
-    beta1: float = setting(0.5, group="optimisation", label="β1 (Adam) / momentum (SGD) / α (RMSprop)", lo=0.0,
-                           hi=0.9999, help="Adam's momentum (0.5 is the GAN custom; 0.9 is Adam's default).")
-    beta2: float = setting(0.999, group="optimisation", label="β2 (Adam)", lo=0.0, hi=0.99999,
-                           help="Adam's / RMSprop's averaging of squared gradients.")
+    beta1: float = setting(0.5, group="optimisation", label="β1 (Adam only)", lo=0.0, hi=0.9999,
+                           help="Adam's momentum (0.5 is the GAN custom; 0.9 is Adam's default). SGD here runs "
+                                "without momentum, and RMSprop has none.")
+    beta2: float = setting(0.999, group="optimisation", label="β2 (Adam) / α (RMSprop)", lo=0.0, hi=0.99999,
+                           help="How Adam and RMSprop average the squared gradients (RMSprop calls it α); "
+                                "SGD does not use it.")
     batch_size: int = setting(256, group="optimisation", label="Batch size", lo=2, hi=8192, control="slider", step=2,
                               help="Samples per update for each network.")
     d_steps: int = setting(1, group="optimisation", label="k: D steps per iteration", lo=0, hi=20, control="slider",

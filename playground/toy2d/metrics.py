@@ -1,4 +1,4 @@
-"""How good is the generator? Mode metrics and the optimal discriminator, in plain numpy.
+"""How good is the generator? Mode metrics and the optimal discriminator (numpy; torch for density sums).
 
 Mode metrics follow VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018): draw 2,500
 samples; a sample is *high quality* if it lies within 3 sigma of its nearest mode centre; a mode is

@@ -1,8 +1,9 @@
 """Builds the whole app: one ``gr.Blocks`` with a tab per area.
 
 Each tab lives in ``playground/ui/<area>_tab.py`` and exposes ``TITLE`` and ``build()``; a tab
-appears here once its module exists. Heavy models are loaded lazily by the tabs themselves, so the
-page is served within seconds.
+appears here once its module exists. Building the page loads the small bundled models the tabs show on
+arrival; the heavy work (the metrics example's Inception run, the 2-D lab's warm-up) starts in the background
+once the server is up (``common.after_server_start``), so the page is served within seconds.
 """
 
 from __future__ import annotations

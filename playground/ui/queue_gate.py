@@ -37,9 +37,9 @@ from playground.ui.sessions import is_page_session
 
 PER_PAGE = 3  # places one page session may hold per event (a page rarely has more than one waiting)
 PER_ADDRESS = 240  # places all the pages behind one address may hold (a class behind one NAT)
-API_PER_ADDRESS = 2  # places the page-less sessions of one address may hold per event
-API_PER_GROUP = 4  # places all page-less sessions may hold in one concurrency group
-API_TOTAL = 12  # places all page-less sessions may hold in the app (Gradio runs at most 40 events at once)
+API_PER_ADDRESS = 4  # places the page-less sessions of one address may hold per event (as many as its 2-D runs)
+API_PER_GROUP = 8  # places all page-less sessions may hold in one concurrency group
+API_TOTAL = 16  # places all page-less sessions may hold in the app (Gradio runs at most 40 events at once)
 MAX_PLACES = 1000  # places in the whole queue: what it may cost in memory
 PLACE_SECONDS = 15 * 60  # a place nobody listens for is given back after this
 MAX_JOIN_BYTES = 4 * 1024 * 1024  # a join's body names its inputs (files are uploaded apart)

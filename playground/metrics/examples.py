@@ -13,6 +13,7 @@ killed server.
 from __future__ import annotations
 
 import io
+import logging
 import threading
 
 import numpy as np
@@ -31,6 +32,8 @@ EXAMPLES = {
 _lock = threading.Lock()
 _pngs: dict[str, list[bytes]] = {}  # "real" and each kind -> PNG bytes, made on first use
 _source: list[str] = []
+
+log = logging.getLogger("playground.metrics")
 
 __all__ = ["EXAMPLES", "example_sets", "source_images", "degrade"]
 
@@ -57,8 +60,12 @@ def source_images(seed: int, n: int = N_EXAMPLE) -> tuple[np.ndarray, str]:
         from playground.dcgan.pretrained import generate, load_bundled_generator
 
         return generate(latent.seeded_z(seed, n), load_bundled_generator("cpu")), "bundled face DCGAN"
-    except Exception:  # noqa: BLE001 - no DCGAN package or weights: fall back
-        return _procedural(seed, n), "procedural pictures (the face DCGAN is not installed)"
+    except (ImportError, OSError) as exc:  # no DCGAN package, or its weights cannot be read
+        why = "is not installed" if isinstance(exc, ImportError) else "weights cannot be read"
+    except Exception as exc:  # noqa: BLE001 - the example still works; the log keeps the failure
+        log.exception("the face DCGAN failed to make the metrics example's pictures")
+        why = f"failed ({type(exc).__name__})"
+    return _procedural(seed, n), f"fallback procedural pictures, because the face DCGAN {why}"
 
 
 def degrade(images: np.ndarray, kind: str, seed: int = 0) -> np.ndarray:

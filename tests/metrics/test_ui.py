@@ -260,6 +260,30 @@ def test_examples_write_no_files(tmp_path, monkeypatch):
     assert all(np.array_equal(decode_rgb(r.read_bytes()), im) for r, im in zip(real.images, held))
 
 
+def test_the_examples_say_when_they_fall_back_to_procedural_pictures(monkeypatch, caplog):
+    """Any failure of the face DCGAN used to be swallowed and called "not installed"; now the caption says it is a
+    fallback and why, and a real failure is logged."""
+    from playground.dcgan import pretrained
+    from playground.metrics.examples import source_images
+
+    assert source_images(seed=2, n=2)[1] == "bundled face DCGAN"
+
+    def unreadable(device):
+        raise FileNotFoundError("weights")
+
+    monkeypatch.setattr(pretrained, "load_bundled_generator", unreadable)
+    pictures, source = source_images(seed=2, n=2)
+    assert pictures.shape == (2, 64, 64, 3)
+    assert source == "fallback procedural pictures, because the face DCGAN weights cannot be read"
+
+    def broken(device):
+        raise RuntimeError("size mismatch")
+
+    monkeypatch.setattr(pretrained, "load_bundled_generator", broken)
+    assert source_images(seed=2, n=2)[1] == "fallback procedural pictures, because the face DCGAN failed (RuntimeError)"
+    assert "failed to make the metrics example's pictures" in caplog.text
+
+
 class BlockingCompute:
     """Stands in for compute_metrics: holds the metrics worker until released or stopped."""
 

@@ -127,10 +127,42 @@ class open_checked:
 def _convert(im: Image.Image, mode: str) -> Image.Image:
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         # 16/32-bit grayscale: scale to 8 bits instead of clipping to white.
-        from playground.metrics.io import to_rgb_uint8
-
         return Image.fromarray(to_rgb_uint8(im))
     return im.convert(mode)
+
+
+def to_rgb_uint8(img: Image.Image) -> np.ndarray:
+    """H×W×3 uint8 RGB from any Pillow mode.
+
+    Palette, grayscale, CMYK, RGBA (alpha dropped, not composited) and LA go through Pillow's
+    ``convert("RGB")`` exactly as pytorch-fid, clean-fid and torch-fidelity do. 16-bit and 32-bit
+    grayscale are rescaled to 0..255 first (x / 257 for 16-bit data) - the reference tools'
+    ``convert("RGB")`` would clip them to white instead.
+    """
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        a = np.asarray(img)
+        scale = 1 / 257.0 if a.max(initial=0) > 255 else 1.0
+        return _gray_to_rgb(a, scale)
+    if img.mode == "F":
+        a = np.asarray(img)
+        lo, hi = float(a.min(initial=0)), float(a.max(initial=0))
+        return _gray_to_rgb(a, 255.0 if hi <= 1.0 and lo >= 0.0 else 1.0)
+    return np.asarray(img.convert("RGB"), dtype=np.uint8)
+
+
+def _gray_to_rgb(a: np.ndarray, scale: float, block_pixels: int = 1 << 18) -> np.ndarray:
+    """round(a · scale) clipped to 0..255, as H×W×3 uint8. The float64 work goes in blocks of rows
+    (~2 MB), so a 40-megapixel 16-bit image needs no 8-bytes-per-pixel temporaries."""
+    out = np.empty(a.shape + (3,), np.uint8)
+    rows = max(1, block_pixels // max(1, a.shape[1]))
+    for i in range(0, a.shape[0], rows):
+        block = a[i : i + rows].astype(np.float64)
+        block *= scale
+        np.rint(block, out=block)
+        np.clip(block, 0, 255, out=block)
+        out[i : i + rows] = block.astype(np.uint8)[..., None]
+    return out
+
 
 
 def _from_array(arr: np.ndarray, what: str, mode: str, max_pixels: int) -> np.ndarray:
@@ -241,4 +273,4 @@ def save_gif(frames, fp=None, fps: float = 10.0, colors: int = 256) -> bytes | N
 
 
 __all__ = ["read_image", "open_checked", "MAX_UPLOAD_BYTES", "MAX_PIXELS", "FORMATS", "IMAGE_EXTENSIONS", "megabytes",
-           "tanh_to_uint8", "unit_to_uint8", "center_crop_resize", "grid", "upscale", "save_gif"]
+           "tanh_to_uint8", "unit_to_uint8", "to_rgb_uint8", "center_crop_resize", "grid", "upscale", "save_gif"]

@@ -46,7 +46,7 @@ def test_only_uploaded_files_are_read(uploads):
 def test_the_tabs_refuse_a_path_they_were_not_sent(uploads):
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_handlers, translation_tab
+    from playground.ui import toy2d_handlers, translation_handlers
 
     _, secret, _ = uploads
     req = SimpleNamespace(session_hash="paths")
@@ -54,6 +54,6 @@ def test_the_tabs_refuse_a_path_they_were_not_sent(uploads):
         with pytest.raises(Exception, match="not uploaded to this app"):
             toy2d_handlers.use_drawing({"composite": {"path": str(secret)}}, req)
         with pytest.raises(Exception, match="not uploaded to this app"):
-            translation_tab._pick_input("upload", None, {"path": str(secret)})
+            translation_handlers._pick_input("upload", None, {"path": str(secret)})
     finally:
         toy2d_handlers.SESSIONS.free("paths")

@@ -22,7 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from playground.archive import SafeZip, ZipLimits, shown
 from playground.errors import UserError
-from playground.images import FORMATS, IMAGE_EXTENSIONS
+from playground.images import FORMATS, IMAGE_EXTENSIONS, to_rgb_uint8
 from playground.safe_input import NPY_MAX_HEADER, npy_header
 
 # Limits for anything a user hands us (the Space has 16 GB of RAM and 2 CPUs).
@@ -168,39 +168,6 @@ def load_image_set(inputs, label: str = "images", allow_stats: bool = False) -> 
 
 
 # ------------------------------------------------------------------------------------ decoding
-
-
-def to_rgb_uint8(img: Image.Image) -> np.ndarray:
-    """H×W×3 uint8 RGB from any Pillow mode.
-
-    Palette, grayscale, CMYK, RGBA (alpha dropped, not composited) and LA go through Pillow's
-    ``convert("RGB")`` exactly as pytorch-fid, clean-fid and torch-fidelity do. 16-bit and 32-bit
-    grayscale are rescaled to 0..255 first (x / 257 for 16-bit data) - the reference tools'
-    ``convert("RGB")`` would clip them to white instead.
-    """
-    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        a = np.asarray(img)
-        scale = 1 / 257.0 if a.max(initial=0) > 255 else 1.0
-        return _gray_to_rgb(a, scale)
-    if img.mode == "F":
-        a = np.asarray(img)
-        lo, hi = float(a.min(initial=0)), float(a.max(initial=0))
-        return _gray_to_rgb(a, 255.0 if hi <= 1.0 and lo >= 0.0 else 1.0)
-    return np.asarray(img.convert("RGB"), dtype=np.uint8)
-
-
-def _gray_to_rgb(a: np.ndarray, scale: float, block_pixels: int = 1 << 18) -> np.ndarray:
-    """round(a · scale) clipped to 0..255, as H×W×3 uint8. The float64 work goes in blocks of rows
-    (~2 MB), so a 40-megapixel 16-bit image needs no 8-bytes-per-pixel temporaries."""
-    out = np.empty(a.shape + (3,), np.uint8)
-    rows = max(1, block_pixels // max(1, a.shape[1]))
-    for i in range(0, a.shape[0], rows):
-        block = a[i : i + rows].astype(np.float64)
-        block *= scale
-        np.rint(block, out=block)
-        np.clip(block, 0, 255, out=block)
-        out[i : i + rows] = block.astype(np.uint8)[..., None]
-    return out
 
 
 def decode_rgb(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:

@@ -51,8 +51,8 @@ def test_the_page_arrives_with_an_example_translated():
     assert out.shape == (256, 256, 3) and out.std() > 5 and not np.array_equal(seen, out)
     assert f"**{name}**" in view["outputs"][5]
     # the same output the example gives when clicked: translate() on that picture file
-    from playground.ui import translation_tab
+    from playground.ui import translation_handlers
 
-    again = translation_tab.translate.__wrapped__(name, "upload", None, view["gallery"][0], False,
-                                                  progress=lambda *a, **k: None)
+    again = translation_handlers.translate_picture(name, "upload", None, view["gallery"][0], False,
+                                                   progress=lambda *a, **k: None)
     assert np.array_equal(np.asarray(Image.open(again[1])), np.asarray(Image.open(view["outputs"][1])))

@@ -89,7 +89,7 @@ def test_a_bundled_model_is_loaded_once_and_shared(monkeypatch):
     import threading
 
     from playground.translation import weights
-    from playground.ui import translation_tab
+    from playground.ui import translation_handlers
 
     inference._load_bundled.cache_clear()  # as in a fresh process
     reads = []
@@ -99,7 +99,7 @@ def test_a_bundled_model_is_loaded_once_and_shared(monkeypatch):
 
     def first_use():
         barrier.wait()  # eight sessions translate at the same moment
-        got.append(translation_tab.load_shared("gray2color"))
+        got.append(translation_handlers.load_shared("gray2color"))
 
     threads = [threading.Thread(target=first_use) for _ in range(8)]
     for t in threads:
@@ -116,7 +116,7 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
 
     from playground.errors import UserError
     from playground.translation import zoo
-    from playground.ui import translation_tab
+    from playground.ui import translation_handlers
 
     started, release = threading.Event(), threading.Event()
 
@@ -131,7 +131,7 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
 
     def run(name, key):
         try:
-            outcome[key] = translation_tab.translate.__wrapped__(name, "upload", None, str(face), False,
+            outcome[key] = translation_handlers.translate_picture(name, "upload", None, str(face), False,
                                                                  progress=_quiet)
         except UserError as exc:
             outcome[key] = exc
@@ -156,7 +156,7 @@ def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(
     the five pictures left as they were (gr.skip), and the note replaced: no stale note."""
     from playground.errors import UserError
     from playground.translation import zoo
-    from playground.ui import translation_tab
+    from playground.ui import translation_handlers
 
     def offline(name, progress=None, **_):
         raise UserError(f"Could not download the pix2pix model {name} <from here>.")
@@ -165,48 +165,48 @@ def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(
     warnings = []
     monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: warnings.append(message))
     face = _example_input("edges2face", tmp_path)
-    out = translation_tab.translate("edges2shoes", "upload", None, str(face), False, progress=_quiet)
+    out = translation_handlers.translate("edges2shoes", "upload", None, str(face), False, progress=_quiet)
     # once, and escaped
     assert warnings == ["Could not download the pix2pix model edges2shoes &lt;from here&gt;."]
     assert len(out) == 6 and all(isinstance(x, type(gr.skip())) for x in out[:5])
     assert out[5].startswith("**edges2shoes** could not be loaded")
     # the examples stay too: an official model leaves the gallery as it is and says what it expects
-    gallery, note = translation_tab.examples("edges2shoes")
+    gallery, note = translation_handlers.examples("edges2shoes")
     assert isinstance(gallery, type(gr.skip())) and "upload one" in note
 
 
 def test_a_stroke_never_downloads_an_official_model(monkeypatch, tmp_path):
     from playground.translation import zoo
-    from playground.ui import translation_tab
+    from playground.ui import translation_handlers
 
     monkeypatch.setenv("PLAYGROUND_ZOO_DIR", str(tmp_path / "zoo"))  # nothing downloaded yet
     monkeypatch.setattr(zoo, "fetch", lambda *a, **k: pytest.fail("a stroke started a download"))
     drawing = {"background": None, "layers": [], "composite": str(_example_input("edges2face", tmp_path))}
-    out = translation_tab.translate_drawing("edges2shoes", "drawing", drawing, None, False, progress=_quiet)
+    out = translation_handlers.translate_drawing("edges2shoes", "drawing", drawing, None, False, progress=_quiet)
     assert all(isinstance(x, type(gr.skip())) for x in out[:5]) and "Press **Translate**" in out[5]
 
 
 def test_a_cleared_sketchpad_changes_nothing_but_translate_asks_for_a_drawing():
-    from playground.ui import translation_tab
+    from playground.ui import translation_handlers
 
     cleared = {"background": None, "layers": [], "composite": None}
-    out = translation_tab.translate_drawing("edges2face", "drawing", cleared, None, False, progress=_quiet)
+    out = translation_handlers.translate_drawing("edges2face", "drawing", cleared, None, False, progress=_quiet)
     assert len(out) == 6 and all(isinstance(x, type(gr.skip())) for x in out)
     with pytest.raises(gr.Error, match="The sketchpad is empty"):
-        translation_tab.translate("edges2face", "drawing", cleared, None, False, progress=_quiet)
+        translation_handlers.translate("edges2face", "drawing", cleared, None, False, progress=_quiet)
 
 
 def test_same_input_is_translated_once_and_dropout_is_never_reused(monkeypatch, tmp_path):
-    from playground.ui import translation_tab
+    from playground.ui import translation_handlers
 
     calls = []
     real = inference.translate
     monkeypatch.setattr(inference, "translate", lambda *a, **k: calls.append(k) or real(*a, **k))
-    monkeypatch.setattr(translation_tab, "_results", translation_tab.ResultCache())
+    monkeypatch.setattr(translation_handlers, "_results", translation_handlers.ResultCache())
     face = _example_input("gray2color", tmp_path)
     copy = tmp_path / "same-pixels-other-name.png"
     copy.write_bytes(face.read_bytes())
-    run = translation_tab.translate.__wrapped__
+    run = translation_handlers.translate_picture
     first = run("gray2color", "upload", None, str(face), False, progress=_quiet)
     again = run("gray2color", "upload", None, str(copy), False, progress=_quiet)
     assert len(calls) == 1 and again == first

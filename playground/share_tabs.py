@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from playground.share import Field, Schema, _same, format_value
+from playground.share_fields import Field, Schema, _same, format_value
 
 
 # The 2-D lab's control groups a link may hide, in page order: the settings' groups (config.GROUPS) and

@@ -85,8 +85,7 @@ GROUPS = share.schema(TAB_ID).groups  # the control groups a link may hide, in p
 # ---------------------------------------------------------------- handlers
 
 
-@user_errors
-def show_samples(seed, request: gr.Request, progress=gr.Progress()):
+def samples_grid(seed, request: gr.Request, progress=gr.Progress()):
     """Grid of GRID_SAMPLES samples of ``seed``; captions are their references."""
     seed = check_seed(seed, "The grid seed")
     renderer = _renderer(request, progress)
@@ -98,6 +97,9 @@ def show_samples(seed, request: gr.Request, progress=gr.Progress()):
 
     items = _cached(renderer, ("samples", seed), (), compute)
     return items, seed, _model_line(request)
+
+
+show_samples = user_errors(samples_grid)  # the page's event: errors as one toast
 
 
 def _model_line(request) -> str:
@@ -148,8 +150,7 @@ def on_gallery_select(evt: gr.SelectData, target, shown_seed, a, b, c, start, en
     return (a, b, c, start, end, base, *figure)
 
 
-@user_errors
-def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, progress=gr.Progress()):
+def arithmetic_result(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, progress=gr.Progress()):
     """mean(A) − mean(B) + mean(C) with its 3×3 neighbourhood; shows partial results while groups fill."""
     groups = {"A": parse_refs(a, "group A"), "B": parse_refs(b, "group B"), "C": parse_refs(c, "group C")}
     noise_scale, noise_seed = NOISE.check(noise_scale), check_seed(noise_seed, "The noise seed")
@@ -173,6 +174,9 @@ def arithmetic(a, b, c, noise_scale, noise_seed, inverted, request: gr.Request, 
 
     key = ("arithmetic", *(tuple(r) for r in refs), noise_scale, noise_seed)
     return _cached(renderer, key, refs, compute)
+
+
+arithmetic = user_errors(arithmetic_result)  # the page's event
 
 
 @user_errors
@@ -341,8 +345,8 @@ def first_view(seed: int) -> dict:
 
 def _first_view(seed: int) -> dict:
     p = PRESETS[DEFAULT_PRESET]
-    gallery, _, _ = show_samples.__wrapped__(seed, None, progress=None)
-    arith = arithmetic.__wrapped__(p["A"], p["B"], p["C"], 0.25, 0, [], None, progress=None)
+    gallery, _, _ = samples_grid(seed, None, progress=None)
+    arith = arithmetic_result(p["A"], p["B"], p["C"], 0.25, 0, [], None, progress=None)
     return {"gallery": gallery, "arithmetic": arith, "preset": DEFAULT_PRESET, "groups": (p["A"], p["B"], p["C"])}
 
 

@@ -253,7 +253,7 @@ def run_link_example(opened, example, mode, metrics, progress=gr.Progress()):
     """An opened link's example, computed as its button would (nothing for a page without one)."""
     if not opened or not example:
         return [gr.skip()] * 8
-    return example_handler(example).__wrapped__(mode, metrics, progress=progress)
+    return _outputs(example_values(example, mode, metrics, progress))
 
 
 # ---- share links ------------------------------------------------------------------------------------------

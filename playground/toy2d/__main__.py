@@ -6,6 +6,12 @@
     python -m playground.toy2d --dataset grid25 --loss wgan_gp --d-steps 5 --iterations 5000 --seeds 0-3 --json
 
 Flags after ``--preset`` override the preset's settings (e.g. ``--preset "Mode collapse" --pack 4``).
+
+    python -m playground.toy2d reproduce {veegan-table1,pacgan-table1} [--runs N] [--quick] [--data ring|grid]
+
+trains the lab on a paper's benchmark and prints its table beside the published one
+(:mod:`playground.toy2d.reproduce`).
+
 Bad arguments print one line starting with "error:" and exit with code 2, checked before training.
 """
 
@@ -54,7 +60,9 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m playground.toy2d", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m playground.toy2d", description=__doc__.split("\n")[0],
+                                epilog="The papers' mode-collapse tables, ours beside theirs: "
+                                       "python -m playground.toy2d reproduce --help")
     p.add_argument("--preset", help="a preset name (see --list-presets)")
     p.add_argument("--list-presets", action="store_true", help="print the presets and exit")
     p.add_argument("--seed", type=int, help="one seed (default: the preset's / 0)")
@@ -111,8 +119,48 @@ def check_args(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["reproduce"]:
+        return cli_common.run(lambda: _reproduce(argv[1:]))
     args = build_parser().parse_args(argv)
     return cli_common.run(lambda: _main(args))
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse's complaints as a UserError: one line and exit code 2, like every other bad argument."""
+
+    def error(self, message: str):
+        raise UserError(message[:1].upper() + message[1:] + f" (see {self.prog} --help).")
+
+
+def build_reproduce_parser() -> argparse.ArgumentParser:
+    from playground.toy2d import reproduce
+
+    p = _OneLineParser(prog="python -m playground.toy2d reproduce",
+                       description="Train the lab on a paper's mode-collapse benchmark; print ours beside theirs.")
+    p.add_argument("table", help=f"one of: {', '.join(reproduce.TABLES)}")
+    p.add_argument("--runs", help="runs (seeds 0 .. N-1) per line (default: the table's; 1 .. 100)")
+    p.add_argument("--quick", action="store_true", help="a short smoke test of each line's direction")
+    p.add_argument("--data", help=f"only this data set: {', '.join(reproduce.BENCHMARKS)}")
+    p.add_argument("--threads", default="1", help="torch threads (1 is fastest for these small nets)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return p
+
+
+def _reproduce(argv: list[str]) -> int:
+    from playground.toy2d import reproduce
+
+    args = build_reproduce_parser().parse_args(argv)
+    reproduce.check_table(args.table)
+    if args.data is not None:
+        reproduce.check_data(args.data)
+    runs = None if args.runs is None else reproduce.check_runs(args.runs)
+    torch.set_num_threads(safe_input.integer(args.threads, "--threads", 1, os.cpu_count() or 1))
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    results = reproduce.reproduce(args.table, runs=runs, quick=args.quick, data=args.data, progress=progress)
+    print(reproduce.format_table(args.table, results, quick=args.quick, seconds=time.perf_counter() - t0))
+    return 0
 
 
 def _main(args) -> int:

@@ -41,6 +41,19 @@ def rss_mb(pid: int) -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
 
 
+def settle(pid: int, quiet_s: float = 10.0, limit_s: float = 180.0) -> float:
+    """Wait until the server's RSS has moved less than 5 MB for ``quiet_s`` seconds; the seconds waited."""
+    t0 = time.monotonic()
+    marks = [(t0, rss_mb(pid))]
+    while time.monotonic() - t0 < limit_s:
+        time.sleep(1.0)
+        marks.append((time.monotonic(), rss_mb(pid)))
+        recent = [m for t, m in marks if t >= marks[-1][0] - quiet_s]
+        if marks[-1][0] - marks[0][0] >= quiet_s and max(recent) - min(recent) < 5:
+            break
+    return round(time.monotonic() - t0, 1)
+
+
 async def pooled(n: int, at_once: int, fn) -> dict:
     """Run ``fn(i)`` for i < n, ``at_once`` at a time; count the answers' outcomes."""
     outcomes: dict[str, int] = {}
@@ -122,9 +135,10 @@ def main() -> None:
         from gradio_client import Client
 
         config = Client(url, verbose=False, download_files=False).config
-        time.sleep(5)  # start-up's background work (warm-ups, the metrics example) settles
+        out_start = settle(proc.pid)  # start-up's background work (warm-ups, the metrics example) is done
         peak.reset()
         out = asyncio.run(phases(url, config, args, proc.pid))
+        out["settled_s"] = out_start
         out["peak_mb"] = round(peak.peak_mb())
         for wait in (1.5 * args.idle, 1.5 * args.idle):  # past the idle time (and a sweep), then as long again
             time.sleep(wait)

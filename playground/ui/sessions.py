@@ -278,9 +278,13 @@ def sweep(holder) -> int:
         stores = list(_STORES)
     freed = sum(store.evict_idle() for store in stores) + trim_gradio_sessions(holder)
     freed += sum(forget(IDLE_S) for forget in list(_SWEEPS))
-    if freed:
+    if freed or _swept_before[0]:  # and once more after: what the freed objects held may be let go later
         _give_memory_back()
+    _swept_before[0] = freed > 0
     return freed
+
+
+_swept_before = [False]  # whether the last sweep freed anything
 
 
 def keep_memory_bounded(demo, every: float = SWEEP_S) -> None:

@@ -22,7 +22,7 @@ log = logging.getLogger("playground.ui")
 handler_log = VisitorLog(log)
 
 __all__ = ["user_errors", "toast", "warning_toast", "session_key", "explain", "named_inputs", "share_panel",
-           "wire_copy_link", "hide_outputs", "hide_updates", "server_started", "after_server_start",
+           "wire_copy_link", "LinkTarget", "server_started", "after_server_start",
            "started_lifespan"]
 
 # Set when the web server has started (``started_lifespan``, passed to ``launch`` by ``app.launch_kwargs``): work
@@ -194,13 +194,43 @@ def wire_copy_link(c: dict, make_link, names: list[str]) -> None:
 
 
 
-def hide_outputs(c: dict, groups) -> list:
-    """What a link's ``hide`` option sets in a tab: the box of each of ``groups``, then the share panel."""
-    return [*(c[f"group:{g}"] for g in groups), c["group:share"]]
+class LinkTarget:
+    """What an opened share link sets in one tab, built from the tab's link schema (``share.schema(tab)``).
 
+    ``sets``: the names (keys of ``c``) of the components a link sets; ``values(state, options)`` returns the
+    link's value or update for some of them by name (the others are left as they are). Every tab's link
+    also shows or hides its control groups (``hide=``; the share panel goes when anything is hidden or the
+    page is locked: a student's page has no link builder). ``after(event)``, when given, chains what the tab
+    does once the controls are set (e.g. compute the link's pictures). ``playground/ui/app.py`` dispatches
+    links to the targets by tab: :attr:`outputs` and :meth:`apply` are in the same order.
+    """
 
-def hide_updates(groups, options: dict, lock: bool = False) -> list:
-    """The updates for :func:`hide_outputs`: the groups the link hides go, and so does the share panel when
-    anything is hidden or the page is locked (a student's page has no link builder)."""
-    hidden = set(options.get("hide") or ())
-    return [*(gr.update(visible=g not in hidden) for g in groups), gr.update(visible=not (hidden or lock))]
+    def __init__(self, c: dict, tab: str, sets, values, after=None):
+        from playground import share
+
+        self.c, self.tab = c, tab
+        self.groups = share.schema(tab).groups
+        self.sets = tuple(sets)
+        self.names = (*self.sets, *(f"group:{g}" for g in self.groups), "group:share")
+        self.outputs = [c[n] for n in self.names]
+        self._values, self._after = values, after
+
+    def updates(self, state: dict, options: dict) -> dict:
+        """Every output's value or update, by name."""
+        got = self._values(state, options)
+        unknown = set(got) - set(self.sets)
+        if unknown:
+            raise KeyError(f"the {self.tab} link sets components it did not declare: {sorted(unknown)}")
+        hidden = set(options.get("hide") or ())
+        out = {n: got.get(n, gr.skip()) for n in self.sets}
+        out.update({f"group:{g}": gr.update(visible=g not in hidden) for g in self.groups})
+        out["group:share"] = gr.update(visible=not (hidden or options.get("lock")))
+        return out
+
+    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
+        updates = self.updates(state, options)
+        return [updates[n] for n in self.names]
+
+    def after(self, event) -> None:
+        if self._after is not None:
+            self._after(event)

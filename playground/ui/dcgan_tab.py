@@ -26,7 +26,7 @@ from playground.dcgan.lab import EXTENT, INTERP_STEPS, INVERT_STEPS, MAX_INVERTE
 from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.ui import dcgan_handlers as h
-from playground.ui.common import explain, hide_outputs, hide_updates, named_inputs, share_panel, user_errors, \
+from playground.ui.common import LinkTarget, explain, named_inputs, share_panel, user_errors, \
     wire_copy_link
 from playground.ui.dcgan_handlers import (DEFAULT_SEED, DIRECTION_KINDS, GRID_COLUMNS, _renderer, add_inverted,
                                            apply_direction, arithmetic, interpolate, load_own_generator, load_preset,
@@ -340,37 +340,34 @@ def _wire(c: dict) -> None:
     wire_copy_link(c, h.make_link, link_names)
 
 
-def build() -> "LinkTarget":
+def build() -> LinkTarget:
     c = _layout()
     _wire(c)
-    return LinkTarget(c)
+    return link_target(c)
 
 
-class LinkTarget:
-    """What an opened share link sets in this tab (``playground/ui/app.py`` dispatches links by tab)."""
+CONTROLS = ("seed", "preset", "a", "b", "c")  # what a link restores (the page's own boxes)
 
-    tab = h.TAB_ID
 
-    def __init__(self, c: dict):
-        self.c = c
-        self.controls = [c["seed"], c["preset"], c["a"], c["b"], c["c"]]
-        self.outputs = [*self.controls, c["preset_note"], *hide_outputs(c, h.GROUPS), c["preset_btn"],
-                        c["clear_btn"], c["link_opened"]]
+def link_target(c: dict) -> LinkTarget:
+    """What an opened share link sets here: the seed, preset and groups (read-only with ``lock``), the preset's
+    note; then the link's grid and arithmetic are shown."""
 
-    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
+    def values(state: dict, options: dict) -> dict:
         lock = bool(options.get("lock"))
         preset = state.get("preset")
-        values = [state["seed"], preset, *(", ".join(state[g]) for g in "abc")]
-        controls = [gr.update(value=v, interactive=not lock) for v in values]
-        note = PRESETS[preset]["note"] if preset in PRESETS else ""
-        buttons = [gr.update(interactive=not lock), gr.update(interactive=not lock)]
-        return [*controls, note, *hide_updates(h.GROUPS, options, lock), *buttons, True]
+        shown = {"seed": state["seed"], "preset": preset, **{g: ", ".join(state[g]) for g in "abc"}}
+        return {**{k: gr.update(value=v, interactive=not lock) for k, v in shown.items()},
+                "preset_note": PRESETS[preset]["note"] if preset in PRESETS else "",
+                "preset_btn": gr.update(interactive=not lock), "clear_btn": gr.update(interactive=not lock),
+                "link_opened": True}
 
-    def after(self, event) -> None:
-        """Show the link's grid and arithmetic once the link has set the controls (only for a link to this tab)."""
-        c = self.c
+    def after(event) -> None:
         names = ["link_opened", "seed", "a", "b", "c", "noise", "noise_seed", "inverted"]
         outputs = [c[k] for k in ("gallery", "shown_seed", "model_md", "strip_a", "strip_b", "strip_c", "equation",
                                   "neighbourhood", "arith_md")]
         event.then(named_inputs(names, h.after_link), [c[n] for n in names], outputs, api_name=False,
                    preprocess=False)
+
+    sets = (*CONTROLS, "preset_note", "preset_btn", "clear_btn", "link_opened")
+    return LinkTarget(c, h.TAB_ID, sets, values, after)

@@ -15,7 +15,7 @@ from playground import share
 from playground.toy2d import dirac
 from playground.toy2d.dirac import SETTINGS, VARIANTS, DiracSettings
 from playground.toy2d.dirac_figure import figure_svg
-from playground.ui.common import hide_outputs, hide_updates, named_inputs, share_panel, user_errors, \
+from playground.ui.common import LinkTarget, named_inputs, share_panel, user_errors, \
     wire_copy_link
 
 TITLE = "Dirac-GAN"
@@ -193,34 +193,25 @@ def _wire(c: dict) -> None:
     wire_copy_link(c, make_link, [*FIELDS, "link_hide", "link_big"])
 
 
-def build() -> "LinkTarget":
+def build() -> LinkTarget:
     gr.HTML(f"<style>{TAB_CSS}</style>{LEAD}", elem_id="dirac-lead", padding=False, js_on_load=None)
     c = _layout()
     _wire(c)
-    return LinkTarget(c)
+    return link_target(c)
 
 
-class LinkTarget:
-    """What an opened share link sets in this tab (``playground/ui/app.py`` dispatches links by tab)."""
+def link_target(c: dict) -> LinkTarget:
+    """What an opened share link sets here: every setting; then the link's picture is drawn."""
 
-    tab = TAB_ID
+    def after_link(v: dict, request=None) -> dict:
+        if not v.get("link_opened"):
+            return {k: gr.skip() for k in ("figure", "eigen", "no_knobs", *KNOBS)}
+        return show(v)
 
-    def __init__(self, c: dict):
-        self.c = c
-        self.outputs = [*(c[n] for n in FIELDS), *hide_outputs(c, GROUPS), c["link_opened"]]
-
-    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
-        return [*(state[n] for n in FIELDS), *hide_updates(GROUPS, options), True]
-
-    def after(self, event) -> None:
-        """Draw the link's picture once the link has set the controls (only for a link to this tab)."""
-        c = self.c
+    def after(event) -> None:
         names = ["link_opened", *FIELDS]
-
-        def after_link(v: dict, request=None) -> dict:
-            if not v.get("link_opened"):
-                return {k: gr.skip() for k in ("figure", "eigen", "no_knobs", *KNOBS)}
-            return show(v)
-
         event.then(named_inputs(names, user_errors(_by_component(c, after_link))), [c[n] for n in names],
                    _outputs(c), api_name=False, queue=False)
+
+    return LinkTarget(c, TAB_ID, (*FIELDS, "link_opened"),
+                      lambda state, options: {**{n: state[n] for n in FIELDS}, "link_opened": True}, after)

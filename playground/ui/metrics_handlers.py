@@ -36,7 +36,7 @@ from playground.metrics.limits import WorkLimits
 from playground.ui.sessions import SessionStore
 from playground.ui import metrics_results as results
 from playground.ui import arrival
-from playground.ui.common import (after_server_start, hide_outputs, hide_updates, named_inputs, session_key,
+from playground.ui.common import (LinkTarget, after_server_start, named_inputs, session_key,
                                   user_errors)
 from playground.ui.metrics_session import _Session
 from playground.ui.pictures import ResultCache, picture_file
@@ -388,21 +388,11 @@ def on_load(v: dict, request: gr.Request | None = None):
     return (*_stored_outputs(res), gr.Timer(active=False))
 
 
-class LinkTarget:
-    """What an opened share link sets in the metrics tab (``playground/ui/app.py`` dispatches links)."""
+def link_target(c: dict, run_example) -> LinkTarget:
+    """What an opened share link sets in the metrics tab: the example, convention and metrics; then the results
+    are filled (the precomputed example, or the link's example computed by ``run_example``)."""
 
-    tab = TAB_ID
-
-    def __init__(self, c: dict, run_example):
-        self.c, self.run_example = c, run_example
-        self.outputs = [c["example"], c["mode"], c["metrics"], *hide_outputs(c, GROUPS), c["link_opened"]]
-
-    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
-        return [state["example"], state["mode"], state["metrics"], *hide_updates(GROUPS, options), True]
-
-    def after(self, event) -> None:
-        """Fill the results on load: the precomputed example, or the link's example computed."""
-        c = self.c
+    def after(event) -> None:
         names = ["link_opened", "example"]
         shown = event.then(named_inputs(names, on_load), [c[n] for n in names],
                            [c["status"], c["table"], c["notes"], *c["outputs"][3:5], c["example_timer"]],
@@ -410,5 +400,9 @@ class LinkTarget:
         # the link's own example; every page load passes here, so it has a queue of its own: a page without a
         # link returns at once and never waits behind (or takes a place in) the metrics queue, and links'
         # examples still run one at a time
-        shown.then(self.run_example, [c["link_opened"], c["example"], c["mode"], c["metrics"]], c["outputs"],
+        shown.then(run_example, [c["link_opened"], c["example"], c["mode"], c["metrics"]], c["outputs"],
                    api_name=False, concurrency_limit=1, concurrency_id="metrics_link", show_progress="full")
+
+    return LinkTarget(c, TAB_ID, ("example", "mode", "metrics", "link_opened"),
+                      lambda state, options: {"example": state["example"], "mode": state["mode"],
+                                              "metrics": state["metrics"], "link_opened": True}, after)

@@ -104,7 +104,7 @@ def build() -> "h.LinkTarget":
     _wire(c, fake_files, real_files, mode, metrics, mode_help, run, ex_buttons, outputs)
     link_names = ["example", "mode", "metrics", "link_hide", "link_big"]
     wire_copy_link(c, h.make_link, link_names)
-    return h.LinkTarget(c, h.run_link_example)
+    return h.link_target(c, h.run_link_example)
 
 
 def _inputs_layout():

@@ -21,7 +21,7 @@ from playground.toy2d.graph import GRAPH, graph_state
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import palette
 from playground.ui import toy2d_handlers as h
-from playground.ui.common import after_server_start, explain, hide_outputs, hide_updates, named_inputs, share_panel, \
+from playground.ui.common import LinkTarget, after_server_start, explain, named_inputs, share_panel, \
     user_errors, wire_copy_link
 
 TITLE = "2-D GAN lab"
@@ -289,46 +289,39 @@ def _wire(c: dict) -> None:
                        api_name=False, preprocess=False).then(None, c["link_box"], c["link_box"], js=PRESENT_JS)
 
 
-def build() -> "LinkTarget":
+def build() -> LinkTarget:
     gr.Markdown(elem_id="toy2d-about", value="Train a small GAN on points in the plane and watch it learn. Pick a preset (or any settings "
                 "on the left) and press **Play**; what the pictures show is explained under them.")
     c = _layout()
     _wire(c)
-    return LinkTarget(c)
+    return link_target(c)
 
 
 # ---- opening a link ----------------------------------------------------------------------------------------
 
 
-class LinkTarget:
-    """What an opened share link sets in this tab (``playground/ui/app.py`` dispatches links by tab)."""
+def link_target(c: dict) -> LinkTarget:
+    """What an opened share link sets here: every setting and the preset (read-only with ``lock``), the preset's
+    story, and whether to start at once (``autoplay``, ``steps``), which the chained autoplay then does."""
 
-    tab = TAB_ID
-
-    def __init__(self, c: dict):
-        self.c = c
-        self.settings = [c[n] for n in h.CONFIG_FIELDS]
-        self.outputs = [*self.settings, c["preset"], c["preset_name"], c["preset_note"],
-                        *hide_outputs(c, share.TOY2D_GROUPS), c["link_play"]]
-
-    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
+    def values(state: dict, options: dict) -> dict:
         cfg = share.toy2d_config(state)
         lock = bool(options.get("lock"))
         preset = state.get("preset")
-        story = ""
+        out = {name: gr.update(value=v, interactive=not lock) for name, v in zip(h.CONFIG_FIELDS, h._values(cfg))}
+        out.update(preset=gr.update(value=preset if preset in PRESETS else None, interactive=not lock),
+                   preset_name=preset if preset in PRESETS else None,
+                   link_play={"autoplay": bool(options.get("autoplay")), "steps": options.get("steps")})
         if preset in PRESETS:
-            story = f"**{preset}.** {PRESETS[preset]['description']}"
+            out["preset_note"] = f"**{preset}.** {PRESETS[preset]['description']}"
         elif preset in compare.COMPARE_PRESETS:
-            story = f"**{preset}.** Open *Compare two runs* and press *Train A and B*."
-        settings = [gr.update(value=v, interactive=not lock) for v in h._values(cfg)]
-        play = {"autoplay": bool(options.get("autoplay")), "steps": options.get("steps")}
-        return [*settings, gr.update(value=preset if preset in PRESETS else None, interactive=not lock),
-                preset if preset in PRESETS else None, story or gr.skip(),
-                *hide_updates(share.TOY2D_GROUPS, options, lock), play]
+            out["preset_note"] = f"**{preset}.** Open *Compare two runs* and press *Train A and B*."
+        return out
 
-    def after(self, event) -> None:
-        """Chain h.autoplay (and its step limit) after the link has set the controls."""
-        c = self.c
+    def after(event) -> None:
         names = [*h.PLAY_FIELDS, "link_play"]
         event.then(named_inputs(names, user_errors(h.autoplay)), [c[n] for n in names], c["lab"], api_name=False,
                    preprocess=False, show_progress="hidden")
+
+    sets = (*h.CONFIG_FIELDS, "preset", "preset_name", "preset_note", "link_play")
+    return LinkTarget(c, TAB_ID, sets, values, after)

@@ -27,7 +27,7 @@ from playground.device import get_device, gpu
 from playground.errors import UserError
 from playground.images import center_crop_resize, read_image, unit_to_uint8
 from playground.ui import arrival
-from playground.ui.common import handler_log, hide_outputs, hide_updates, named_inputs, user_errors, warning_toast
+from playground.ui.common import LinkTarget, handler_log, named_inputs, user_errors, warning_toast
 from playground.ui.pictures import ResultCache, cached_pictures, picture_file
 from playground.ui.translation_texts import (  # the notes on a result
     CYCLE_NOTE, DROPOUT_OFF_NOTE, DROPOUT_ON_NOTE, NO_REALNESS_NOTE, PATCHGAN_NOTE,
@@ -405,21 +405,15 @@ def after_link(v: dict, request: gr.Request | None = None) -> list:
     return [gallery, note, path, "upload", gr.Tabs(selected="examples"), *outputs]
 
 
-class LinkTarget:
-    """What an opened share link sets in the translation tab (``playground/ui/app.py`` dispatches links)."""
+def link_target(c: dict) -> LinkTarget:
+    """What an opened share link sets in the translation tab: the model and the example; then the example is
+    translated."""
 
-    tab = TAB_ID
-
-    def __init__(self, c: dict):
-        self.c = c
-        self.outputs = [c["model"], c["example"], *hide_outputs(c, GROUPS), c["link_opened"]]
-
-    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
-        return [state["model"], state["example"], *hide_updates(GROUPS, options), True]
-
-    def after(self, event) -> None:
-        """Translate the link's example once the link has set the model."""
-        c = self.c
+    def after(event) -> None:
         names = ["link_opened", "model", "example"]
         outs = [c["gallery"], c["gallery_note"], c["upload"], c["source"], c["inner"], *c["outputs"]]
         event.then(named_inputs(names, after_link), [c[n] for n in names], outs, api_name=False, preprocess=False)
+
+    return LinkTarget(c, TAB_ID, ("model", "example", "link_opened"),
+                      lambda state, options: {"model": state["model"], "example": state["example"],
+                                              "link_opened": True}, after)

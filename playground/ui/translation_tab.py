@@ -48,7 +48,7 @@ findPad(100);
 def build() -> "h.LinkTarget":
     c, w = _layout()
     _wire(c, w)
-    return h.LinkTarget(c)
+    return h.link_target(c)
 
 
 def _layout() -> tuple[dict, dict]:

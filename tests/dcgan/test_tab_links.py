@@ -8,20 +8,19 @@ from torch import nn
 from playground import share
 from playground.dcgan.lab import PRESETS
 from playground.ui import dcgan_handlers as h
+from playground.ui import dcgan_tab
 
 
 @pytest.fixture(scope="module")
 def target():
-    from playground.ui import dcgan_tab
-
     with gr.Blocks():
         return dcgan_tab.build()
 
 
 def _controls(target, state, options=None):
     """What the page's seed, preset and group boxes hold after a link with ``state`` opened."""
-    out = target.apply(state, {**share.OPTION_DEFAULTS, **(options or {})}, [])
-    return [u["value"] for u in out[: len(target.controls)]]
+    out = target.updates(state, {**share.OPTION_DEFAULTS, **(options or {})})
+    return [out[k]["value"] for k in dcgan_tab.CONTROLS]
 
 
 @pytest.mark.parametrize("values", [
@@ -45,12 +44,11 @@ def test_presenter_options_hide_groups_and_lock_the_page(target):
                          "link_big": True})
     tab, state, options, notes = share.parse_query(query)
     assert options["hide"] == ("inversion", "own_model") and options["lock"] and options["big"] and not notes
-    out = target.apply(state, options, notes)
-    n = len(target.controls)
-    assert all(u["interactive"] is False for u in out[:n])
-    visible = dict(zip(h.GROUPS, (u["visible"] for u in out[n + 1: n + 1 + len(h.GROUPS)])))
+    out = target.updates(state, options)
+    assert all(out[k]["interactive"] is False for k in (*dcgan_tab.CONTROLS, "preset_btn", "clear_btn"))
+    visible = {g: out[f"group:{g}"]["visible"] for g in h.GROUPS}
     assert visible == {g: g not in ("inversion", "own_model") for g in h.GROUPS}
-    assert out[n + 1 + len(h.GROUPS)]["visible"] is False  # a student's page has no link builder
+    assert out["group:share"]["visible"] is False  # a student's page has no link builder
 
 
 def test_bad_link_values_become_notes_and_defaults():

@@ -28,16 +28,16 @@ def test_link_round_trip_restores_example_mode_and_metrics(target, example, mode
     tab, state, options, notes = share.parse_query(query)
     assert (tab, notes) == ("metrics", [])
     assert state == h.link_state(example, mode, metrics)
-    out = target.apply(state, options, notes)
-    assert h.link_state(*out[:3]) == state and out[-1] is True
+    out = target.updates(state, options)
+    assert h.link_state(out["example"], out["mode"], out["metrics"]) == state and out["link_opened"] is True
 
 
 def test_presenter_link_hides_the_named_groups(target):
     query = h.make_link({"example": "noisy", "mode": "clean", "metrics": ["fid"], "link_hide": ["inputs", "help"],
                          "link_big": False})
     tab, state, options, notes = share.parse_query(query)
-    out = target.apply(state, options, notes)
-    assert [u["visible"] for u in out[3:3 + len(h.GROUPS)]] == [g not in ("inputs", "help") for g in h.GROUPS]
+    out = target.updates(state, options)
+    assert [out[f"group:{g}"]["visible"] for g in h.GROUPS] == [g not in ("inputs", "help") for g in h.GROUPS]
 
 
 def test_bad_values_fall_back_with_notes():

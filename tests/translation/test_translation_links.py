@@ -26,16 +26,17 @@ def test_link_round_trip_restores_model_and_example(target, model, example):
     tab, state, options, notes = share.parse_query(query)
     assert (tab, notes) == ("translation", [])
     assert state == h.link_state(model, example)
-    out = target.apply(state, options, notes)
-    assert h.link_state(out[0], out[1]) == state and out[-1] is True
+    out = target.updates(state, options)
+    assert h.link_state(out["model"], out["example"]) == state and out["link_opened"] is True
 
 
 def test_presenter_link_hides_the_named_groups(target):
     query = h.make_link({"model": "gray2color", "example": 1, "link_hide": ["model", "input"], "link_big": True})
     tab, state, options, notes = share.parse_query(query)
     assert options["hide"] == ("model", "input") and options["big"]
-    out = target.apply(state, options, notes)
-    assert [u["visible"] for u in out[2:2 + len(h.GROUPS)]] == [g == "output" for g in h.GROUPS]
+    out = target.updates(state, options)
+    assert [out[f"group:{g}"]["visible"] for g in h.GROUPS] == [g == "output" for g in h.GROUPS]
+    assert out["group:share"]["visible"] is False  # a presenter link hides the link builder too
 
 
 def test_stale_link_values_fall_back_with_notes():

@@ -63,3 +63,27 @@ def test_visitor_log_cuts_values_and_counts_what_it_left_out(caplog):
     assert lines[0] == "bad link value v0v0v0v0v0…"
     assert lines[-1] == "bad link value z (3 more like this in the last 60 s were not logged)"
     assert len(lines) == 4
+
+
+def test_one_link_target_for_every_tab_sets_what_its_tab_declares_by_name():
+    import gradio as gr
+
+    from playground import share
+    from playground.ui.common import LinkTarget
+
+    groups = share.schema("translation").groups
+    with gr.Blocks():
+        c = {n: gr.Textbox() for n in ("model", "example", "link_opened", *(f"group:{g}" for g in groups),
+                                       "group:share")}
+    target = LinkTarget(c, "translation", ("model", "example", "link_opened"),
+                        lambda state, options: {"model": state["model"], "link_opened": True})
+    out = target.updates({"model": "gray2color"}, {**share.OPTION_DEFAULTS, "hide": (groups[0],)})
+    assert out["model"] == "gray2color" and out["link_opened"] is True
+    assert out["example"] == gr.skip()  # not set by this link: left as it is
+    assert [out[f"group:{g}"]["visible"] for g in groups] == [g != groups[0] for g in groups]
+    assert out["group:share"]["visible"] is False
+    assert target.apply({"model": "x"}, dict(share.OPTION_DEFAULTS), [])[0] == "x"  # the outputs' order
+    assert [target.outputs.index(c[n]) for n in target.names] == list(range(len(target.names)))
+    sloppy = LinkTarget(c, "translation", ("model",), lambda state, options: {"modle": 1})
+    with pytest.raises(KeyError, match="modle"):
+        sloppy.updates({}, dict(share.OPTION_DEFAULTS))

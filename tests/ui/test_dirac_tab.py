@@ -55,8 +55,8 @@ def test_link_round_trip_restores_every_setting(target, settings):
     tab, state, options, notes = share.parse_query(query)
     assert (tab, notes) == ("dirac", [])
     assert DiracSettings(**state) == settings
-    out = target.apply(state, options, notes)
-    assert DiracSettings(**dict(zip(t.FIELDS, out))) == settings and out[-1] is True
+    out = target.updates(state, options)
+    assert DiracSettings(**{n: out[n] for n in t.FIELDS}) == settings and out["link_opened"] is True
 
 
 def test_presenter_link_hides_the_named_groups(target):
@@ -64,8 +64,8 @@ def test_presenter_link_hides_the_named_groups(target):
     assert "hide=notes,knobs" in query and "big=1" in query
     tab, state, options, notes = share.parse_query(query)
     assert options["big"] and notes == []
-    out = target.apply(state, options, notes)
-    shown = [u["visible"] for u in out[len(t.FIELDS):-1]]
+    out = target.updates(state, options)
+    shown = [out[f"group:{g}"]["visible"] for g in t.GROUPS] + [out["group:share"]["visible"]]
     assert shown == [g not in ("notes", "knobs") for g in t.GROUPS] + [False]  # the share panel goes too
 
 

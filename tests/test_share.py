@@ -82,6 +82,15 @@ def test_toy2d_preset_link_is_short_and_exact():
     assert share.toy2d_config(state) == cfg
 
 
+def test_every_objective_travels_in_a_link():
+    from playground.toy2d.losses import OBJECTIVES
+
+    for loss in OBJECTIVES:
+        cfg = ToyConfig(loss=loss, seed=2)
+        url, (_, state, _, notes) = round_trip("toy2d", share.toy2d_state(cfg))
+        assert notes == [] and share.toy2d_config(state) == cfg and f"loss={loss}" in url
+
+
 def test_same_link_same_run():
     cfg = ToyConfig(loss="lsgan", seed=11, g_width=32, d_width=32)
     _, (_, state, _, _) = round_trip("toy2d", share.toy2d_state(cfg))

@@ -7,6 +7,7 @@ import html
 import math
 
 from playground.toy2d.divergence import LOG4
+from playground.toy2d.losses import OBJECTIVES
 from playground.toy2d.trainer import Trainer
 
 
@@ -44,7 +45,6 @@ def fmt_number(x, fmt: str = ".2f") -> str:
 # A row's columns, in order: the logged metrics (Trainer.history) the charts draw, and one derived curve.
 COLUMNS = ("iteration", "d_loss", "g_loss", "v_star", "jsd_line", "jsd", "frechet", "modes_covered")
 FIRST_POINT = "The first point appears after 100 iterations."
-SIGMOID_LOSSES = ("minimax", "nonsaturating", "dragan")  # D outputs a probability: log 4 is its loss at p_g = p_data
 
 
 def _short(x) -> float | None:
@@ -67,11 +67,12 @@ def _series(column: str, name: str, color: str, **style) -> dict:
 
 def chart_spec(trainer: Trainer) -> list[dict]:
     """The four charts for this run (the reference lines and axes depend on the loss and the data set)."""
-    sigmoid = trainer.cfg.loss in SIGMOID_LOSSES
+    objective = OBJECTIVES[trainer.cfg.loss]
     losses = {"title": "Losses", "series": [_series("d_loss", "D loss", "#168a46"),
                                             _series("g_loss", "G loss", "#8c3cc8")]}
-    if sigmoid:
-        losses["hline"] = {"y": math.log(4), "text": "log 4: D loss at equilibrium (V = −log 4)"}
+    if objective.log4:  # D's loss at p_g = p_data
+        value = " (V = −log 4)" if objective.output == "probability" else ""  # the minimax D's loss is −V
+        losses["hline"] = {"y": math.log(4), "text": f"log 4: D loss at equilibrium{value}"}
     divergence = {
         "title": "V(D*, G) = 2·JSD(p<sub>data</sub> ‖ p<sub>g</sub>) − log 4",
         "series": [_series("v_star", "V(D*, G) (its definition)", "#1f77b4", width=4),

@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from playground.errors import UserError
+from playground.toy2d.losses import OBJECTIVES
 
 DATASETS = ("ring8", "grid25", "swiss_roll", "line", "two_gaussians", "ring", "three_blobs", "custom")
-LOSSES = ("minimax", "nonsaturating", "wgan", "wgan_gp", "lsgan", "hinge", "dragan")
+LOSSES = tuple(OBJECTIVES)  # the registry's objectives, in its order
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 Z_DISTS = ("gaussian", "uniform")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")

@@ -9,13 +9,14 @@ the same maths with about a third of the tensor operations:
   ``mm(..., out=view)`` writes in place;
 * the backward pass is written out: ``dW = gᵀh``, ``db = Σg``, ``g ← gW`` and the activation's
   derivative from its *output* (ReLU, leaky ReLU, tanh and ELU all allow that);
-* the loss gradients with respect to D's raw outputs are closed forms (``_s_d_grad``, ``_s_g_grad``),
-  checked against autograd in the tests;
+* the loss gradients with respect to D's raw outputs are closed forms (``_s_d_grad``, ``_s_g_grad``), one
+  branch per code an objective names in its registry entry (``losses.OBJECTIVES[name].fast``), each
+  checked against that entry's autograd losses in the tests;
 * Adam / RMSprop / SGD are torch's update rules on the flat tensors (a handful of ops per step);
 * a whole chunk of iterations, sampling included, is one TorchScript call (see below).
 
-Used for every objective without a gradient penalty or unrolling (those need gradients of gradients:
-the trainer keeps autograd for them). Tests check that a run matches the autograd trainer's run.
+Used for every objective whose entry has fast codes (not the gradient penalties: they need gradients of
+gradients) and for runs without unrolling; the trainer keeps autograd for the others. Tests check that a run matches the autograd trainer's run.
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ from torch import nn
 from playground.toy2d import losses
 
 ACT_CODES = {nn.ReLU: 0, nn.LeakyReLU: 1, nn.Tanh: 2, nn.ELU: 3}
-D_CODES = {losses.d_loss_log: 0, losses.d_loss_wasserstein: 1, losses.d_loss_least_squares: 2, losses.d_loss_hinge: 3}
-G_CODES = {losses.g_loss_saturating: 0, losses.g_loss_nonsaturating: 1, losses.g_loss_critic: 2,
-           losses.g_loss_least_squares: 3}
 OPT_CODES = {"adam": 0, "rmsprop": 1, "sgd": 2}
 
 
@@ -141,6 +139,13 @@ def _s_backward(ws: _TensorList, dws: _TensorList, dbs: _TensorList, cache: _Ten
     return g
 
 
+# The branches of D's and G's losses, by the codes of the registry's entries (losses.OBJECTIVES[...].fast):
+# D: 0 d_loss_log, 1 d_loss_wasserstein, 2 d_loss_least_squares, 3 d_loss_hinge, 4 d_loss_relativistic_average;
+# G: 0 g_loss_saturating, 1 g_loss_nonsaturating, 2 g_loss_critic, 3 g_loss_least_squares,
+#    4 g_loss_relativistic_average. ``out`` / ``f`` hold D's outputs on the fakes, after the k reals' for D;
+# ``r`` holds D's outputs on a real batch for the G losses that read it (else it is empty).
+
+
 def _s_d_grad(out: _Tensor, k: int, code: int) -> _Tensor:
     if code == 0:
         g = torch.sigmoid(out)
@@ -154,18 +159,33 @@ def _s_d_grad(out: _Tensor, k: int, code: int) -> _Tensor:
         g = out.clone()
         g[:k] -= 1
         return g.div_(k)
-    return torch.cat([-(out[:k] < 1).float(), (out[k:] > -1).float()]).div_(k)
+    if code == 3:
+        return torch.cat([-(out[:k] < 1).float(), (out[k:] > -1).float()]).div_(k)
+    return _s_relativistic_grad(out[:k], out[k:], True)
 
 
-def _s_g_grad(out: _Tensor, code: int) -> _Tensor:
-    n = out.shape[0]
+def _s_relativistic_grad(a: _Tensor, b: _Tensor, both: bool) -> _Tensor:
+    """RaGAN's loss softplus(E b - a).mean() + softplus(b - E a).mean() (a: the side called real)
+    differentiated by a, and by b stacked under it where ``both`` (D's loss; G's is a = the fakes, b = the reals)."""
+    sa = torch.sigmoid(b.mean() - a)  # of the first term, per a
+    sb = torch.sigmoid(b - a.mean())  # of the second term, per b
+    ga = (sa + sb.mean()).neg_().div_(a.shape[0])
+    if not both:
+        return ga
+    return torch.cat([ga, (sb + sa.mean()).div_(b.shape[0])])
+
+
+def _s_g_grad(r: _Tensor, f: _Tensor, code: int) -> _Tensor:
+    n = f.shape[0]
     if code == 0:
-        return torch.sigmoid(out).neg_().div_(n)
+        return torch.sigmoid(f).neg_().div_(n)
     if code == 1:
-        return torch.sigmoid(out).sub_(1).div_(n)
+        return torch.sigmoid(f).sub_(1).div_(n)
     if code == 2:
-        return torch.full_like(out, -1.0 / n)
-    return (out - 1).div_(n)
+        return torch.full_like(f, -1.0 / n)
+    if code == 3:
+        return (f - 1).div_(n)
+    return _s_relativistic_grad(f, r, False)
 
 
 def _s_d_loss(out: _Tensor, k: int, code: int) -> _Tensor:
@@ -176,17 +196,21 @@ def _s_d_loss(out: _Tensor, k: int, code: int) -> _Tensor:
         return losses.d_loss_wasserstein(r, f)
     if code == 2:
         return losses.d_loss_least_squares(r, f)
-    return losses.d_loss_hinge(r, f)
+    if code == 3:
+        return losses.d_loss_hinge(r, f)
+    return losses.d_loss_relativistic_average(r, f)
 
 
-def _s_g_loss(f: _Tensor, code: int) -> _Tensor:
+def _s_g_loss(r: _Tensor, f: _Tensor, code: int) -> _Tensor:
     if code == 0:
         return losses.g_loss_saturating(f)
     if code == 1:
         return losses.g_loss_nonsaturating(f)
     if code == 2:
         return losses.g_loss_critic(f)
-    return losses.g_loss_least_squares(f)
+    if code == 3:
+        return losses.g_loss_least_squares(f)
+    return losses.g_loss_relativistic_average(r, f)
 
 
 def opt_rule(p: _Tensor, g: _Tensor, m: _Tensor, v: _Tensor, t: int, code: int, lr: float, b1: float, b2: float,
@@ -234,8 +258,9 @@ class ChunkSpec(NamedTuple):
 
     act: int  # ACT_CODES
     act_param: float  # leaky ReLU's slope / ELU's alpha
-    d_code: int  # D_CODES
-    g_code: int  # G_CODES
+    d_code: int  # the objective's fast codes (losses.OBJECTIVES[name].fast)
+    g_code: int
+    g_reals: bool  # G's loss reads D's outputs on a real batch too (drawn before the noise, as the trainer does)
     opt: int  # OPT_CODES
     pack: int  # PacGAN's m
     n: int  # samples per batch (whole packs)
@@ -280,26 +305,31 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
             if it == k - 1 and s == d_steps - 1:
                 d_loss = _s_d_loss(out, half, d_code)
         for s in range(g_steps):
+            r = torch.empty([0, 1])
+            if spec.g_reals:
+                r_cache: _TensorList = []
+                r = _s_forward(dw, db, _s_sample_data(n, means, sigma, gen).reshape(-1, 2 * pack), r_cache, act, a)
             g_cache: _TensorList = []
             x = _s_forward(gw, gb, _s_sample_z(n, z_dim, uniform, gen), g_cache, act, a)
             d_cache: _TensorList = []
             out = _s_forward(dw, db, x.reshape(-1, 2 * pack), d_cache, act, a)
-            gx = _s_backward(dw, ddw, ddb, d_cache, _s_g_grad(out, g_code), False, act, a)
+            gx = _s_backward(dw, ddw, ddb, d_cache, _s_g_grad(r, out, g_code), False, act, a)
             _s_backward(gw, gdw, gdb, g_cache, gx.reshape(x.shape), True, act, a)
             t_g += 1
             _s_opt(g_state[0], g_state[1], g_state[2], g_state[3], t_g, opt, lr_g, b1, b2, eps)
             if it == k - 1 and s == g_steps - 1:
-                g_loss = _s_g_loss(out, g_code)
+                g_loss = _s_g_loss(r, out, g_code)
     return d_loss, g_loss
 
 
 def _s_picture(gw: _TensorList, gb: _TensorList, dw: _TensorList, db: _TensorList, act: int, a: float,
-               g_in: _Tensor, grid: _Tensor, real: _Tensor, n_fake: int, n_arrows: int, g_code: int, pack: int,
-               sigmoid: bool, critic: bool) -> tuple[_Tensor, _Tensor, _Tensor, _Tensor]:
+               g_in: _Tensor, grid: _Tensor, real: _Tensor, n_fake: int, n_arrows: int, g_code: int, g_reals: bool,
+               pack: int, sigmoid: bool, critic: bool) -> tuple[_Tensor, _Tensor, _Tensor, _Tensor]:
     """The live picture's tensors in one call: G of ``g_in`` (the samples, then the manifold's latent
     lines), what the heatmap shows at ``grid`` (D, or sigmoid(D); each point judged as a pack of copies),
     the critic's mean level on ``real`` and the first ``n_fake`` samples, and minus the gradient of each of
-    the first ``n_arrows`` samples' own G loss with respect to the sample (where G pushes it)."""
+    the first ``n_arrows`` samples' own G loss with respect to the sample (where G pushes it; a G loss that
+    reads reals reads ``real``'s whole packs)."""
     cache: _TensorList = []
     g_out = _s_forward(gw, gb, g_in, cache, act, a)
     cache = []
@@ -313,10 +343,14 @@ def _s_picture(gw: _TensorList, gb: _TensorList, dw: _TensorList, db: _TensorLis
         cache = []
         f = _s_forward(dw, db, g_out[:n_fake].repeat(1, pack), cache, act, a).mean()
         level = (r + f) / 2
+    r = torch.empty([0, 1])
+    if g_reals:
+        cache = []
+        r = _s_forward(dw, db, real[: (real.shape[0] // pack) * pack].reshape(-1, 2 * pack), cache, act, a)
     x = g_out[:n_arrows]
     cache = []
     out = _s_forward(dw, db, x.reshape(-1, 2 * pack), cache, act, a)
-    gx = _s_backward(dw, dw, db, cache, _s_g_grad(out, g_code), False, act, a)  # of the batch's mean loss
+    gx = _s_backward(dw, dw, db, cache, _s_g_grad(r, out, g_code), False, act, a)  # of the batch's mean loss
     return g_out, d, level, gx.reshape(x.shape).mul(-float(out.shape[0]))  # per sample's own loss
 
 

@@ -6,16 +6,17 @@ two updates back (D's loss moves D; G's loss, through D, moves G). The page draw
 
 :func:`substeps` says what a Step D, a Step G or one iteration of a config does, in order: each of the
 ``d_steps`` (k) D updates samples a batch, lets G map z to fakes, lets D score reals and fakes, then takes D's
-loss and update; each G update samples z, maps it through G, lets D score the fakes, then takes G's loss
-through D and G's update. Each sub-step has a one-line caption with the chosen loss's own formula
-(:data:`playground.toy2d.losses.PLAIN_FORMULAS`) and the run's numbers (batch, optimiser, k). The order is
+loss and update; each G update samples z, maps it through G, lets D score the fakes (and a fresh real batch,
+for a relativistic loss), then takes G's loss through D and G's update. Each sub-step has a one-line caption
+with the chosen loss's own formula (its registry entry's ``plain``, :data:`playground.toy2d.losses.OBJECTIVES`)
+and the run's numbers (batch, optimiser, k). The order is
 the trainer's (:meth:`playground.toy2d.trainer.Trainer.step`): fresh noise and a fresh batch for every update.
 """
 
 from __future__ import annotations
 
 from playground.toy2d.config import ToyConfig
-from playground.toy2d.losses import CRITIC_LOSSES, PLAIN_FORMULAS, SIGMOID_LOSSES
+from playground.toy2d.losses import OBJECTIVES
 
 # ---- the graph, as the page draws it (a viewBox of SIZE; x, y are a box's centre) ----------------------------
 
@@ -103,11 +104,12 @@ def _noise(cfg: ToyConfig) -> str:
 
 def _scores(cfg: ToyConfig, of_reals: bool) -> str:
     """What D's outputs are, for this loss: '{D} scores …: {symbols}, {meaning}'."""
-    if cfg.loss in CRITIC_LOSSES:
+    output = OBJECTIVES[cfg.loss].output
+    if output == "critic":
         symbols = "C(x) and C(G(z))" if of_reals else "C(G(z))"
         return f"The critic scores {'reals and fakes' if of_reals else 'only the fakes'}: {symbols}, unbounded numbers"
     symbols = "D(x) and D(G(z))" if of_reals else "D(G(z))"
-    meaning = ("each its probability that the point is real" if cfg.loss in SIGMOID_LOSSES
+    meaning = ("each its probability that the point is real" if output == "probability"
                else "pulled towards 1 for reals and 0 for fakes")
     return f"D scores {'reals and fakes' if of_reals else 'only the fakes'}: {symbols}, {meaning}"
 
@@ -134,18 +136,19 @@ def _d_score(cfg):
 
 
 def _d_update(cfg):
-    d_formula = PLAIN_FORMULAS[cfg.loss][0]
-    extra = ""
-    if cfg.loss == "wgan_gp":
-        extra = f" (λ = {cfg.gp_weight:g}, x̂ between a real and a fake point)"
-    elif cfg.loss == "dragan":
-        extra = f" (λ = {cfg.gp_weight:g}, x̂ a real point plus noise)"
-    clip = f", then its weights are clipped to [−{cfg.clip_value:g}, {cfg.clip_value:g}]" if cfg.loss == "wgan" else ""
+    objective = OBJECTIVES[cfg.loss]
+    d_formula = objective.plain[0]
+    extra = f" (λ = {cfg.gp_weight:g}, {objective.penalty_note})" if objective.penalty is not None else ""
+    clip = f", then its weights are clipped to [−{cfg.clip_value:g}, {cfg.clip_value:g}]" if objective.clip else ""
     return (["D", "loss_d"], ["D_loss_d", "update_d"],
             f"D's loss {d_formula}{extra}; {_step(cfg, cfg.lr_d)} moves D's weights down its gradient{clip}.")
 
 
 def _g_sample(cfg):
+    if OBJECTIVES[cfg.loss].g_uses_reals:
+        return (["z", "real"], [],
+                f"Draw a fresh batch: {_batch(cfg)} real points x ~ p_data (G's loss compares fakes with reals) and "
+                f"{_noise(cfg)}.")
     return ["z"], [], f"Draw fresh noise: {_noise(cfg)} (G's update needs no real data)."
 
 
@@ -155,11 +158,14 @@ def _g_generate(cfg):
 
 
 def _g_score(cfg):
+    if OBJECTIVES[cfg.loss].g_uses_reals:
+        return (["real", "fake", "D"], ["real_D", "fake_D"],
+                f"{_scores(cfg, True)}{_packs(cfg)}; D itself is not changed.")
     return ["fake", "D"], ["fake_D"], f"{_scores(cfg, False)}{_packs(cfg)}; D itself is not changed."
 
 
 def _g_update(cfg):
-    g_formula = PLAIN_FORMULAS[cfg.loss][1]
+    g_formula = OBJECTIVES[cfg.loss].plain[1]
     through = "back through D" if cfg.unroll_steps == 0 else \
         f"back through D as it will be {cfg.unroll_steps} updates later (unrolled GAN)"
     return (["D", "loss_g", "G"], ["D_loss_g", "update_g"],

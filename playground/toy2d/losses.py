@@ -13,10 +13,23 @@ wgan, wgan_gp   E C(G(z)) - E C(x)                          -E C(G(z))
 lsgan           1/2 E (D(x) - 1)^2 + 1/2 E D(G(z))^2        1/2 E (D(G(z)) - 1)^2
 hinge           E max(0, 1 - C(x)) + E max(0, 1 + C(G(z)))  -E C(G(z))
 dragan          same as minimax, plus the DRAGAN penalty    -E log D(G(z))
+ragan           -E log s(C(x) - E C(G(z)))                  the same with x and G(z) swapped
+                - E log(1 - s(C(G(z)) - E C(x)))
 ==============  ==========================================  ===========================================
+
+RaGAN (relativistic average GAN, Jolicoeur-Martineau 2018) asks how much more real a real point looks than
+the fakes do on average (s = sigmoid): G's loss needs D's outputs on reals too, and the batch means couple
+the samples.
+
+:data:`OBJECTIVES` is the one registry of the lab's objectives: each :class:`Objective` holds its formulas,
+its losses, the penalty or clipping it needs, its fast-path codes and what D's output means. The setting's
+choices, the trainer, the fast path, the pictures, the charts, the model graph and the page all read it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -44,6 +57,11 @@ def d_loss_hinge(r: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     return F.relu(1 - r).mean() + F.relu(1 + f).mean()
 
 
+def d_loss_relativistic_average(r: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """RaGAN: -E log s(C(x) - E C(G(z))) - E log(1 - s(C(G(z)) - E C(x))). Equals log 4 when C is constant."""
+    return F.softplus(f.mean() - r).mean() + F.softplus(f - r.mean()).mean()
+
+
 # ---- generator losses -------------------------------------------------------------------------------
 
 
@@ -65,6 +83,11 @@ def g_loss_critic(f: torch.Tensor) -> torch.Tensor:
 def g_loss_least_squares(f: torch.Tensor) -> torch.Tensor:
     """1/2 E (D(G(z)) - 1)^2."""
     return 0.5 * ((f - 1) ** 2).mean()
+
+
+def g_loss_relativistic_average(r: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """RaGAN: D's loss with reals and fakes swapped; G gets a gradient from the reals' term too."""
+    return d_loss_relativistic_average(f, r)
 
 
 # ---- gradient penalties -----------------------------------------------------------------------------
@@ -95,46 +118,84 @@ def _unit_gradient_norm_penalty(D, x_hat: torch.Tensor) -> torch.Tensor:
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()
 
 
-# ---- lookup by name ---------------------------------------------------------------------------------
+# The draws of each penalty, in the trainer's order (the tests replay them).
 
-D_LOSSES = {
-    "minimax": d_loss_log,
-    "nonsaturating": d_loss_log,
-    "dragan": d_loss_log,
-    "wgan": d_loss_wasserstein,
-    "wgan_gp": d_loss_wasserstein,
-    "lsgan": d_loss_least_squares,
-    "hinge": d_loss_hinge,
-}
-G_LOSSES = {
-    "minimax": g_loss_saturating,
-    "nonsaturating": g_loss_nonsaturating,
-    "dragan": g_loss_nonsaturating,
-    "wgan": g_loss_critic,
-    "wgan_gp": g_loss_critic,
-    "lsgan": g_loss_least_squares,
-    "hinge": g_loss_critic,
-}
-SIGMOID_LOSSES = frozenset({"minimax", "nonsaturating", "dragan"})  # D(x) = sigmoid(output)
-CRITIC_LOSSES = frozenset({"wgan", "wgan_gp", "hinge"})  # unbounded critic; boundary = mean level
 
-FORMULAS = {  # shown under the loss picker (Markdown with $...$ LaTeX)
-    "minimax": r"$\min_G \max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]$ — G minimises $\log(1-D(G(z)))$ (saturates when D wins).",
-    "nonsaturating": r"D: $\max\; \mathbb{E}\log D(x) + \mathbb{E}\log(1-D(G(z)))$; G: $\max\; \mathbb{E}\log D(G(z))$ — same fixed point, strong early gradients.",
-    "wgan": r"Critic: $\max_{\|C\|_L\le 1} \mathbb{E}C(x) - \mathbb{E}C(G(z))$ (Lipschitz by weight clipping); G: $\max \mathbb{E}C(G(z))$.",
-    "wgan_gp": r"Critic: $\max\; \mathbb{E}C(x) - \mathbb{E}C(G(z)) - \lambda\,\mathbb{E}(\|\nabla C(\hat x)\|-1)^2$ on random interpolates $\hat x$.",
-    "lsgan": r"D: $\min\; \tfrac12\mathbb{E}(D(x)-1)^2 + \tfrac12\mathbb{E}D(G(z))^2$; G: $\min\; \tfrac12\mathbb{E}(D(G(z))-1)^2$.",
-    "hinge": r"D: $\min\; \mathbb{E}\max(0,1-C(x)) + \mathbb{E}\max(0,1+C(G(z)))$; G: $\max\; \mathbb{E}C(G(z))$.",
-    "dragan": r"Non-saturating GAN $+\;\lambda\,\mathbb{E}(\|\nabla D(x+\delta)\|-1)^2$ near the data (DRAGAN).",
-}
-# What each player minimises, as plain text (the model graph's captions, drawn in the page as text, not LaTeX):
-# the table of the module docstring, penalties included. D(x) = sigmoid(output); C is an unbounded critic.
-PLAIN_FORMULAS = {  # loss: (D minimises, G minimises)
-    "minimax": ("−E log D(x) − E log(1 − D(G(z)))", "E log(1 − D(G(z)))"),
-    "nonsaturating": ("−E log D(x) − E log(1 − D(G(z)))", "−E log D(G(z))"),
-    "wgan": ("E C(G(z)) − E C(x)", "−E C(G(z))"),
-    "wgan_gp": ("E C(G(z)) − E C(x) + λ E (‖∇C(x̂)‖ − 1)²", "−E C(G(z))"),
-    "lsgan": ("½ E (D(x) − 1)² + ½ E D(G(z))²", "½ E (D(G(z)) − 1)²"),
-    "hinge": ("E max(0, 1 − C(x)) + E max(0, 1 + C(G(z)))", "−E C(G(z))"),
-    "dragan": ("−E log D(x) − E log(1 − D(G(z))) + λ E (‖∇D(x̂)‖ − 1)²", "−E log D(G(z))"),
-}
+def interpolates_penalty(D, real: torch.Tensor, fake: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """WGAN-GP's penalty at fresh random interpolates."""
+    return gradient_penalty(D, real, fake, torch.rand(len(real), 1, generator=gen))
+
+
+def near_data_penalty(D, real: torch.Tensor, fake: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """DRAGAN's penalty at fresh noisy copies of the reals (``fake`` unused)."""
+    noise = torch.rand(real.shape, generator=gen)
+    return dragan_penalty(D, real, noise, torch.rand(len(real), 1, generator=gen))
+
+
+# ---- the registry -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Everything about one objective of the 2-D lab.
+
+    ``output``: what D's raw output is: "probability" (a logit, D(x) = sigmoid(output), boundary ½), "critic"
+    (unbounded, boundary at the mean level of reals and fakes) or "score" (LSGAN's, pulled to 1 and 0).
+    ``log4``: D's loss is log 4 at p_g = p_data (the losses chart's reference line). ``g_uses_reals``: G's
+    loss reads D's outputs on a fresh real batch too. ``penalty``: (D, real, fake, generator) -> the term
+    added λ times to D's loss (a gradient of a gradient: autograd only); ``penalty_note`` says where x̂ lies.
+    ``clip``: D's weights are clipped after each update. ``fast``: the codes of D's and G's loss in the fast
+    path's branches (:mod:`playground.toy2d.fast`), None where only autograd can train it.
+    """
+
+    name: str
+    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (r, f)
+    g_loss: Callable[..., torch.Tensor]  # (f), or (r, f) where g_uses_reals
+    formula: str  # shown under the loss picker (Markdown with $...$ LaTeX)
+    plain: tuple[str, str]  # (D minimises, G minimises) as plain text: the model graph's captions
+    output: str
+    log4: bool = False
+    g_uses_reals: bool = False
+    penalty: Callable | None = None
+    penalty_note: str = ""
+    clip: bool = False
+    fast: tuple[int, int] | None = None
+
+    def g(self, r: torch.Tensor | None, f: torch.Tensor) -> torch.Tensor:
+        """G's loss from D's outputs on reals (read only where ``g_uses_reals``; else may be None) and fakes."""
+        return self.g_loss(r, f) if self.g_uses_reals else self.g_loss(f)
+
+
+_BCE = "−E log D(x) − E log(1 − D(G(z)))"
+_W = "E C(G(z)) − E C(x)"
+_RA = "−E log σ({a} − E {b}) − E log(1 − σ({b} − E {a}))"  # RaGAN's loss, with a the side called real
+
+OBJECTIVES = {o.name: o for o in (
+    Objective("minimax", d_loss_log, g_loss_saturating,
+              r"$\min_G \max_D\; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1-D(G(z)))]$ — G minimises $\log(1-D(G(z)))$ (saturates when D wins).",
+              (_BCE, "E log(1 − D(G(z)))"), "probability", log4=True, fast=(0, 0)),
+    Objective("nonsaturating", d_loss_log, g_loss_nonsaturating,
+              r"D: $\max\; \mathbb{E}\log D(x) + \mathbb{E}\log(1-D(G(z)))$; G: $\max\; \mathbb{E}\log D(G(z))$ — same fixed point, strong early gradients.",
+              (_BCE, "−E log D(G(z))"), "probability", log4=True, fast=(0, 1)),
+    Objective("wgan", d_loss_wasserstein, g_loss_critic,
+              r"Critic: $\max_{\|C\|_L\le 1} \mathbb{E}C(x) - \mathbb{E}C(G(z))$ (Lipschitz by weight clipping); G: $\max \mathbb{E}C(G(z))$.",
+              (_W, "−E C(G(z))"), "critic", clip=True, fast=(1, 2)),
+    Objective("wgan_gp", d_loss_wasserstein, g_loss_critic,
+              r"Critic: $\max\; \mathbb{E}C(x) - \mathbb{E}C(G(z)) - \lambda\,\mathbb{E}(\|\nabla C(\hat x)\|-1)^2$ on random interpolates $\hat x$.",
+              (_W + " + λ E (‖∇C(x̂)‖ − 1)²", "−E C(G(z))"), "critic",
+              penalty=interpolates_penalty, penalty_note="x̂ between a real and a fake point"),
+    Objective("lsgan", d_loss_least_squares, g_loss_least_squares,
+              r"D: $\min\; \tfrac12\mathbb{E}(D(x)-1)^2 + \tfrac12\mathbb{E}D(G(z))^2$; G: $\min\; \tfrac12\mathbb{E}(D(G(z))-1)^2$.",
+              ("½ E (D(x) − 1)² + ½ E D(G(z))²", "½ E (D(G(z)) − 1)²"), "score", fast=(2, 3)),
+    Objective("hinge", d_loss_hinge, g_loss_critic,
+              r"D: $\min\; \mathbb{E}\max(0,1-C(x)) + \mathbb{E}\max(0,1+C(G(z)))$; G: $\max\; \mathbb{E}C(G(z))$.",
+              ("E max(0, 1 − C(x)) + E max(0, 1 + C(G(z)))", "−E C(G(z))"), "critic", fast=(3, 2)),
+    Objective("dragan", d_loss_log, g_loss_nonsaturating,
+              r"Non-saturating GAN $+\;\lambda\,\mathbb{E}(\|\nabla D(x+\delta)\|-1)^2$ near the data (DRAGAN).",
+              (_BCE + " + λ E (‖∇D(x̂)‖ − 1)²", "−E log D(G(z))"), "probability", log4=True,
+              penalty=near_data_penalty, penalty_note="x̂ a real point plus noise"),
+    Objective("ragan", d_loss_relativistic_average, g_loss_relativistic_average,
+              r"Relativistic average (RaGAN): D: $\min\; -\mathbb{E}\log\sigma(C(x)-\mathbb{E}C(G(z))) - \mathbb{E}\log(1-\sigma(C(G(z))-\mathbb{E}C(x)))$; G: the same with $x$ and $G(z)$ swapped — how much more real than the other side on average.",
+              (_RA.format(a="C(x)", b="C(G(z))"), _RA.format(a="C(G(z))", b="C(x)")), "critic", log4=True,
+              g_uses_reals=True, fast=(4, 4)),
+)}

@@ -63,7 +63,7 @@ class Pictures:
         """What the heatmap shows at points (m, 2): D(x) in [0, 1] for the sigmoid losses, else the raw
         output. With packing, each point is judged as a pack of identical copies."""
         out = self.D(points.repeat(1, self.cfg.pack) if self.cfg.pack > 1 else points).squeeze(1)
-        return torch.sigmoid(out) if self.cfg.loss in losses.SIGMOID_LOSSES else out
+        return torch.sigmoid(out) if losses.OBJECTIVES[self.cfg.loss].output == "probability" else out
 
     def _grid(self, res: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
         xmin, xmax, ymin, ymax = self.dataset.extent
@@ -140,7 +140,7 @@ class Pictures:
             if arrows is not None:
                 pos, direction = fake[:n_arrows].numpy(), arrows.numpy()
             else:
-                pos, direction = self._arrows(fake[:n_arrows])
+                pos, direction = self._arrows(fake[:n_arrows], real)
         d_loss = float(self._last_d) if self._last_d is not None else None
         g_loss = float(self._last_g) if self._last_g is not None else None
         if d_loss is None or g_loss is None:
@@ -155,7 +155,7 @@ class Pictures:
             "d_grid": d_np,
             "d_star_grid": d_star_grid,
             "boundary_level": level,
-            "d_is_probability": self.cfg.loss in losses.SIGMOID_LOSSES,
+            "d_is_probability": losses.OBJECTIVES[self.cfg.loss].output == "probability",
             "manifold": manifold,
             "arrows_pos": pos,
             "arrows_dir": direction,
@@ -176,25 +176,32 @@ class Pictures:
                          n_arrows: int) -> tuple[torch.Tensor, torch.Tensor, float, torch.Tensor | None]:
         """G of ``g_in``, the heatmap's values at ``pts``, the boundary level, and (fast path only) the arrows
         of the first ``n_arrows`` samples; with flat weights all in one compiled call."""
+        objective = losses.OBJECTIVES[self.cfg.loss]
         if getattr(self, "fast", False):
             gw, gb, dw, db = self._nets[0], self._nets[1], self._nets[5], self._nets[6]  # G's and D's layers
             out, d_grid, level_t, arrows = fast.picture_function(self.scripted)(
                 gw, gb, dw, db, self._spec.act, self._spec.act_param, g_in, pts, real, n_fake, n_arrows,
-                self._spec.g_code, self.cfg.pack, self.cfg.loss in losses.SIGMOID_LOSSES,
-                self.cfg.loss in losses.CRITIC_LOSSES)
+                self._spec.g_code, self._spec.g_reals, self.cfg.pack, objective.output == "probability",
+                objective.output == "critic")
             return out, d_grid, float(level_t), arrows
         with torch.no_grad():
             out = self.G(g_in)
             d_grid = self.d_output(pts)
             level = 0.5
-            if self.cfg.loss in losses.CRITIC_LOSSES:
+            if objective.output == "critic":
                 level = float((self.d_output(real).mean() + self.d_output(out[:n_fake]).mean()) / 2)
         return out, d_grid, level, None
 
-    def _arrows(self, fake: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        """Where G's loss pushes each fake point: -d(loss of that point)/dx."""
+    def _arrows(self, fake: torch.Tensor, real: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Where G's loss pushes each fake point: -d(loss of that point)/dx (a G loss that reads reals reads
+        ``real``'s whole packs)."""
+        objective = losses.OBJECTIVES[self.cfg.loss]
+        r = None
+        if objective.g_uses_reals:
+            with torch.no_grad():
+                r = self.D(self._packed(real[: (len(real) // self.cfg.pack) * self.cfg.pack]))
         x = fake.detach().clone().requires_grad_(True)
-        per_point = self._g_loss_fn(self.D(self._packed(x))) * (len(x) // self.cfg.pack)
+        per_point = objective.g(r, self.D(self._packed(x))) * (len(x) // self.cfg.pack)
         (grad,) = torch.autograd.grad(per_point, x)
         return x.detach().numpy(), (-grad).numpy()
 

@@ -71,8 +71,10 @@ class Trainer(Pictures):
             torch.manual_seed(self.cfg.seed)
             self.G, self.D = build_models(self.cfg)
         c = self.cfg
-        # Hand-written backprop (playground.toy2d.fast) wherever no gradient of a gradient is needed.
-        self.fast = bool(use_fast) and c.loss not in ("wgan_gp", "dragan") and c.unroll_steps == 0
+        self.objective = losses.OBJECTIVES[c.loss]
+        # Hand-written backprop (playground.toy2d.fast) wherever the objective has it and no unrolling needs
+        # a gradient through D's update.
+        self.fast = bool(use_fast) and self.objective.fast is not None and c.unroll_steps == 0
         self.scripted = bool(scripted)  # the fast path's chunks as TorchScript (else the same code in Python)
         if self.fast:
             self._fg, self._fd = fast.FlatMLP(self.G.net), fast.FlatMLP(self.D.net)
@@ -83,14 +85,12 @@ class Trainer(Pictures):
                                        + [[net.flat, net.grad, opt.m, opt.v]])]
             self._sigma_t = torch.tensor(self.dataset.sigma)
             self._spec = fast.ChunkSpec(
-                act=self._fg.act_code, act_param=self._fg.act_param, d_code=fast.D_CODES[losses.D_LOSSES[c.loss]],
-                g_code=fast.G_CODES[losses.G_LOSSES[c.loss]], opt=fast.OPT_CODES[c.optimizer], pack=c.pack,
-                n=(c.batch_size // c.pack) * c.pack, z_dim=c.z_dim, z_uniform=c.z_dist == "uniform", lr_g=c.lr_g,
-                lr_d=c.lr_d, beta1=c.beta1, beta2=c.beta2, eps=fast.ADAM_EPS,
-                clip=c.clip_value if c.loss == "wgan" else -1.0)
+                act=self._fg.act_code, act_param=self._fg.act_param, d_code=self.objective.fast[0],
+                g_code=self.objective.fast[1], g_reals=self.objective.g_uses_reals, opt=fast.OPT_CODES[c.optimizer],
+                pack=c.pack, n=(c.batch_size // c.pack) * c.pack, z_dim=c.z_dim, z_uniform=c.z_dist == "uniform",
+                lr_g=c.lr_g, lr_d=c.lr_d, beta1=c.beta1, beta2=c.beta2, eps=fast.ADAM_EPS,
+                clip=c.clip_value if self.objective.clip else -1.0)
         self._g_params = list(self.G.parameters())
-        self._d_loss_fn = losses.D_LOSSES[c.loss]
-        self._g_loss_fn = losses.G_LOSSES[c.loss]
         self._n = (c.batch_size // c.pack) * c.pack  # samples per batch: whole packs only
         self.iteration = 0
         self.freeze_d = False
@@ -135,30 +135,28 @@ class Trainer(Pictures):
             fake = self.G(self.sample_z(n))
         real, fake = self._packed(real), self._packed(fake)
         out = D(torch.cat([real, fake]))
-        loss = self._d_loss_fn(out[: len(real)], out[len(real) :])
-        if c.loss == "wgan_gp":
-            eps = torch.rand(len(real), 1, generator=self.gen)
-            loss = loss + c.gp_weight * losses.gradient_penalty(D, real, fake, eps)
-        elif c.loss == "dragan":
-            noise = torch.rand(real.shape, generator=self.gen)
-            alpha = torch.rand(len(real), 1, generator=self.gen)
-            loss = loss + c.gp_weight * losses.dragan_penalty(D, real, noise, alpha)
+        loss = self.objective.d_loss(out[: len(real)], out[len(real) :])
+        if self.objective.penalty is not None:
+            loss = loss + c.gp_weight * self.objective.penalty(D, real, fake, self.gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if c.loss == "wgan":  # the original WGAN keeps the critic Lipschitz by clipping its weights
+        if self.objective.clip:  # the original WGAN keeps the critic Lipschitz by clipping its weights
             with torch.no_grad():
                 for p in D.parameters():
                     p.clamp_(-c.clip_value, c.clip_value)
         return loss.detach()
 
     def _g_update(self) -> torch.Tensor:
+        # a relativistic G loss compares its fakes with a fresh real batch, drawn first (as the fast path does)
+        real = self._packed(self.dataset.sample(self._n, self.gen)) if self.objective.g_uses_reals else None
         fake = self._packed(self.G(self.sample_z(self._n)))
-        if self.cfg.unroll_steps > 0:
-            f = torch.func.functional_call(self.D, self._unrolled_d_params(), (fake,))
-        else:
-            f = self.D(fake)
-        loss = self._g_loss_fn(f)
+        params = self._unrolled_d_params() if self.cfg.unroll_steps > 0 else None  # D as it will be
+
+        def D(x):
+            return self.D(x) if params is None else torch.func.functional_call(self.D, params, (x,))
+
+        loss = self.objective.g(None if real is None else D(real), D(fake))
         # gradients for G only: D's weight gradients would be computed and thrown away
         grads = torch.autograd.grad(loss, self._g_params)
         for p, g in zip(self._g_params, grads):
@@ -186,14 +184,14 @@ class Trainer(Pictures):
             real = self._packed(self.dataset.sample(self._n, self.gen))
             fake = self._packed(self.G(self.sample_z(self._n)))  # keeps its graph to G
             out = torch.func.functional_call(self.D, dict(zip(names, params)), (torch.cat([real, fake]),))
-            loss = self._d_loss_fn(out[: len(real)], out[len(real) :])
+            loss = self.objective.d_loss(out[: len(real)], out[len(real) :])
             grads = torch.autograd.grad(loss, params, create_graph=True)
             step += 1
             # the optimiser's own rule, out of place, so G's gradient flows through it
             moved = [fast.opt_rule(p, g, m, v, step, code, c.lr_d, c.beta1, c.beta2, 1e-8, TINY)
                      for p, g, m, v in zip(params, grads, m1, m2)]
             params, m1, m2 = (list(t) for t in zip(*moved))
-            if c.loss == "wgan":
+            if self.objective.clip:
                 params = [p.clamp(-c.clip_value, c.clip_value) for p in params]
         return dict(zip(names, params))
 
@@ -315,7 +313,7 @@ class Trainer(Pictures):
         real = self._packed(self.dataset.sample(self._n, g))
         fake = self._packed(self.G(self.sample_z(self._n, g)))
         r, f = self.D(real), self.D(fake)
-        return float(self._d_loss_fn(r, f)), float(self._g_loss_fn(f))
+        return float(self.objective.d_loss(r, f)), float(self.objective.g(r, f))
 
     def _log(self) -> None:
         if self._last_d is None or self._last_g is None or self.freeze_d or self.freeze_g:

@@ -23,7 +23,7 @@ from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.data import load_points_csv, points_from_drawing
 from playground.toy2d.lab import GIF_EVERY, MAX_SPEED, Lab, still_value  # noqa: F401 - GIF_EVERY for tests
 from playground.toy2d.graph import graph_state
-from playground.toy2d.losses import FORMULAS
+from playground.toy2d.losses import OBJECTIVES
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import image_figure_html, render_frame
 from playground.toy2d.scheduler import forget_idle, get_scheduler
@@ -260,7 +260,7 @@ def preset_start(name: str) -> str:
 
 
 def formula(loss: str) -> str:
-    return FORMULAS.get(loss, "")
+    return OBJECTIVES[loss].formula if loss in OBJECTIVES else ""
 
 
 # the settings the model graph's captions use (its sub-steps follow k, the G steps and the freezes too)

@@ -26,6 +26,9 @@ def test_each_chart_declares_what_its_run_has():
     ring, wgan, moons = (Trainer(ToyConfig(**kw)) for kw in ({}, {"loss": "wgan"}, {"dataset": "swiss_roll"}))
     assert charts.chart_spec(ring)[0]["hline"]["y"] == pytest.approx(math.log(4))
     assert "hline" not in charts.chart_spec(wgan)[0]
+    # RaGAN's D loss is log 4 too where its critic is constant (p_g = p_data); it is not −V there
+    ragan = charts.chart_spec(Trainer(ToyConfig(loss="ragan")))[0]["hline"]
+    assert ragan["y"] == pytest.approx(math.log(4)) and "V" not in ragan["text"]
     quality = {t: charts.chart_spec(t)[2] for t in (ring, moons)}
     assert [s["name"] for s in quality[ring]["series"]][-1] == "modes covered" and quality[ring]["y2"]["range"][1] == 8.5
     assert len(quality[moons]["series"]) == 1 and "y2" not in quality[moons]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from playground.errors import UserError
-from playground.toy2d.__main__ import main, mean_se, parse_seeds
+from playground.toy2d.__main__ import build_parser, main, mean_se, parse_seeds
+from playground.toy2d.losses import OBJECTIVES
 from playground.toy2d.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,14 @@ def test_seeds_summary_and_config_flags(capsys):
     assert r["seeds"] == [0, 1, 2] and r["modes_total"] == 25 and len(r["runs"]) == 3
     m, se = mean_se([run["modes_covered"] for run in r["runs"]])
     assert r["modes_covered"] == pytest.approx(m) and r["modes_covered_se"] == pytest.approx(se)
+
+
+def test_every_objective_is_a_loss_choice(capsys):
+    """The --loss flag offers the registry's objectives; the relativistic one trains from the command line."""
+    loss_help = next(a.help for a in build_parser()._actions if "--loss" in a.option_strings)
+    assert all(name in loss_help for name in OBJECTIVES)
+    assert main(["--loss", "ragan", "--iterations", "5", "--batch-size", "16", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["iterations"] == 5
 
 
 def test_human_output_and_list(capsys):

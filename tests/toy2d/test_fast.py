@@ -7,32 +7,47 @@ import numpy as np
 import torch
 
 from playground.toy2d import ToyConfig, Trainer, fast
+from playground.toy2d.losses import OBJECTIVES
 from playground.toy2d.models import mlp
 from playground.toy2d.trainer import make_optimizer
 
 
-@pytest.mark.parametrize("loss_fn", list(fast.D_CODES) + list(fast.G_CODES), ids=lambda f: f.__name__)
-def test_output_gradients_and_values_match_autograd(loss_fn):
+FAST = [o for o in OBJECTIVES.values() if o.fast is not None]
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # torch 2.14 marks torch.jit as deprecated; it still works
+@pytest.mark.parametrize("scripted", [True, False], ids=["torchscript", "python"])
+@pytest.mark.parametrize("objective", FAST, ids=lambda o: o.name)
+def test_each_objective_s_fast_branches_match_its_autograd_losses(objective, scripted):
+    """The registry's fast codes pick branches whose closed-form gradients and values are the entry's own
+    autograd losses' (G's with a real batch of another size: the picture's arrows read 512 reals)."""
+    d_grad, g_grad, d_value, g_value = (torch.jit.script(fn) if scripted else fn for fn in
+                                        (fast._s_d_grad, fast._s_g_grad, fast._s_d_loss, fast._s_g_loss))
+    d_code, g_code = objective.fast
     torch.manual_seed(0)
-    r = torch.randn(37, 1) * 2
-    f = torch.randn(37, 1) * 2
-    if loss_fn in fast.D_CODES:
-        code = fast.D_CODES[loss_fn]
-        r_, f_ = r.clone().requires_grad_(), f.clone().requires_grad_()
-        loss = loss_fn(r_, f_)
-        expected = torch.cat(torch.autograd.grad(loss, (r_, f_)))
-        got = fast._s_d_grad(torch.cat([r, f]), len(r), code)
-        value = fast._s_d_loss(torch.cat([r, f]), len(r), code)
-    else:
-        code = fast.G_CODES[loss_fn]
-        f_ = f.clone().requires_grad_()
-        loss = loss_fn(f_)
-        (expected,) = torch.autograd.grad(loss, (f_,))
-        got = fast._s_g_grad(f, code)
-        value = fast._s_g_loss(f, code)
+    r, f = torch.randn(37, 1) * 2, torch.randn(37, 1) * 2
+    r_, f_ = r.clone().requires_grad_(), f.clone().requires_grad_()
+    loss = objective.d_loss(r_, f_)
+    expected = torch.cat(torch.autograd.grad(loss, (r_, f_)))
+    torch.testing.assert_close(d_grad(torch.cat([r, f]), len(r), d_code), expected, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(d_value(torch.cat([r, f]), len(r), d_code), loss.detach())
+    r = torch.randn(53, 1) * 2
+    f_ = f.clone().requires_grad_()
+    loss = objective.g(r, f_)
+    (expected,) = torch.autograd.grad(loss, (f_,))
+    got = g_grad(r, f, g_code)
     assert got.shape == expected.shape
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-7)
-    torch.testing.assert_close(value, loss.detach())
+    torch.testing.assert_close(g_value(r, f, g_code), loss.detach())
+
+
+def test_a_fast_code_names_one_loss_function():
+    """Objectives share a branch only where they share the loss (minimax and non-saturating share D's)."""
+    for player in (0, 1):
+        by_code = {}
+        for o in FAST:
+            fn = (o.d_loss, o.g_loss)[player]
+            assert by_code.setdefault(o.fast[player], fn) is fn, (o.name, player)
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "elu"])
@@ -85,6 +100,9 @@ CASES = [
     dict(loss="wgan", activation="leaky_relu", optimizer="rmsprop", d_steps=3),
     dict(loss="lsgan", activation="elu", pack=4, z_dim=5, z_dist="uniform"),
     dict(loss="hinge", g_depth=3, d_width=32, g_steps=2),
+    # SGD: RaGAN sees only differences of D's outputs, so D's last bias (and any bias of a unit active on every
+    # point) gets a gradient of 0 plus rounding, which Adam and RMSprop scale up to whole steps, unlike in each path
+    dict(loss="ragan", optimizer="sgd", lr_d=0.05, lr_g=0.05, pack=2),
 ]
 
 
@@ -138,6 +156,36 @@ def test_gradient_penalty_objectives_stay_on_autograd_and_follow_their_papers(lo
     assert t.d_step() == pytest.approx(objective.item(), rel=1e-5)
     for p, q, g in zip(t.D.parameters(), D.parameters(), grads):
         torch.testing.assert_close(p.detach(), q.detach() - cfg.lr_d * g, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("use_fast", [True, False], ids=["fast", "autograd"])
+def test_ragan_steps_follow_its_paper(use_fast):
+    """Jolicoeur-Martineau 2018, relativistic average: one D and one G update equal SGD steps on the paper's
+    objectives written out here, with the trainer's draws (G's update draws a real batch, then the noise)."""
+    cfg = ToyConfig(loss="ragan", batch_size=64, seed=6, optimizer="sgd", lr_d=0.1, lr_g=0.1)
+    t = Trainer(cfg, use_fast=use_fast)
+    assert t.fast == use_fast
+    D, G = copy.deepcopy(t.D), copy.deepcopy(t.G)
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    def ra(a, b):  # -E log sigmoid(a - E b) - E log(1 - sigmoid(b - E a))
+        return -torch.log(torch.sigmoid(a - b.mean())).mean() - torch.log(1 - torch.sigmoid(b - a.mean())).mean()
+
+    real = t.dataset.sample(64, gen)
+    with torch.no_grad():
+        fake = G(torch.randn(64, cfg.z_dim, generator=gen))
+    d_objective = ra(D(real), D(fake))
+    d_grads = torch.autograd.grad(d_objective, list(D.parameters()))
+    assert t.d_step() == pytest.approx(d_objective.item(), rel=1e-5)
+    for p, q, g in zip(t.D.parameters(), D.parameters(), d_grads):
+        torch.testing.assert_close(p.detach(), q.detach() - cfg.lr_d * g, rtol=1e-5, atol=1e-6)
+    D = copy.deepcopy(t.D)
+    real = t.dataset.sample(64, gen)
+    g_objective = ra(D(G(torch.randn(64, cfg.z_dim, generator=gen))), D(real))
+    g_grads = torch.autograd.grad(g_objective, list(G.parameters()))
+    assert t.g_step() == pytest.approx(g_objective.item(), rel=1e-5)
+    for p, q, g in zip(t.G.parameters(), G.parameters(), g_grads):
+        torch.testing.assert_close(p.detach(), q.detach() - cfg.lr_g * g, rtol=1e-5, atol=1e-6)
 
 
 def test_unrolled_g_step_differentiates_through_ds_next_update():
@@ -206,7 +254,9 @@ def test_freezes_on_the_fast_path():
 
 
 @pytest.mark.parametrize("changes", [dict(), dict(loss="wgan", pack=2, activation="elu"),
-                                     dict(loss="hinge", activation="leaky_relu", pack=3)], ids=["ns", "wgan", "hinge"])
+                                     dict(loss="hinge", activation="leaky_relu", pack=3),
+                                     dict(loss="ragan", pack=3, optimizer="sgd", lr_d=0.05, lr_g=0.05)],
+                         ids=["ns", "wgan", "hinge", "ragan"])
 def test_compiled_picture_equals_the_modules_picture(changes):
     """The live picture's one-call version (flat weights, hand-written input gradient) draws what the
     nn.Module version with autograd draws: same D surface, samples, manifold, level, arrow directions."""

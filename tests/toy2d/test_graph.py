@@ -8,7 +8,7 @@ import pytest
 
 from playground.toy2d import graph
 from playground.toy2d.config import LOSSES, ToyConfig
-from playground.toy2d.losses import PLAIN_FORMULAS
+from playground.toy2d.losses import OBJECTIVES
 
 PARTS = ["sample", "generate", "score", "update"]
 
@@ -74,8 +74,20 @@ def test_captions_carry_the_chosen_loss_s_own_formula():
     assert "254 real points" in _caption(ToyConfig(pack=2, batch_size=255), "d1.sample")  # whole packs only
     for loss in LOSSES:  # every loss: D's formula in D's update, G's in G's
         cfg = ToyConfig(loss=loss)
-        assert PLAIN_FORMULAS[loss][0] in _caption(cfg, "d1.update")
-        assert PLAIN_FORMULAS[loss][1] in _caption(cfg, "g1.update")
+        assert OBJECTIVES[loss].plain[0] in _caption(cfg, "d1.update")
+        assert OBJECTIVES[loss].plain[1] in _caption(cfg, "g1.update")
+
+
+def test_a_relativistic_g_update_draws_and_scores_reals_too():
+    """RaGAN's G loss compares the fakes with the average real: its G update samples reals and D scores both."""
+    cfg = ToyConfig(loss="ragan")
+    steps = {s["id"]: s for s in graph.substeps(cfg, "g")}
+    assert "G's loss −E log σ(C(G(z)) − E C(x)) − E log(1 − σ(C(x) − E C(G(z))))" in steps["g1.update"]["caption"]
+    assert "D's loss −E log σ(C(x) − E C(G(z)))" in _caption(cfg, "d1.update")
+    assert "real" in steps["g1.sample"]["nodes"] and "256 real points" in steps["g1.sample"]["caption"]
+    assert "real_D" in steps["g1.score"]["edges"] and "The critic scores reals and fakes" in steps["g1.score"]["caption"]
+    plain = {s["id"]: s for s in graph.substeps(ToyConfig(), "g")}  # a G loss of the fakes alone
+    assert plain["g1.sample"]["nodes"] == ["z"] and "real_D" not in plain["g1.score"]["edges"]
 
 
 def test_every_lit_part_is_drawn_and_the_declaration_is_json():

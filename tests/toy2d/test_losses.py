@@ -54,6 +54,31 @@ def test_least_squares_losses():
     assert losses.g_loss_least_squares(f).item() == pytest.approx(1.0625)
 
 
+def test_relativistic_average_losses():
+    # C(x) = log 3 on both reals, 0 on both fakes: a real looks more real than the average fake with
+    # probability 3/4 and a fake than the average real with 1/4: D pays -log(3/4) - log(1 - 1/4), G -2 log(1/4)
+    r, f = t(LOG3, LOG3), t(0.0, 0.0)
+    assert losses.d_loss_relativistic_average(r, f).item() == pytest.approx(-2 * math.log(0.75))
+    assert losses.g_loss_relativistic_average(r, f).item() == pytest.approx(-2 * math.log(0.25))
+    # a constant critic: log 4, as the minimax D at equilibrium
+    assert losses.d_loss_relativistic_average(t(5.0), t(5.0)).item() == pytest.approx(math.log(4))
+    # the batch means couple the samples: C(x) = 1, 3 (mean 2), C(G(z)) = 0, 2 (mean 1);
+    # D: mean(sp(1 - 1), sp(1 - 3)) + mean(sp(0 - 2), sp(2 - 2)), sp(t) = log(1 + e^t)
+    r, f = t(1.0, 3.0), t(0.0, 2.0)
+    sp = lambda x: math.log1p(math.exp(x))  # noqa: E731
+    assert losses.d_loss_relativistic_average(r, f).item() == pytest.approx(sp(0) + sp(-2))
+    assert losses.g_loss_relativistic_average(r, f).item() == pytest.approx(sp(0) + sp(2))
+
+
+def test_relativistic_g_loss_pushes_each_fake_through_the_reals_term_too():
+    # d/df_j of mean sp(mean r - f) + mean sp(r - mean f) = -(s(mean r - f_j) + mean_i s(r_i - mean f)) / n
+    r, f = t(1.0, 3.0), t(0.0, 2.0).requires_grad_(True)
+    (g,) = torch.autograd.grad(losses.g_loss_relativistic_average(r, f), f)
+    s = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    reals_term = (s(1 - 1) + s(3 - 1)) / 2
+    assert g.tolist() == pytest.approx([-(s(2) + reals_term) / 2, -(s(0) + reals_term) / 2])
+
+
 def test_hinge_loss():
     r, f = t(2.0, 0.5), t(-2.0, 0.0)
     # mean(max(0, -1), max(0, 0.5)) + mean(max(0, -1), max(0, 1)) = 0.25 + 0.5
@@ -100,7 +125,19 @@ def test_dragan_penalty():
     assert losses.dragan_penalty(half_squared_norm, real, ones, torch.ones(2, 1, dtype=torch.float64)).item() == pytest.approx(expect)
 
 
-def test_every_loss_name_has_both_players_and_a_formula():
-    from playground.toy2d.config import LOSSES
+def test_the_registry_is_the_setting_s_choices_and_each_entry_is_whole():
+    from playground.toy2d.config import LOSSES, SETTINGS
 
-    assert set(losses.D_LOSSES) == set(losses.G_LOSSES) == set(losses.FORMULAS) == set(LOSSES)
+    assert LOSSES == tuple(losses.OBJECTIVES) == SETTINGS["loss"].choices and "ragan" in LOSSES
+    for name, o in losses.OBJECTIVES.items():
+        assert o.name == name and o.formula and all(o.plain) and o.output in ("probability", "critic", "score")
+        # a gradient penalty needs a gradient of a gradient: those objectives train on autograd alone
+        assert (o.fast is None) == (o.penalty is not None) and bool(o.penalty_note) == (o.penalty is not None)
+        assert not o.log4 or o.d_loss(t(0.0, 0.0), t(0.0, 0.0)).item() == pytest.approx(math.log(4))  # D = ½
+
+
+def test_the_loss_picker_shows_the_entry_s_formula():
+    from playground.ui.toy2d_handlers import formula
+
+    assert all(formula(name) == o.formula for name, o in losses.OBJECTIVES.items())
+    assert "Relativistic average" in formula("ragan") and formula("no such loss") == ""

@@ -11,6 +11,7 @@ import torch
 from playground.errors import UserError
 from playground.toy2d import NonFiniteTraining, ToyConfig, Trainer
 from playground.toy2d.config import LOSSES
+from playground.toy2d.losses import OBJECTIVES
 
 SMALL = dict(g_width=16, d_width=16, batch_size=64)
 
@@ -55,7 +56,7 @@ def test_every_loss_trains_and_draws(loss):
     assert s["real"].shape == (50, 2) and s["fake"].shape == (40, 2)
     assert s["arrows_pos"].shape == s["arrows_dir"].shape == (16, 2)
     assert s["d_star_grid"].shape == (20, 20) and (0 <= s["d_star_grid"]).all() and (s["d_star_grid"] <= 1).all()
-    if loss in ("minimax", "nonsaturating", "dragan"):
+    if OBJECTIVES[loss].output == "probability":
         assert s["d_is_probability"] and (0 <= s["d_grid"]).all() and (s["d_grid"] <= 1).all()
         assert s["boundary_level"] == 0.5
     assert len(t.history) == 2 and np.isfinite(t.history[-1]["d_loss"])
@@ -209,7 +210,7 @@ def test_unrolled_lookahead_equals_a_real_optimiser_step(optimizer):
     real = t.dataset.sample(t._n, t.gen)
     fake = t.G(t.sample_z(t._n)).detach()
     out = D2(torch.cat([real, fake]))
-    loss = t._d_loss_fn(out[: len(real)], out[len(real):])
+    loss = t.objective.d_loss(out[: len(real)], out[len(real):])
     opt2.zero_grad()
     loss.backward()
     opt2.step()
@@ -225,7 +226,7 @@ def test_unrolled_gradient_reaches_g_through_d_update():
 
     def g_grad(params):
         f = torch.func.functional_call(t.D, params, (t.G(z),))
-        return torch.autograd.grad(t._g_loss_fn(f), list(t.G.parameters()))[0]
+        return torch.autograd.grad(t.objective.g(None, f), list(t.G.parameters()))[0]
 
     plain = g_grad(dict(t.D.named_parameters()))
     t.cfg.lr_d = 0.0

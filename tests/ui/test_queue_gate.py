@@ -11,39 +11,12 @@ import json
 import secrets
 import threading
 import uuid
-from types import SimpleNamespace
 
 import httpx
-import pytest
 
 from playground.ui import queue_gate
 from playground.ui.queue_gate import Place, Places
-from playground.ui.sessions import free_session, mark_page_session
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def pages():
-    """Page sessions (announced as a page's load does), forgotten afterwards."""
-    made = []
-
-    def make(n):
-        keys = [f"page-{uuid.uuid4().hex[:8]}" for _ in range(n)]
-        for k in keys:
-            mark_page_session(SimpleNamespace(session_hash=k))
-        made.extend(keys)
-        return keys
-
-    yield make
-    for k in made:
-        free_session(SimpleNamespace(session_hash=k))
+from tests.ui.conftest import FakeClock, run_async
 
 
 def _place(places, session, address="10.0.0.1", event="7", group="invert", page=False):
@@ -79,7 +52,7 @@ def test_a_burst_of_page_less_joins_from_one_address_gets_its_few_places_and_no_
                                        for a in refused)
 
 
-def test_page_less_clients_share_a_few_places_and_pages_keep_theirs(pages):
+def test_page_less_clients_share_a_few_places_and_pages_keep_theirs(keys):
     places = Places()
     # many addresses (a botnet, or forged ones): page-less places in one group stop at API_PER_GROUP
     took = [_admit(places, secrets.token_hex(6), address=f"10.0.1.{i}") for i in range(20)]
@@ -90,7 +63,7 @@ def test_page_less_clients_share_a_few_places_and_pages_keep_theirs(pages):
             for i in range(30)]
     assert took.count(None) == queue_gate.API_TOTAL - queue_gate.API_PER_GROUP
     # a page from a flooding address still joins, and each page holds PER_PAGE places per event
-    (page,) = pages(1)
+    (page,) = keys(1, page=True)
     assert [_admit(places, page, address="10.0.1.0", page=True) for _ in range(4)] == [None, None, None, (
         "This page already has 3 requests waiting for 'dcgan_invert'; wait for them to finish.")]
     assert _admit(places, page, address="10.0.1.0", page=True, event="8") is None  # another event: its own 3
@@ -117,10 +90,10 @@ def test_places_come_back_when_events_complete_when_streams_end_and_after_their_
     assert len(places) == 0
 
 
-def test_the_whole_queue_is_bounded(monkeypatch, pages):
+def test_the_whole_queue_is_bounded(monkeypatch, keys):
     monkeypatch.setattr(queue_gate, "MAX_PLACES", 5)
     places = Places()
-    sessions = pages(6)
+    sessions = keys(6, page=True)
     answers = [_admit(places, s, page=True, address=f"10.0.3.{i}") for i, s in enumerate(sessions)]
     assert answers[:5] == [None] * 5
     assert answers[5] == "The app is busy: 5 requests are waiting. Try again in a minute."
@@ -194,7 +167,7 @@ def test_a_page_less_flood_leaves_the_pages_their_play_and_their_dcgan_click(app
 
                 return await asyncio.gather(*[one() for _ in range(300)])
 
-        answers = asyncio.run(flood())
+        answers = run_async(flood())
         accepted = [(s, r.json()["event_id"]) for s, r in answers if r.status_code == 200]
         refused = [r for _, r in answers if r.status_code != 200]
         assert len(accepted) == queue_gate.API_PER_ADDRESS

@@ -1,6 +1,5 @@
 """Per-session stores: the cap, who is evicted to make room, and who is never refused."""
 
-import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -10,35 +9,9 @@ from playground.ui.sessions import (
     SessionStore,
     free_session,
     is_page_session,
-    mark_page_session,
     session_key,
 )
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def keys():
-    """Unique session keys; page marks made through them are dropped afterwards."""
-    made = []
-
-    def make(n, page=False):
-        out = [f"{'page' if page else 'api'}-{uuid.uuid4().hex[:8]}" for _ in range(n)]
-        for k in out:
-            if page:
-                mark_page_session(SimpleNamespace(session_hash=k))
-        made.extend(out)
-        return out
-
-    yield make
-    for k in made:
-        free_session(SimpleNamespace(session_hash=k))
+from tests.ui.conftest import FakeClock
 
 
 def test_one_object_per_session_and_a_store_full_of_pages_refuses_api_sessions(keys):

@@ -12,14 +12,7 @@ from starlette.routing import Route
 
 from playground.ui import upload_gate
 from playground.ui.upload_gate import MB, Ledger, UploadGate
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from tests.ui.conftest import FakeClock, run_async
 
 
 async def _store(request: Request):
@@ -42,19 +35,13 @@ def gated(monkeypatch):
     return client, clock
 
 
-def _run(coro):
-    import asyncio
-
-    return asyncio.run(coro)
-
-
 def test_a_request_over_the_cap_is_refused_before_it_is_read(gated):
     client, _ = gated
-    r = _run(client.post("/gradio_api/upload", content=b"x" * (3 * MB)))
+    r = run_async(client.post("/gradio_api/upload", content=b"x" * (3 * MB)))
     assert r.status_code == 413
     assert r.json()["detail"] == ("This upload is 3 MB; one upload may send at most 2 MB in all. "
                                   "Send fewer or smaller files.")
-    assert _run(client.post("/gradio_api/upload", content=b"x" * MB)).json() == [f"/tmp/upload-{MB}"]
+    assert run_async(client.post("/gradio_api/upload", content=b"x" * MB)).json() == [f"/tmp/upload-{MB}"]
 
 
 def test_a_request_without_a_length_is_counted_as_it_arrives_and_stopped_at_the_cap(gated):
@@ -64,19 +51,19 @@ def test_a_request_without_a_length_is_counted_as_it_arrives_and_stopped_at_the_
         for _ in range(40):
             yield b"y" * (MB // 8)
 
-    r = _run(client.post("/gradio_api/upload", content=chunks()))
+    r = run_async(client.post("/gradio_api/upload", content=chunks()))
     assert r.status_code == 413 and "it was stopped" in r.json()["detail"]
 
 
 def test_one_address_may_upload_a_bounded_amount_an_hour(gated):
     client, clock = gated
     for _ in range(3):
-        assert _run(client.post("/gradio_api/upload", content=b"z" * (3 * MB // 2))).status_code == 200
-    r = _run(client.post("/gradio_api/upload", content=b"z" * (3 * MB // 2)))  # 4.5 + 1.5 > 5 MB
+        assert run_async(client.post("/gradio_api/upload", content=b"z" * (3 * MB // 2))).status_code == 200
+    r = run_async(client.post("/gradio_api/upload", content=b"z" * (3 * MB // 2)))  # 4.5 + 1.5 > 5 MB
     assert r.status_code == 413
     assert r.json()["detail"].startswith("Your address has uploaded 4 MB in the last hour; this app takes at most 5 MB")
     clock.now += upload_gate.WINDOW_S + 1  # an hour later the disk has been cleaned, and so has the ledger
-    assert _run(client.post("/gradio_api/upload", content=b"z" * (3 * MB // 2))).status_code == 200
+    assert run_async(client.post("/gradio_api/upload", content=b"z" * (3 * MB // 2))).status_code == 200
 
 
 def test_the_real_app_refuses_an_upload_request_over_the_cap(app_url, monkeypatch):

@@ -155,7 +155,7 @@ class QueueGate:
     async def _join(self, scope, receive, send, api_name: str | None) -> None:
         body = await _read_body(receive, MAX_JOIN_BYTES)
         if body is None:
-            return await _answer(send, 413, "This request is too large for the queue.")
+            return await answer(send, 413, "This request is too large for the queue.")
         try:
             doc = json.loads(body or b"{}")
         except ValueError:
@@ -165,12 +165,12 @@ class QueueGate:
             return await self.app(scope, _replay(body, receive), send)
         fn_key, group, label = event
         session = str(doc.get("session_hash") or "") if api_name is None else ""
-        address = (scope.get("client") or ("unknown", 0))[0]
+        address = client_address(scope)
         ticket = f"join:{uuid.uuid4().hex}"
         place = Place(session or ticket, address, fn_key, group, is_page_session(session), self.places.clock())
         why = self.places.admit(ticket, place, label)
         if why is not None:
-            return await _answer(send, 429, why)
+            return await answer(send, 429, why)
         seen = _Answer(send)
         try:
             await self.app(scope, _replay(body, receive), seen)
@@ -261,10 +261,18 @@ def _replay(body: bytes, receive):
     return again
 
 
-async def _answer(send, status: int, detail: str) -> None:
+def client_address(scope) -> str:
+    """The peer's address as uvicorn reports it (what ``gr.Request.client`` gives the handlers)."""
+    return (scope.get("client") or ("unknown", 0))[0]
+
+
+async def answer(send, status: int, detail: str, close: bool = False) -> None:
+    """A refusal: HTTP ``status`` with ``{"detail": detail}``, the sentence Gradio's page shows as the error;
+    ``close`` when the request's body was not read."""
     payload = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": payload})
 
 

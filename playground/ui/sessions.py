@@ -251,7 +251,8 @@ def trim_gradio_sessions(holder, now: datetime.datetime | None = None) -> int:
         return (now - last[k]).total_seconds() if k in last else float("inf")
 
     gone = [k for k in order if idle(k) > (IDLE_S if k in pages else API_IDLE_S)]
-    left = [k for k in order if k not in set(gone)]
+    dropped = set(gone)
+    left = [k for k in order if k not in dropped]
     extra = len(left) - MAX_GRADIO_SESSIONS
     if extra > 0:
         gone += ([k for k in left if k not in pages] + [k for k in left if k in pages])[:extra]

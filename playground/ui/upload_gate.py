@@ -15,11 +15,12 @@ peer's as uvicorn reports it (see ``playground.ui.queue_gate``).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import defaultdict, deque
 from typing import Callable
+
+from playground.ui.queue_gate import answer, client_address
 
 MB = 1024 * 1024
 MAX_REQUEST_BYTES = 250 * MB  # one upload request (a metrics set of 1,000 pictures fits; 20 x 50 MB does not)
@@ -71,15 +72,16 @@ class UploadGate:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/gradio_api/upload"):
             return await self.app(scope, receive, send)
-        address = (scope.get("client") or ("unknown", 0))[0]
+        address = client_address(scope)
         declared = _content_length(scope)
         used = self.ledger.used(address)
         if declared is not None and declared > MAX_REQUEST_BYTES:
-            return await _refuse(send, f"This upload is {_mb(declared)}; one upload may send at most "
-                                       f"{_mb(MAX_REQUEST_BYTES)} in all. Send fewer or smaller files.")
+            return await answer(send, 413, f"This upload is {_mb(declared)}; one upload may send at most "
+                                           f"{_mb(MAX_REQUEST_BYTES)} in all. Send fewer or smaller files.", close=True)
         if used + (declared or 0) > MAX_ADDRESS_BYTES:
-            return await _refuse(send, f"Your address has uploaded {_mb(used)} in the last hour; this app takes at "
-                                       f"most {_mb(MAX_ADDRESS_BYTES)} an hour from one address. Try again later.")
+            return await answer(send, 413, f"Your address has uploaded {_mb(used)} in the last hour; this app takes "
+                                           f"at most {_mb(MAX_ADDRESS_BYTES)} an hour from one address. Try again "
+                                           "later.", close=True)
         counted, cut = 0, False
 
         async def counting():
@@ -107,8 +109,8 @@ class UploadGate:
         finally:
             self.ledger.add(address, counted)
         if cut and not started:  # stopped before Gradio answered
-            await _refuse(send, f"This upload went past {_mb(MAX_REQUEST_BYTES)} (one request) or the hour's "
-                                f"{_mb(MAX_ADDRESS_BYTES)} from your address, so it was stopped.")
+            await answer(send, 413, f"This upload went past {_mb(MAX_REQUEST_BYTES)} (one request) or the hour's "
+                                    f"{_mb(MAX_ADDRESS_BYTES)} from your address, so it was stopped.", close=True)
 
 
 def _content_length(scope) -> int | None:
@@ -119,11 +121,3 @@ def _content_length(scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-async def _refuse(send, detail: str) -> None:
-    payload = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": payload})

@@ -14,13 +14,13 @@ def use_the_system_allocator() -> None:
     many threads at once). With Python's own small-object allocator, freed memory stays with the process: its
     1 MiB arenas are returned only when entirely empty, and a few long-lived objects pin them (measured with
     benchmarks/memory.py: 600 page loads left ~113 MB behind after every session was gone). glibc's allocator
-    hands freed pages back (``malloc_trim``, called by the session sweep): 13 MB left. With at most two heaps
-    (``MALLOC_ARENA_MAX``; one per thread by default) a mixed flood's peak and remainder were ~140 and ~75 MB
-    lower. An explicit ``PYTHONMALLOC`` is kept as it is.
+    hands freed pages back (``malloc_trim``, called by the session sweep): 13 MB left. It costs the class some
+    training (benchmarks/classroom.py own30, one run each: 70.7 it/s per student against 82.0). Two heaps only
+    (``MALLOC_ARENA_MAX=2``) kept ~75 MB less after a flood but halved own30 (38.9 it/s): not used. An explicit
+    ``PYTHONMALLOC`` is kept as it is.
     """
     if "PYTHONMALLOC" not in os.environ:
         os.environ["PYTHONMALLOC"] = "malloc"
-        os.environ.setdefault("MALLOC_ARENA_MAX", "2")  # threads share two heaps: less left between them
         os.execv(sys.executable, [sys.executable, *sys.argv])
 
 

@@ -18,7 +18,17 @@ if [ -z "$PY" ]; then
   echo "Python 3.12 not found: install it (e.g. pyenv install 3.12) or set PLAYGROUND_PYTHON312." >&2
   exit 1
 fi
+# The CUDA build of torch 2.11 with its libraries is about 6 GB in the venv; pip's cache would hold the
+# downloads a second time, so it is off here, and a short disk is said before pip runs out of it.
+export PIP_NO_CACHE_DIR=1
 VENV="${PLAYGROUND_ZEROGPU_VENV:-.venv-zerogpu}"
+if [ ! -x "$VENV/bin/python" ]; then
+  free_gb=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+  if [ "$free_gb" -lt 10 ]; then
+    echo "Only ${free_gb} GB free here; the ZeroGPU stack needs about 10 GB (torch 2.11 with CUDA libraries, unpacked while installing)." >&2
+    exit 1
+  fi
+fi
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 . "$VENV/bin/activate"
 python -m pip install -q -r requirements-dev.txt

@@ -1,7 +1,9 @@
 """One session's Play as the training scheduler sees it: a trainer, its newest frame, and why it ended.
 
 The scheduler (:mod:`playground.toy2d.scheduler`) gives runs their time slices; a run keeps its own
-accounting (iterations, speed, the frame allowance) and wakes the pages waiting for its next frame.
+accounting (iterations, speed, the frame allowance) and wakes the pages waiting for its next frame. The
+scheduler touches a run only through its public methods; the locks and their order are written down once, in
+the scheduler's module docstring.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import bisect
 import json
 import secrets
 import threading
+import time
 from typing import Callable
 
 from playground.toy2d import charts
@@ -124,6 +127,11 @@ class PlayRun:
         """Ask the run to stop; a worker ends it (with a last frame) at its next turn."""
         self._stop.set()
 
+    @property
+    def stop_asked(self) -> bool:
+        """:meth:`stop` has been called (the run may not have ended yet)."""
+        return self._stop.is_set()
+
     def packet(self) -> dict:
         """What a page gets: the newest frame and the run's state."""
         out = {"token": self.token, "seq": self.seq, "state": self.state, "frame": self.frame}
@@ -161,7 +169,49 @@ class PlayRun:
         per = seconds / max(k, 1)
         self.per_iteration = per if self.per_iteration is None else 0.7 * self.per_iteration + 0.3 * per
 
+    def measure_rate(self, now: float) -> None:
+        """Update ``rate``: iterations per second since the last time this was called (at each frame)."""
+        if self._rate_mark is not None:
+            t_prev, it_prev = self._rate_mark
+            if now > t_prev:
+                self.rate = (self.iterations - it_prev) / (now - t_prev)
+        self._rate_mark = (now, self.iterations)
+
+    # -- whether the run waits for its page: called by the scheduler with its queue lock held --------------
+
+    @property
+    def parked(self) -> bool:
+        """Out of the workers' queue: it has trained its frame's allowance and waits for the page to take it."""
+        return self._parked
+
+    def park(self) -> None:
+        self._parked = True
+
+    def unpark(self) -> bool:
+        """Back towards the workers' queue; False when it was not parked (then it is in the queue already, or
+        with a worker)."""
+        was, self._parked = self._parked, False
+        return was
+
+    # -- the pages waiting for the next frame (the run's own condition; no other lock is taken inside it) ---
+
+    def frame_future(self) -> asyncio.Future:
+        """A future of the running event loop, resolved at the run's next frame or end (:meth:`notify`)."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        with self._cond:
+            self._waiters.append((loop, fut))
+        return fut
+
+    def wait_for_frame(self, after: int, deadline: float) -> None:
+        """Block this thread until the run has a frame newer than ``after``, has ended, or ``time.monotonic()``
+        reaches ``deadline``."""
+        with self._cond:
+            while self.seq <= after and self.running and time.monotonic() < deadline:
+                self._cond.wait(min(0.05, max(deadline - time.monotonic(), 0.0)))
+
     def notify(self) -> None:
+        """Wake every page waiting for a frame (:meth:`frame_future`, :meth:`wait_for_frame`)."""
         with self._cond:
             waiters, self._waiters = self._waiters, []
             self._cond.notify_all()

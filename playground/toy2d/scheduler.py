@@ -12,6 +12,19 @@ Frames are made on demand: a page asks for the next frame once it has drawn the 
 slow laptop gets fewer frames, never a backlog. A run stops when asked (Pause), when its page stops
 asking for frames (``idle_seconds``: the tab was closed), after ``max_seconds``, or when training
 fails (a diverging run keeps its message; the other runs go on).
+
+Locks, always taken in this order, never the other way round:
+
+1. ``Scheduler._share_lock``: one look-up-or-start of a shared run at a time (:meth:`Scheduler.join_shared`).
+2. ``PlayRun.lock``: the run's trainer. A worker holds it for a whole slice (train, draw, or end the run); the
+   session's other handlers (Step, a still, leaving a shared run) take it too.
+3. ``Scheduler._cv``: the scheduler's tables (playing, ready, ended and shared runs, viewers) and whether a run
+   is parked (:meth:`PlayRun.park`, :meth:`PlayRun.unpark`, which take no lock of their own); held for a few
+   lines, never while training or drawing.
+4. The run's own condition, held only inside :meth:`PlayRun.notify`, :meth:`PlayRun.frame_future` and
+   :meth:`PlayRun.wait_for_frame`, which take no other lock while they hold it.
+
+The scheduler reads and sets a run only through :class:`PlayRun`'s public methods and fields.
 """
 
 from __future__ import annotations
@@ -178,8 +191,7 @@ class Scheduler:
     def wake(self, run: PlayRun) -> None:
         """Put a parked run (waiting for its page, or stopped while waiting) back in the workers' queue."""
         with self._cv:
-            if run._parked:
-                run._parked = False
+            if run.unpark():
                 self._ready.append(run)
                 self._cv.notify()
 
@@ -213,10 +225,7 @@ class Scheduler:
     async def _await_frame(self, run: PlayRun, after: int, timeout: float) -> None:
         """Wait (up to ``timeout`` seconds) until ``run`` has a frame newer than ``after`` or has ended."""
         if run.seq <= after and run.running:
-            loop = asyncio.get_running_loop()
-            fut = loop.create_future()
-            with run._cond:
-                run._waiters.append((loop, fut))
+            fut = run.frame_future()
             self.request_frame(run)
             try:
                 await asyncio.wait_for(fut, timeout)
@@ -279,9 +288,7 @@ class Scheduler:
             return json.loads(box[0])
         deadline = time.monotonic() + timeout
         self.request_frame(run)
-        with run._cond:
-            while run.seq <= after and run.running and time.monotonic() < deadline:
-                run._cond.wait(min(0.05, max(deadline - time.monotonic(), 0.0)))
+        run.wait_for_frame(after, deadline)
         run.last_seen = self.clock()
         return run.packet()
 
@@ -321,7 +328,7 @@ class Scheduler:
         with self._cv:
             for _ in range(len(self._ready)):
                 run = self._ready.popleft()
-                if run.not_before <= now or run._stop.is_set():
+                if run.not_before <= now or run.stop_asked:
                     return run, 0.0
                 self._ready.append(run)
             if not self._ready:
@@ -377,7 +384,7 @@ class Scheduler:
     def sweep(self) -> None:
         """Give parked runs that should end (page gone, time up, stop asked) a turn, so they do."""
         for run in list(self._runs.values()):
-            if run._parked and self._should_stop(run) is not None:
+            if run.parked and self._should_stop(run) is not None:
                 self.wake(run)
 
     def stats(self) -> dict:
@@ -411,7 +418,7 @@ class Scheduler:
 
     def _should_stop(self, run: PlayRun) -> str | None:
         now = self.clock()
-        if run._stop.is_set():
+        if run.stop_asked:
             return run.reason or "paused"
         if run.stop_at is not None and run.trainer.iteration >= run.stop_at:
             return "steps"
@@ -423,8 +430,8 @@ class Scheduler:
 
     def _requeue(self, run: PlayRun) -> None:
         with self._cv:
-            if run.since_frame >= run.speed and not run.frame_wanted and not run._stop.is_set():
-                run._parked = True  # trained its allowance: wait until the page takes the frame
+            if run.since_frame >= run.speed and not run.frame_wanted and not run.stop_asked:
+                run.park()  # trained its allowance: wait until the page takes the frame
             else:
                 self._ready.append(run)
                 self._cv.notify()
@@ -439,11 +446,7 @@ class Scheduler:
         extras = not crowded or run.seq % 2 == 0
         snap = run.trainer.snapshot(d_star=star, fresh_metrics=False, manifold_points=LIVE_MANIFOLD_POINTS,
                                     n_density=LIVE_DENSITY_SAMPLES, extras=extras)
-        if run._rate_mark is not None:
-            t_prev, it_prev = run._rate_mark
-            if now > t_prev:
-                run.rate = (run.iterations - it_prev) / (now - t_prev)
-        run._rate_mark = (now, run.iterations)
+        run.measure_rate(now)
         status = run.status(run, snap) if run.status else None
         frame = encode_frame(snap, run.extent, status=status, with_real=run.seq == 0,
                              show_manifold=run.show_manifold, show_arrows=run.show_arrows)

@@ -200,7 +200,7 @@ def test_a_parked_run_whose_page_left_is_swept():
     run = _run(sched, FakeTrainer(clock, 1e-4), speed=30, idle_seconds=10)
     for _ in range(3):
         sched.work_once()
-    assert run._parked
+    assert run.parked
     clock.now += 11
     sched.sweep()
     assert sched.work_once() and run.reason == "idle" and sched.playing == 0

@@ -81,8 +81,14 @@ def _client_gone() -> bool:
     """True once Gradio has marked this request's queue event dead: its page or API client disconnected.
 
     Gradio then stops generators and drops queued events, but a plain function keeps running in its
-    thread; the feature loop asks this after every batch. (Gradio internals: the event id of the
-    running handler and the queue's active jobs; any change there makes this answer False, never fail.)
+    thread; the feature loop asks this after every batch.
+
+    Gradio (6.31) has no public way to ask this: ``gr.Request`` wraps the HTTP request that queued the
+    event, answered long before, not the stream the client listens on. So this reads Gradio's internals,
+    here alone: the running handler's event id (``gradio.context.LocalContext``) and the queue's active
+    jobs (``blocks._queue.active_jobs``, each event's ``_id`` and ``alive``). A change there makes this
+    answer False (the computation then runs to its time cap) rather than fail;
+    ``tests/metrics/test_ui.py::test_client_gone_follows_gradios_disconnect`` fails loudly instead.
     """
     try:
         from gradio.context import LocalContext

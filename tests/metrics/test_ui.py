@@ -333,6 +333,35 @@ def test_computation_stops_when_the_client_goes_away(metrics_app_url, blocking_c
     assert blocking_compute.stopped.wait(30)
 
 
+def test_client_gone_follows_gradios_disconnect():
+    """_client_gone reads Gradio's private queue (Gradio has no public "the client left"). This fails when those
+    internals change: then a metrics computation no longer stops when its page closes (the test above, slower)."""
+    import asyncio
+    import contextvars
+
+    import gradio as gr
+    from gradio.context import LocalContext
+    from gradio.queueing import Event
+
+    from playground.ui.metrics_handlers import _client_gone
+
+    with gr.Blocks() as demo:
+        gr.Button().click(lambda: None)
+    demo.queue()
+    event = Event(session_hash="s", fn=next(iter(demo.fns.values())), request=None, username=None)
+    demo._queue.active_jobs.append([event])  # what the queue holds while the event's handler runs
+
+    def gone_inside_the_handler() -> bool:
+        LocalContext.blocks.set(demo)
+        LocalContext.event_id.set(event._id)
+        return _client_gone()
+
+    assert not contextvars.copy_context().run(gone_inside_the_handler)
+    asyncio.run(demo._queue.clean_events(event_id=event._id))  # what Gradio does when the client's stream closes
+    assert contextvars.copy_context().run(gone_inside_the_handler)
+    assert not _client_gone()  # outside a handler: never
+
+
 def test_a_waiting_request_is_told_its_place_in_the_queue(metrics_app_url, blocking_compute, tmp_path, make_images):
     from gradio_client import Client, handle_file
     from gradio_client.utils import Status

@@ -23,8 +23,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from playground import safe_input
+from playground.errors import UserError
 from playground.share_fields import (  # noqa: F401 - Field, Schema, parse_value and format_value are this API's too
-    _FALSE, _TRUE, MAX_VALUE_CHARS, Field, Schema, _Bad, _quote, _same, _to_int, format_value, parse_value,
+    _FALSE, _TRUE, MAX_VALUE_CHARS, Field, Schema, _Bad, _quote, _same, format_value, parse_value,
 )
 from playground.share_tabs import (  # noqa: F401 - part of this module's API
     _BUILDERS, DIRAC_GROUPS, TOY2D_GROUPS, dcgan_schema, metrics_schema, toy2d_config, toy2d_presets,
@@ -185,12 +187,10 @@ def _read_options(sch: Schema, state: dict, seen: Mapping[str, str], options: di
             options["hide"] = tuple(g for g in sch.groups if g in asked)  # the page's order
         elif name == "steps":
             try:
-                steps = _to_int(text[:20])
-                if not 1 <= steps <= MAX_STEPS:
-                    raise _Bad(f"is outside 1 … {MAX_STEPS}")
-                options["steps"] = steps
-            except _Bad as e:
-                notes.append(f"steps = {_quote(text)} {e}; the run is not stopped at a fixed step.")
+                options["steps"] = safe_input.integer(text[:20], "steps", 1, MAX_STEPS)
+            except UserError:
+                notes.append(f"steps = {_quote(text)} is not a whole number between 1 and {MAX_STEPS:,}; "
+                             "the run is not stopped at a fixed step.")
         else:
             if text.lower() in _TRUE:
                 options[name] = True

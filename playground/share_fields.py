@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from playground import safe_input
+from playground.errors import UserError
+
 MAX_VALUE_CHARS = 200  # characters of one value
 MAX_LIST_ITEMS = 32  # items of one list
 
@@ -93,24 +96,15 @@ def _quote(value: Any, limit: int = 40) -> str:
     return repr(s[:limit] + ("…" if len(s) > limit else ""))
 
 
-def _to_number(text: str) -> float:
-    """The text as a float (``inf`` and ``nan`` included); raises _Bad if it is not a number."""
+def _number(f: Field, text: str, whole: bool) -> float | int:
+    """A number within the field's bounds, read by the app's one number check (:mod:`playground.safe_input`:
+    what counts as a whole number, NaN, the bounds); the note says what was expected."""
+    lo = -math.inf if f.lo is None else f.lo
+    hi = math.inf if f.hi is None else f.hi
     try:
-        return float(text)
-    except ValueError:
-        raise _Bad("is not a number") from None
-
-
-def _to_int(text: str) -> int:
-    v = _to_number(text)
-    if not math.isfinite(v) or v != int(v):
-        raise _Bad("is not a whole number")
-    return int(v)
-
-
-def _in_range(f: Field, v: float) -> None:
-    if (f.lo is not None and v < f.lo) or (f.hi is not None and v > f.hi):
-        raise _Bad(f"is outside {f.lo:g} … {f.hi:g}")
+        return safe_input.integer(text, f.name, lo, hi) if whole else safe_input.number(text, f.name, lo, hi)
+    except UserError:
+        raise _Bad("is not accepted") from None
 
 
 def _split(text: str) -> list[str]:
@@ -127,16 +121,8 @@ def parse_value(f: Field, text: str) -> Any:
     text = text.strip()
     if f.nullable and text in ("", "none", "None", "default"):
         return None
-    if f.kind == "int":
-        v = _to_int(text)
-        _in_range(f, v)
-        return v
-    if f.kind == "float":
-        v = _to_number(text)
-        if not math.isfinite(v):
-            raise _Bad("is not a finite number")
-        _in_range(f, v)
-        return v
+    if f.kind in ("int", "float"):
+        return _number(f, text, whole=f.kind == "int")
     if f.kind == "bool":
         if text.lower() in _TRUE:
             return True
@@ -158,10 +144,7 @@ def parse_value(f: Field, text: str) -> Any:
             raise _Bad(f"contains {_quote(unknown[0])}, which is not an option here")
         return items
     if f.kind == "int_list":
-        items = [_to_int(t) for t in _split(text)]
-        for v in items:
-            _in_range(f, v)
-        return items
+        return [_number(f, t, whole=True) for t in _split(text)]
     if f.kind == "refs":
         from playground.dcgan.lab import parse_refs  # the DCGAN tab's own reading of references
         from playground.errors import UserError

@@ -6,7 +6,7 @@ that keeps z in the region the generator was trained on. Several starting points
 in one batch and the best one is reported, because the loss surface has many poor local minima.
 
 :func:`invert` is a generator yielding :class:`InversionStep` so a UI can show progress and a live
-preview; :func:`invert_image` runs it to the end.
+preview; its last step holds the best z and the final picture.
 """
 
 from __future__ import annotations
@@ -101,12 +101,4 @@ def invert(
         generator.train(was_training)
 
 
-def invert_image(generator: Generator, target, **kwargs) -> InversionStep:
-    """Run :func:`invert` to the end; the last step (best z, final preview)."""
-    last = None
-    for last in invert(generator, target, **kwargs):
-        pass
-    return last
-
-
-__all__ = ["InversionStep", "prepare_target", "invert", "invert_image"]
+__all__ = ["InversionStep", "prepare_target", "invert"]

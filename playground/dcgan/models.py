@@ -114,11 +114,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def as_rgb(images: torch.Tensor) -> torch.Tensor:
-    """(N, 1 or 3, H, W) -> (N, 3, H, W): a grayscale (nc = 1) generator's images, shown in RGB."""
-    return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
-
-
 __all__ = [
     "NZ",
     "IMAGE_SIZE",
@@ -128,5 +123,4 @@ __all__ = [
     "weights_init",
     "infer_generator_config",
     "count_parameters",
-    "as_rgb",
 ]

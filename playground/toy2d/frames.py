@@ -138,15 +138,5 @@ def snapshot_from_frame(frame: dict, real: np.ndarray | None = None) -> dict:
     return snap
 
 
-def grid_step(frame: dict) -> float:
-    """The quantisation step of the D grid (what a round trip may differ by, at most half of it)."""
-    return (frame["hi"] - frame["lo"]) / 255.0
-
-
-def coord_step(extent) -> float:
-    xmin, xmax, ymin, ymax = extent
-    return max(xmax - xmin, ymax - ymin) * (1 + 2 * COORD_PAD) / COORD_MAX
-
-
 __all__ = ["encode_frame", "decode_frame", "quantise_grid", "quantise_points", "dequantise_points",
-           "quantise_arrows", "snapshot_from_frame", "grid_step", "coord_step"]
+           "quantise_arrows", "snapshot_from_frame"]

@@ -176,10 +176,6 @@ class Lab:
                                    live=True)
         get_scheduler().stop(viewer, reason, last_frame=last)
 
-    @property
-    def playing(self) -> bool:
-        return self.run is not None and self.run.running
-
     def _status(self, run: PlayRun, snap: dict) -> str:
         if run.reason:
             note = stop_note(run.reason, run.max_seconds)

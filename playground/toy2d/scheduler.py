@@ -389,7 +389,7 @@ class Scheduler:
 
     def stats(self) -> dict:
         """Counters for benchmarks: slices, frames, and seconds spent training and drawing (all workers)."""
-        return dict(self._stats, playing=len(self._runs), round_scale=self.round_scale, slice_s=self.slice_seconds(),
+        return dict(self._stats, playing=self.playing, round_scale=self.round_scale, slice_s=self.slice_seconds(),
                     frame_s=self.frame_seconds)
 
     def _slice(self, run: PlayRun) -> None:

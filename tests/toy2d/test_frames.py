@@ -7,12 +7,12 @@ import pytest
 
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.frames import (
+    COORD_MAX,
+    COORD_PAD,
     LIVE_MANIFOLD_POINTS,
     ARROW_MAX,
-    coord_step,
     decode_frame,
     encode_frame,
-    grid_step,
     snapshot_from_frame,
 )
 from playground.toy2d.trainer import Trainer
@@ -39,14 +39,15 @@ def test_frame_decodes_to_the_snapshot_within_quantisation(loss):
     d = snap["d_grid"].astype(np.float64)
     inside = (d >= frame["lo"]) & (d <= frame["hi"])
     assert inside.mean() > 0.9
-    assert np.abs(back["d_grid"] - d)[inside].max() <= grid_step(frame) / 2 + 1e-6
+    grid_step = (frame["hi"] - frame["lo"]) / 255  # uint8 over the colour range
+    assert np.abs(back["d_grid"] - d)[inside].max() <= grid_step / 2 + 1e-6
     if loss == "nonsaturating":  # probabilities keep the fixed [0, 1] range and D = ½ as the boundary
         assert (frame["lo"], frame["mid"], frame["hi"]) == (0.0, 0.5, 1.0)
     else:  # a critic: the boundary is the mean level of real and fake scores
         assert frame["mid"] == pytest.approx(snap["boundary_level"])
     assert np.abs(back["d_star_grid"] - snap["d_star_grid"]).max() <= 0.5 / 255 + 1e-6
     # points: within half a coordinate step (those inside the view)
-    step = coord_step(ext)
+    step = max(ext[1] - ext[0], ext[3] - ext[2]) * (1 + 2 * COORD_PAD) / COORD_MAX  # uint16 over the widened view
     for key in ("fake", "real"):
         p = snap[key]
         ok = (p[:, 0] >= ext[0]) & (p[:, 0] <= ext[1]) & (p[:, 1] >= ext[2]) & (p[:, 1] <= ext[3])

@@ -424,7 +424,7 @@ def test_choosing_a_preset_shows_its_run_at_iteration_0_and_pauses_the_old_one()
     req = SimpleNamespace(session_hash="preset-test")
     try:
         _play(T, req, _values(ToyConfig(seed=5, g_width=16, d_width=16)), frames=3)
-        assert T.SESSIONS.get("preset-test").playing
+        assert T.SESSIONS.get("preset-test").run.running
         out = T.load_preset("Mode collapse", req)
         value = json.loads(out[-1])
         assert value["frame"]["it"] == 0 and value["state"] == "stopped" and value["rows"] == []
@@ -433,9 +433,9 @@ def test_choosing_a_preset_shows_its_run_at_iteration_0_and_pauses_the_old_one()
         assert out[CONFIG_FIELDS.index("lr_d")] == cfg.lr_d and out[CONFIG_FIELDS.index("d_steps")] == cfg.d_steps
         assert value["frame"]["fake"] == still_frame(Trainer(cfg))["fake"]
         deadline = time.monotonic() + 5
-        while T.SESSIONS.get("preset-test").playing and time.monotonic() < deadline:
+        while T.SESSIONS.get("preset-test").run.running and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not T.SESSIONS.get("preset-test").playing
+        assert not T.SESSIONS.get("preset-test").run.running
         frozen = json.loads(T.load_preset("Optimal D", req)[-1])["frame"]["status"]
         assert "frozen: G" in frozen
     finally:

@@ -21,6 +21,9 @@ LOSSES = tuple(OBJECTIVES)  # the registry's objectives, in its order
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 Z_DISTS = ("gaussian", "uniform")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+# The data sets with separate modes: a conditional GAN gets one class label per mode (the mixture component a
+# real point came from); curves and drawn points have no modes to label.
+CONDITIONAL_DATASETS = ("ring8", "grid25", "two_gaussians", "three_blobs")
 GROUPS = ("data", "objective", "networks", "optimisation")  # the tab's control groups, in page order
 
 
@@ -28,9 +31,9 @@ GROUPS = ("data", "objective", "networks", "optimisation")  # the tab's control 
 class Setting:
     """The declaration of one field: what it may hold and how a control shows it.
 
-    ``kind``: "choice" (one of ``choices``), "int" or "float" (between ``lo`` and ``hi``). ``nullable``:
+    ``kind``: "choice" (one of ``choices``), "int" or "float" (between ``lo`` and ``hi``), "bool". ``nullable``:
     None means "the data set's own default" (a control shows ``control_default`` for it). ``control``:
-    "dropdown", "radio", "slider" or "number"; ``step`` for sliders.
+    "dropdown", "radio", "slider", "number" or "checkbox"; ``step`` for sliders.
     """
 
     name: str
@@ -57,14 +60,17 @@ class Setting:
             return value
         if self.kind == "int":
             return _int(self.name, value, int(self.lo), int(self.hi))
+        if self.kind == "bool":
+            return _bool(self.name, value)
         return _float(self.name, value, self.lo, self.hi)
 
 
 def setting(default: Any, *, group: str, label: str, help: str, lo=None, hi=None, choices=(), nullable=False,
             control: str | None = None, step: float = 1, control_default=None, kind: str | None = None):
     """A dataclass field carrying its :class:`Setting` (the name is filled in from the field)."""
-    kind = kind or ("choice" if choices else "int" if isinstance(default, int) else "float")
-    control = control or ("dropdown" if choices else "number")
+    kind = kind or ("choice" if choices else "bool" if isinstance(default, bool) else "int" if isinstance(default, int)
+                    else "float")
+    control = control or ("dropdown" if choices else "checkbox" if kind == "bool" else "number")
     meta = dict(kind=kind, default=default, group=group, label=label, help=help, lo=lo, hi=hi,
                 choices=tuple(choices), nullable=nullable, control=control, step=step,
                 control_default=default if control_default is None else control_default)
@@ -112,6 +118,10 @@ class ToyConfig:
     pack: int = setting(1, group="objective", label="PacGAN: samples D judges at once (1 = off)", lo=1, hi=8,
                         control="slider",
                         help="PacGAN (Lin et al. 2018): D judges m samples at once, so a pack of look-alikes gives collapse away.")
+    conditional: bool = setting(False, group="objective", label="Conditional GAN: G(z, y) and D(x, y), one label y per mode",
+                                help="Conditional GAN (Mirza & Osindero 2014): each real point carries the label of "
+                                     "its mode, G is asked for a label and D judges (point, label) pairs. Needs "
+                                     "separate modes: " + ", ".join(CONDITIONAL_DATASETS) + ".")
     gp_weight: float = setting(10.0, group="objective", label="Gradient penalty λ (WGAN-GP, DRAGAN)", lo=0.0, hi=1000.0,
                                help="Strength λ of the gradient penalty (WGAN-GP, DRAGAN).")
     clip_value: float = setting(0.01, group="objective", label="Weight clipping c (WGAN)", lo=1e-5, hi=10.0,
@@ -166,6 +176,9 @@ class ToyConfig:
             setattr(self, name, s.check(getattr(self, name)))
         if self.batch_size < self.pack:
             raise UserError(f"batch_size ({self.batch_size}) must be at least the packing degree ({self.pack}).")
+        if self.conditional and self.dataset not in CONDITIONAL_DATASETS:
+            raise UserError(f"A conditional GAN gives each mode its own label, and {self.dataset} has no separate "
+                            f"modes: pick {', '.join(CONDITIONAL_DATASETS)}, or turn conditional off.")
         return self
 
 
@@ -186,6 +199,15 @@ def _int(name: str, value: Any, lo: int, hi: int) -> int:
     if not lo <= v <= hi:
         raise UserError(f"{name} must be between {lo} and {hi} (got {_quote(v)}).")
     return v
+
+
+def _bool(name: str, value: Any) -> bool:
+    """True or False (1 and 0 too, as a JSON client may send them); anything else is refused."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise UserError(f"{name} must be true or false (got {_quote(value)}).")
 
 
 def _float(name: str, value: Any, lo: float, hi: float) -> float:

@@ -74,9 +74,20 @@ class GaussianMixture:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n points, float32 tensor (n, 2)."""
+        return self.sample_labelled(n, generator)[0]
+
+    def sample_labelled(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """n points (n, 2) and the component each came from (n,) int64: a conditional GAN's class labels
+        (the same draws as :meth:`sample`)."""
         idx = torch.randint(len(self.means), (n,), generator=generator)
         noise = torch.randn(n, 2, generator=generator)
-        return self._means_t[idx].addcmul_(noise, torch.tensor(self.sigma))
+        return self._means_t[idx].addcmul_(noise, torch.tensor(self.sigma)), idx
+
+    @property
+    def n_labels(self) -> int:
+        """Class labels a conditional GAN can use: one per mode (0 for curves and drawn points, which have none).
+        Labels index ``means``; for a few-mode set the means are its modes."""
+        return 0 if self.centers is None else len(self.means)
 
     def density(self, points: np.ndarray) -> np.ndarray:
         """Exact mixture density p(x) at points (m, 2) -> (m,)."""

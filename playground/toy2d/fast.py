@@ -13,7 +13,9 @@ the same maths with about a third of the tensor operations:
   branch per code an objective names in its registry entry (``losses.OBJECTIVES[name].fast``), each
   checked against that entry's autograd losses in the tests;
 * Adam / RMSprop / SGD are torch's update rules on the flat tensors (a handful of ops per step);
-* a whole chunk of iterations, sampling included, is one TorchScript call (see below).
+* a whole chunk of iterations, sampling included, is one TorchScript call (see below);
+* a conditional GAN's one-hot labels are concatenated to G's and D's inputs (``n_labels`` > 0), and D's input
+  gradient is cut back to the point's two coordinates before it flows into G.
 
 Used for every objective whose entry has fast codes (not the gradient penalties: they need gradients of
 gradients) and for runs without unrolling; the trainer keeps autograd for the others. Tests check that a run matches the autograd trainer's run.
@@ -248,9 +250,36 @@ def _s_sample_z(n: int, z_dim: int, uniform: bool, gen: torch.Generator) -> _Ten
 
 
 def _s_sample_data(n: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator) -> _Tensor:
+    return _s_sample_labelled(n, means, sigma, gen)[0]
+
+
+def _s_sample_labelled(n: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator) -> tuple[_Tensor, _Tensor]:
+    """n points and the component each came from (GaussianMixture.sample_labelled's draws)."""
     idx = torch.randint(means.shape[0], [n], generator=gen)
     noise = torch.randn([n, 2], generator=gen)
-    return means[idx].addcmul_(noise, sigma)
+    return means[idx].addcmul_(noise, sigma), idx
+
+
+def _s_one_hot(labels: _Tensor, k: int) -> _Tensor:
+    return torch.zeros([labels.shape[0], k]).scatter_(1, labels.reshape(-1, 1), 1.0)
+
+
+def _s_d_in(x: _Tensor, y: _Tensor, k: int, pack: int) -> _Tensor:
+    """D's input rows: packs of points x (n, 2), each followed by its one-hot label y (n, k) when k > 0."""
+    if k > 0:
+        return torch.cat([x, y], 1).reshape(-1, (2 + k) * pack)
+    return x.reshape(-1, 2 * pack)
+
+
+def _s_g_in(z: _Tensor, y: _Tensor, k: int) -> _Tensor:
+    return torch.cat([z, y], 1) if k > 0 else z
+
+
+def _s_point_grad(gx: _Tensor, n: int, k: int) -> _Tensor:
+    """D's input gradient (packs of [x, y]) -> the gradient by the n points x alone (n, 2)."""
+    if k > 0:
+        return gx.reshape(n, 2 + k)[:, :2]
+    return gx.reshape(n, 2)
 
 
 class ChunkSpec(NamedTuple):
@@ -272,6 +301,7 @@ class ChunkSpec(NamedTuple):
     beta2: float
     eps: float
     clip: float  # WGAN's weight clipping; < 0: none
+    n_labels: int  # a conditional GAN's classes (one per mode); 0: unconditional
 
 
 def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
@@ -285,15 +315,17 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
     """
     act, d_code, g_code, opt, pack, n, z_dim = spec.act, spec.d_code, spec.g_code, spec.opt, spec.pack, spec.n, spec.z_dim
     uniform, a, lr_g, lr_d, b1, b2 = spec.z_uniform, spec.act_param, spec.lr_g, spec.lr_d, spec.beta1, spec.beta2
-    eps, clip = spec.eps, spec.clip
+    eps, clip, nl = spec.eps, spec.clip, spec.n_labels
     d_loss = torch.full([], float("nan"))
     g_loss = torch.full([], float("nan"))
+    no_labels = torch.empty([0, 0])
     for it in range(k):
         for s in range(d_steps):
-            real = _s_sample_data(n, means, sigma, gen)
+            real, idx = _s_sample_labelled(n, means, sigma, gen)
+            y = _s_one_hot(idx, nl) if nl > 0 else no_labels  # the fakes are asked for the reals' labels
             cache: _TensorList = []
-            fake = _s_forward(gw, gb, _s_sample_z(n, z_dim, uniform, gen), cache, act, a)
-            x = torch.cat([real.reshape(-1, 2 * pack), fake.reshape(-1, 2 * pack)])
+            fake = _s_forward(gw, gb, _s_g_in(_s_sample_z(n, z_dim, uniform, gen), y, nl), cache, act, a)
+            x = torch.cat([_s_d_in(real, y, nl, pack), _s_d_in(fake, y, nl, pack)])
             cache = []
             out = _s_forward(dw, db, x, cache, act, a)
             half = out.shape[0] // 2
@@ -306,15 +338,21 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
                 d_loss = _s_d_loss(out, half, d_code)
         for s in range(g_steps):
             r = torch.empty([0, 1])
-            if spec.g_reals:
+            y = no_labels
+            if spec.g_reals:  # a real batch first; the fakes are asked for its labels
+                real, idx = _s_sample_labelled(n, means, sigma, gen)
+                if nl > 0:
+                    y = _s_one_hot(idx, nl)
                 r_cache: _TensorList = []
-                r = _s_forward(dw, db, _s_sample_data(n, means, sigma, gen).reshape(-1, 2 * pack), r_cache, act, a)
+                r = _s_forward(dw, db, _s_d_in(real, y, nl, pack), r_cache, act, a)
+            elif nl > 0:  # fresh labels, uniform over the modes
+                y = _s_one_hot(torch.randint(nl, [n], generator=gen), nl)
             g_cache: _TensorList = []
-            x = _s_forward(gw, gb, _s_sample_z(n, z_dim, uniform, gen), g_cache, act, a)
+            x = _s_forward(gw, gb, _s_g_in(_s_sample_z(n, z_dim, uniform, gen), y, nl), g_cache, act, a)
             d_cache: _TensorList = []
-            out = _s_forward(dw, db, x.reshape(-1, 2 * pack), d_cache, act, a)
+            out = _s_forward(dw, db, _s_d_in(x, y, nl, pack), d_cache, act, a)
             gx = _s_backward(dw, ddw, ddb, d_cache, _s_g_grad(r, out, g_code), False, act, a)
-            _s_backward(gw, gdw, gdb, g_cache, gx.reshape(x.shape), True, act, a)
+            _s_backward(gw, gdw, gdb, g_cache, _s_point_grad(gx, n, nl), True, act, a)
             t_g += 1
             _s_opt(g_state[0], g_state[1], g_state[2], g_state[3], t_g, opt, lr_g, b1, b2, eps)
             if it == k - 1 and s == g_steps - 1:
@@ -324,34 +362,41 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
 
 def _s_picture(gw: _TensorList, gb: _TensorList, dw: _TensorList, db: _TensorList, act: int, a: float,
                g_in: _Tensor, grid: _Tensor, real: _Tensor, n_fake: int, n_arrows: int, g_code: int, g_reals: bool,
-               pack: int, sigmoid: bool, critic: bool) -> tuple[_Tensor, _Tensor, _Tensor, _Tensor]:
+               pack: int, sigmoid: bool, critic: bool, k: int, g_lab: _Tensor, grid_lab: _Tensor,
+               real_lab: _Tensor) -> tuple[_Tensor, _Tensor, _Tensor, _Tensor]:
     """The live picture's tensors in one call: G of ``g_in`` (the samples, then the manifold's latent
     lines), what the heatmap shows at ``grid`` (D, or sigmoid(D); each point judged as a pack of copies),
     the critic's mean level on ``real`` and the first ``n_fake`` samples, and minus the gradient of each of
     the first ``n_arrows`` samples' own G loss with respect to the sample (where G pushes it; a G loss that
-    reads reals reads ``real``'s whole packs)."""
+    reads reals reads ``real``'s whole packs). A conditional GAN (``k`` labels) reads the one-hot labels of
+    each row: ``g_lab`` of g_in's (the label each sample was asked for), ``grid_lab`` of the grid's, ``real_lab``
+    of the reals'."""
     cache: _TensorList = []
-    g_out = _s_forward(gw, gb, g_in, cache, act, a)
+    g_out = _s_forward(gw, gb, _s_g_in(g_in, g_lab, k), cache, act, a)
     cache = []
-    d = _s_forward(dw, db, grid.repeat(1, pack), cache, act, a).squeeze(1)
+    d = _s_forward(dw, db, _s_g_in(grid, grid_lab, k).repeat(1, pack), cache, act, a).squeeze(1)
     if sigmoid:
         d = torch.sigmoid(d)
     level = torch.full([], 0.5)
     if critic:
         cache = []
-        r = _s_forward(dw, db, real.repeat(1, pack), cache, act, a).mean()
+        r = _s_forward(dw, db, _s_g_in(real, real_lab, k).repeat(1, pack), cache, act, a).mean()
         cache = []
-        f = _s_forward(dw, db, g_out[:n_fake].repeat(1, pack), cache, act, a).mean()
+        f_lab = g_lab[:n_fake] if k > 0 else g_lab
+        f = _s_forward(dw, db, _s_g_in(g_out[:n_fake], f_lab, k).repeat(1, pack), cache, act, a).mean()
         level = (r + f) / 2
     r = torch.empty([0, 1])
     if g_reals:
         cache = []
-        r = _s_forward(dw, db, real[: (real.shape[0] // pack) * pack].reshape(-1, 2 * pack), cache, act, a)
+        m = (real.shape[0] // pack) * pack
+        r_lab = real_lab[:m] if k > 0 else real_lab
+        r = _s_forward(dw, db, _s_d_in(real[:m], r_lab, k, pack), cache, act, a)
     x = g_out[:n_arrows]
+    x_lab = g_lab[:n_arrows] if k > 0 else g_lab
     cache = []
-    out = _s_forward(dw, db, x.reshape(-1, 2 * pack), cache, act, a)
+    out = _s_forward(dw, db, _s_d_in(x, x_lab, k, pack), cache, act, a)
     gx = _s_backward(dw, dw, db, cache, _s_g_grad(r, out, g_code), False, act, a)  # of the batch's mean loss
-    return g_out, d, level, gx.reshape(x.shape).mul(-float(out.shape[0]))  # per sample's own loss
+    return g_out, d, level, _s_point_grad(gx, x.shape[0], k).mul(-float(out.shape[0]))  # per sample's own loss
 
 
 @functools.cache

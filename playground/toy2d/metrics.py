@@ -159,3 +159,17 @@ def frechet_distance_2d(real: np.ndarray, fake: np.ndarray) -> float:
     x = np.asarray(real, dtype=np.float64).reshape(-1, 2)
     y = np.asarray(fake, dtype=np.float64).reshape(-1, 2)
     return frechet_distance(*gaussian_stats(x), *gaussian_stats(y))
+
+
+# ---- a conditional G: did each sample land on the mode it was asked for? ------------------------------------
+
+
+def label_accuracy(samples: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float | None:
+    """The fraction of a conditional G's ``samples`` (n, 2) whose nearest mode centre is the one their label
+    (n,) asked for (label i = ``centers[i]``): 1 when every G(z, y) lands nearest mode y, about 1/k when G
+    ignores y. None for no samples."""
+    x = np.asarray(samples, dtype=np.float64).reshape(-1, 2)
+    if len(x) == 0:
+        return None
+    nearest, _ = nearest_center(x, np.asarray(centers, dtype=np.float64))
+    return float((nearest == np.asarray(labels).reshape(-1)).mean())

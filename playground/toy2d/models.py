@@ -3,6 +3,10 @@
 ``Generator``: z (N, z_dim) -> x (N, 2).  ``Discriminator``: x (N, 2 * pack) -> one raw score (N, 1):
 a logit for the sigmoid losses, a critic value for WGAN/hinge, the least-squares output for LSGAN.
 With PacGAN (pack = m) the discriminator sees m samples concatenated into one input row.
+
+Conditional GAN (Mirza & Osindero 2014), by concatenation: with ``n_labels`` = K > 0 classes, G's input is
+[z, onehot(y)] (N, z_dim + K) and each of D's samples is [x, onehot(y)] (2 + K numbers; a pack of m is m such
+groups side by side). :func:`one_hot` and :func:`with_labels` build those rows.
 """
 
 from __future__ import annotations
@@ -29,34 +33,47 @@ def mlp(n_in: int, n_out: int, depth: int, width: int, activation: str) -> nn.Se
     return nn.Sequential(*layers)
 
 
-class Generator(nn.Module):
-    """z (N, z_dim) -> points (N, 2)."""
+def one_hot(labels: torch.Tensor, n_labels: int) -> torch.Tensor:
+    """Class labels (N,) int64 -> one-hot rows (N, n_labels) float32."""
+    return torch.zeros(len(labels), n_labels).scatter_(1, labels.reshape(-1, 1), 1.0)
 
-    def __init__(self, z_dim: int = 2, depth: int = 2, width: int = 64, activation: str = "relu"):
+
+def with_labels(x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+    """[x, y] row by row (x unchanged where y is None: an unconditional GAN)."""
+    return x if y is None else torch.cat([x, y], 1)
+
+
+class Generator(nn.Module):
+    """z (N, z_dim) and, when conditional, one-hot labels y (N, n_labels) -> points (N, 2)."""
+
+    def __init__(self, z_dim: int = 2, depth: int = 2, width: int = 64, activation: str = "relu", n_labels: int = 0):
         super().__init__()
         self.z_dim = z_dim
-        self.net = mlp(z_dim, 2, depth, width, activation)
+        self.n_labels = n_labels
+        self.net = mlp(z_dim + n_labels, 2, depth, width, activation)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(with_labels(z, y))
 
 
 class Discriminator(nn.Module):
-    """points (N, 2 * pack) -> raw score (N, 1)."""
+    """rows of pack samples (N, (2 + n_labels) * pack), each sample [x, onehot(y)] -> raw score (N, 1)."""
 
-    def __init__(self, depth: int = 2, width: int = 64, activation: str = "relu", pack: int = 1):
+    def __init__(self, depth: int = 2, width: int = 64, activation: str = "relu", pack: int = 1, n_labels: int = 0):
         super().__init__()
         self.pack = pack
-        self.net = mlp(2 * pack, 1, depth, width, activation)
+        self.n_labels = n_labels
+        self.net = mlp((2 + n_labels) * pack, 1, depth, width, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
 
-def build_models(cfg) -> tuple[Generator, Discriminator]:
-    """G and D for a :class:`~playground.toy2d.config.ToyConfig` (initialised from torch's global RNG)."""
-    G = Generator(cfg.z_dim, cfg.g_depth, cfg.g_width, cfg.activation)
-    D = Discriminator(cfg.d_depth, cfg.d_width, cfg.activation, cfg.pack)
+def build_models(cfg, n_labels: int = 0) -> tuple[Generator, Discriminator]:
+    """G and D for a :class:`~playground.toy2d.config.ToyConfig` (initialised from torch's global RNG);
+    ``n_labels`` > 0 for a conditional GAN (the data set's modes)."""
+    G = Generator(cfg.z_dim, cfg.g_depth, cfg.g_width, cfg.activation, n_labels)
+    D = Discriminator(cfg.d_depth, cfg.d_width, cfg.activation, cfg.pack, n_labels)
     return G, D
 
 

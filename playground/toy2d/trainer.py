@@ -26,14 +26,15 @@ from playground.errors import UserError
 from playground.toy2d import fast, losses, metrics
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
-from playground.toy2d.models import build_models
+from playground.toy2d.models import build_models, one_hot, with_labels
 from playground.toy2d.pictures import Pictures
 
 MODE_FIELDS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
+# label_accuracy: a conditional G's samples on the mode they were asked for (None for an unconditional run)
 # jsd, v_star: JSD(p_data || p_g) and V(D*, G) on the lab's grid; frechet: the 2-D Fréchet distance between
 # data and G's samples (the "when to stop" curve)
 QUALITY_FIELDS = ("jsd", "v_star", "frechet")
-HISTORY_FIELDS = ("iteration", "d_loss", "g_loss", *MODE_FIELDS, *QUALITY_FIELDS)
+HISTORY_FIELDS = ("iteration", "d_loss", "g_loss", *MODE_FIELDS, *QUALITY_FIELDS, "label_accuracy")
 
 
 class NonFiniteTraining(UserError):
@@ -59,6 +60,11 @@ class Trainer(Pictures):
 
     ``freeze_d`` / ``freeze_g`` skip that player's updates (e.g. train D alone against a fixed G).
     ``history`` gets one row every ``log_every`` iterations (losses and mode metrics).
+
+    Conditional (``cfg.conditional``): ``n_labels`` = the data set's modes. D's update labels each real point
+    with its mode and asks G for fakes with the same labels (so the labels are uniform over the modes, and a
+    gradient penalty's x̂ keeps one label); G's update asks for fresh uniform labels, or for the labels of the
+    real batch a relativistic loss draws.
     """
 
     def __init__(self, cfg: ToyConfig | None = None, dataset: GaussianMixture | None = None, *, points=None,
@@ -69,7 +75,10 @@ class Trainer(Pictures):
         self.gen = torch.Generator().manual_seed(self.cfg.seed)  # every training noise draw
         with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
             torch.manual_seed(self.cfg.seed)
-            self.G, self.D = build_models(self.cfg)
+            self.n_labels = self.dataset.n_labels if self.cfg.conditional else 0
+            if self.cfg.conditional and not self.n_labels:
+                raise UserError(f"A conditional GAN needs a data set with separate modes; {self.dataset.name} has none.")
+            self.G, self.D = build_models(self.cfg, self.n_labels)
         c = self.cfg
         self.objective = losses.OBJECTIVES[c.loss]
         # Hand-written backprop (playground.toy2d.fast) wherever the objective has it and no unrolling needs
@@ -89,7 +98,7 @@ class Trainer(Pictures):
                 g_code=self.objective.fast[1], g_reals=self.objective.g_uses_reals, opt=fast.OPT_CODES[c.optimizer],
                 pack=c.pack, n=(c.batch_size // c.pack) * c.pack, z_dim=c.z_dim, z_uniform=c.z_dist == "uniform",
                 lr_g=c.lr_g, lr_d=c.lr_d, beta1=c.beta1, beta2=c.beta2, eps=fast.ADAM_EPS,
-                clip=c.clip_value if self.objective.clip else -1.0)
+                clip=c.clip_value if self.objective.clip else -1.0, n_labels=self.n_labels)
         self._g_params = list(self.G.parameters())
         self._n = (c.batch_size // c.pack) * c.pack  # samples per batch: whole packs only
         self.iteration = 0
@@ -126,18 +135,42 @@ class Trainer(Pictures):
         """(n, 2) -> (n / pack, 2 * pack): PacGAN's D sees pack samples per decision."""
         return x if self.cfg.pack == 1 else x.reshape(-1, 2 * self.cfg.pack)
 
+    def _d_in(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        """D's input rows for points x (n, 2) with one-hot labels y (None: unconditional): packs of [x, y]."""
+        return self._packed(x) if y is None else with_labels(x, y).reshape(-1, (2 + self.n_labels) * self.cfg.pack)
+
+    def _onehot(self, labels: torch.Tensor) -> torch.Tensor | None:
+        return one_hot(labels, self.n_labels) if self.n_labels else None
+
+    def _real_batch(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """n real points and their one-hot labels (None unless conditional); the draws are ``sample``'s."""
+        x, labels = self.dataset.sample_labelled(n, self.gen if generator is None else generator)
+        return x, self._onehot(labels)
+
+    def _fake_labels(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor | None:
+        """Fresh labels for G, uniform over the modes (None and no draw unless conditional)."""
+        if not self.n_labels:
+            return None
+        return self._onehot(torch.randint(self.n_labels, (n,), generator=self.gen if generator is None else generator))
+
+    def _labelled_d(self, D, y: torch.Tensor | None):
+        """D as a function of packed points alone, the labels y fixed (a gradient penalty differentiates by x only)."""
+        if y is None:
+            return D
+        return lambda xp: D(self._d_in(xp.reshape(-1, 2), y))
+
     # ---- one update of each player -----------------------------------------------------------------
 
     def _d_update(self, D, opt) -> torch.Tensor:
         c, n = self.cfg, self._n
-        real = self.dataset.sample(n, self.gen)
+        real, y = self._real_batch(n)
         with torch.no_grad():
-            fake = self.G(self.sample_z(n))
-        real, fake = self._packed(real), self._packed(fake)
-        out = D(torch.cat([real, fake]))
-        loss = self.objective.d_loss(out[: len(real)], out[len(real) :])
+            fake = self.G(self.sample_z(n), y)  # fakes asked for the reals' labels
+        out = D(torch.cat([self._d_in(real, y), self._d_in(fake, y)]))
+        loss = self.objective.d_loss(out[: len(out) // 2], out[len(out) // 2 :])
         if self.objective.penalty is not None:
-            loss = loss + c.gp_weight * self.objective.penalty(D, real, fake, self.gen)
+            real, fake = self._packed(real), self._packed(fake)
+            loss = loss + c.gp_weight * self.objective.penalty(self._labelled_d(D, y), real, fake, self.gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -148,9 +181,15 @@ class Trainer(Pictures):
         return loss.detach()
 
     def _g_update(self) -> torch.Tensor:
-        # a relativistic G loss compares its fakes with a fresh real batch, drawn first (as the fast path does)
-        real = self._packed(self.dataset.sample(self._n, self.gen)) if self.objective.g_uses_reals else None
-        fake = self._packed(self.G(self.sample_z(self._n)))
+        # a relativistic G loss compares its fakes with a fresh real batch, drawn first (as the fast path does);
+        # the fakes are asked for its labels, else for fresh uniform ones
+        real = y = None
+        if self.objective.g_uses_reals:
+            real, y = self._real_batch(self._n)
+            real = self._d_in(real, y)
+        else:
+            y = self._fake_labels(self._n)
+        fake = self._d_in(self.G(self.sample_z(self._n), y), y)
         params = self._unrolled_d_params() if self.cfg.unroll_steps > 0 else None  # D as it will be
 
         def D(x):
@@ -181,9 +220,9 @@ class Trainer(Pictures):
         step = int(state[0].get("step", 0)) if state else 0
         code = fast.OPT_CODES[c.optimizer]
         for _ in range(c.unroll_steps):
-            real = self._packed(self.dataset.sample(self._n, self.gen))
-            fake = self._packed(self.G(self.sample_z(self._n)))  # keeps its graph to G
-            out = torch.func.functional_call(self.D, dict(zip(names, params)), (torch.cat([real, fake]),))
+            real, y = self._real_batch(self._n)  # D's own update's draws
+            fake = self._d_in(self.G(self.sample_z(self._n), y), y)  # keeps its graph to G
+            out = torch.func.functional_call(self.D, dict(zip(names, params)), (torch.cat([self._d_in(real, y), fake]),))
             loss = self.objective.d_loss(out[: len(real)], out[len(real) :])
             grads = torch.autograd.grad(loss, params, create_graph=True)
             step += 1
@@ -290,13 +329,30 @@ class Trainer(Pictures):
         """A fresh generator per measurement: measuring never changes the training run."""
         return torch.Generator().manual_seed(self.cfg.seed * 7919 + salt)
 
+    def eval_labels(self, n: int) -> np.ndarray | None:
+        """The labels a conditional G is asked for when measured and drawn: 0, 1, ..., K-1, 0, 1, ... (every mode
+        equally often); None for an unconditional G."""
+        return np.arange(n) % self.n_labels if self.n_labels else None
+
     @torch.no_grad()
-    def generate(self, n: int, generator: torch.Generator | None = None) -> np.ndarray:
-        return self.G(self.sample_z(n, generator or self._eval_gen(1))).numpy()
+    def generate(self, n: int, generator: torch.Generator | None = None, labels=None) -> np.ndarray:
+        """n samples of G; a conditional G is asked for ``labels`` (n,) ints, by default :meth:`eval_labels`."""
+        z = self.sample_z(n, generator or self._eval_gen(1))
+        if not self.n_labels:
+            return self.G(z).numpy()
+        labels = self.eval_labels(n) if labels is None else labels
+        return self.G(z, self._onehot(torch.as_tensor(np.asarray(labels), dtype=torch.int64))).numpy()
 
     def metrics(self, n: int = metrics.N_METRIC_SAMPLES) -> dict:
-        """Mode metrics of n fresh generated samples (VEEGAN/PacGAN definitions)."""
-        return metrics.mode_metrics(self._samples(n), self.dataset.centers, self.dataset.sigma, self.dataset.means)
+        """Mode metrics of n fresh generated samples (VEEGAN/PacGAN definitions), and a conditional G's label
+        accuracy (:func:`metrics.label_accuracy`; None when unconditional)."""
+        return self._measure(self._samples(n))
+
+    def _measure(self, x: np.ndarray) -> dict:
+        m = metrics.mode_metrics(x, self.dataset.centers, self.dataset.sigma, self.dataset.means)
+        labels = self.eval_labels(len(x))
+        m["label_accuracy"] = None if labels is None else metrics.label_accuracy(x, labels, self.dataset.means)
+        return m
 
     def _samples(self, n: int) -> np.ndarray:
         """n generated points from the fixed evaluation noise (a clear error if G produced NaN)."""
@@ -310,9 +366,9 @@ class Trainer(Pictures):
     def losses_now(self) -> tuple[float, float]:
         """D's and G's losses on a fresh batch (no update, no penalty terms)."""
         g = self._eval_gen(2)
-        real = self._packed(self.dataset.sample(self._n, g))
-        fake = self._packed(self.G(self.sample_z(self._n, g)))
-        r, f = self.D(real), self.D(fake)
+        real, y = self._real_batch(self._n, g)
+        r = self.D(self._d_in(real, y))
+        f = self.D(self._d_in(self.G(self.sample_z(self._n, g), y), y))
         return float(self.objective.d_loss(r, f)), float(self.objective.g(r, f))
 
     def _log(self) -> None:
@@ -323,10 +379,11 @@ class Trainer(Pictures):
         if not (math.isfinite(d) and math.isfinite(g)):
             self._diverged(f"the losses became D={d}, G={g}")
         x = self._samples(metrics.N_METRIC_SAMPLES)
-        m = self._last_metrics = metrics.mode_metrics(x, self.dataset.centers, self.dataset.sigma, self.dataset.means)
+        m = self._last_metrics = self._measure(x)
         row = {"iteration": self.iteration, "d_loss": d, "g_loss": g}
         row.update({k: m[k] for k in MODE_FIELDS})
         row.update(self.quality(x))
+        row["label_accuracy"] = m["label_accuracy"]
         self.history.append(row)
 
     def history_csv(self) -> str:

@@ -115,10 +115,6 @@ class ResultCache:
                 self._items.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
     def __len__(self) -> int:
         return len(self._items)
 

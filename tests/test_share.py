@@ -37,6 +37,12 @@ def test_toy2d_schema_follows_toy_config():
             with pytest.raises(UserError):  # ...and nothing else
                 ToyConfig(**{f.name: "not-a-choice"})
             continue
+        if f.kind == "bool":
+            for v in (True, False):
+                ToyConfig(**{f.name: v, "dataset": "ring8"})
+            with pytest.raises(UserError):
+                ToyConfig(**{f.name: "maybe"})
+            continue
         step = 1 if f.kind == "int" else max(abs(f.hi), 1.0) * 1e-6
         ToyConfig(**{f.name: f.lo})
         ToyConfig(**{f.name: f.hi})
@@ -61,7 +67,7 @@ def test_toy2d_round_trip_every_setting():
     cfg = ToyConfig(dataset="grid25", n_modes=16, sigma=0.031, g_depth=3, g_width=48, d_depth=4, d_width=100,
                     activation="tanh", z_dim=5, z_dist="uniform", loss="wgan_gp", unroll_steps=2, pack=3,
                     gp_weight=0.1 + 0.2, clip_value=0.013, optimizer="rmsprop", lr_g=1 / 3 * 1e-3, lr_d=2.5e-4,
-                    beta1=0.0, beta2=0.9, batch_size=300, d_steps=5, g_steps=2, seed=123456789)
+                    beta1=0.0, beta2=0.9, batch_size=300, d_steps=5, g_steps=2, seed=123456789, conditional=True)
     options = {"hide": ("objective", "networks", "optimisation"), "big": True, "autoplay": True, "steps": 2500}
     url, (tab, state, opts, notes) = round_trip("toy2d", share.toy2d_state(cfg), options)
     assert notes == [] and tab == "toy2d"

@@ -74,9 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, st in SETTINGS.items():  # one flag per declared setting, typed and explained by it
         if name == "seed":
             continue
+        flag = "--" + name.replace("_", "-")
+        if st.kind == "bool":  # --conditional / --no-conditional
+            p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=st.help)
+            continue
         kind = {"int": int, "float": float}.get(st.kind, str)
         allowed = f" ({', '.join(st.choices)})" if st.choices else f" ({st.lo:g} .. {st.hi:g})"
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=st.help + allowed)
+        p.add_argument(flag, dest=name, type=kind, default=None, help=st.help + allowed)
     return p
 
 
@@ -95,6 +99,8 @@ def run_one(args, seed: int) -> dict:
     m = trainer.metrics()
     out = {k: m[k] for k in SUMMARY_KEYS}
     out.update(per_mode=m["per_mode"], iterations=iterations, seconds=round(seconds, 3), seed=seed)
+    if m.get("label_accuracy") is not None:  # a conditional G: its samples on the mode asked for
+        out["label_accuracy"] = m["label_accuracy"]
     if trainer.freeze_g or (args.preset and PRESETS[args.preset]["freeze_g"]):
         out["d_star_mae"] = trainer.d_vs_d_star()["mae"]
     return out
@@ -185,10 +191,15 @@ def _main(args) -> int:
             if k in runs[0]:
                 result[k], result[k + "_se"] = mean_se([r[k] for r in runs])
         result["modes_total"] = runs[0]["modes_total"]
+        if "label_accuracy" in runs[0]:
+            result["label_accuracy"], result["label_accuracy_se"] = mean_se([r["label_accuracy"] for r in runs])
     if args.json:
         print(json.dumps(result))
     else:
         print(_human(result, args.preset))
+        if "label_accuracy" in result:
+            se = f" ± {100 * result['label_accuracy_se']:.1f}%" if "label_accuracy_se" in result else ""
+            print(f"  label accuracy {100 * result['label_accuracy']:.1f}%{se} (samples nearest the mode they were asked for)")
     return 0
 
 

@@ -261,3 +261,38 @@ def test_trainer_reports_label_accuracy_only_when_conditional():
     assert Trainer(ToyConfig()).metrics()["label_accuracy"] is None
     m = Trainer(ToyConfig(conditional=True)).metrics()
     assert 0 <= m["label_accuracy"] <= 1
+
+
+# ---- the command line and share links -------------------------------------------------------------------------
+
+
+def test_cli_flag_trains_a_conditional_gan(capsys):
+    import json
+
+    from playground.toy2d.__main__ import main
+
+    assert main(["--conditional", "--dataset", "three_blobs", "--iterations", "20", "--batch-size", "32", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["modes_total"] == 3 and 0 <= r["label_accuracy"] <= 1
+    assert main(["--preset", "Mode collapse", "--iterations", "5", "--json"]) == 0
+    assert "label_accuracy" not in json.loads(capsys.readouterr().out)
+    assert main(["--conditional", "--dataset", "line", "--iterations", "5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "line has no separate modes" in err
+
+
+def test_share_link_carries_the_flag_and_repairs_a_curve():
+    from urllib.parse import parse_qs, urlsplit
+
+    from playground import share
+
+    cfg = ToyConfig(dataset="grid25", conditional=True, seed=4)
+    url = share.build_link("https://example.org/", "toy2d", share.toy2d_state(cfg))
+    assert parse_qs(urlsplit(url).query)["conditional"] == ["1"]
+    _, state, _, notes = share.parse_query(urlsplit(url).query)
+    assert notes == [] and share.toy2d_config(state) == cfg
+    _, state, _, notes = share.parse_query("tab=toy2d&dataset=swiss_roll&conditional=1")
+    assert state["conditional"] is False and state["dataset"] == "swiss_roll"
+    assert len(notes) == 1 and "no separate modes" in notes[0] and "conditional was set back to 0" in notes[0]
+    _, state, _, notes = share.parse_query("tab=toy2d&conditional=perhaps")
+    assert state["conditional"] is False and "conditional" in notes[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from playground import safe_input
 from playground.errors import UserError
 from playground.toy2d.losses import OBJECTIVES
 
@@ -56,13 +57,14 @@ class Setting:
             return None
         if self.kind == "choice":
             if value not in self.choices:
-                raise UserError(f"{self.name} must be one of {', '.join(self.choices)} (got {_quote(value)}).")
+                raise UserError(f"{self.name} must be one of {', '.join(self.choices)} "
+                                f"(got {safe_input.quote(value)}).")
             return value
         if self.kind == "int":
-            return _int(self.name, value, int(self.lo), int(self.hi))
+            return safe_input.integer(value, self.name, int(self.lo), int(self.hi))
         if self.kind == "bool":
-            return _bool(self.name, value)
-        return _float(self.name, value, self.lo, self.hi)
+            return safe_input.flag(value, self.name)
+        return safe_input.number(value, self.name, self.lo, self.hi)
 
 
 def setting(default: Any, *, group: str, label: str, help: str, lo=None, hi=None, choices=(), nullable=False,
@@ -162,7 +164,7 @@ class ToyConfig:
             raise UserError("A run configuration must be a JSON object of settings.")
         unknown = sorted(set(d) - set(SETTINGS))
         if unknown:
-            shown = ", ".join(_quote(k, 30) for k in unknown[:5])
+            shown = ", ".join(safe_input.quote(k, 30) for k in unknown[:5])
             raise UserError(f"Unknown setting(s) {shown}; known: {', '.join(SETTINGS)}.")
         return cls(**d)  # __post_init__ validates
 
@@ -180,44 +182,6 @@ class ToyConfig:
             raise UserError(f"A conditional GAN gives each mode its own label, and {self.dataset} has no separate "
                             f"modes: pick {', '.join(CONDITIONAL_DATASETS)}, or turn conditional off.")
         return self
-
-
-def _quote(value: Any, limit: int = 40) -> str:
-    """A value for a message, cut short (a setting sent by a careless or hostile client may be huge)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _int(name: str, value: Any, lo: int, hi: int) -> int:
-    try:
-        v = int(value)
-        ok = float(value) == v
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok or isinstance(value, bool):
-        raise UserError(f"{name} must be a whole number (got {_quote(value)}).")
-    if not lo <= v <= hi:
-        raise UserError(f"{name} must be between {lo} and {hi} (got {_quote(v)}).")
-    return v
-
-
-def _bool(name: str, value: Any) -> bool:
-    """True or False (1 and 0 too, as a JSON client may send them); anything else is refused."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise UserError(f"{name} must be true or false (got {_quote(value)}).")
-
-
-def _float(name: str, value: Any, lo: float, hi: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise UserError(f"{name} must be a number (got {_quote(value)}).") from None
-    if isinstance(value, bool) or v != v or not lo <= v <= hi:
-        raise UserError(f"{name} must be a number between {lo:g} and {hi:g} (got {_quote(value)}).")
-    return v
 
 
 SETTINGS: dict[str, Setting] = {f.name: Setting(name=f.name, **f.metadata["setting"]) for f in fields(ToyConfig)}

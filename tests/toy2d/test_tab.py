@@ -328,7 +328,7 @@ def test_careless_or_hostile_values_get_sentences(client):
     T.SESSIONS.free("nan-values")
     cases = {
         "n_modes": ("many", "n_modes must be a whole number"),
-        "seed": (2**63, "seed must be between 0 and"),
+        "seed": (2**63, "seed must be a whole number between 0 and"),
         "lr_g": ("x" * 10_000, "lr_g must be a number"),
         "dataset": ("../../etc/passwd", "dataset must be one of"),
     }

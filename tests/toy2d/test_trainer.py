@@ -178,7 +178,7 @@ def test_load_errors(tmp_path):
 def test_config_validation():
     with pytest.raises(UserError, match="loss must be one of"):
         ToyConfig(loss="magic")
-    with pytest.raises(UserError, match="z_dim must be between 1 and 16"):
+    with pytest.raises(UserError, match="z_dim must be a whole number between 1 and 16"):
         ToyConfig.from_dict({"z_dim": 17})
     with pytest.raises(UserError, match="Unknown setting"):
         ToyConfig.from_dict({"colour": "red"})

@@ -249,10 +249,6 @@ def _s_sample_z(n: int, z_dim: int, uniform: bool, gen: torch.Generator) -> _Ten
     return torch.randn([n, z_dim], generator=gen)
 
 
-def _s_sample_data(n: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator) -> _Tensor:
-    return _s_sample_labelled(n, means, sigma, gen)[0]
-
-
 def _s_sample_labelled(n: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator) -> tuple[_Tensor, _Tensor]:
     """n points and the component each came from (GaussianMixture.sample_labelled's draws)."""
     idx = torch.randint(means.shape[0], [n], generator=gen)

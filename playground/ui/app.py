@@ -16,7 +16,8 @@ import gradio as gr
 
 from playground import share
 from playground.ui.common import after_server_start
-from playground.ui.sessions import free_session, keep_memory_bounded, mark_page_session
+from playground.ui import session_uploads
+from playground.ui.sessions import free_session, keep_memory_bounded, mark_page_session, on_sweep, session_key
 
 log = logging.getLogger("playground.ui")
 
@@ -112,6 +113,7 @@ def available_tabs() -> list:
 
 def _free_session(request: gr.Request) -> None:
     free_session(request)
+    session_uploads.UPLOADS.end(session_key(request))  # and the files it uploaded
 
 
 # Runs in the page on every load: ?big=1 turns on large type (no server round trip needed).
@@ -167,6 +169,7 @@ def build_demo() -> gr.Blocks:
                 if target is not None:
                     targets[page_id.removesuffix("_tab")] = target
         demo.unload(_free_session)
+        session_uploads.wire_claims(demo)  # a page's uploads are its own from the moment they arrive
         demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
         demo.load(None, js=BIG_TYPE_JS)
         outputs = [tabs_box, link_notes, *[c for t in targets.values() for c in t.outputs]]
@@ -178,7 +181,8 @@ def build_demo() -> gr.Blocks:
     # clients, a bound for the whole queue): Gradio's own single bound let page-less joins lock the pages out.
     demo.queue(max_size=None, default_concurrency_limit=4)
     # per-session memory has a ceiling and an eviction (sessions.py): idle sessions' objects and Gradio's own
-    # state for them are freed while the app runs
+    # state for them are freed while the app runs, and the uploads of sessions that ended without an unload
+    on_sweep(session_uploads.sweeper(demo))
     after_server_start(lambda: keep_memory_bounded(demo), "session sweeper")
     return demo
 
@@ -190,6 +194,7 @@ def launch_kwargs() -> dict:
     from playground.ui import connections, toy2d_handlers
     from playground.ui.common import started_lifespan
     from playground.ui.queue_gate import QueueGate
+    from playground.ui.session_uploads import SessionUploads
     from playground.ui.upload_gate import UploadGate
 
     # the 2-D lab's frame pulls get a plain route of their own (toy2d_handlers.frame_route); the lifespan tells
@@ -198,4 +203,5 @@ def launch_kwargs() -> dict:
     frames = Route(toy2d_handlers.FRAME_PATH, toy2d_handlers.frame_route, methods=["GET"])
     return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb",
             "app_kwargs": {"routes": [frames], "lifespan": started_lifespan,
-                           "middleware": [Middleware(QueueGate), Middleware(UploadGate)]}}
+                           "middleware": [Middleware(QueueGate), Middleware(UploadGate),
+                                          Middleware(SessionUploads)]}}

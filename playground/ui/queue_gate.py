@@ -267,9 +267,9 @@ def client_address(scope) -> str:
 
 
 async def answer(send, status: int, detail: str, close: bool = False) -> None:
-    """A refusal: HTTP ``status`` with ``{"detail": detail}``, the sentence Gradio's page shows as the error;
-    ``close`` when the request's body was not read."""
-    payload = json.dumps({"detail": detail}).encode()
+    """A refusal: HTTP ``status`` with the sentence Gradio's page shows as the error (``detail`` for queued events
+    and API clients, ``error`` for the page's unqueued ones); ``close`` when the request's body was not read."""
+    payload = json.dumps({"detail": detail, "error": detail}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status,
                 "headers": headers + ([(b"connection", b"close")] if close else [])})

@@ -380,8 +380,9 @@ def wire_claims(demo) -> int:
         events = {getattr(e, "event_name", e) for e in getattr(block, "EVENTS", [])}
         if ("upload" in events and block._id in read and block._id not in claimed
                 and getattr(block, "interactive", None) is not False):
-            block.upload(claim_uploads, block, None, queue=False, preprocess=False, api_visibility="private",
-                         show_progress="hidden")
+            # queued: the page shows a refused join's sentence (an unqueued event's refusal it does not show)
+            block.upload(claim_uploads, block, None, preprocess=False, api_visibility="private",
+                         show_progress="hidden", concurrency_limit=None, concurrency_id="claim_uploads")
             n += 1
     return n
 

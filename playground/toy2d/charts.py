@@ -24,6 +24,8 @@ def status_line(trainer: Trainer, snap: dict, note: str | None = None, rate: flo
             f"modes covered <b>{m['modes_covered']}/{m['modes_total']}</b> · high-quality {100 * m['high_quality']:.0f}%"
             f" · reverse KL {fmt_number(m.get('reverse_kl'))}"
         )
+    if m.get("label_accuracy") is not None:  # a conditional G: its samples nearest the mode each was asked for
+        parts.append(f"label accuracy <b>{100 * m['label_accuracy']:.0f}%</b>")
     if trainer.freeze_d or trainer.freeze_g:
         parts.append("frozen: " + ", ".join(n for n, f in (("D", trainer.freeze_d), ("G", trainer.freeze_g)) if f))
     text = "<div>" + " · ".join(parts) + "</div>"

@@ -256,8 +256,9 @@ def _s_sample_labelled(n: int, means: _Tensor, sigma: _Tensor, gen: torch.Genera
     return means[idx].addcmul_(noise, sigma), idx
 
 
-def _s_one_hot(labels: _Tensor, k: int) -> _Tensor:
-    return torch.zeros([labels.shape[0], k]).scatter_(1, labels.reshape(-1, 1), 1.0)
+def _s_one_hot(labels: _Tensor, k: int, scale: float) -> _Tensor:
+    """models.one_hot: the one entry is ``scale`` (models.LABEL_SCALE)."""
+    return torch.zeros([labels.shape[0], k]).scatter_(1, labels.reshape(-1, 1), scale)
 
 
 def _s_d_in(x: _Tensor, y: _Tensor, k: int, pack: int) -> _Tensor:
@@ -298,6 +299,7 @@ class ChunkSpec(NamedTuple):
     eps: float
     clip: float  # WGAN's weight clipping; < 0: none
     n_labels: int  # a conditional GAN's classes (one per mode); 0: unconditional
+    label_scale: float  # a one-hot label's one entry (models.LABEL_SCALE)
 
 
 def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
@@ -311,14 +313,14 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
     """
     act, d_code, g_code, opt, pack, n, z_dim = spec.act, spec.d_code, spec.g_code, spec.opt, spec.pack, spec.n, spec.z_dim
     uniform, a, lr_g, lr_d, b1, b2 = spec.z_uniform, spec.act_param, spec.lr_g, spec.lr_d, spec.beta1, spec.beta2
-    eps, clip, nl = spec.eps, spec.clip, spec.n_labels
+    eps, clip, nl, ls = spec.eps, spec.clip, spec.n_labels, spec.label_scale
     d_loss = torch.full([], float("nan"))
     g_loss = torch.full([], float("nan"))
     no_labels = torch.empty([0, 0])
     for it in range(k):
         for s in range(d_steps):
             real, idx = _s_sample_labelled(n, means, sigma, gen)
-            y = _s_one_hot(idx, nl) if nl > 0 else no_labels  # the fakes are asked for the reals' labels
+            y = _s_one_hot(idx, nl, ls) if nl > 0 else no_labels  # the fakes are asked for the reals' labels
             cache: _TensorList = []
             fake = _s_forward(gw, gb, _s_g_in(_s_sample_z(n, z_dim, uniform, gen), y, nl), cache, act, a)
             x = torch.cat([_s_d_in(real, y, nl, pack), _s_d_in(fake, y, nl, pack)])
@@ -338,11 +340,11 @@ def _s_chunk(k: int, means: _Tensor, sigma: _Tensor, gen: torch.Generator,
             if spec.g_reals:  # a real batch first; the fakes are asked for its labels
                 real, idx = _s_sample_labelled(n, means, sigma, gen)
                 if nl > 0:
-                    y = _s_one_hot(idx, nl)
+                    y = _s_one_hot(idx, nl, ls)
                 r_cache: _TensorList = []
                 r = _s_forward(dw, db, _s_d_in(real, y, nl, pack), r_cache, act, a)
             elif nl > 0:  # fresh labels, uniform over the modes
-                y = _s_one_hot(torch.randint(nl, [n], generator=gen), nl)
+                y = _s_one_hot(torch.randint(nl, [n], generator=gen), nl, ls)
             g_cache: _TensorList = []
             x = _s_forward(gw, gb, _s_g_in(_s_sample_z(n, z_dim, uniform, gen), y, nl), g_cache, act, a)
             d_cache: _TensorList = []

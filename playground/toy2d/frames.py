@@ -15,7 +15,7 @@ import base64
 
 import numpy as np
 
-from playground.toy2d.render import surface_range
+from playground.toy2d.render import label_colours, surface_range
 
 FRAME_VERSION = 1
 COORD_MAX = 65535  # uint16 coordinates over the view's extent widened by COORD_PAD on every side,
@@ -64,7 +64,9 @@ def encode_frame(snap: dict, extent, *, status: dict | None = None, with_real: b
     Keys: ``v``, ``ext`` (xmin, xmax, ymin, ymax), ``n`` (grid size), ``d`` (uint8 grid) with ``lo``,
     ``mid`` (the boundary level), ``hi``; ``ds`` (D*'s uint8 grid over [0, 1]) when the snapshot has it;
     ``fake`` (uint16 pairs); ``man`` (uint16 pairs, ``ml`` points per line); ``arr`` (int8 directions of
-    the first ``len(arr) / 2`` fakes); ``real`` when ``with_real``; ``status`` as given.
+    the first ``len(arr) / 2`` fakes); ``real`` when ``with_real``; ``status`` as given. A conditional G's
+    frame has ``nl`` (its number of labels), and with the reals the label each fake was asked for (``fl``, uint8;
+    fixed for the run) and the labels' colours (``lc``, RGB triples one after another).
     """
     d = np.asarray(snap["d_grid"], dtype=np.float32)
     lo, mid, hi = surface_range(d, snap["boundary_level"], snap.get("d_is_probability", True))
@@ -90,6 +92,11 @@ def encode_frame(snap: dict, extent, *, status: dict | None = None, with_real: b
         frame["arr"] = _b64(quantise_arrows(snap["arrows_dir"]))
     if with_real:
         frame["real"] = _b64(quantise_points(snap["real"], extent))
+    if snap.get("fake_labels") is not None:
+        frame["nl"] = int(snap["n_labels"])
+        if with_real:
+            frame["fl"] = _b64(np.asarray(snap["fake_labels"], dtype=np.uint8))
+            frame["lc"] = [c for rgb in label_colours(frame["nl"]) for c in rgb]
     if status is not None:
         frame["status"] = status
     return frame
@@ -124,6 +131,9 @@ def decode_frame(frame: dict) -> dict:
         out["arrows_dir"] = _unb64(frame["arr"], np.int8).reshape(-1, 2).astype(np.float64) / ARROW_MAX
     if "real" in frame:
         out["real"] = dequantise_points(_unb64(frame["real"], "<u2"), ext)
+    if "fl" in frame:
+        out["fake_labels"] = _unb64(frame["fl"], np.uint8).astype(np.int64)
+        out["n_labels"] = frame["nl"]
     return out
 
 

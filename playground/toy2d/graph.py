@@ -9,7 +9,7 @@ two updates back (D's loss moves D; G's loss, through D, moves G). The page draw
 loss and update; each G update samples z, maps it through G, lets D score the fakes (and a fresh real batch,
 for a relativistic loss), then takes G's loss through D and G's update. Each sub-step has a one-line caption
 with the chosen loss's own formula (its registry entry's ``plain``, :data:`playground.toy2d.losses.OBJECTIVES`)
-and the run's numbers (batch, optimiser, k). The order is
+and the run's numbers (batch, optimiser, k); a conditional run's captions name the label y that G and D read. The order is
 the trainer's (:meth:`playground.toy2d.trainer.Trainer.step`): fresh noise and a fresh batch for every update.
 """
 
@@ -102,16 +102,28 @@ def _noise(cfg: ToyConfig) -> str:
     return f"{_batch(cfg)} noise vectors z ∈ R^{cfg.z_dim}, z ~ {dist}"
 
 
+def _cond(cfg: ToyConfig, text: str) -> str:
+    """A formula with the label written in when the run is conditional: D(G(z)) -> D(G(z, y), y), D(x) -> D(x, y)."""
+    if not cfg.conditional:
+        return text
+    return text.replace("G(z))", "G(z, y), y)").replace("(x)", "(x, y)").replace("(x̂)", "(x̂, y)")
+
+
 def _scores(cfg: ToyConfig, of_reals: bool) -> str:
     """What D's outputs are, for this loss: '{D} scores …: {symbols}, {meaning}'."""
     output = OBJECTIVES[cfg.loss].output
     if output == "critic":
-        symbols = "C(x) and C(G(z))" if of_reals else "C(G(z))"
-        return f"The critic scores {'reals and fakes' if of_reals else 'only the fakes'}: {symbols}, unbounded numbers"
-    symbols = "D(x) and D(G(z))" if of_reals else "D(G(z))"
+        symbols = _cond(cfg, "C(x) and C(G(z))" if of_reals else "C(G(z))")
+        return f"The critic scores {_what(cfg, of_reals)}: {symbols}, unbounded numbers"
+    symbols = _cond(cfg, "D(x) and D(G(z))" if of_reals else "D(G(z))")
     meaning = ("each its probability that the point is real" if output == "probability"
                else "pulled towards 1 for reals and 0 for fakes")
-    return f"D scores {'reals and fakes' if of_reals else 'only the fakes'}: {symbols}, {meaning}"
+    return f"D scores {_what(cfg, of_reals)}: {symbols}, {meaning}"
+
+
+def _what(cfg: ToyConfig, of_reals: bool) -> str:
+    what = "reals and fakes" if of_reals else "only the fakes"
+    return what + (", each point with its label" if cfg.conditional else "")
 
 
 def _packs(cfg: ToyConfig) -> str:
@@ -123,10 +135,15 @@ def _step(cfg: ToyConfig, lr: float) -> str:
 
 
 def _d_sample(cfg):
-    return ["z", "real"], [], f"Draw a fresh batch: {_batch(cfg)} real points x ~ p_data and {_noise(cfg)}."
+    labels = ", each with the label y of its mode," if cfg.conditional else ""
+    return ["z", "real"], [], f"Draw a fresh batch: {_batch(cfg)} real points x ~ p_data{labels} and {_noise(cfg)}."
 
 
 def _d_generate(cfg):
+    if cfg.conditional:
+        return (["z", "G", "fake"], ["z_G", "G_fake"],
+                "G maps each z, with a real point's label y, to a fake point G(z, y): fakes asked for the reals' labels; "
+                "in D's update G is only used, never changed.")
     return (["z", "G", "fake"], ["z_G", "G_fake"],
             "G maps each z to a fake point G(z); in D's update G is only used, never changed.")
 
@@ -137,7 +154,7 @@ def _d_score(cfg):
 
 def _d_update(cfg):
     objective = OBJECTIVES[cfg.loss]
-    d_formula = objective.plain[0]
+    d_formula = _cond(cfg, objective.plain[0])
     extra = f" (λ = {cfg.gp_weight:g}, {objective.penalty_note})" if objective.penalty is not None else ""
     clip = f", then its weights are clipped to [−{cfg.clip_value:g}, {cfg.clip_value:g}]" if objective.clip else ""
     return (["D", "loss_d"], ["D_loss_d", "update_d"],
@@ -146,15 +163,20 @@ def _d_update(cfg):
 
 def _g_sample(cfg):
     if OBJECTIVES[cfg.loss].g_uses_reals:
+        labels = (" with their labels y", "; the fakes are asked for the same labels") if cfg.conditional else ("", "")
         return (["z", "real"], [],
-                f"Draw a fresh batch: {_batch(cfg)} real points x ~ p_data (G's loss compares fakes with reals) and "
-                f"{_noise(cfg)}.")
+                f"Draw a fresh batch: {_batch(cfg)} real points x ~ p_data{labels[0]} (G's loss compares fakes with "
+                f"reals{labels[1]}) and {_noise(cfg)}.")
+    if cfg.conditional:
+        return (["z"], [], f"Draw fresh noise and labels: {_noise(cfg)}, each with a label y drawn uniformly from the "
+                           "modes (G's update needs no real data).")
     return ["z"], [], f"Draw fresh noise: {_noise(cfg)} (G's update needs no real data)."
 
 
 def _g_generate(cfg):
+    fake = "each (z, y) to a fake point G(z, y)" if cfg.conditional else "each z to a fake point G(z)"
     return (["z", "G", "fake"], ["z_G", "G_fake"],
-            "G maps each z to a fake point G(z), keeping track of how each point depends on G's weights.")
+            f"G maps {fake}, keeping track of how each point depends on G's weights.")
 
 
 def _g_score(cfg):
@@ -165,7 +187,7 @@ def _g_score(cfg):
 
 
 def _g_update(cfg):
-    g_formula = OBJECTIVES[cfg.loss].plain[1]
+    g_formula = _cond(cfg, OBJECTIVES[cfg.loss].plain[1])
     through = "back through D" if cfg.unroll_steps == 0 else \
         f"back through D as it will be {cfg.unroll_steps} updates later (unrolled GAN)"
     return (["D", "loss_g", "G"], ["D_loss_g", "update_g"],

@@ -244,7 +244,12 @@ class Lab:
         if len(frames) < 2:
             raise UserError("Record a few frames first: press Play for a couple of seconds.")
         path = self.tmpdir / f"gan2d-run-it{t.iteration}.gif"
-        pictures = [render_frame(snapshot_from_frame(f, self.real), t.dataset.extent, size=240) for f in frames]
+        pictures = []
+        for f in frames:
+            snap = snapshot_from_frame(f, self.real)
+            if t.n_labels and "fake_labels" not in snap:  # a conditional G's labels come with a run's first frame only
+                snap.update(fake_labels=t.eval_labels(len(snap["fake"])), n_labels=t.n_labels)
+            pictures.append(render_frame(snap, t.dataset.extent, size=240))
         write_gif(pictures, path, fps=10)
         return path
 

@@ -6,7 +6,8 @@ With PacGAN (pack = m) the discriminator sees m samples concatenated into one in
 
 Conditional GAN (Mirza & Osindero 2014), by concatenation: with ``n_labels`` = K > 0 classes, G's input is
 [z, onehot(y)] (N, z_dim + K) and each of D's samples is [x, onehot(y)] (2 + K numbers; a pack of m is m such
-groups side by side). :func:`one_hot` and :func:`with_labels` build those rows.
+groups side by side). :func:`one_hot` and :func:`with_labels` build those rows. The label's 1 is
+:data:`LABEL_SCALE`, not 1.
 """
 
 from __future__ import annotations
@@ -33,9 +34,16 @@ def mlp(n_in: int, n_out: int, depth: int, width: int, activation: str) -> nn.Se
     return nn.Sequential(*layers)
 
 
+# The value of a one-hot label's one entry. At 1 the label starts quieter in the first layers than the point (x spans
+# +-2) or the noise (z ~ N(0, 1)): measured with the collapse recipe (5 D steps, D at 5-10x G's rate), G then moved
+# every label to the same modes first and 3-5 labels of 8 stayed on a wrong mode on 6 of 16 seeds (label accuracy
+# 0.4-0.75); at 3 every label reached its own mode on each of those seeds.
+LABEL_SCALE = 3.0
+
+
 def one_hot(labels: torch.Tensor, n_labels: int) -> torch.Tensor:
-    """Class labels (N,) int64 -> one-hot rows (N, n_labels) float32."""
-    return torch.zeros(len(labels), n_labels).scatter_(1, labels.reshape(-1, 1), 1.0)
+    """Class labels (N,) int64 -> one-hot rows (N, n_labels) float32, the one entry :data:`LABEL_SCALE`."""
+    return torch.zeros(len(labels), n_labels).scatter_(1, labels.reshape(-1, 1), LABEL_SCALE)
 
 
 def with_labels(x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:

@@ -198,6 +198,7 @@ class Pictures:
             "d_loss": d_loss,
             "g_loss": g_loss,
             "fake_labels": v["fake_labels"][:n_fake] if self.n_labels else None,
+            "n_labels": self.n_labels,
         }
 
     def _conditional_d_star(self, fake: np.ndarray, labels: np.ndarray, v: dict) -> np.ndarray:

@@ -8,6 +8,7 @@ can stream 10+ frames a second, and the same frames make the exported GIF.
 from __future__ import annotations
 
 import base64
+import colorsys
 import io
 
 import numpy as np
@@ -30,6 +31,17 @@ def palette() -> dict:
     """The colours above for a page that draws frames itself (RGB triples)."""
     return {"hi": _HI.tolist(), "mid": _MID.tolist(), "lo": _LO.tolist(), "real": list(REAL), "fake": list(FAKE),
             "manifold": list(MANIFOLD), "arrow": list(ARROW), "contour": list(CONTOUR)}
+
+
+def label_colours(k: int) -> list[tuple[int, int, int]]:
+    """One colour per class label of a conditional G's samples: k hues from cyan round through blue, purple, red
+    and orange towards yellow, leaving out the greens (the real data's colour)."""
+    out = []
+    for i in range(k):
+        hue = (190 + 230 * i / max(k, 1)) % 360 / 360
+        r, g, b = colorsys.hls_to_rgb(hue, 0.45, 0.8)
+        out.append((round(255 * r), round(255 * g), round(255 * b)))
+    return out
 
 
 def colour_map(values: np.ndarray, lo: float, mid: float, hi: float) -> np.ndarray:
@@ -155,7 +167,11 @@ def render_frame(snap: dict, extent, size: int = 480, surface: str = "d", show_m
         draw_polylines(img, view, snap["manifold"])
     if show_real:
         img = draw_points(img, view, snap["real"], REAL, radius=2.0)
-    if show_fake:
+    if show_fake and snap.get("fake_labels") is not None:  # a conditional G: each sample in its label's colour
+        labels = np.asarray(snap["fake_labels"])
+        for y, colour in enumerate(label_colours(int(snap.get("n_labels") or labels.max() + 1))):
+            img = draw_points(img, view, snap["fake"][labels == y], colour, radius=2.0)
+    elif show_fake:
         img = draw_points(img, view, snap["fake"], FAKE, radius=2.0)
     if show_arrows and snap.get("arrows_pos") is not None and surface == "d":
         draw_arrows(img, view, snap["arrows_pos"], snap["arrows_dir"])

@@ -26,7 +26,7 @@ from playground.errors import UserError
 from playground.toy2d import fast, losses, metrics
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
-from playground.toy2d.models import build_models, one_hot, with_labels
+from playground.toy2d.models import LABEL_SCALE, build_models, one_hot, with_labels
 from playground.toy2d.pictures import Pictures
 
 MODE_FIELDS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
@@ -98,7 +98,7 @@ class Trainer(Pictures):
                 g_code=self.objective.fast[1], g_reals=self.objective.g_uses_reals, opt=fast.OPT_CODES[c.optimizer],
                 pack=c.pack, n=(c.batch_size // c.pack) * c.pack, z_dim=c.z_dim, z_uniform=c.z_dist == "uniform",
                 lr_g=c.lr_g, lr_d=c.lr_d, beta1=c.beta1, beta2=c.beta2, eps=fast.ADAM_EPS,
-                clip=c.clip_value if self.objective.clip else -1.0, n_labels=self.n_labels)
+                clip=c.clip_value if self.objective.clip else -1.0, n_labels=self.n_labels, label_scale=LABEL_SCALE)
         self._g_params = list(self.G.parameters())
         self._n = (c.batch_size // c.pack) * c.pack  # samples per batch: whole packs only
         self.iteration = 0

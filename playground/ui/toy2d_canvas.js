@@ -28,6 +28,8 @@ const off = document.createElement("canvas");
 let current = null; // token of the run being pulled
 let real = null; // the real data never moves: it comes with a run's first frame
 let man = null, arr = null; // a crowded server sends the manifold and the arrows every other frame: keep the last
+let labels = null; // a conditional G's: the label each fake was asked for and the labels' colours (a run's first frame)
+const captions = element.querySelectorAll("figure.toy2d-frame figcaption");
 element.dataset.frames = "0";
 
 function bytes(s) {
@@ -103,6 +105,21 @@ function dots(ctx, q, colour) {
   ctx.fill();
 }
 
+function labelledDots(ctx, q) { // a conditional G's samples, each in the colour of the label it was asked for
+  const k = labels.lc.length / 3;
+  for (let y = 0; y < k; y++) {
+    ctx.beginPath();
+    for (let i = 0; i + 1 < q.length; i += 2) {
+      if (labels.fl[i >> 1] !== y) continue;
+      const x = px(q[i]), yy = py(q[i + 1]);
+      ctx.moveTo(x + 2, yy);
+      ctx.arc(x, yy, 2, 0, 2 * Math.PI);
+    }
+    ctx.fillStyle = `rgb(${labels.lc.slice(3 * y, 3 * y + 3)})`;
+    ctx.fill();
+  }
+}
+
 function lines(ctx, q, per) {
   ctx.beginPath();
   for (let i = 0; i < q.length; i += 2) {
@@ -131,13 +148,17 @@ function panel(canvas, q, n, lo, mid, hi, f, fake, withArrows) {
   surface(ctx, q, n, lo, mid, hi);
   if (man) lines(ctx, man.q, man.per);
   if (real) dots(ctx, real, P.real);
-  dots(ctx, fake, P.fake);
+  if (labels) labelledDots(ctx, fake); else dots(ctx, fake, P.fake);
   if (withArrows && arr) arrows(ctx, fake, arr);
 }
 
 function draw(f) {
   if (!f) return;
   if (f.real) real = u16(f.real);
+  if (f.fl) labels = { fl: bytes(f.fl), lc: f.lc };
+  if (!f.nl) labels = null;
+  const kind = labels ? "conditional" : "plain"; // what the pictures show, in words
+  captions.forEach((c, i) => { if (c.dataset.kind !== kind) { c.innerHTML = props.captions[kind][i]; c.dataset.kind = kind; } });
   if (f.extras !== false) { // a frame with the extras says which it has: none means "not shown"
     man = f.man ? { q: u16(f.man), per: f.ml } : null;
     arr = f.arr ? i8(f.arr) : null;

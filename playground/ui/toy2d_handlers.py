@@ -264,8 +264,8 @@ def formula(loss: str) -> str:
 
 
 # the settings the model graph's captions use (its sub-steps follow k, the G steps and the freezes too)
-GRAPH_FIELDS = ("loss", "d_steps", "g_steps", "unroll_steps", "pack", "gp_weight", "clip_value", "optimizer", "lr_d",
-                "lr_g", "batch_size", "z_dim", "z_dist", "freeze")
+GRAPH_FIELDS = ("loss", "d_steps", "g_steps", "unroll_steps", "pack", "conditional", "gp_weight", "clip_value", "optimizer",
+                "lr_d", "lr_g", "batch_size", "z_dim", "z_dist", "freeze")
 
 
 def graph_update(v: dict, request: gr.Request | None = None):

@@ -44,6 +44,13 @@ value is V(D\\*, G) = 2·JSD(p_data ‖ p_g) − log 4 = −log 4: the second ch
 
 D_CAPTION = "Learned D(x): data <b style='color:#168a46'>green</b>, G's samples <b style='color:#8c3cc8'>purple</b>"
 DSTAR_CAPTION = "Optimal D*(x) = p<sub>data</sub> / (p<sub>data</sub> + p<sub>g</sub>) for the current G"
+# a conditional run's pictures (the page switches when a frame says the run is conditional): D judges (point, label)
+# pairs, and each point of the plane is judged with the label of its nearest mode
+D_CAPTION_CONDITIONAL = ("Learned D(x, y), y = the label of x's nearest mode: data <b style='color:#168a46'>green</b>, "
+                         "G's samples coloured by the label they were asked for")
+DSTAR_CAPTION_CONDITIONAL = ("Optimal D*(x, y) = p(x | y) / (p(x | y) + p<sub>g</sub>(x | y)), y = the label of x's "
+                             "nearest mode")
+CAPTIONS = {"plain": [D_CAPTION, DSTAR_CAPTION], "conditional": [D_CAPTION_CONDITIONAL, DSTAR_CAPTION_CONDITIONAL]}
 LAB_TEMPLATE = f"""
 <div class="lab2d-status" id="toy2d-status"></div>
 <div class="lab2d-graph" id="toy2d-graph" aria-label="model overview"></div>
@@ -129,6 +136,8 @@ def control(s: Setting) -> gr.Component:
         return gr.Radio(list(s.choices), value=value, **common)
     if s.control == "slider":
         return gr.Slider(s.lo, s.hi, value=value, step=s.step, **common)
+    if s.control == "checkbox":
+        return gr.Checkbox(value=value, **common)
     if s.kind == "int":
         return gr.Number(value=value, precision=0, minimum=s.lo, maximum=s.hi, **common)
     return gr.Number(value=value, minimum=0 if s.nullable else s.lo, maximum=s.hi, **common)
@@ -166,7 +175,7 @@ def _layout() -> dict:
             c["lab"] = gr.HTML(first, html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
                                server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
                                size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),
-                               model_graph=GRAPH, graph=graph_state(ToyConfig()), padding=False)
+                               model_graph=GRAPH, graph=graph_state(ToyConfig()), captions=CAPTIONS, padding=False)
             with gr.Column() as c["group:pictures"]:
                 explain(STOP_NOTE)
             gr.Markdown(INTRO, elem_id="toy2d-intro")

@@ -27,8 +27,11 @@ def grid(side=5, spacing=1.0):
     return np.array([(x, y) for y in t for x in t])
 
 
+LABEL = 3.0  # a label enters G and D as 3 * onehot(y) (models.LABEL_SCALE: at 1 it starts too quiet)
+
+
 def onehot(idx, k):
-    return torch.eye(k)[idx]
+    return LABEL * torch.eye(k)[idx]
 
 
 # ---- labels ---------------------------------------------------------------------------------------------
@@ -296,3 +299,54 @@ def test_share_link_carries_the_flag_and_repairs_a_curve():
     assert len(notes) == 1 and "no separate modes" in notes[0] and "conditional was set back to 0" in notes[0]
     _, state, _, notes = share.parse_query("tab=toy2d&conditional=perhaps")
     assert state["conditional"] is False and "conditional" in notes[0]
+
+
+# ---- what the page shows ----------------------------------------------------------------------------------------
+
+
+def test_frames_carry_the_labels_once_and_say_the_run_is_conditional():
+    from playground.toy2d.frames import decode_frame, encode_frame
+
+    t = Trainer(ToyConfig(seed=1, conditional=True, dataset="grid25"))
+    snap = t.snapshot(res=16)
+    first = encode_frame(snap, t.dataset.extent, with_real=True)
+    assert first["nl"] == 25 and len(first["lc"]) == 3 * 25
+    np.testing.assert_array_equal(decode_frame(first)["fake_labels"], np.arange(512) % 25)
+    later = encode_frame(snap, t.dataset.extent)
+    assert later["nl"] == 25 and "fl" not in later and "lc" not in later
+    plain = encode_frame(Trainer(ToyConfig()).snapshot(res=16), t.dataset.extent, with_real=True)
+    assert not {"nl", "fl", "lc"} & set(plain)
+
+
+def test_label_colours_are_distinct_and_not_the_real_datas_green():
+    from playground.toy2d.render import label_colours
+
+    for k in (2, 3, 8, 25):
+        colours = label_colours(k)
+        assert len(set(colours)) == k
+        assert not any(g > r + 20 and g > b + 20 for r, g, b in colours), colours  # green means real
+
+
+def test_the_drawn_fakes_wear_their_labels_colours():
+    from playground.toy2d.render import label_colours, render_frame
+
+    t = Trainer(ToyConfig(seed=1, conditional=True, dataset="two_gaussians"))
+    snap = t.snapshot(res=16)
+    snap.update(fake=np.array([[-1.0, 1.0], [1.0, -1.0]]), fake_labels=np.array([0, 1]), real=np.zeros((0, 2)))
+    img = np.asarray(render_frame(snap, (-2, 2, -2, 2), size=101, show_manifold=False, show_arrows=False))
+    assert tuple(img[25, 25]) == label_colours(2)[0] and tuple(img[75, 75]) == label_colours(2)[1]
+
+
+def test_graph_captions_and_status_name_the_label():
+    from playground.toy2d import charts
+    from playground.toy2d.graph import substeps
+
+    for loss in ("nonsaturating", "wgan_gp", "ragan"):
+        plain = " ".join(s["caption"] for s in substeps(ToyConfig(loss=loss), "it"))
+        cond = " ".join(s["caption"] for s in substeps(ToyConfig(loss=loss, conditional=True), "it"))
+        assert "label" not in plain and "G(z, y)" not in plain
+        assert "label" in cond and "G(z, y)" in cond and ("D(x, y)" in cond or "C(x, y)" in cond)
+    t = Trainer(ToyConfig(conditional=True))
+    assert "label accuracy" in charts.status_line(t, t.snapshot(res=16))
+    u = Trainer(ToyConfig())
+    assert "label accuracy" not in charts.status_line(u, u.snapshot(res=16))

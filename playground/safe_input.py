@@ -165,6 +165,9 @@ def web_file(payload: Any) -> str | None:
     real = os.path.realpath(path)
     if not any(real == root or real.startswith(root + os.sep) for root in upload_roots()):
         raise UserError("That file was not uploaded to this app: upload it again.")
+    if not os.path.exists(real):  # said here, without the server's path (playground.ui.session_uploads)
+        raise UserError(f"{quote(os.path.basename(path))} is no longer on the server: uploads are deleted when "
+                        "their page closes or sits idle, and after an hour. Upload it again.")
     return path
 
 

@@ -86,13 +86,16 @@ class Uploads:
             self._blocks = blocks
         now = self.clock()
         with self._lock:
+            app: set[str] | None = None
             for path in paths:
                 key = os.path.realpath(path)
                 f = self._files.get(key)
                 if f is None:
                     again = key in self._gone  # deleted here before: an upload, whatever Gradio lists
                     self._gone.pop(key, None)
-                    self._files[key] = _File(path, now, not again and _app_has(self._blocks, path))
+                    if app is None and not again:
+                        app = _app_files(self._blocks, made=True)
+                    self._files[key] = _File(path, now, not again and path in app)
                 else:
                     f.since = now
 
@@ -156,17 +159,18 @@ class Uploads:
         used = dict(getattr(holder, "time_last_used", {}) or {})
         ended = 0
         with self._lock:
+            kept = _app_files(self._blocks, made=False)
             for session, held in list(self._sessions.items()):
                 idle = now - held.seen
                 if session in used:
                     idle = min(idle, (wall - used[session]).total_seconds())
                 limit = sessions.IDLE_S if sessions.is_page_session(session) else sessions.API_IDLE_S
                 if session not in busy and idle > limit:
-                    self._end(session, delete=True)
+                    self._end(session, delete=True, kept=kept)
                     ended += 1
             for key, f in list(self._files.items()):
                 if not f.holders and now - f.since > ORPHAN_S:
-                    self._delete(key)
+                    self._delete(key, kept)
         return ended
 
     def __contains__(self, path: str) -> bool:
@@ -175,9 +179,11 @@ class Uploads:
 
     # ---- internals (the lock held) -------------------------------------------------------------------
 
-    def _end(self, session: str, delete: bool) -> int:
+    def _end(self, session: str, delete: bool, kept: set[str] | None = None) -> int:
         held = self._sessions.pop(session, None)
         deleted = 0
+        if held and delete and kept is None:
+            kept = _app_files(self._blocks, made=False)
         for key in held.files if held else ():
             f = self._files.get(key)
             if f is None:
@@ -185,14 +191,14 @@ class Uploads:
             f.holders.discard(session)
             if not f.holders:
                 if delete:
-                    deleted += self._delete(key)
+                    deleted += self._delete(key, kept)
                 else:
                     f.since = self.clock()  # an orphan now: deleted if nobody names it soon
         return deleted
 
-    def _delete(self, key: str) -> int:
+    def _delete(self, key: str, kept: set[str]) -> int:
         f = self._files.pop(key)
-        if f.app_file or _app_has(self._blocks, f.path, kept_only=True) or not _inside(key, _upload_root()):
+        if f.app_file or f.path in kept or not _inside(key, _upload_root()):
             return 0
         try:
             os.remove(key)
@@ -222,15 +228,15 @@ def _inside(path: str, root: str) -> bool:
     return path.startswith(root + os.sep)
 
 
-def _app_has(blocks, path: str, kept_only: bool = False) -> bool:
-    """Whether the app's components keep ``path`` as an example or default (``keep_in_cache``), or, unless
-    ``kept_only``, have made or served it (``temp_files``)."""
-    if blocks is None:
-        return False
-    for block in list(blocks.blocks.values()):
-        if path in getattr(block, "keep_in_cache", ()) or (not kept_only and path in getattr(block, "temp_files", ())):
-            return True
-    return False
+def _app_files(blocks, made: bool) -> set[str]:
+    """The files the app's components keep as examples and defaults (``keep_in_cache``), and with ``made`` those
+    they made or served (``temp_files``)."""
+    out: set[str] = set()
+    for block in list(blocks.blocks.values()) if blocks is not None else ():
+        out.update(getattr(block, "keep_in_cache", ()))
+        if made:
+            out.update(getattr(block, "temp_files", ()))
+    return out
 
 
 def _busy_sessions(blocks) -> set[str]:

@@ -117,13 +117,14 @@ def _upload(base: str, name: str, data: bytes) -> str:
 
 
 def _use(base: str, session: str | None, path: str) -> httpx.Response:
-    """Name an uploaded file in an event of ``session`` (DCGAN's "your own generator": a quick refusal)."""
+    """Name an uploaded file in an event of ``session`` (DCGAN's "your own generator": a quick refusal); the
+    response keeps the event's stream as ``.events``."""
     body = {"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}]}
     if session:
         body["session_hash"] = session
     r = httpx.post(f"{base}/gradio_api/call/dcgan_load_generator", json=body, timeout=60)
     if r.status_code == 200:
-        httpx.get(f"{base}/gradio_api/call/dcgan_load_generator/{r.json()['event_id']}", timeout=60).read()
+        r.events = httpx.get(f"{base}/gradio_api/call/dcgan_load_generator/{r.json()['event_id']}", timeout=60).text
     return r
 
 
@@ -158,6 +159,8 @@ def test_the_real_app_deletes_a_sessions_uploads_when_it_ends_and_keeps_what_oth
         assert next(lines) == "data: ALIVE"
         monkeypatch.setattr(sessions, "API_IDLE_S", 1.0)  # the sweeper forgets page-less sessions after 1 s
         assert _wait_gone(api_file)
+        again = _use(base, api, api_file).events  # named again: a sentence, without the server's folders
+        assert "'api.pth' is no longer on the server" in again and os.path.dirname(api_file) not in again
         assert [os.path.isfile(p) for p in (page_file, shared, example)] == [True] * 3  # the page still uses these
         monkeypatch.setattr(sessions, "API_IDLE_S", 600.0)  # from here on only the unload can delete them
     assert _wait_gone(page_file, 30) and _wait_gone(shared, 1)  # the page closed: its unload

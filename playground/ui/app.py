@@ -153,7 +153,7 @@ def _link_opener(targets: dict):
 
 def build_demo() -> gr.Blocks:
     # delete_cache: files Gradio stores for outputs and uploads are removed an hour after they were made,
-    # checked every 15 minutes, so a busy Space never fills its disk.
+    # checked every 15 minutes, so a busy Space never fills its disk (uploads go sooner, with their session).
     with gr.Blocks(title="GAN Playground", delete_cache=(900, 3600)) as demo:
         gr.Markdown(HEADER, elem_id="gp-header")
         link_notes = gr.HTML(visible=False, elem_id="link-notes")  # what an opened link could not use

@@ -1,16 +1,17 @@
 """Caps on what visitors may upload: per request, and per address per hour.
 
 Gradio checks each uploaded file against ``max_file_size`` (200 MB here), but not the total of one request
-(20 files of 50 MB were accepted in one ``POST /gradio_api/upload``), nor how much one visitor sends in a row;
-every upload stays on disk until the hourly cache cleanup (``delete_cache`` in ``ui/app.py``). This ASGI
-middleware refuses, with HTTP 413 and one sentence:
+(20 files of 50 MB were accepted in one ``POST /gradio_api/upload``), nor how much one visitor sends in a row.
+This ASGI middleware refuses, with HTTP 413 and one sentence:
 
 - a request whose body is larger than :data:`MAX_REQUEST_BYTES` (from its ``Content-Length`` before anything
   is read, or counted as it arrives when the length is not given);
 - a request that would take one address past :data:`MAX_ADDRESS_BYTES` within :data:`WINDOW_S`.
 
-So the disk holds at most about ``MAX_ADDRESS_BYTES`` per address for the cleanup's hour. The address is the
-peer's as uvicorn reports it (see ``playground.ui.queue_gate``).
+Uploads are deleted when their session ends (``playground.ui.session_uploads``, which also caps one session's
+total), and after an hour whatever happens (``delete_cache`` in ``ui/app.py``): so the disk holds at most about
+``MAX_ADDRESS_BYTES`` per address. The address is the peer's as uvicorn reports it (see
+``playground.ui.queue_gate``).
 """
 
 from __future__ import annotations

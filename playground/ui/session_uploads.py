@@ -386,9 +386,11 @@ def wire_claims(demo) -> int:
         events = {getattr(e, "event_name", e) for e in getattr(block, "EVENTS", [])}
         if ("upload" in events and block._id in read and block._id not in claimed
                 and getattr(block, "interactive", None) is not False):
-            # queued: the page shows a refused join's sentence (an unqueued event's refusal it does not show)
+            # queued: the page shows a refused join's sentence (an unqueued event's refusal it does not show);
+            # always_last: an upload that arrives while the last one is being named is named after it
             block.upload(claim_uploads, block, None, preprocess=False, api_visibility="private",
-                         show_progress="hidden", concurrency_limit=None, concurrency_id="claim_uploads")
+                         show_progress="hidden", concurrency_limit=None, concurrency_id="claim_uploads",
+                         trigger_mode="always_last")
             n += 1
     return n
 

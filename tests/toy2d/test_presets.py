@@ -23,7 +23,8 @@ import pytest
 from playground.toy2d.presets import PRESETS, make_trainer
 from tests.toy2d.preset_runs import FAMILIES, modes_covered, ring_centres, run_families
 
-NAMES = ["Mode collapse", "Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN", "Optimal D", "Saturating vs non-saturating G loss"]
+NAMES = ["Mode collapse", "Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN", "Cure: conditional labels", "Optimal D",
+         "Saturating vs non-saturating G loss"]
 CURES = ["Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN"]
 CI_SEEDS = range(8)
 CI_MIN = 7  # of 8

@@ -59,9 +59,13 @@ def test_the_conditional_preset_trains_from_a_link(browser, app_url, artifacts):
 
 
 def test_the_projector_view_shows_the_conditional_run(browser, app_url, artifacts):
-    context, page, log = open_page(browser, app_url + LINK + "&big=1", viewport=(1280, 720))
+    # another seed: its own run (the same link's run, finished by the test above, would be replayed to this page)
+    context, page, log = open_page(browser, app_url + LINK.replace("seed=3", "seed=5") + "&big=1", viewport=(1280, 720))
     try:
-        _played(page, 200)
+        _played(page, 600)  # where the link stops: the README's picture
+        page.wait_for_function("() => document.querySelector('#toy2d-lab [data-state]')?.dataset.state !== 'running'",
+                               timeout=30_000)
+        page.wait_for_timeout(1000)  # the last frame's chart rows drawn
         assert page.evaluate("() => document.body.classList.contains('gp-big')")
         for sel in ("canvas.lab2d-d", "canvas.lab2d-ds"):
             box = page.locator(f"#toy2d-lab {sel}").bounding_box()

@@ -415,3 +415,32 @@ def test_preset_covers_the_ring_on_unseen_seeds():
         cond, plain = got["results"][:16], got["results"][16:]
         assert sum(map(covers, cond)) >= SLOW_MIN, (family, cond)
         assert sum(map(herded, plain)) >= HERDED_UNSEEN[family], (family, plain)
+
+
+def test_the_gif_draws_every_frame_in_the_labels_colours():
+    """Only a run's first frame carries the labels; the exported GIF colours the later frames' fakes as well."""
+    from PIL import Image
+
+    from playground.toy2d.frames import encode_frame
+    from playground.toy2d.lab import Lab
+    from playground.toy2d.render import FAKE, label_colours
+
+    t = Trainer(ToyConfig(seed=1, conditional=True))
+    lab = Lab()
+    lab.trainer = t
+    first = encode_frame(t.snapshot(res=16), t.dataset.extent, with_real=True)
+    lab.real = np.zeros((0, 2))
+    t.step(30)
+    later = encode_frame(t.snapshot(res=16), t.dataset.extent)
+    assert "fl" not in later
+    lab.frames.extend([first, later])
+    gif = Image.open(lab.export_gif())
+    gif.seek(1)
+    px = np.asarray(gif.convert("RGB")).reshape(-1, 3).astype(int)
+
+    def pixels(colour):  # within the GIF palette's rounding of it
+        return int((np.abs(px - np.array(colour)).sum(1) < 24).sum())
+
+    assert pixels(FAKE) == 0  # without the labels every fake would be purple (~1,500 pixels)
+    assert sum(pixels(c) for c in label_colours(8)) > 300
+    lab.close()

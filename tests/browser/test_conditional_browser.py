@@ -64,7 +64,7 @@ def test_the_projector_view_shows_the_conditional_run(browser, app_url, artifact
     try:
         _played(page, 600)  # where the link stops: the README's picture
         page.wait_for_function("() => document.querySelector('#toy2d-lab [data-state]')?.dataset.state !== 'running'",
-                               timeout=30_000)
+                               timeout=120_000)
         page.wait_for_timeout(1000)  # the last frame's chart rows drawn
         assert page.evaluate("() => document.body.classList.contains('gp-big')")
         for sel in ("canvas.lab2d-d", "canvas.lab2d-ds"):

@@ -444,3 +444,16 @@ def test_the_gif_draws_every_frame_in_the_labels_colours():
     assert pixels(FAKE) == 0  # without the labels every fake would be purple (~1,500 pixels)
     assert sum(pixels(c) for c in label_colours(8)) > 300
     lab.close()
+
+
+def test_picking_the_preset_shows_its_conditional_run_at_once():
+    """Alive on arrival: the preset's picture at iteration 0 has the labels, their colours and the label accuracy."""
+    import json
+
+    from playground.ui import toy2d_handlers as T
+
+    frame = json.loads(T.preset_start(PRESET))["frame"]
+    assert frame["it"] == 0 and frame["nl"] == 8 and len(frame["lc"]) == 24 and "fl" in frame
+    assert "label accuracy" in frame["status"]
+    values = T._values(ToyConfig(**{**T.PRESETS[PRESET]["config"].to_dict()}))
+    assert values[T.CONFIG_FIELDS.index("conditional")] is True

@@ -15,17 +15,16 @@ holds up to rounding: a live check of the theorem, not an approximation of it. W
 grid is not seen (``g_on_grid`` says how much of G's mass is inside). Both numbers describe G alone,
 whatever loss trains it: for WGAN or LSGAN runs they are still the original GAN's yardstick.
 
-The tab calls :func:`trainer_divergence` per frame (or :class:`QualityCurves` per logged iteration,
-which also records the Fréchet distance and the modes covered for the "when to stop" plot).
+The lab measures its trainer through ``Trainer.quality`` (:mod:`playground.toy2d.pictures`), which calls
+:func:`grid_axes` and :func:`divergence_on_grid` with both densities seen through one Gaussian lens;
+:func:`divergence_of` measures points against a data set's exact density, without the lens.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from scipy.special import rel_entr, xlogy
 
 from playground.toy2d import metrics
@@ -119,56 +118,8 @@ def divergence_of(dataset: GaussianMixture, fake: np.ndarray, res: int = 48) -> 
     return out
 
 
-def trainer_divergence(trainer, res: int = 48, n_fake: int = 2000) -> dict:
-    """JSD and V(D*, G) of a :class:`~playground.toy2d.trainer.Trainer`'s generator right now.
-
-    G's points come from the trainer's fixed evaluation noise, so the curve moves only when G does.
-    """
-    return {"iteration": trainer.iteration, **divergence_of(trainer.dataset, trainer.generate(n_fake), res)}
-
-
-@dataclass
-class QualityCurves:
-    """The 2-D lab's "when to stop" and JSD curves: one row per :meth:`record` call.
-
-    Each row: iteration, jsd, v_star, frechet (data vs G samples, 2-D), modes_covered, modes_total.
-    The real points for the Fréchet distance are drawn once (``seed``), so the curve moves only with G.
-    """
-
-    res: int = 48
-    n_fake: int = 2000
-    n_frechet: int = 2500
-    seed: int = 0
-    rows: list[dict] = field(default_factory=list)
-    _real: tuple | None = field(default=None, repr=False)
-
-    def real_points(self, dataset: GaussianMixture) -> np.ndarray:
-        if self._real is None or self._real[0] is not dataset:
-            pts = dataset.sample(self.n_frechet, torch.Generator().manual_seed(self.seed)).numpy()
-            self._real = (dataset, pts)
-        return self._real[1]
-
-    def record(self, trainer) -> dict:
-        """Measure the trainer now, append the row and return it."""
-        fake = trainer.generate(max(self.n_fake, self.n_frechet))
-        div = divergence_of(trainer.dataset, fake[: self.n_fake], self.res)
-        m = trainer.metrics()
-        row = {
-            "iteration": trainer.iteration,
-            "jsd": div["jsd"],
-            "v_star": div["v_star"],
-            "frechet": metrics.frechet_distance_2d(self.real_points(trainer.dataset), fake[: self.n_frechet]),
-            "modes_covered": m["modes_covered"],
-            "modes_total": m["modes_total"],
-        }
-        self.rows.append(row)
-        return row
-
-    def reset(self) -> None:
-        self.rows.clear()
-
 
 __all__ = [
     "LOG4", "LOG2", "STOP_NOTE", "cell_masses", "jensen_shannon", "optimal_d", "value_at_optimum", "grid_axes",
-    "divergence_on_grid", "divergence_of", "trainer_divergence", "QualityCurves",
+    "divergence_on_grid", "divergence_of",
 ]

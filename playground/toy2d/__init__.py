@@ -3,7 +3,7 @@
     from playground.toy2d import ToyConfig, Trainer
     t = Trainer(ToyConfig(dataset="ring8", loss="nonsaturating", seed=0))
     t.step(1000)
-    t.metrics()        # modes covered, high-quality fraction, reverse KL
+    t.metrics()        # modes covered and hit, high-quality fraction, mode-histogram KL
     t.snapshot()       # numpy arrays the tab draws
 """
 

@@ -33,7 +33,7 @@ from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.presets import PRESETS, make_trainer
 from playground.toy2d.trainer import Trainer
 
-SUMMARY_KEYS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
+SUMMARY_KEYS = ("modes_covered", "modes_hit", "modes_total", "high_quality", "reverse_kl")
 MAX_SEEDS = 1000  # runs one call may ask for
 MAX_SEED = 2**31 - 1  # as ToyConfig.seed
 MAX_ITERATIONS = 10_000_000
@@ -187,7 +187,7 @@ def _main(args) -> int:
         result = runs[0]
     else:
         result = {"seeds": seeds, "runs": runs, "iterations": runs[0]["iterations"], "seconds": round(sum(r["seconds"] for r in runs), 3)}
-        for k in ("modes_covered", "high_quality", "reverse_kl", "d_star_mae"):
+        for k in ("modes_covered", "modes_hit", "high_quality", "reverse_kl", "d_star_mae"):
             if k in runs[0]:
                 result[k], result[k + "_se"] = mean_se([r[k] for r in runs])
         result["modes_total"] = runs[0]["modes_total"]
@@ -208,17 +208,20 @@ def _human(r: dict, preset: str | None) -> str:
     if "runs" in r:
         lines = [head + f" x {len(r['runs'])} seeds ({r['seconds']:.1f} s)"]
         for run in r["runs"]:
-            lines.append(f"  seed {run['seed']}: {run['modes_covered']}/{run['modes_total']} modes, HQ {_pct(run['high_quality'])}")
+            lines.append(f"  seed {run['seed']}: {run['modes_covered']}/{run['modes_total']} modes covered "
+                         f"(hit {run['modes_hit']}), HQ {_pct(run['high_quality'])}")
         lines.append(f"  modes covered {r['modes_covered']:.2f} ± {r['modes_covered_se']:.2f} of {r['modes_total']}")
+        lines.append(f"  modes hit {r['modes_hit']:.2f} ± {r['modes_hit_se']:.2f} (the papers' count: one sample)")
         if r.get("high_quality") is not None:
             lines.append(f"  high quality {100 * r['high_quality']:.1f}% ± {100 * r['high_quality_se']:.1f}%")
         if r.get("reverse_kl") is not None:
-            lines.append(f"  reverse KL {r['reverse_kl']:.3f} ± {r['reverse_kl_se']:.3f}")
+            lines.append(f"  mode-histogram KL {r['reverse_kl']:.3f} ± {r['reverse_kl_se']:.3f}")
         if "d_star_mae" in r:
             lines.append(f"  |D - D*| {r['d_star_mae']:.4f} ± {r['d_star_mae_se']:.4f}")
         return "\n".join(lines)
     kl = "n/a" if r["reverse_kl"] is None else f"{r['reverse_kl']:.3f}"
-    s = f"{head} ({r['seconds']:.1f} s): {r['modes_covered']}/{r['modes_total']} modes, HQ {_pct(r['high_quality'])}, reverse KL {kl}"
+    s = (f"{head} ({r['seconds']:.1f} s): {r['modes_covered']}/{r['modes_total']} modes covered (hit {r['modes_hit']}), "
+         f"HQ {_pct(r['high_quality'])}, mode-histogram KL {kl}")
     if "d_star_mae" in r:
         s += f", |D - D*| {r['d_star_mae']:.4f}"
     return s

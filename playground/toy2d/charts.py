@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import math
 
+from playground.toy2d import metrics
 from playground.toy2d.divergence import LOG4
 from playground.toy2d.losses import OBJECTIVES
 from playground.toy2d.trainer import Trainer
@@ -21,15 +22,25 @@ def status_line(trainer: Trainer, snap: dict, note: str | None = None, rate: flo
     parts.append(f"D loss {snap['d_loss']:.3f} · G loss {snap['g_loss']:.3f}")
     if m.get("modes_total"):
         parts.append(
-            f"modes covered <b>{m['modes_covered']}/{m['modes_total']}</b> · high-quality {100 * m['high_quality']:.0f}%"
-            f" · reverse KL {fmt_number(m.get('reverse_kl'))}"
+            f"modes covered <b>{m['modes_covered']}/{m['modes_total']}</b> (hit by a sample: {m['modes_hit']})"
+            f" · high-quality {100 * m['high_quality']:.0f}%"
         )
+    parts.append(f"JSD {fmt_number(latest_jsd(trainer), '.3f')}")
     if m.get("label_accuracy") is not None:  # a conditional G: its samples nearest the mode each was asked for
         parts.append(f"label accuracy <b>{100 * m['label_accuracy']:.0f}%</b>")
     if trainer.freeze_d or trainer.freeze_g:
         parts.append("frozen: " + ", ".join(n for n, f in (("D", trainer.freeze_d), ("G", trainer.freeze_g)) if f))
     text = "<div>" + " · ".join(parts) + "</div>"
     return text + (f"<div>{html.escape(note)}</div>" if note else "")
+
+
+def latest_jsd(trainer: Trainer) -> float | None:
+    """JSD(p_data || p_g) at the last logged iteration, or measured now before the first log: the status line's
+    one number that reaches 0 only when G's samples match the data (a frozen blob that covers every mode and
+    sits within 3 sigma of them still scores well above 0)."""
+    if trainer.history:
+        return trainer.history[-1].get("jsd")
+    return trainer.quality(trainer.generate(metrics.N_METRIC_SAMPLES))["jsd"]
 
 
 def fmt_number(x, fmt: str = ".2f") -> str:
@@ -92,6 +103,10 @@ def chart_spec(trainer: Trainer) -> list[dict]:
     per_mode = {"title": "High-quality samples per mode", "bars": True, "color": "#8c3cc8",
                 "empty": FIRST_POINT if trainer.dataset.centers is not None else
                 "Mode metrics need a data set with separate modes (ring, grid, blobs)."}
+    if trainer.dataset.centers is not None:
+        even = metrics.N_METRIC_SAMPLES / len(trainer.dataset.centers)
+        per_mode["lines"] = [{"y": even, "text": "even share"},
+                             {"y": metrics.FAIR_SHARE * even, "text": "a mode is covered above this line"}]
     for chart in (losses, divergence, quality):
         chart["empty"] = FIRST_POINT
     return [losses, divergence, quality, per_mode]

@@ -32,6 +32,9 @@ from playground.toy2d.data import GaussianMixture
 
 LOG4 = math.log(4.0)  # -log 4 is the floor of V(D*, G), reached when p_g = p_data
 LOG2 = math.log(2.0)  # the largest JSD (natural log), reached when the supports do not overlap
+# The mass both distributions spread evenly over the grid before a KL is taken (1 part in 10,000): it bounds
+# what a cell one side leaves empty can cost (about log(cells / KL_FLOOR), 17 on the lab's 48 x 48 grid).
+KL_FLOOR = 1e-4
 
 STOP_NOTE = (
     "The D and G losses oscillate and never settle (the players keep answering each other), so they do "
@@ -62,6 +65,16 @@ def jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:
     return float(0.5 * rel_entr(p, m).sum() + 0.5 * rel_entr(q, m).sum())
 
 
+def kl_with_floor(p: np.ndarray, q: np.ndarray, eps: float | None = None) -> float:
+    """KL(p || q) = sum_x p(x) log(p(x) / q(x)) over cell masses, after a floor on both: each keeps 1 - eps of
+    its mass and spreads eps evenly over the cells (:data:`KL_FLOOR`). Without it one empty cell under the
+    other's mass makes the KL infinite, and the densities' far tails (e^-800) would decide it."""
+    eps = KL_FLOOR if eps is None else eps
+    p, q = cell_masses(p), cell_masses(q)
+    p, q = (1 - eps) * p + eps / p.size, (1 - eps) * q + eps / q.size
+    return float(rel_entr(p, q).sum())
+
+
 def optimal_d(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """D* = p / (p + q) per cell (1/2 where both are zero), for cell masses p (data) and q (G)."""
     return metrics.optimal_discriminator(p, q)
@@ -89,12 +102,17 @@ def divergence_on_grid(p_data: np.ndarray, p_g: np.ndarray) -> dict:
     """JSD, V(D*, G) and the identity's two sides from two densities on the same grid.
 
     Returns ``jsd``, ``v_star`` (V from its definition), ``two_jsd_minus_log4`` (2 JSD - log 4, the
-    same number by the theorem), ``floor`` (-log 4) and ``d_star`` (the grid of D*, rows = y).
+    same number by the theorem), ``floor`` (-log 4), ``d_star`` (the grid of D*, rows = y), and the two
+    KL divergences (:func:`kl_with_floor`): ``kl_data_g`` = KL(p_data || p_g), large when G misses data (what
+    maximum likelihood, the VAE's objective, minimises: mode-covering), and ``kl_g_data`` = KL(p_g || p_data),
+    large when G puts mass where there is no data (small for a G that seeks modes and drops some).
     """
     p, q = cell_masses(p_data), cell_masses(p_g)
     jsd = jensen_shannon(p, q)
     return {
         "jsd": jsd,
+        "kl_data_g": kl_with_floor(p, q),
+        "kl_g_data": kl_with_floor(q, p),
         "v_star": value_at_optimum(p, q),
         "two_jsd_minus_log4": 2 * jsd - LOG4,
         "floor": -LOG4,
@@ -120,6 +138,6 @@ def divergence_of(dataset: GaussianMixture, fake: np.ndarray, res: int = 48) -> 
 
 
 __all__ = [
-    "LOG4", "LOG2", "STOP_NOTE", "cell_masses", "jensen_shannon", "optimal_d", "value_at_optimum", "grid_axes",
-    "divergence_on_grid", "divergence_of",
+    "LOG4", "LOG2", "KL_FLOOR", "STOP_NOTE", "cell_masses", "jensen_shannon", "kl_with_floor", "optimal_d",
+    "value_at_optimum", "grid_axes", "divergence_on_grid", "divergence_of",
 ]

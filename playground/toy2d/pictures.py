@@ -33,7 +33,7 @@ class Pictures:
     """The trainer's pictures and measurements (a mixin; see the module docstring)."""
 
     def quality(self, x: np.ndarray) -> dict:
-        """JSD(p_data || p_g), V(D*, G) and the 2-D Fréchet distance of generated points ``x``.
+        """JSD(p_data || p_g), V(D*, G), KL both ways and the 2-D Fréchet distance of generated points ``x``.
 
         The JSD lives on the lab's grid, with both densities seen through the same Gaussian lens of width
         h = QUALITY_LENS_CELLS grid cells: the data's exact density blurred by h (its modes' spread becomes
@@ -52,13 +52,14 @@ class Pictures:
             ref = self._quality_ref = {
                 "gx": gx, "gy": gy, "h": h,
                 "p_data": seen.density(np.stack([xx.ravel(), yy.ravel()], 1)).reshape(xx.shape),
-                "real": ds.sample(len(x), self._eval_gen(5)).numpy(),
+                "real": ds.sample(metrics.N_METRIC_SAMPLES, self._eval_gen(5)).numpy(),  # whatever len(x) is
             }
-        out = {"frechet": metrics.frechet_distance_2d(ref["real"], x), "jsd": None, "v_star": None}
+        out = {"frechet": metrics.frechet_distance_2d(ref["real"], x), "jsd": None, "v_star": None,
+               "kl_data_g": None, "kl_g_data": None}
         try:
             p_g = metrics.kde_on_grid(x[:QUALITY_DENSITY_SAMPLES], ref["gx"], ref["gy"], bandwidth=ref["h"])
             div = divergence.divergence_on_grid(ref["p_data"], p_g)
-            out.update(jsd=div["jsd"], v_star=div["v_star"])
+            out.update({k: div[k] for k in ("jsd", "v_star", "kl_data_g", "kl_g_data")})
         except ValueError:  # no mass of G on the grid
             pass
         return out

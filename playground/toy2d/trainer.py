@@ -29,7 +29,7 @@ from playground.toy2d.data import GaussianMixture, make_dataset
 from playground.toy2d.models import LABEL_SCALE, build_models, one_hot, with_labels
 from playground.toy2d.pictures import Pictures
 
-MODE_FIELDS = ("modes_covered", "modes_total", "high_quality", "reverse_kl")
+MODE_FIELDS = ("modes_covered", "modes_hit", "modes_total", "high_quality", "reverse_kl")
 # label_accuracy: a conditional G's samples on the mode they were asked for (None for an unconditional run)
 # jsd, v_star: JSD(p_data || p_g) and V(D*, G) on the lab's grid; frechet: the 2-D Fréchet distance between
 # data and G's samples (the "when to stop" curve)

@@ -89,11 +89,11 @@ function makeCharts(box) {
   }
 
   function barChart(c) {
-    const n = bars.length, total = bars.reduce((a, b) => a + b, 0);
+    const n = bars.length, lines = c.lines || [];  // the even share, and the part of it that covers a mode
     const x = (i) => L + ((i + 0.5) / n) * (W - L - R);
-    const yl = yAxis({ range: [0, Math.max(...bars, 1) * 1.08] }, []);
+    const yl = yAxis({ range: [0, Math.max(...bars, ...lines.map((h) => h.y), 1) * 1.08] }, []);
     const bw = Math.max(1, ((W - L - R) / n) * 0.8);
-    let inner = hline({ y: total / n }, yl).replace('stroke-dasharray="5 4"', 'stroke-dasharray="2 3"');
+    let inner = lines.map((h) => hline(h, yl)).join("");
     bars.forEach((b, i) => { const Y = yl.f(b);
       inner += `<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${Y.toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - B - Y).toFixed(1)}" fill="${c.color}"/>`; });
     const step = n <= 12 ? 1 : 5;

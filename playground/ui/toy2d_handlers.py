@@ -305,7 +305,7 @@ def compare_choice(choice: str):
     if choice in compare.COMPARE_PRESETS:
         return gr.update(visible=False), compare.COMPARE_PRESETS[choice]["description"]
     if choice == compare.GAN_VS_VAE:
-        return gr.update(visible=False), "The GAN (the settings above) beside a VAE trained on the same data."
+        return gr.update(visible=False), compare.GAN_VS_VAE_STORY
     return gr.update(visible=True), "Run **A** uses the settings above; **B** changes only what you pick here."
 
 
@@ -321,7 +321,8 @@ def run_compare(v: dict, request: gr.Request):
         pics = [image_figure_html(render_frame(s, pair.a.dataset.extent, size=360), label, f"run {n}")
                 for s, label, n in ((sa, pair.labels[0], "A"), (sb, pair.labels[1], "B"))]
         head = f"iteration {sa['iteration']:,}" + (" — finished" if done else " — training…")
-        rows = [compare.table_row("A", pair.labels[0], sa), compare.table_row("B", pair.labels[1], sb)]
+        rows = [compare.table_row(n, label, snap, compare.side_quality(pair, n.lower()))
+                for n, label, snap in (("A", pair.labels[0], sa), ("B", pair.labels[1], sb))]
         yield (*pics, head, rows)
 
 

@@ -212,7 +212,8 @@ def _layout() -> dict:
         with gr.Row():
             c["img_a"] = gr.HTML()
             c["img_b"] = gr.HTML()
-        c["cmp_table"] = gr.Dataframe(headers=["run", "what", "modes", "HQ", "reverse KL"], interactive=False)
+        c["cmp_table"] = gr.Dataframe(headers=list(compare.TABLE_HEADERS), interactive=False)
+        gr.Markdown(compare.TABLE_NOTE)
     with gr.Accordion("Export and load", open=False) as c["group:export"]:
         with gr.Row():
             c["csv_btn"] = gr.Button("Metrics as CSV")

@@ -7,7 +7,8 @@ started with the family's environment (the kernels are chosen when torch loads, 
 inside one process). Both families run at once, one process each (CI has two cores).
 
 Modes are counted here from G's samples with the VEEGAN/PacGAN definition written out on its own
-(:func:`modes_covered`), against ring centres computed here, not by ``playground.toy2d.metrics``.
+(:func:`modes_hit`: the papers' count, which the presets' claims use), and the lab's fair-share count beside
+it (``covered`` in a report), against ring centres computed here, not by ``playground.toy2d.metrics``.
 
     python -m tests.toy2d.preset_runs '[{"kind": "modes", "name": "Mode collapse", "seed": 100}]'
 """
@@ -34,15 +35,21 @@ def ring_centres(k=8, radius=2.0):
     return radius * np.c_[np.cos(a), np.sin(a)]
 
 
-def modes_covered(points, centres, sigma):
-    """VEEGAN/PacGAN: a mode is covered when at least one sample lies within 3 sigma of it and nearer to
-    it than to any other centre. Returns (modes covered, fraction of samples within 3 sigma of a mode)."""
+def modes_hit(points, centres, sigma):
+    """VEEGAN/PacGAN: a mode counts when at least one sample lies within 3 sigma of it and nearer to it than
+    to any other centre. Returns (modes hit, fraction of samples within 3 sigma of a mode)."""
+    counts = per_mode_counts(points, centres, sigma)
+    return int((counts > 0).sum()), float(counts.sum() / len(points))
+
+
+def per_mode_counts(points, centres, sigma):
+    """How many samples lie within 3 sigma of each centre and nearer to it than to any other."""
     from scipy.spatial.distance import cdist
 
     d = cdist(points, centres)
     nearest = d.argmin(1)
     close = d[np.arange(len(points)), nearest] <= 3 * sigma
-    return len(set(nearest[close])), float(close.mean())
+    return np.bincount(nearest[close], minlength=len(centres))
 
 
 def _samples_report(t) -> dict:
@@ -51,16 +58,29 @@ def _samples_report(t) -> dict:
     centres = ring_centres()
     np.testing.assert_allclose(np.sort(t.dataset.centers, 0), np.sort(centres, 0), atol=1e-12)
     x = t.generate(2500).astype(np.float64)
-    modes, on_modes = modes_covered(x, centres, t.dataset.sigma)
-    return {"modes": modes, "on_modes": on_modes, "spread": float(np.linalg.norm(x - x.mean(0), axis=1).mean())}
+    modes, on_modes = modes_hit(x, centres, t.dataset.sigma)
+    counts = per_mode_counts(x, centres, t.dataset.sigma)
+    return {"modes": modes, "on_modes": on_modes, "spread": float(np.linalg.norm(x - x.mean(0), axis=1).mean()),
+            "covered": int((4 * len(centres) * counts >= len(x)).sum()),  # a quarter of an even share, or more
+            "per_mode": [int(c) for c in counts]}
 
 
 def run_job(job: dict) -> dict:
-    """One job: ``{"kind": "modes" | "optimal_d" | "moved" | "compare_modes", "name", "seed", "iterations",
+    """One job: ``{"kind": "modes" | "optimal_d" | "moved" | "compare_modes" | "gan_vs_vae", "name", "seed", "iterations",
     "overrides"}``; ``iterations`` None is the preset's own length."""
     from playground.toy2d import presets
 
     kind, name, seed, overrides = job["kind"], job["name"], job["seed"], job.get("overrides", {})
+    if kind == "gan_vs_vae":  # the page's GAN vs VAE pair and the divergences its table shows
+        from playground.toy2d import compare
+        from playground.toy2d.config import ToyConfig
+
+        pair = compare.make_pair(compare.GAN_VS_VAE, ToyConfig(seed=seed), {}, job.get("iterations"))
+        pair.a.step(pair.iterations)
+        pair.b.step(pair.iterations)
+        sides = [compare.side_quality(pair, s) for s in "ab"]
+        return {**{k: [q[k] for q in sides] for k in ("kl_data_g", "kl_g_data", "jsd")},
+                "hit": [_samples_report(t)["modes"] for t in (pair.a, pair.b)]}
     if kind.startswith("compare"):
         a, b, full = presets.make_compare_trainers(name, seed=seed, log_every=0, **overrides)
         n = job.get("iterations") or full
@@ -69,7 +89,8 @@ def run_job(job: dict) -> dict:
             t.step(n)
         if kind == "compare_moved":  # how far they moved
             return {"moved": [float(np.linalg.norm(t.generate(1000) - x, axis=1).mean()) for t, x in zip((a, b), x0)]}
-        return {"modes": [_samples_report(t)["modes"] for t in (a, b)]}
+        reports = [_samples_report(t) for t in (a, b)]
+        return {"modes": [r["modes"] for r in reports], "per_mode": [r["per_mode"] for r in reports]}
     t, full = presets.make_trainer(name, seed=seed, log_every=0, **overrides)
     n = job.get("iterations") or full
     if kind == "optimal_d":

@@ -93,3 +93,17 @@ def test_compare_presets_on_unseen_seeds(name):
     jobs = [{"kind": CLAIMS[name][0], "name": name, "seed": s} for s in UNSEEN_SEEDS]
     for family, got in run_families(jobs, timeout=SLOW_TIMEOUT).items():
         assert sum(CLAIMS[name][2](r, False) for r in got["results"]) >= SLOW_MIN, (family, got["results"])
+
+
+def vae_misses_no_mode(r):
+    """GAN vs VAE (compare.GAN_VS_VAE_STORY): the VAE's KL(data || G) is under half the GAN's, and its samples reach
+    at least 7 of the 8 modes (the papers' one-sample count: its blurred samples rarely cover a mode fairly)."""
+    (kl_gan, kl_vae), (_, hit_vae) = r["kl_data_g"], r["hit"]
+    return kl_vae < 0.5 * kl_gan and hit_vae >= 7
+
+
+def test_gan_vs_vae_tells_its_story():
+    """The page's pair at its own length (1,500 iterations), seeds 0-7 under both kernel families."""
+    for family, got in run_families([{"kind": "gan_vs_vae", "name": "", "seed": s} for s in CI_SEEDS]).items():
+        results = got["results"]
+        assert sum(map(vae_misses_no_mode, results)) >= CI_MIN, (family, results)

@@ -100,6 +100,39 @@ def test_hand_worked_two_cell_case():
     assert divergence.value_at_optimum([1, 1], [1, 0]) == pytest.approx(0.5 * math.log(1 / 3) + math.log(2 / 3), abs=1e-12)
 
 
+def test_kl_both_ways_hand_worked_with_the_floor():
+    """KL(p || q) and KL(q || p) written out cell by cell, after the stated floor: each distribution keeps
+    1 - eps of its mass and spreads eps evenly, so a cell one side leaves empty costs a bounded amount."""
+    p, q = np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.25, 0.25, 0.25, 0.25])
+    eps = divergence.KL_FLOOR
+    pf = (1 - eps) * p + eps / 4
+    qf = (1 - eps) * q + eps / 4
+    forward = sum(a * math.log(a / b) for a, b in zip(pf, qf))
+    reverse = sum(b * math.log(b / a) for a, b in zip(pf, qf))
+    got = divergence.divergence_on_grid(p, q)
+    assert got["kl_data_g"] == pytest.approx(forward, rel=1e-12)
+    assert got["kl_g_data"] == pytest.approx(reverse, rel=1e-12)
+    assert forward == pytest.approx(math.log(2), rel=1e-3)  # q spreads over twice the cells p uses
+    assert reverse > 4 * forward  # q's half off p's support: only the floor keeps it finite
+
+
+def test_missing_a_mode_costs_forward_kl_and_blurring_costs_reverse_kl():
+    """What "mode-seeking" means, on two modes: a G on one mode only (collapsed) pays in KL(data || G),
+    a G spread over both and the gap between them (blurred) pays in KL(G || data)."""
+    x = np.linspace(-3, 3, 121)
+
+    def mix(*parts):
+        return sum(w * np.exp(-0.5 * ((x - m) / s) ** 2) / s for w, m, s in parts)
+
+    data = mix((0.5, -1.5, 0.2), (0.5, 1.5, 0.2))
+    collapsed = mix((1.0, 1.5, 0.2))
+    blurred = mix((1.0, 0.0, 1.2))
+    c, b = divergence.divergence_on_grid(data, collapsed), divergence.divergence_on_grid(data, blurred)
+    assert c["kl_data_g"] > c["kl_g_data"] and c["kl_data_g"] > b["kl_data_g"]
+    assert b["kl_g_data"] > b["kl_data_g"] and b["kl_g_data"] > c["kl_g_data"]
+    assert c["kl_g_data"] == pytest.approx(math.log(2), abs=0.01)  # all of G on half of the data's mass
+
+
 def test_bad_densities_are_refused():
     with pytest.raises(ValueError):
         divergence.jensen_shannon([0, 0], [1, 1])

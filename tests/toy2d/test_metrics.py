@@ -14,7 +14,7 @@ RING = ring_of_gaussians()
 def test_all_samples_on_one_mode():
     x = np.repeat(RING.centers[3:4], 2500, 0)
     m = metrics.mode_metrics(x, RING.centers, RING.sigma)
-    assert m["modes_covered"] == 1 and m["modes_total"] == 8
+    assert m["modes_covered"] == 1 and m["modes_hit"] == 1 and m["modes_total"] == 8
     assert m["high_quality"] == 1.0
     assert m["reverse_kl"] == pytest.approx(math.log(8))  # all mass on one of 8 modes
     assert m["per_mode"] == [0, 0, 0, 2500, 0, 0, 0, 0]
@@ -33,19 +33,38 @@ def test_three_sigma_rule_and_two_mode_kl():
     x = np.array([c0 + [2.9 * s, 0], c1 + [0, -2.9 * s], c0 + [3.1 * s, 0], [0.0, 0.0]])
     m = metrics.mode_metrics(x, RING.centers, s)
     assert m["high_quality"] == 0.5
-    assert m["modes_covered"] == 2
+    assert m["modes_hit"] == 2
+    assert m["modes_covered"] == 2  # 1 of 4 samples each: 2 times a fair share (4 / 8)
     assert m["reverse_kl"] == pytest.approx(math.log(4))  # half on each of two modes: log(8 * 1/2)
 
 
 def test_no_high_quality_samples():
     m = metrics.mode_metrics(np.zeros((10, 2)), RING.centers, RING.sigma)
-    assert m["modes_covered"] == 0 and m["high_quality"] == 0.0 and m["reverse_kl"] is None
+    assert m["modes_covered"] == 0 and m["modes_hit"] == 0
+    assert m["high_quality"] == 0.0 and m["reverse_kl"] is None
+
+
+def test_a_mode_is_covered_by_a_quarter_of_its_fair_share_and_hit_by_one_sample():
+    """The issue's PacGAN case: 5 modes well fed and 3 holding a trace (0-15 of 2,500 samples). A fair share
+    of 2,500 samples over 8 modes is 312.5; a quarter of it is 78.1, so 78 samples do not cover a mode and 79 do.
+    The VEEGAN/PacGAN count ("hit") takes a single sample."""
+    c = RING.centers
+    counts = [600, 600, 600, 600, 79, 15, 1, 0]
+    x = np.concatenate([np.repeat(c[i : i + 1], n, 0) for i, n in enumerate(counts)])
+    far = np.full((2500 - len(x), 2), 50.0)  # the rest nowhere near a mode (still counted in the 2,500)
+    m = metrics.mode_metrics(np.concatenate([x, far]), c, RING.sigma)
+    assert m["modes_covered"] == 5 and m["modes_hit"] == 7 and m["modes_total"] == 8
+    assert m["per_mode"] == counts
+    counts[4] = 78
+    x = np.concatenate([np.repeat(c[i : i + 1], n, 0) for i, n in enumerate(counts)])
+    m = metrics.mode_metrics(np.concatenate([x, np.full((2500 - len(x), 2), 50.0)]), c, RING.sigma)
+    assert m["modes_covered"] == 4 and m["modes_hit"] == 7
 
 
 def test_curve_data_get_quality_but_no_modes():
     means = np.array([[0.0, 0.0], [1.0, 0.0]])
     m = metrics.mode_metrics(np.array([[0.5, 0.0], [0.0, 0.01]]), None, 0.05, means)
-    assert m["modes_total"] == 0 and m["high_quality"] == 0.5
+    assert m["modes_total"] == 0 and m["modes_hit"] == 0 and m["high_quality"] == 0.5
 
 
 def test_kde_on_grid_matches_the_direct_sum():

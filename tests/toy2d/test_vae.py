@@ -54,7 +54,10 @@ def test_vae_trains_and_blurs_the_ring(trained, seed):
     x = t.generate(2500)
     radius = np.linalg.norm(x, axis=1)
     assert abs(np.median(radius) - 2.0) < 0.2  # on the ring of radius 2...
-    assert t.metrics()["modes_covered"] >= 7  # ...all the way round (mean-seeking covers every mode)
+    # ...all the way round (mean-seeking reaches every mode), though so blurred that few samples are within
+    # 3 sigma of one: no mode holds a quarter of an even share of high-quality samples
+    m = t.metrics()
+    assert m["modes_hit"] >= 7 and m["high_quality"] < 0.2 and m["modes_covered"] <= 2
     real = t.dataset.sample(2500, torch.Generator().manual_seed(9)).numpy()
     _, d_real = nearest_center(real, t.dataset.centers)
     _, d_vae = nearest_center(x, t.dataset.centers)

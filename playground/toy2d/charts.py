@@ -106,7 +106,7 @@ def chart_spec(trainer: Trainer) -> list[dict]:
     if trainer.dataset.centers is not None:
         even = metrics.N_METRIC_SAMPLES / len(trainer.dataset.centers)
         per_mode["lines"] = [{"y": even, "text": "even share"},
-                             {"y": metrics.FAIR_SHARE * even, "text": "a mode is covered above this line"}]
+                             {"y": metrics.FAIR_SHARE * even, "text": "covered from here (¼ share)"}]
     for chart in (losses, divergence, quality):
         chart["empty"] = FIRST_POINT
     return [losses, divergence, quality, per_mode]

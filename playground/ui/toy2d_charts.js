@@ -68,7 +68,7 @@ function makeCharts(box) {
     const Y = y.f(h.y);
     if (!(Y >= T && Y <= H - B)) return "";
     return `<line x1="${L}" x2="${W - R}" y1="${Y}" y2="${Y}" stroke="gray" stroke-dasharray="5 4"/>` +
-      (h.text ? `<text x="${W - R - 2}" y="${Y - 3}" text-anchor="end">${esc(h.text)}</text>` : "");
+      (h.text ? `<text x="${W - R - 2}" y="${Y - 3}" text-anchor="end" paint-order="stroke" stroke="#fff" stroke-width="3">${esc(h.text)}</text>` : "");
   }
 
   function lineChart(c) {
@@ -93,9 +93,10 @@ function makeCharts(box) {
     const x = (i) => L + ((i + 0.5) / n) * (W - L - R);
     const yl = yAxis({ range: [0, Math.max(...bars, ...lines.map((h) => h.y), 1) * 1.08] }, []);
     const bw = Math.max(1, ((W - L - R) / n) * 0.8);
-    let inner = lines.map((h) => hline(h, yl)).join("");
+    let inner = "";
     bars.forEach((b, i) => { const Y = yl.f(b);
-      inner += `<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${Y.toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - B - Y).toFixed(1)}" fill="${c.color}"/>`; });
+      inner += `<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${Y.toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - B - Y).toFixed(1)}" fill="${c.color}" fill-opacity="0.8"/>`; });
+    inner += lines.map((h) => hline(h, yl)).join("");  // over the bars, so their words stay readable
     const step = n <= 12 ? 1 : 5;
     const xt = Array.from({ length: n }, (_, i) => i).filter((i) => (i + 1) % step === 0 || i === 0);
     return frame(inner, yl, null, [], x, c.title).replace("</svg>",

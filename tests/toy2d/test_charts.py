@@ -32,6 +32,9 @@ def test_each_chart_declares_what_its_run_has():
     quality = {t: charts.chart_spec(t)[2] for t in (ring, moons)}
     assert [s["name"] for s in quality[ring]["series"]][-1] == "modes covered" and quality[ring]["y2"]["range"][1] == 8.5
     assert len(quality[moons]["series"]) == 1 and "y2" not in quality[moons]
+    # the bars' two lines: an even share of 2,500 samples over 8 modes, and the quarter of it that covers a mode
+    assert [line["y"] for line in charts.chart_spec(ring)[3]["lines"]] == [312.5, 78.125]
+    assert "lines" not in charts.chart_spec(moons)[3]
     for chart in charts.chart_spec(ring):
         for s in chart.get("series", []):
             assert 0 < s["col"] < len(charts.COLUMNS)

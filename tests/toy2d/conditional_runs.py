@@ -16,12 +16,12 @@ centres and labels computed here, not by ``playground.toy2d.metrics``:
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import numpy as np
 
-from tests.toy2d.preset_runs import FAMILIES, ROOT, family_env, ring_centres
+from tests.toy2d import preset_runs
+from tests.toy2d.preset_runs import ring_centres
 
 N_SAMPLES = 2500
 
@@ -62,17 +62,8 @@ def main() -> None:
 
 
 def run_families(jobs: list[dict], timeout: float = 1200) -> dict[str, dict]:
-    """Run ``jobs`` once under each family, the families in parallel; {family: {"capability", "results"}}."""
-    procs = {f: subprocess.Popen([sys.executable, "-m", "tests.toy2d.conditional_runs", json.dumps(jobs)], cwd=ROOT,
-                                 env=family_env(f), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for f in FAMILIES}
-    out = {}
-    for f, p in procs.items():
-        stdout, stderr = p.communicate(timeout=timeout)
-        assert p.returncode == 0, f"{f} kernels: {stderr[-3000:]}"
-        out[f] = json.loads(stdout.strip().splitlines()[-1])
-    return out
-
+    """:func:`tests.toy2d.preset_runs.run_families` with this module's jobs in the children."""
+    return preset_runs.run_families(jobs, timeout, module="tests.toy2d.conditional_runs")
 
 if __name__ == "__main__":
     main()

@@ -121,9 +121,10 @@ def family_env(family: str) -> dict:
     return env
 
 
-def run_families(jobs: list[dict], timeout: float = 1200) -> dict[str, dict]:
-    """Run ``jobs`` once under each family, the families in parallel; {family: {"capability", "results"}}."""
-    procs = {f: subprocess.Popen([sys.executable, "-m", "tests.toy2d.preset_runs", json.dumps(jobs)], cwd=ROOT,
+def run_families(jobs: list[dict], timeout: float = 1200, module: str = "tests.toy2d.preset_runs") -> dict[str, dict]:
+    """Run ``jobs`` once under each family, the families in parallel; {family: {"capability", "results"}}.
+    ``module`` is the child's (``python -m module jobs``), which prints its results as JSON last."""
+    procs = {f: subprocess.Popen([sys.executable, "-m", module, json.dumps(jobs)], cwd=ROOT,
                                  env=family_env(f), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for f in FAMILIES}
     out = {}

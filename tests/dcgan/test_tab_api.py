@@ -214,6 +214,8 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
     loads = []
     monkeypatch.setattr(checkpoints, "load_generator",
                         lambda path: loads.append(path) or Generator(nz=100, ngf=4).eval())
+    for name in ("alice.pt", "bob.pt"):  # the uploads exist (what is in them is the patched loader's business)
+        (tmp_path / name).write_bytes(b"weights")
     try:
         dcgan_handlers.load_own_generator.__wrapped__(str(tmp_path / "alice.pt"), alice)
         own = dcgan_handlers._renderer(alice)

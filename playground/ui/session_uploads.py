@@ -44,7 +44,9 @@ MB = 1024 * 1024
 # What one session may keep uploaded: four metrics sets at the request cap (upload_gate.MAX_REQUEST_BYTES,
 # 250 MB), two full metrics runs; a class's real sets (hundreds of pictures, tens of MB) stay far below it.
 MAX_SESSION_BYTES = 1024 * MB
-ORPHAN_S = 60.0  # an upload that no event names within this is deleted (a page names its own within a second)
+# An upload that no event names within this is deleted. A page names its own within a second, but gradio_client
+# sends a call's files one request each before the call: 1,000 pictures over a slow link take minutes.
+ORPHAN_S = 15 * 60.0
 MAX_GONE = 10_000  # deleted paths remembered (module docstring: an upload of them again is not the app's)
 
 _EVENT_PATH = re.compile(r"/gradio_api/(queue/join|call/|run/|api/)")

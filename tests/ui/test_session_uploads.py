@@ -79,11 +79,15 @@ def test_the_sweep_ends_idle_sessions_but_not_busy_ones_or_pages_and_deletes_wha
     for k, f in files.items():
         reg.claim(k, [f])
     clock.now += sessions.API_IDLE_S + 1
-    reg.uploaded([fresh])  # uploaded just now, not yet named by an event
     assert reg.sweep(_blocks(busy=[busy])) == 1
-    assert not os.path.exists(files[idle]) and not os.path.exists(orphan)
+    assert not os.path.exists(files[idle])
+    assert all(os.path.exists(p) for p in (files[busy], files[page], orphan))
+    clock.now += session_uploads.ORPHAN_S - sessions.API_IDLE_S
+    reg.uploaded([fresh])  # uploaded just now, not yet named by an event
+    reg.sweep(_blocks(busy=[busy]))
+    assert not os.path.exists(orphan)  # nobody named it in time
     assert all(os.path.exists(p) for p in (files[busy], files[page], fresh))
-    clock.now += sessions.IDLE_S
+    clock.now += sessions.IDLE_S + session_uploads.ORPHAN_S
     assert reg.sweep(_blocks()) == 2  # the busy one finished; the page was left unused past the idle time
     assert not any(os.path.exists(p) for p in (*files.values(), fresh))
 

@@ -294,8 +294,9 @@ class SessionUploads:
     async def _event(self, scope, receive, send, call: bool) -> None:
         body, whole = await _read(receive, MAX_JOIN_BYTES)
         again = _replay(body, receive, more=not whole)
-        if not whole or b'"path"' not in body:  # names no file (a larger body is not read: what it names
-            return await self.app(scope, again, send)  # stays nobody's, and is deleted as such)
+        # a body that names no file passes; so does a larger one, unread: what it names stays nobody's (deleted as such)
+        if not whole or b'"path"' not in body:
+            return await self.app(scope, again, send)
         try:
             doc = json.loads(body)
         except ValueError:

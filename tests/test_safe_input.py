@@ -49,8 +49,14 @@ def test_flags_choices_and_ranges():
         r.check(10**9)
 
 
-def test_file_payloads():
-    assert safe_input.file_path({"path": "/tmp/x.png", "meta": {"_type": "gradio.FileData"}}) == "/tmp/x.png"
+def test_file_payloads(tmp_path):
+    upload = tmp_path / "x.png"  # under the tests' upload roots (conftest), as a real upload is
+    upload.write_bytes(b"png")
+    assert safe_input.file_path({"path": str(upload), "meta": {"_type": "gradio.FileData"}}) == str(upload)
+    upload.unlink()  # deleted with its session: said without the server's path
+    with pytest.raises(UserError, match="^'x.png' is no longer on the server") as gone:
+        safe_input.file_path({"path": str(upload)})
+    assert str(tmp_path) not in str(gone.value)
     assert safe_input.file_path("/tmp/y.png") == "/tmp/y.png"
     assert safe_input.file_path(None) is None
     with pytest.raises(UserError, match="uploaded file"):

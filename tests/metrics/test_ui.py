@@ -336,7 +336,6 @@ def test_computation_stops_when_the_client_goes_away(metrics_app_url, blocking_c
 def test_client_gone_follows_gradios_disconnect():
     """_client_gone reads Gradio's private queue (Gradio has no public "the client left"). This fails when those
     internals change: then a metrics computation no longer stops when its page closes (the test above, slower)."""
-    import asyncio
     import contextvars
 
     import gradio as gr
@@ -344,6 +343,7 @@ def test_client_gone_follows_gradios_disconnect():
     from gradio.queueing import Event
 
     from playground.ui.metrics_handlers import _client_gone
+    from tests.ui.conftest import run_async  # a browser test's Playwright loop may still run in this thread
 
     with gr.Blocks() as demo:
         gr.Button().click(lambda: None)
@@ -357,7 +357,7 @@ def test_client_gone_follows_gradios_disconnect():
         return _client_gone()
 
     assert not contextvars.copy_context().run(gone_inside_the_handler)
-    asyncio.run(demo._queue.clean_events(event_id=event._id))  # what Gradio does when the client's stream closes
+    run_async(demo._queue.clean_events(event_id=event._id))  # what Gradio does when the client's stream closes
     assert contextvars.copy_context().run(gone_inside_the_handler)
     assert not _client_gone()  # outside a handler: never
 

@@ -103,7 +103,9 @@ def vae_misses_no_mode(r):
 
 
 def test_gan_vs_vae_tells_its_story():
-    """The page's pair at its own length (1,500 iterations), seeds 0-7 under both kernel families."""
-    for family, got in run_families([{"kind": "gan_vs_vae", "name": "", "seed": s} for s in CI_SEEDS]).items():
+    """The page's pair at its own length (1,500 iterations), seeds 0-3 under both kernel families, on every one:
+    the margins are wide (measured on seeds 0-7 under both: KL(data || G) 0.36-0.46 for the VAE, 9.3-9.6 for the
+    GAN), and the VAE's autograd training is the default run's slowest claim."""
+    for family, got in run_families([{"kind": "gan_vs_vae", "name": "", "seed": s} for s in range(4)]).items():
         results = got["results"]
-        assert sum(map(vae_misses_no_mode, results)) >= CI_MIN, (family, results)
+        assert all(map(vae_misses_no_mode, results)), (family, results)

@@ -162,7 +162,7 @@ class QueueGate:
             doc = None
         event = _event(scope, doc, api_name)
         if event is None:  # not ours to judge: Gradio answers malformed joins itself
-            return await self.app(scope, _replay(body, receive), send)
+            return await self.app(scope, replay(body, receive), send)
         fn_key, group, label = event
         session = str(doc.get("session_hash") or "") if api_name is None else ""
         address = client_address(scope)
@@ -173,7 +173,7 @@ class QueueGate:
             return await answer(send, 429, why)
         seen = _Answer(send)
         try:
-            await self.app(scope, _replay(body, receive), seen)
+            await self.app(scope, replay(body, receive), seen)
         finally:
             event_id = seen.event_id()
             if event_id:
@@ -248,14 +248,16 @@ async def _read_body(receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-def _replay(body: bytes, receive):
+def replay(body: bytes, receive, more: bool = False):
+    """``receive`` with the already read ``body`` given first (and the rest, when ``more`` is coming, read on as it
+    arrives): a middleware that read a request's body hands the app a request that still has it."""
     sent = False
 
     async def again():
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
     return again

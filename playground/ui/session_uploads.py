@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from playground.ui import sessions
-from playground.ui.queue_gate import MAX_JOIN_BYTES, answer
+from playground.ui.queue_gate import MAX_JOIN_BYTES, answer, replay
 
 log = logging.getLogger("playground.ui")
 
@@ -293,7 +293,7 @@ class SessionUploads:
 
     async def _event(self, scope, receive, send, call: bool) -> None:
         body, whole = await _read(receive, MAX_JOIN_BYTES)
-        again = _replay(body, receive, more=not whole)
+        again = replay(body, receive, more=not whole)
         # a body that names no file passes; so does a larger one, unread: what it names stays nobody's (deleted as such)
         if not whole or b'"path"' not in body:
             return await self.app(scope, again, send)
@@ -355,20 +355,6 @@ async def _read(receive, limit: int) -> tuple[bytes, bool]:
             return b"".join(chunks), True
         if size > limit:
             return b"".join(chunks), False
-
-
-def _replay(body: bytes, receive, more: bool):
-    """``receive`` with ``body`` given first (and the rest, when ``more`` is coming, read on as it arrives)."""
-    sent = False
-
-    async def again():
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return again
 
 
 # ---- the page's side -----------------------------------------------------------------------------------

@@ -106,7 +106,11 @@ def open_page(browser, url, viewport=(1400, 1000)):
     page.on("console", lambda m: log.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: log.append(f"pageerror: {e}"))
     page.goto(url)
-    page.wait_for_selector("h1:has-text('GAN Playground')", timeout=30_000)
+    # the app has rendered: its title is shown, or hidden by the projector view (big=1), whose script can hide it
+    # before a wait for "visible" ever sees it
+    page.wait_for_function(
+        "() => { const h = [...document.querySelectorAll('h1')].find((e) => e.textContent.includes('GAN Playground'));"
+        " return !!h && (h.offsetParent !== null || document.body.classList.contains('gp-big')); }", timeout=30_000)
     return context, page, log
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from playground.errors import UserError
+from playground.seeding import seeded
 from playground.toy2d import fast, losses, metrics
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
@@ -73,8 +74,7 @@ class Trainer(Pictures):
         self.dataset = dataset if dataset is not None else make_dataset(self.cfg, points)
         self.log_every = int(log_every)
         self.gen = torch.Generator().manual_seed(self.cfg.seed)  # every training noise draw
-        with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
-            torch.manual_seed(self.cfg.seed)
+        with seeded(self.cfg.seed):  # the initial weights: the seed's alone, whatever other threads draw
             self.n_labels = self.dataset.n_labels if self.cfg.conditional else 0
             if self.cfg.conditional and not self.n_labels:
                 raise UserError(f"A conditional GAN needs a data set with separate modes; {self.dataset.name} has none.")

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from playground.seeding import seeded
 from playground.toy2d import metrics
 from playground.toy2d.config import ToyConfig
 from playground.toy2d.data import GaussianMixture, make_dataset
@@ -86,8 +87,7 @@ class VAETrainer:
         self.vae_cfg = vae or VAEConfig()
         self.dataset = dataset if dataset is not None else make_dataset(self.cfg, points)
         self.gen = torch.Generator().manual_seed(self.cfg.seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.cfg.seed)
+        with seeded(self.cfg.seed):
             self.model = VAE(self.vae_cfg)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=self.vae_cfg.lr)
         self.iteration = 0

@@ -22,6 +22,7 @@ from playground import images
 from playground.errors import UserError
 from playground.files import PRETRAINED_DIR
 from playground.safe_weights import TORCH_SUFFIXES
+from playground.seeding import seeded
 from playground.translation import data as tdata
 from playground.translation import weights, zoo
 from playground.translation.networks import define_D, define_G, required_size, set_dropout
@@ -289,10 +290,12 @@ def translate(model: TranslationModel, img: np.ndarray, dropout: bool = False, s
     out: dict = {"input": x_img}
     with model.lock, torch.inference_mode():
         set_dropout(model.G, dropout)
-        if seed is not None:
-            torch.manual_seed(seed)
         try:
-            y = _run(model.G, x)
+            if seed is None:
+                y = _run(model.G, x)
+            else:
+                with seeded(seed):  # the dropout noise: the seed's alone, whatever other threads draw
+                    y = _run(model.G, x)
         finally:
             set_dropout(model.G, False)
         out["output"] = tdata.to_image(y)[0]

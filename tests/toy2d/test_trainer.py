@@ -281,3 +281,28 @@ def test_a_saved_run_whose_config_is_not_an_object_is_refused(tmp_path):
     (tmp_path / "run" / "config.json").write_text("[1, 2]")
     with pytest.raises(UserError, match="config.json is not a JSON object"):
         Trainer.load(tmp_path / "run")
+
+
+def test_same_seed_same_weights_while_other_threads_build_runs():
+    """A class builds runs at once, one thread each: a seed must still fix the initial weights. Trainer draws them
+    from torch's one global generator, seeded for the build; another thread reseeding it meanwhile (its own run)
+    changed them. (Seen in a full test run: a page's warm-up built a run while a test built two on seed 3.)"""
+    import threading
+
+    reference = weights(Trainer(ToyConfig(seed=3, **SMALL)))
+    stop = threading.Event()
+
+    def other_students():
+        while not stop.is_set():
+            Trainer(ToyConfig(seed=1, **SMALL))
+
+    others = [threading.Thread(target=other_students) for _ in range(2)]
+    for t in others:
+        t.start()
+    try:
+        built = [weights(Trainer(ToyConfig(seed=3, **SMALL))) for _ in range(40)]
+    finally:
+        stop.set()
+        for t in others:
+            t.join()
+    assert all(torch.equal(w, reference) for w in built)

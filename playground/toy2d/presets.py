@@ -88,9 +88,9 @@ PRESETS: dict[str, dict] = {
     ),
     "Cure: unrolled": dict(
         description=(
-            "Metz et al.'s rate ratio: D learns 10x slower than G, and a plain G herds its samples into one drifting "
-            "clump (unroll steps 0: 14-15 of 16 seeds). Unrolled, G is scored by D as it will be 5 updates later, "
-            "so crowding no longer pays: the samples spread over the ring, 7+ modes (15+ of 16 seeds)."
+            "Metz et al.'s rate ratio: D learns 10x slower than G, and a plain G herds into one drifting clump "
+            "(unroll steps 0: 14-15 of 16 seeds). Unrolled, G is scored by D as it will be 5 updates later, so "
+            "crowding no longer pays: samples reach 7+ modes (15+ of 16 seeds), a fair share on about 3."
         ),
         config=ToyConfig(**METZ, unroll_steps=5),
         iterations=2000,

@@ -26,9 +26,9 @@ from tests.toy2d.preset_runs import FAMILIES, modes_hit, ring_centres, run_famil
 NAMES = ["Mode collapse", "Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN", "Cure: conditional labels", "Optimal D",
          "Saturating vs non-saturating G loss"]
 CURES = ["Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN"]
-# The cures whose notes say a fair share sits on about half the modes at the end (measured medians: WGAN-GP 4 and
-# 3.5, PacGAN 4 and 4.5, under AVX-512 and AVX2).
-HALF_COVERED = ("Cure: WGAN-GP", "Cure: PacGAN")
+# What the cures' notes say of the fair share at the end: the median run's modes covered, between these (measured
+# medians under AVX-512 and AVX2: WGAN-GP 4 and 3.5, PacGAN 4 and 4.5, "about half"; unrolled 3 and 2.5, "about 3").
+FAIR_MEDIANS = {"Cure: WGAN-GP": (2, 6), "Cure: PacGAN": (2, 6), "Cure: unrolled": (2, 4)}
 CI_SEEDS = range(8)
 CI_MIN = 7  # of 8
 UNSEEN_SEEDS = range(100, 116)  # never used by the default run
@@ -142,9 +142,10 @@ def test_preset_tells_its_story_on_unseen_seeds(name, claim):
     jobs = [{"kind": "modes", "name": name, "seed": s} for s in UNSEEN_SEEDS]
     for family, got in run_families(jobs, timeout=SLOW_TIMEOUT).items():
         assert sum(map(claim, got["results"])) >= SLOW_MIN, (family, [r["modes"] for r in got["results"]])
-        if name in HALF_COVERED:  # "by the end about half hold a fair share": the median run covers 2-6 of 8
+        if name in FAIR_MEDIANS:  # what the note says of the fair share at the end, for the median run
             covered = sorted(r["covered"] for r in got["results"])
-            assert 2 <= (covered[7] + covered[8]) / 2 <= 6, (family, covered)
+            lo, hi = FAIR_MEDIANS[name]
+            assert lo <= (covered[7] + covered[8]) / 2 <= hi, (family, covered)
 
 
 

@@ -109,7 +109,12 @@ CASES = [
 @pytest.mark.parametrize("scripted", [True, False], ids=["torchscript", "python"])
 @pytest.mark.parametrize("changes", CASES, ids=[c["loss"] for c in CASES])
 def test_fast_trainer_follows_the_autograd_trainer(changes, scripted):
-    cfg = ToyConfig(**changes)
+    fast_follows_autograd(ToyConfig(**changes), scripted)
+
+
+def fast_follows_autograd(cfg: ToyConfig, scripted: bool) -> tuple[Trainer, Trainer]:
+    """The fast trainer and the autograd one on ``cfg``: the same weights and losses after 25 iterations of Play
+    and after a single D and G step (which use the same optimiser state as Play). Returns (fast, autograd)."""
     a, b = Trainer(cfg, scripted=scripted), Trainer(cfg, use_fast=False)
     assert a.fast and not b.fast
     a.step(25)
@@ -123,6 +128,7 @@ def test_fast_trainer_follows_the_autograd_trainer(changes, scripted):
     a.g_step(), b.g_step()
     for p, q in zip([*a.G.parameters(), *a.D.parameters()], [*b.G.parameters(), *b.D.parameters()]):
         torch.testing.assert_close(p.detach(), q.detach(), rtol=1e-4, atol=1e-5)
+    return a, b
 
 
 def _penalty(D, x_hat):

@@ -98,16 +98,17 @@ Train GANs live, look inside them, and measure them. Each tab is one part of the
 """
 
 
-def available_tabs() -> list:
-    """The tab modules that exist, in page order."""
+def available_tabs() -> list[tuple[str, object]]:
+    """(name, module) of the tabs that exist, in page order: each is the package ``playground.ui.<name>``."""
     tabs = []
     for name in TAB_MODULES:
-        modname = f"playground.ui.{name}_tab"
-        try:
-            tabs.append(importlib.import_module(modname))
-        except ModuleNotFoundError as exc:
-            if exc.name != modname:  # a real missing dependency: surface it
-                raise
+        for modname in (f"playground.ui.{name}", f"playground.ui.{name}_tab"):
+            try:
+                tabs.append((name, importlib.import_module(modname)))
+                break
+            except ModuleNotFoundError as exc:
+                if exc.name != modname:  # a real missing dependency: surface it
+                    raise
     return tabs
 
 
@@ -129,24 +130,23 @@ def link_notes_html(notes: list[str]) -> str:
             f"the page shows the defaults instead:</b><ul>{items}</ul></div>")
 
 
-def _link_opener(targets: dict):
+def _link_opener(targets: dict, tabs_box, link_notes):
     """The load handler that restores a share link: selects its tab and lets that tab set its controls;
-    bad or stale values come back as a note in the page (one line per value replaced), never as an error."""
-    n_out = sum(len(t.outputs) for t in targets.values())
+    bad or stale values come back as a note in the page (one line per value replaced), never as an error.
+    It answers by component; whatever it leaves out stays as it is."""
 
     def open_link(request: gr.Request):
         tab, state, options, notes = share.parse_query(dict(request.query_params) if request else {})
-        shown = gr.update(value=link_notes_html(notes), visible=True) if notes else gr.skip()
-        if tab is None:
-            return [gr.skip(), shown, *([gr.skip()] * n_out)]
-        if tab not in targets:
+        out = {}
+        if tab is not None and tab not in targets:
             notes = [*notes, f"This link is for the {tab} tab, which cannot be restored from a link yet."]
-            return [gr.Tabs(selected=f"{tab}_tab"), gr.update(value=link_notes_html(notes), visible=True),
-                    *([gr.skip()] * n_out)]
-        out = [gr.Tabs(selected=f"{tab}_tab"), shown]
-        for name, target in targets.items():
-            out += target.apply(state, options, notes) if name == tab else [gr.skip()] * len(target.outputs)
-        return out
+        if notes:
+            out[link_notes] = gr.update(value=link_notes_html(notes), visible=True)
+        if tab is not None:
+            out[tabs_box] = gr.Tabs(selected=f"{tab}_tab")
+        if tab in targets:
+            out.update(targets[tab].by_component(state, options))
+        return out or gr.skip()
 
     return open_link
 
@@ -162,18 +162,17 @@ def build_demo() -> gr.Blocks:
             gr.Markdown("No tabs are installed.")
         targets = {}  # tab id -> what a share link can set there
         with gr.Tabs(visible=bool(tabs)) as tabs_box:
-            for tab in tabs:
-                page_id = tab.__name__.rsplit(".", 1)[-1]  # "toy2d_tab"; links name it "toy2d"
-                with gr.Tab(tab.TITLE, id=page_id):
+            for name, tab in tabs:
+                with gr.Tab(tab.TITLE, id=f"{name}_tab"):  # links name the tab "toy2d", the page "toy2d_tab"
                     target = tab.build()
                 if target is not None:
-                    targets[page_id.removesuffix("_tab")] = target
+                    targets[name] = target
         demo.unload(_free_session)
         session_uploads.wire_claims(demo)  # a page's uploads are its own from the moment they arrive
         demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
         demo.load(None, js=BIG_TYPE_JS)
         outputs = [tabs_box, link_notes, *[c for t in targets.values() for c in t.outputs]]
-        opened = demo.load(_link_opener(targets), None, outputs, api_visibility="private", queue=False)
+        opened = demo.load(_link_opener(targets, tabs_box, link_notes), None, outputs, api_visibility="private", queue=False)
         for target in targets.values():
             if hasattr(target, "after"):
                 target.after(opened)

@@ -21,7 +21,8 @@ log = logging.getLogger("playground.ui")
 # Refusals and failures of handlers: a visitor decides their text and how often they come.
 handler_log = VisitorLog(log)
 
-__all__ = ["user_errors", "toast", "warning_toast", "session_key", "explain", "named_inputs", "share_panel",
+__all__ = ["user_errors", "toast", "warning_toast", "session_key", "explain", "named_inputs", "by_component", "on",
+           "share_panel",
            "wire_copy_link", "LinkTarget", "server_started", "after_server_start",
            "started_lifespan"]
 
@@ -96,50 +97,120 @@ def named_inputs(names, fn):
 
     Handlers read their inputs by name instead of unpacking ``*values`` against a list kept in order by
     hand, and API users (gradio_client) see the real parameter names. Works for plain functions,
-    generators, coroutines and async generators.
+    generators, coroutines and async generators. When ``fn`` takes a ``progress`` argument, the handler
+    declares one defaulting to ``gr.Progress()`` (that is how Gradio finds it) and passes it on.
     """
     names = list(names)
     n = len(names)
+    wants_progress = "progress" in inspect.signature(fn).parameters
     params = [inspect.Parameter(x, inspect.Parameter.POSITIONAL_OR_KEYWORD) for x in names]
     params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request))
+    if wants_progress:
+        params.append(inspect.Parameter("progress", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=gr.Progress()))
 
     def split(args, kwargs):
         values = dict(zip(names, args[:n]))
         values.update({k: v for k, v in kwargs.items() if k in names})
         request = args[n] if len(args) > n else kwargs.get("request")
-        return values, request
+        extra = {}
+        if wants_progress:
+            extra["progress"] = args[n + 1] if len(args) > n + 1 else kwargs.get("progress", gr.Progress())
+        return (values, request), extra
 
     if inspect.isasyncgenfunction(fn):
         async def handler(*args, **kwargs):
-            values, request = split(args, kwargs)
-            async for out in fn(values, request):
+            a, kw = split(args, kwargs)
+            async for out in fn(*a, **kw):
                 yield out
     elif inspect.iscoroutinefunction(fn):
         async def handler(*args, **kwargs):
-            values, request = split(args, kwargs)
-            return await fn(values, request)
+            a, kw = split(args, kwargs)
+            return await fn(*a, **kw)
     elif inspect.isgeneratorfunction(fn):
         def handler(*args, **kwargs):
-            values, request = split(args, kwargs)
-            yield from fn(values, request)
+            a, kw = split(args, kwargs)
+            yield from fn(*a, **kw)
     else:
         def handler(*args, **kwargs):
-            values, request = split(args, kwargs)
-            return fn(values, request)
+            a, kw = split(args, kwargs)
+            return fn(*a, **kw)
 
     handler.__signature__ = inspect.Signature(params)
     handler.__annotations__ = {"request": gr.Request}
     handler.__name__ = getattr(fn, "__name__", "handler")
     handler.__doc__ = fn.__doc__
-    handler.__wrapped__ = fn
     return handler
+
+
+def by_component(c: dict, outputs, fn):
+    """``fn`` returns (or yields) its outputs as a dict by name, the keys of ``c``; Gradio gets them by
+    component. An output ``fn`` leaves out stays as it is (no positional padding anywhere); a name that is not
+    among ``outputs`` is a bug in the tab and raises ``KeyError``, so a test of the wiring catches it."""
+    allowed = {name: c[name] for name in outputs}
+
+    def convert(result):
+        if not isinstance(result, dict):
+            raise TypeError(f"{getattr(fn, '__name__', fn)} must return its outputs as a dict by name, "
+                            f"not {type(result).__name__}")
+        unknown = set(result) - set(allowed)
+        if unknown:
+            raise KeyError(f"{getattr(fn, '__name__', fn)} returned outputs it is not wired to: {sorted(unknown)}")
+        # an empty answer changes nothing (Gradio reads an empty dict as one value)
+        return {allowed[k]: v for k, v in result.items()} if result else gr.skip()
+
+    if inspect.isasyncgenfunction(fn):
+        async def handler(*args, **kwargs):
+            async for out in fn(*args, **kwargs):
+                yield convert(out)
+    elif inspect.iscoroutinefunction(fn):
+        async def handler(*args, **kwargs):
+            return convert(await fn(*args, **kwargs))
+    elif inspect.isgeneratorfunction(fn):
+        def handler(*args, **kwargs):
+            for out in fn(*args, **kwargs):
+                yield convert(out)
+    else:
+        def handler(*args, **kwargs):
+            return convert(fn(*args, **kwargs))
+
+    functools.update_wrapper(handler, fn)
+    return handler
+
+
+def on(trigger, c: dict, fn, inputs=(), outputs=(), **event_kwargs):
+    """Wire a tab's handler to an event: ``trigger`` (e.g. ``c["run"].click``) calls ``fn(values, request)``
+    with the inputs named ``inputs`` as a dict by name, and ``fn`` returns (or yields) a dict of some of the
+    outputs named ``outputs``. Errors become toasts (:func:`user_errors`). Returns Gradio's event, for ``.then``.
+
+    Every tab wires its Python handlers through here: handlers never see a component nor a position."""
+    handler = named_inputs(inputs, user_errors(by_component(c, outputs, fn)))
+    return trigger(handler, [c[n] for n in inputs], [c[n] for n in outputs], **event_kwargs)
 
 
 def user_errors(fn):
     """Turn exceptions from library code into ``gr.Error`` toasts (never a traceback in the page).
 
-    Works for plain functions and for generator handlers (live training loops).
+    Works for plain functions, coroutines, and generator handlers (live training loops), sync or async.
     """
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def agen_wrapper(*args, **kwargs):
+            with _errors_as_toasts():
+                async for out in fn(*args, **kwargs):
+                    yield out
+
+        return agen_wrapper
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def coro_wrapper(*args, **kwargs):
+            with _errors_as_toasts():
+                return await fn(*args, **kwargs)
+
+        return coro_wrapper
+
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
@@ -189,8 +260,12 @@ def share_panel(c: dict, tab_id: str, groups, about: str, title: str = "Share th
 def wire_copy_link(c: dict, make_link, names: list[str]) -> None:
     """Copy link: ``make_link(values, request)`` returns the query of the inputs ``names``; the page adds its
     address, shows the link and copies it."""
-    c["link_btn"].click(named_inputs(names, user_errors(make_link)), [c[n] for n in names], c["link_box"],
-                        api_name=False, preprocess=False).then(None, c["link_box"], c["link_box"], js=COPY_LINK_JS)
+
+    def copy_link(values: dict, request) -> dict:
+        return {"link_box": make_link(values, request)}
+
+    on(c["link_btn"].click, c, copy_link, names, ("link_box",), api_name=False,
+       preprocess=False).then(None, c["link_box"], c["link_box"], js=COPY_LINK_JS)
 
 
 
@@ -202,7 +277,7 @@ class LinkTarget:
     also shows or hides its control groups (``hide=``; the share panel goes when anything is hidden or the
     page is locked: a student's page has no link builder). ``after(event)``, when given, chains what the tab
     does once the controls are set (e.g. compute the link's pictures). ``playground/ui/app.py`` dispatches
-    links to the targets by tab: :attr:`outputs` and :meth:`apply` are in the same order.
+    links to the targets by tab and wires :attr:`outputs`, the components of :attr:`names`.
     """
 
     def __init__(self, c: dict, tab: str, sets, values, after=None):
@@ -216,20 +291,19 @@ class LinkTarget:
         self._values, self._after = values, after
 
     def updates(self, state: dict, options: dict) -> dict:
-        """Every output's value or update, by name."""
-        got = self._values(state, options)
-        unknown = set(got) - set(self.sets)
+        """The outputs the link changes, by name: the values it sets, and every group's visibility."""
+        out = dict(self._values(state, options))
+        unknown = set(out) - set(self.sets)
         if unknown:
             raise KeyError(f"the {self.tab} link sets components it did not declare: {sorted(unknown)}")
         hidden = set(options.get("hide") or ())
-        out = {n: got.get(n, gr.skip()) for n in self.sets}
         out.update({f"group:{g}": gr.update(visible=g not in hidden) for g in self.groups})
         out["group:share"] = gr.update(visible=not (hidden or options.get("lock")))
         return out
 
-    def apply(self, state: dict, options: dict, notes: list[str]) -> list:
-        updates = self.updates(state, options)
-        return [updates[n] for n in self.names]
+    def by_component(self, state: dict, options: dict) -> dict:
+        """:meth:`updates` keyed by component, as Gradio takes them."""
+        return {self.c[n]: v for n, v in self.updates(state, options).items()}
 
     def after(self, event) -> None:
         if self._after is not None:

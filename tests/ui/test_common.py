@@ -79,11 +79,68 @@ def test_one_link_target_for_every_tab_sets_what_its_tab_declares_by_name():
                         lambda state, options: {"model": state["model"], "link_opened": True})
     out = target.updates({"model": "gray2color"}, {**share.OPTION_DEFAULTS, "hide": (groups[0],)})
     assert out["model"] == "gray2color" and out["link_opened"] is True
-    assert out["example"] == gr.skip()  # not set by this link: left as it is
+    assert "example" not in out  # not set by this link: left as it is
     assert [out[f"group:{g}"]["visible"] for g in groups] == [g != groups[0] for g in groups]
     assert out["group:share"]["visible"] is False
-    assert target.apply({"model": "x"}, dict(share.OPTION_DEFAULTS), [])[0] == "x"  # the outputs' order
-    assert [target.outputs.index(c[n]) for n in target.names] == list(range(len(target.names)))
+    assert target.by_component({"model": "x"}, dict(share.OPTION_DEFAULTS))[c["model"]] == "x"
+    assert target.outputs == [c[n] for n in target.names]
     sloppy = LinkTarget(c, "translation", ("model",), lambda state, options: {"modle": 1})
     with pytest.raises(KeyError, match="modle"):
         sloppy.updates({}, dict(share.OPTION_DEFAULTS))
+
+
+def _wired(fn, inputs, outputs, names=("a", "b", "out1", "out2", "out3")):
+    """Wire ``fn`` with :func:`common.on` on a hidden button; the Python function Gradio would call, and ``c``."""
+    with gr.Blocks() as demo:
+        c = {n: gr.Textbox(label=n) for n in names}
+        c["go"] = gr.Button()
+        common.on(c["go"].click, c, fn, inputs=inputs, outputs=outputs, api_name="go")
+    return demo.fns[len(demo.fns) - 1].fn, c
+
+
+def test_on_passes_inputs_by_name_and_gives_gradio_outputs_by_component():
+    seen = {}
+
+    def handler(v, request):
+        seen.update(v)
+        return {"out2": v["a"] + v["b"]}
+
+    fn, c = _wired(handler, ("a", "b"), ("out1", "out2", "out3"))
+    out = fn("x", "y", None)
+    assert seen == {"a": "x", "b": "y"}
+    assert out == {c["out2"]: "xy"}  # the outputs left out stay as they are: Gradio fills in the rest
+    from gradio.blocks import convert_component_dict_to_list
+    assert convert_component_dict_to_list([c["out1"], c["out2"], c["out3"]], out) == [gr.skip(), "xy", gr.skip()]
+
+
+def test_on_refuses_an_output_the_handler_is_not_wired_to_and_a_positional_answer():
+    fn, _ = _wired(lambda v, request: {"out3": 1}, ("a",), ("out1",))
+    with pytest.raises(gr.Error, match="KeyError.*out3"):
+        fn("x", None)
+    fn, _ = _wired(lambda v, request: ("x", "y"), ("a",), ("out1", "out2"))
+    with pytest.raises(gr.Error, match="TypeError.*dict by name"):
+        fn("x", None)
+
+
+def test_on_turns_an_empty_answer_into_one_skip_and_converts_every_yield():
+    fn, _ = _wired(lambda v, request: {}, ("a",), ("out1", "out2"))
+    assert fn("x", None) == gr.skip()  # Gradio reads one skip() as "leave every output"
+
+    def steps(v, request):
+        for i in range(3):
+            yield {"out1": i}
+
+    fn, c = _wired(steps, ("a",), ("out1",))
+    assert list(fn("x", None)) == [{c["out1"]: 0}, {c["out1"]: 1}, {c["out1"]: 2}]
+
+
+def test_on_hands_a_progress_tracker_to_a_handler_that_takes_one():
+    import inspect
+
+    def handler(v, request, progress=None):
+        return {"out1": type(progress).__name__}
+
+    fn, c = _wired(handler, ("a",), ("out1",))
+    param = inspect.signature(fn).parameters["progress"]
+    assert isinstance(param.default, gr.Progress)  # how Gradio finds where to put its tracker
+    assert fn("x", None, gr.Progress()) == {c["out1"]: "Progress"}

@@ -6,8 +6,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-TAB_MODULES = [f"playground.ui.{name}_{part}" for name in ("toy2d", "dcgan", "translation", "metrics")
-               for part in ("tab", "handlers")] + ["playground.ui.dirac_tab"]
+# every module of every tab (a tab is the package playground/ui/<tab>/)
+TAB_MODULES = sorted(f"playground.ui.{p.parent.name}.{p.stem}" for p in (ROOT / "playground" / "ui").glob("*/*.py")
+                     if p.stem != "__init__")
 
 
 def test_the_app_and_its_tabs_import_without_torchvision():

@@ -70,8 +70,9 @@ def encoded_picture_file(data: bytes, fmt: str) -> str:
 
 
 def files_exist(value) -> bool:
-    """True when every picture file named inside ``value`` (nested tuples/lists) still exists; each is
-    touched, so Gradio's age-based cleanup keeps what is handed out again."""
+    """True when every picture file named inside ``value`` (nested tuples, lists and dicts' values: handlers'
+    outputs by name) still exists; each is touched, so Gradio's age-based cleanup keeps what is handed out
+    again."""
     if isinstance(value, str):
         if not value.startswith(str(cache_folder())):
             return True
@@ -80,6 +81,8 @@ def files_exist(value) -> bool:
             return True
         except OSError:
             return False
+    if isinstance(value, dict):
+        return all(files_exist(v) for v in value.values())
     if isinstance(value, (tuple, list)):
         return all(files_exist(v) for v in value)
     return True

@@ -5,7 +5,7 @@ Each run starts ``python app.py`` as a subprocess on a free port (``GRADIO_SERVE
 
 - ``page_s``: until ``GET /`` answers 200 (the page is served);
 - ``example_s``: until the Metrics tab's precomputed example is available to a page, i.e. the page is
-  served and the stored result exists. The tab reads ``metrics_handlers.precomputed()`` (on load, and on
+  served and the stored result exists. The tab reads ``ui.metrics.handlers.precomputed()`` (on load, and on
   its timer until the result is there), which is the in-memory copy of the JSON file
   ``<PLAYGROUND_CACHE>/metrics/example-*.json``, written just before that copy is set; this polls the file.
 

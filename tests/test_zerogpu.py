@@ -142,7 +142,7 @@ def _result(proc) -> dict:
 
 
 def test_heavy_handlers_cross_the_zerogpu_boundary_with_plain_data_and_still_run_on_the_cpu(tmp_path):
-    from playground.ui.metrics_handlers import APP_MAX_SECONDS
+    from playground.ui.metrics.handlers import APP_MAX_SECONDS
 
     proc = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=_env(tmp_path), capture_output=True,
                           text=True, timeout=300)

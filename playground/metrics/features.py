@@ -234,7 +234,7 @@ def _run(network, batch: torch.Tensor, device) -> tuple[np.ndarray, np.ndarray |
 
 
 # ZeroGPU: one call per batch (the caller reports progress and checks its limits between calls). The web app
-# stops a request after 120 s of computing (ui/metrics_handlers.APP_MAX_SECONDS), so a call never needs longer.
+# stops a request after 120 s of computing (ui/metrics/handlers.APP_MAX_SECONDS), so a call never needs longer.
 @gpu(duration=120)
 def network_features(batch: np.ndarray, network: NetworkRef, device: str) -> tuple[np.ndarray, np.ndarray | None]:
     """(features, logits or None) of one N×3×299×299 float32 batch of network inputs (see

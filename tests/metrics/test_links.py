@@ -5,17 +5,17 @@ import gradio as gr
 import pytest
 
 from playground import share
-from playground.ui import metrics_handlers as h
+from playground.ui.metrics import handlers as h
 
 
 @pytest.fixture(scope="module")
 def target():
-    from playground.ui import metrics_tab
+    from playground.ui.metrics import layout
 
     saved = dict(h._state)
     h._state["result"] = {"table": [["x"]], "notes": "", "label": "stub"}  # no background computation here
     with gr.Blocks():
-        yield metrics_tab.build()
+        yield layout.build()
     h._state.clear()  # the stub must not outlive this module: a server later in the run would show it
     h._state.update(saved)
 
@@ -53,14 +53,27 @@ def test_page_load_shows_the_stored_result_labelled(monkeypatch, tmp_path):
     monkeypatch.setenv("PLAYGROUND_CACHE", str(tmp_path))
     monkeypatch.setattr(h, "_state", {})
     assert h.precomputed() is None
-    label, table, notes, pca, fidn, timer = h.on_load({"link_opened": False, "example": None})
-    assert "being computed" in label and timer.active  # the same answer starts the timer that fetches it
+    waiting = h.on_load({"link_opened": False, "example": None})
+    assert set(waiting) == {"status", "example_timer"}  # the results it does not have are left as they are
+    assert "being computed" in waiting["status"] and waiting["example_timer"].active  # the same answer starts
+    # the timer that fetches it
+    assert h.poll_precomputed({}) == {}  # the timer's tick changes nothing until the result is there
     h.store_path().parent.mkdir(parents=True)
     stored = {"version": h.STORE_VERSION, "table": [["FID (clean)", "12.5", "lower is better"]], "notes": "- n",
               "label": "**Precomputed example:** ... (computed at 2026-01-01 10:00 UTC on this server)."}
     h.store_path().write_text(json.dumps(stored))
-    shown = h.on_load({"link_opened": False, "example": None})
-    assert shown[:3] == (stored["label"], stored["table"], stored["notes"])
-    assert not shown[3].visible and not shown[4].visible  # a stored result without figures: no empty boxes
-    assert not shown[5].active
-    assert h.on_load({"link_opened": True, "example": "noisy"})[0] is not None  # a link's example runs instead
+    for shown in (h.on_load({"link_opened": False, "example": None}), h.poll_precomputed({})):
+        assert set(shown) == {*h.STORED, "example_timer"}
+        assert (shown["status"], shown["table"], shown["notes"]) == (stored["label"], stored["table"], stored["notes"])
+        # a stored result without figures: no empty boxes
+        assert not shown["pca_plot"].visible and not shown["fidn_plot"].visible
+        assert not shown["example_timer"].active
+    linked = h.on_load({"link_opened": True, "example": "noisy"})  # a link's example runs instead
+    assert set(linked) == {"example_timer"} and not linked["example_timer"].active
+
+
+def test_a_page_without_a_link_computes_no_example_and_the_mode_is_explained():
+    assert h.run_link_example({"link_opened": False, "example": None, "mode": "clean", "metrics": ["fid"]}) == {}
+    assert h.run_link_example({"link_opened": True, "example": None, "mode": "clean", "metrics": ["fid"]}) == {}
+    assert h.explain_mode({"mode": "legacy_pytorch"}) == {"mode_help": h.MODE_HELP["legacy_pytorch"]}
+    assert h.choose_example("noisy")({}) == {"example": "noisy"}

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_link_opens_the_metrics_tab_on_the_precomputed_results(browser, app_url, artifacts, fid_network_file):
-    from playground.ui import metrics_handlers as h
+    from playground.ui.metrics import handlers as h
 
     # The app computes the example once per server in the background (seconds to a minute on a CPU); the
     # page shows the stored result only once it is there, so wait for it before opening the page.
@@ -49,7 +49,7 @@ def test_link_opens_the_metrics_tab_on_the_precomputed_results(browser, app_url,
 def test_a_page_opened_before_the_example_is_ready_shows_it_when_it_arrives(browser, app_url, monkeypatch, tmp_path):
     """A fresh server computes the example after the page is up: a page that arrived first says so, and its timer
     fills the results in when they are stored (no reload)."""
-    from playground.ui import metrics_handlers as h
+    from playground.ui.metrics import handlers as h
 
     h.wait_precomputed(timeout=300)  # the server's own computation (if any) done: it cannot overwrite the stand-in
     monkeypatch.setenv("PLAYGROUND_CACHE", str(tmp_path))  # nothing stored here

@@ -20,14 +20,14 @@ from tests.conftest import free_port, open_page
 def metrics_app_url(fid_network_file):
     import gradio as gr
 
-    from playground.ui import metrics_tab
     from playground.ui.app import launch_kwargs
+    from playground.ui.metrics import layout
 
     with gr.Blocks(title="Metrics test") as demo:
         gr.Markdown("# GAN Playground (Metrics tab only)")  # the header open_page waits for
         with gr.Tabs():
-            with gr.Tab(metrics_tab.TITLE):
-                metrics_tab.build()
+            with gr.Tab(layout.TITLE):
+                layout.build()
     demo.queue(max_size=16)
     port = free_port()
     demo.launch(
@@ -114,13 +114,14 @@ def test_browser_upload_two_sets_and_read_the_table(
 
 def test_session_end_deletes_the_uploads_and_features(tmp_path):
     from playground.metrics.features import FeatureResult
-    from playground.ui.metrics_handlers import _Session, _sessions
+    from playground.ui.metrics.handlers import _sessions
+    from playground.ui.metrics.session import Session
 
     up = tmp_path / "gradio" / "abc123"
     up.mkdir(parents=True)
     f = up / "face.png"
     f.write_bytes(b"x")
-    sess = _sessions.get_or_create("test-session", _Session)
+    sess = _sessions.get_or_create("test-session", Session)
     sess.uploads.add(str(f))
     sess.cache.put("k", FeatureResult(None, None, [], [], "clean"))
     _sessions.free("test-session")  # what demo.unload does for a closed tab
@@ -166,7 +167,7 @@ def test_is_histogram_and_table_from_a_report():
 
     from playground.metrics.compute import MetricsReport
     from playground.metrics.features import FeatureResult
-    from playground.ui.metrics_results import is_figure, table
+    from playground.ui.metrics.results import is_figure, table
 
     logits = np.full((12, 1008), -5.0)
     logits[np.arange(12), [3] * 6 + [7] * 4 + [9] * 2] = 5.0
@@ -187,7 +188,7 @@ def test_skipped_file_names_and_reasons_show_as_text_in_the_notes():
 
     from playground.metrics.compute import MetricsReport
     from playground.metrics.features import FeatureResult
-    from playground.ui.metrics_results import notes, pca_figure
+    from playground.ui.metrics.results import notes, pca_figure
 
     names = ['up.zip/<a href="https://evil.example" style="position:fixed">Your session expired</a>.txt',
              "up.zip/a`b.txt", "up.zip/*x*.txt"]
@@ -205,28 +206,28 @@ def test_skipped_file_names_and_reasons_show_as_text_in_the_notes():
 
 
 def test_an_upload_shared_by_two_sessions_outlives_the_first_and_not_the_second(tmp_path):
-    from playground.ui import metrics_handlers as M, metrics_session
+    from playground.ui.metrics import session
 
     folder = tmp_path / "gradio" / "abc123"
     folder.mkdir(parents=True)
     shared, own = folder / "same.png", tmp_path / "own.png"
     shared.write_bytes(b"x")
     own.write_bytes(b"y")
-    a, b = M._Session(), M._Session()
+    a, b = session.Session(), session.Session()
     a.claim([str(shared), str(own)])
     b.claim([str(shared)])
     a.forget()
     assert shared.exists() and not own.exists()  # b still uses the shared file
     b.forget()
     assert not shared.exists() and not folder.exists()
-    assert str(shared) not in metrics_session._upload_owners
+    assert str(shared) not in session._upload_owners
 
 
 def test_same_images_under_other_names_in_both_sets(tmp_path, make_images, fid_net):
     """Used to crash with KeyError: 'good0.png': the content-keyed cache handed back the other set's names."""
     from playground.metrics.features import FeatureCache
     from playground.metrics.limits import WorkLimits
-    from playground.ui.metrics_handlers import _run
+    from playground.ui.metrics.handlers import _run
 
     gen = make_images(tmp_path / "g", 4, seed=3, size=(32, 32))
     real = []
@@ -234,11 +235,12 @@ def test_same_images_under_other_names_in_both_sets(tmp_path, make_images, fid_n
         real.append(tmp_path / "r" / f"good{i}.png")
         real[-1].parent.mkdir(exist_ok=True)
         real[-1].write_bytes(p.read_bytes())
-    status, table, notes, pca, _, nn_img, nn_text, _ = _run(
+    out = _run(
         [str(p) for p in gen], [str(p) for p in real], "clean", ["fid", "pr"], FeatureCache(),
         lambda *a, **k: None, WorkLimits(),
     )
-    assert "Done" in status and nn_img is not None and "Memorisation check" in nn_text
+    assert "Done" in out["status"] and out["nn_image"] is not None and "Memorisation check" in out["nn_text"]
+    pca, table = out["pca_plot"], out["table"]
     assert list(pca.data[0].text) == [f"good{i}.png" for i in range(4)]  # the real set's own names
     assert list(pca.data[1].text) == [f"img_{i:02d}.png" for i in range(4)]
     rows = {r[0]: r[1] for r in table}
@@ -306,10 +308,10 @@ class BlockingCompute:
 
 @pytest.fixture
 def blocking_compute(monkeypatch):
-    from playground.ui import metrics_handlers
+    from playground.ui.metrics import handlers
 
     fake = BlockingCompute()
-    monkeypatch.setattr(metrics_handlers, "compute_metrics", fake)
+    monkeypatch.setattr(handlers, "compute_metrics", fake)
     yield fake
     fake.release.set()
 
@@ -342,7 +344,7 @@ def test_client_gone_follows_gradios_disconnect():
     from gradio.context import LocalContext
     from gradio.queueing import Event
 
-    from playground.ui.metrics_handlers import _client_gone
+    from playground.ui.metrics.handlers import _client_gone
     from tests.ui.conftest import run_async  # a browser test's Playwright loop may still run in this thread
 
     with gr.Blocks() as demo:
@@ -396,11 +398,12 @@ def test_the_compute_event_shows_progress_and_queue_position(metrics_app_url):
 
 def test_a_session_dropped_while_computing_is_cleaned_up_when_the_computation_ends(tmp_path):
     from playground.errors import RequestCancelled
-    from playground.ui.metrics_handlers import _limits, _Session
+    from playground.ui.metrics.handlers import _limits
+    from playground.ui.metrics.session import Session
 
     upload = tmp_path / "up.png"
     upload.write_bytes(b"x")
-    sess = _Session()
+    sess = Session()
     sess.claim([str(upload)])
     with sess.computing():
         sess.forget()  # evicted or tab closed mid-computation
@@ -444,21 +447,23 @@ def test_the_fid_network_is_loaded_once_per_process_and_shared(monkeypatch, tmp_
 def test_a_class_clicking_the_same_example_shares_one_computation(monkeypatch):
     """The second click of an example with the same settings reuses the first one's results (and says so);
     other settings compute again."""
-    from playground.ui import metrics_handlers as mh
+    from playground.ui.metrics import handlers as mh
 
     calls = []
 
     def fake_run(gen, real, mode, metrics, cache, progress, limits, label=""):
         calls.append((mode, tuple(metrics)))
-        return (f"**Done in 1.0 s.** {label}", [["FID (clean)", str(len(calls))]], "", None, None, None, "", None)
+        return {"status": f"**Done in 1.0 s.** {label}", "table": [["FID (clean)", str(len(calls))]], "notes": "",
+                "pca_plot": None, "fidn_plot": None, "nn_image": None, "nn_text": "", "is_plot": None}
 
     monkeypatch.setattr(mh, "_run", fake_run)
     monkeypatch.setattr(mh, "_example_results", mh.ResultCache())
     run = mh.example_handler("blurred")
-    first = run("clean", ["fid", "kid"], progress=lambda *a, **k: None)
-    second = run("clean", ["fid", "kid"], progress=lambda *a, **k: None)
+    first = run({"mode": "clean", "metrics": ["fid", "kid"]}, None, progress=lambda *a, **k: None)
+    second = run({"mode": "clean", "metrics": ["fid", "kid"]}, None, progress=lambda *a, **k: None)
     assert calls == [("clean", ("fid", "kid"))]
-    assert second[1] == first[1] == [["FID (clean)", "1"]]
-    assert "Done in" in first[0] and "computed on this server before" in second[0]
-    third = run("legacy_pytorch", ["fid", "kid"], progress=lambda *a, **k: None)
-    assert len(calls) == 2 and third[1] == [["FID (clean)", "2"]]
+    assert set(first) == set(second) == set(mh.OUTPUTS)  # every output, by name
+    assert second["table"] == first["table"] == [["FID (clean)", "1"]]
+    assert "Done in" in first["status"] and "computed on this server before" in second["status"]
+    third = run({"mode": "legacy_pytorch", "metrics": ["fid", "kid"]}, None, progress=lambda *a, **k: None)
+    assert len(calls) == 2 and third["table"] == [["FID (clean)", "2"]]

@@ -141,7 +141,7 @@ def test_a_browser_is_never_refused_because_of_api_sessions(app_url, browser, mo
     from PIL import Image
 
     from playground.ui import sessions
-    from playground.ui import metrics_handlers
+    from playground.ui.metrics import handlers as metrics_handlers
     from tests.conftest import click_tab, open_page
     from tests.metrics.test_ui import BlockingCompute
 

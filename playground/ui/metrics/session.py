@@ -17,7 +17,7 @@ _upload_owners: dict[str, set[int]] = {}
 _owners_lock = threading.Lock()
 
 
-class _Session:
+class Session:
     """What one browser session holds: its feature cache and the upload paths to delete at the end."""
 
     def __init__(self):

@@ -1,5 +1,6 @@
-"""The Metrics tab's handlers (layout and wiring in ``metrics_tab.py``; tables and figures in
-``metrics_results.py``).
+"""The Metrics tab's handlers: what each event computes (layout and wiring in :mod:`playground.ui.metrics.layout`;
+tables and figures in :mod:`~playground.ui.metrics.results`). Each handler takes its inputs as a dict by name
+and returns its outputs the same way (``playground.ui.common.on`` wires them).
 
 * :func:`compute` / :func:`example_handler` / :func:`run_link_example`: uploads or an example through
   ``compute_metrics``. Each browser session keeps its own feature cache (a second click on the same
@@ -13,6 +14,7 @@
   program, ``arrival.code_version``: a changed program computes them anew), labelled with when and where
   they were computed. The page never waits for it: on load it shows the stored result when there is one,
   else a note, and a timer (:func:`poll_precomputed`) fills the results in when they arrive.
+* :func:`explain_mode`: the chosen resize convention's one-line explanation.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from playground.metrics.compute import compute_metrics
 from playground.metrics.examples import EXAMPLES, example_sets
 from playground.metrics.features import FeatureCache
 from playground.metrics.limits import WorkLimits
-from playground.ui.sessions import SessionStore
-from playground.ui import metrics_results as results
 from playground.ui import arrival
-from playground.ui.common import (LinkTarget, after_server_start, named_inputs, session_key,
-                                  user_errors)
-from playground.ui.metrics_session import _Session
+from playground.ui.common import after_server_start, session_key
+from playground.ui.metrics import results
+from playground.ui.metrics.session import Session
+from playground.ui.metrics.texts import MODE_HELP, WAITING_FOR_EXAMPLE
 from playground.ui.pictures import ResultCache, picture_file
+from playground.ui.sessions import SessionStore
 
 log = logging.getLogger("playground.ui.metrics")
 
@@ -49,6 +51,12 @@ DEFAULT_EXAMPLE = "held_out"
 DEFAULT_MODE = "clean"
 DEFAULT_METRICS = ("fid", "kid", "pr")
 STORE_VERSION = 2  # 2: with the PCA and FID-vs-N figures (Plotly JSON)
+INPUTS = ("fake_files", "real_files", "mode", "metrics")  # a computation's inputs (the API's parameters)
+SETTINGS = ("mode", "metrics")  # an example's inputs
+# what a computation sets
+OUTPUTS = ("status", "table", "notes", "pca_plot", "fidn_plot", "nn_image", "nn_text", "is_plot")
+STORED = OUTPUTS[:5]  # what the precomputed example shows (its figures: the PCA and FID against N)
+LINK = ("example", "mode", "metrics")  # what a share link holds
 
 # One request's share of the shared app (the CLI has no caps). On 2 CPU cores the network runs at ~3
 # images/s, so ~360 images fit in the time; on a GPU the image cap binds first.
@@ -68,7 +76,7 @@ def _device() -> str:
     return "cuda" if get_device().type == "cuda" else "cpu"
 
 
-_sessions: SessionStore[_Session] = SessionStore(
+_sessions: SessionStore[Session] = SessionStore(
     "metrics tab", max_sessions=32, on_free=lambda s: s.forget()
 )
 # The bundled examples are the same for everyone and every server (fixed seeds, the bundled DCGAN; the key is
@@ -145,23 +153,24 @@ def _plot(fig) -> gr.Plot:
     return gr.Plot(value=fig, visible=fig is not None)
 
 
-def _outputs(values: tuple) -> tuple:
+def _outputs(values: dict) -> dict:
     """:func:`_run`'s values as the tab's outputs: each picture and plot appears only when there is one."""
-    status, table, notes, pca, fidn, nn_path, nn_text, is_fig = values
-    return (status, table, notes, _plot(pca), _plot(fidn), gr.Image(nn_path, visible=nn_path is not None), nn_text,
-            _plot(is_fig))
+    nn_path = values["nn_image"]
+    return {**values, "pca_plot": _plot(values["pca_plot"]), "fidn_plot": _plot(values["fidn_plot"]),
+            "nn_image": gr.Image(nn_path, visible=nn_path is not None), "is_plot": _plot(values["is_plot"])}
 
 
-def _stored_outputs(res: dict) -> tuple:
-    """The precomputed example as the results' outputs: status, table, notes, PCA plot, FID-vs-N plot."""
+def _stored_outputs(res: dict) -> dict:
+    """The precomputed example as the results' outputs (:data:`STORED`)."""
     pca, fidn = (res.get("figures") or [None, None])[:2]
-    return res["label"], res["table"], res["notes"], _plot(pca), _plot(fidn)
+    return {"status": res["label"], "table": res["table"], "notes": res["notes"], "pca_plot": _plot(pca),
+            "fidn_plot": _plot(fidn)}
 
 
-def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label=""):
-    """fake, real: lists of uploaded paths, or ImageSets (the examples). The results as plain values: status,
-    table, notes, PCA figure, FID-vs-N figure, neighbours' picture file (or None), their text, IS figure (or
-    None)."""
+def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label="") -> dict:
+    """fake, real: lists of uploaded paths, or ImageSets (the examples). The results as plain values by output
+    name (:data:`OUTPUTS`): status, table, notes, PCA figure, FID-vs-N figure, the neighbours' picture file (or
+    None), their text, IS figure (or None)."""
     if not metrics:
         raise UserError("Tick at least one metric.")
     if not fake:
@@ -191,29 +200,32 @@ def _run(fake, real, mode, metrics, cache, progress, limits: WorkLimits, label="
     try:
         nn_img, nn_text = results.neighbours(report)
         status = f"**Done in {time.perf_counter() - t0:.1f} s.** {label}".strip()
-        return (
-            status,
-            results.table(report),
-            results.notes(report),
-            results.pca_figure(report),
-            results.fid_n_figure(report),
-            None if nn_img is None else picture_file(nn_img),  # written once (examples repeat across a class)
-            nn_text,
-            results.is_figure(report),
-        )
+        return {
+            "status": status,
+            "table": results.table(report),
+            "notes": results.notes(report),
+            "pca_plot": results.pca_figure(report),
+            "fidn_plot": results.fid_n_figure(report),
+            # written once (examples repeat across a class)
+            "nn_image": None if nn_img is None else picture_file(nn_img),
+            "nn_text": nn_text,
+            "is_plot": results.is_figure(report),
+        }
     finally:
         report.fake_set.close()
         if report.real_set is not None:
             report.real_set.close()
 
 
-@user_errors
-def compute(fake_files, real_files, mode, metrics, request: gr.Request, progress=gr.Progress()):
-    fake_paths, real_paths = _paths(fake_files), _paths(real_files)
-    sess = _sessions.get_or_create(session_key(request), _Session)
+def compute(v: dict, request: gr.Request | None = None, progress=gr.Progress()) -> dict:
+    """The uploaded sets (:data:`INPUTS`) through the metrics, in this session (its feature cache; its uploads
+    deleted when it ends): every output (:data:`OUTPUTS`)."""
+    fake_paths, real_paths = _paths(v["fake_files"]), _paths(v["real_files"])
+    sess = _sessions.get_or_create(session_key(request), Session)
     sess.claim(fake_paths + real_paths)
     with sess.computing():
-        return _outputs(_run(fake_paths, real_paths, mode, metrics, sess.cache, progress, _limits(sess.closed)))
+        return _outputs(_run(fake_paths, real_paths, v["mode"], v["metrics"], sess.cache, progress,
+                             _limits(sess.closed)))
 
 
 # An example's results depend on the example, the convention and the metrics alone: a class clicking the same
@@ -221,9 +233,9 @@ def compute(fake_files, real_files, mode, metrics, request: gr.Request, progress
 _example_results = ResultCache(max_items=32)
 
 
-def example_values(kind: str, mode, metrics, progress=lambda *a, **k: None) -> tuple:
-    """An example's results as :func:`_run`'s plain values, computed once per example and settings on this
-    server (the class shares them)."""
+def example_values(kind: str, mode, metrics, progress=lambda *a, **k: None) -> dict:
+    """An example's results as :func:`_run`'s plain values by name, computed once per example and settings on
+    this server (the class shares them)."""
     key = (kind, mode, tuple(metrics) if isinstance(metrics, (list, tuple)) else metrics)
     fresh = []
 
@@ -239,27 +251,44 @@ def example_values(kind: str, mode, metrics, progress=lambda *a, **k: None) -> t
         key = None  # odd values from an API client: computed (and refused there) without the cache
     values = compute() if key is None else _example_results.get_or_compute(key, compute)
     if not fresh:  # someone on this server clicked the same example before: say so, not their time
-        values = ("**Done:** the same example with the same settings was computed on this server before; "
-                  f"its results are shared. Example: {EXAMPLES[kind]}.",
-                  *values[1:])
+        values = {**values, "status": "**Done:** the same example with the same settings was computed on this "
+                                      f"server before; its results are shared. Example: {EXAMPLES[kind]}."}
     return values
 
 
-def example_handler(kind):
-    @user_errors
-    def run_example(mode, metrics, progress=gr.Progress()):
-        return _outputs(example_values(kind, mode, metrics, progress))
+def example_handler(kind: str):
+    """The handler of the example ``kind``'s button: its results for the settings (:data:`SETTINGS`), every
+    output (:data:`OUTPUTS`)."""
+
+    def run_example(v: dict, request: gr.Request | None = None, progress=gr.Progress()) -> dict:
+        return _outputs(example_values(kind, v["mode"], v["metrics"], progress))
 
     run_example.__name__ = f"run_example_{kind}"
     return run_example
 
 
-@user_errors
-def run_link_example(opened, example, mode, metrics, progress=gr.Progress()):
-    """An opened link's example, computed as its button would (nothing for a page without one)."""
-    if not opened or not example:
-        return [gr.skip()] * 8
-    return _outputs(example_values(example, mode, metrics, progress))
+def choose_example(kind: str):
+    """The handler that notes the example ``kind`` as the page's (its share link names it) as its button is
+    pressed, before the example is computed."""
+
+    def chosen(v: dict, request: gr.Request | None = None) -> dict:
+        return {"example": kind}
+
+    chosen.__name__ = f"choose_example_{kind}"
+    return chosen
+
+
+def run_link_example(v: dict, request: gr.Request | None = None, progress=gr.Progress()) -> dict:
+    """An opened link's example (``link_opened``, ``example`` and the settings), computed as its button would:
+    every output; nothing for a page without one."""
+    if not v.get("link_opened") or not v.get("example"):
+        return {}
+    return _outputs(example_values(v["example"], v["mode"], v["metrics"], progress))
+
+
+def explain_mode(v: dict, request: gr.Request | None = None) -> dict:
+    """The chosen resize convention's explanation under it."""
+    return {"mode_help": MODE_HELP.get(v["mode"], "")}
 
 
 # ---- share links ------------------------------------------------------------------------------------------
@@ -330,8 +359,8 @@ def _compute() -> None:
                 log.warning("could not prefill the example's features", exc_info=True)
         out = example_values(DEFAULT_EXAMPLE, DEFAULT_MODE, list(DEFAULT_METRICS))
         when = time.strftime("%Y-%m-%d %H:%M %Z")
-        figures = [None if f is None else json.loads(f.to_json()) for f in (out[3], out[4])]  # PCA, FID vs N
-        data = {"version": STORE_VERSION, "table": out[1], "notes": out[2], "figures": figures,
+        figures = [None if f is None else json.loads(f.to_json()) for f in (out["pca_plot"], out["fidn_plot"])]
+        data = {"version": STORE_VERSION, "table": out["table"], "notes": out["notes"], "figures": figures,
                 "label": f"**Precomputed example:** {EXAMPLES[DEFAULT_EXAMPLE]}, {DEFAULT_MODE} convention "
                          f"(computed at {when} on this server). Press an example button to compute it live."}
         path = store_path()
@@ -370,45 +399,24 @@ def wait_precomputed(timeout: float) -> dict | None:
 # ---- opening a page / a link ------------------------------------------------------------------------------
 
 
-def poll_precomputed():
-    """The timer's tick: the precomputed example's results once they are there (and the timer stopped); nothing
-    until then. Outputs: status, table, notes, PCA plot, FID-vs-N plot, timer."""
+def poll_precomputed(v: dict, request: gr.Request | None = None) -> dict:
+    """The timer's tick: the precomputed example's results (:data:`STORED`) once they are there, and the timer
+    (``example_timer``) stopped; nothing until then."""
     res = precomputed()
     if res is None:
-        return (gr.skip(),) * 6
-    return (*_stored_outputs(res), gr.Timer(active=False))
+        return {}
+    return {**_stored_outputs(res), "example_timer": gr.Timer(active=False)}
 
 
-def on_load(v: dict, request: gr.Request | None = None):
-    """Page load: a link's example is computed (as its button would); otherwise the precomputed example's
-    results are shown, or, while it is being computed, the timer that fetches it is started, in the same answer
-    (two events would race with the computation's end: a page could miss it until reloaded). Outputs: status,
-    table, notes, PCA plot, FID-vs-N plot, timer."""
+def on_load(v: dict, request: gr.Request | None = None) -> dict:
+    """Page load (``link_opened``, ``example``): a link's example is computed next (as its button would);
+    otherwise the precomputed example's results (:data:`STORED`) are shown, or, while it is being computed, the
+    timer that fetches it (``example_timer``) is started, in the same answer (two events would race with the
+    computation's end: a page could miss it until reloaded)."""
     if v.get("link_opened") and v.get("example"):
-        return [gr.skip()] * 5 + [gr.Timer(active=False)]  # the link's own example runs next (after_link)
+        return {"example_timer": gr.Timer(active=False)}  # the link's own example runs next (run_link_example)
     res = precomputed()
     if res is None:
-        return ("*The example results are being computed on this server (once, seconds); they appear here by "
-                "themselves when ready. Or press an example button.*", gr.skip(), gr.skip(), gr.skip(), gr.skip(),
-                gr.Timer(active=True))
-    return (*_stored_outputs(res), gr.Timer(active=False))
+        return {"status": WAITING_FOR_EXAMPLE, "example_timer": gr.Timer(active=True)}
+    return {**_stored_outputs(res), "example_timer": gr.Timer(active=False)}
 
-
-def link_target(c: dict, run_example) -> LinkTarget:
-    """What an opened share link sets in the metrics tab: the example, convention and metrics; then the results
-    are filled (the precomputed example, or the link's example computed by ``run_example``)."""
-
-    def after(event) -> None:
-        names = ["link_opened", "example"]
-        shown = event.then(named_inputs(names, on_load), [c[n] for n in names],
-                           [c["status"], c["table"], c["notes"], *c["outputs"][3:5], c["example_timer"]],
-                           api_name=False, queue=False)
-        # the link's own example; every page load passes here, so it has a queue of its own: a page without a
-        # link returns at once and never waits behind (or takes a place in) the metrics queue, and links'
-        # examples still run one at a time
-        shown.then(run_example, [c["link_opened"], c["example"], c["mode"], c["metrics"]], c["outputs"],
-                   api_name=False, concurrency_limit=1, concurrency_id="metrics_link", show_progress="full")
-
-    return LinkTarget(c, TAB_ID, ("example", "mode", "metrics", "link_opened"),
-                      lambda state, options: {"example": state["example"], "mode": state["mode"],
-                                              "metrics": state["metrics"], "link_opened": True}, after)

@@ -46,7 +46,8 @@ def test_only_uploaded_files_are_read(uploads):
 def test_the_tabs_refuse_a_path_they_were_not_sent(uploads):
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_handlers, translation_handlers
+    from playground.ui import toy2d_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     _, secret, _ = uploads
     req = SimpleNamespace(session_hash="paths")

@@ -93,7 +93,7 @@ out["decorated"] = sorted(f"{f.__module__}.{f.__qualname__}" for f in spaces.zer
 
 # Unchanged, the worker's CUDA start fails on a machine without an NVIDIA device.
 import numpy as np
-from playground.ui import translation_handlers
+from playground.ui.translation import handlers as translation_handlers
 
 try:
     translation_handlers.run_official("horse2zebra", np.zeros((8, 8, 3), np.uint8), False)
@@ -157,7 +157,7 @@ def test_the_real_spaces_package_runs_the_app_s_gpu_functions_in_a_forked_worker
     assert out["cuda_patched"]  # ZeroGPU's main process: torch says CUDA, and never starts it
     assert out["decorated"] == ["playground.metrics.features.network_features",
                                 "playground.ui.dcgan_tab._inversion_steps",
-                                "playground.ui.translation_handlers._run_official"]
+                                "playground.ui.translation.handlers._run_official"]
     # patching.py init(): torch.Tensor([0]).cuda() in the worker, printed with its traceback by wrappers.py
     assert out["unpatched"][0] == "Error" and "RuntimeError" in out["unpatched"][1]
     assert "torch.Tensor([0]).cuda()" in stdout and "in init" in stdout and "NVIDIA driver" in stdout

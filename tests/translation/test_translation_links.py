@@ -8,12 +8,12 @@ from PIL import Image
 
 from playground import share
 from playground.translation import inference, zoo
-from playground.ui import translation_handlers as h
+from playground.ui.translation import handlers as h
 
 
 @pytest.fixture(scope="module")
 def target():
-    from playground.ui import translation_tab
+    from playground.ui.translation import layout as translation_tab
 
     with gr.Blocks():
         return translation_tab.build()
@@ -52,7 +52,7 @@ def test_the_page_arrives_with_an_example_translated():
     assert out.shape == (256, 256, 3) and out.std() > 5 and not np.array_equal(seen, out)
     assert f"**{name}**" in view["outputs"][5]
     # the same output the example gives when clicked: translate() on that picture file
-    from playground.ui import translation_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     again = translation_handlers.translate_picture(name, "upload", None, view["gallery"][0], False,
                                                    progress=lambda *a, **k: None)

@@ -89,7 +89,7 @@ def test_a_bundled_model_is_loaded_once_and_shared(monkeypatch):
     import threading
 
     from playground.translation import weights
-    from playground.ui import translation_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     inference._load_bundled.cache_clear()  # as in a fresh process
     reads = []
@@ -116,7 +116,7 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
 
     from playground.errors import UserError
     from playground.translation import zoo
-    from playground.ui import translation_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     started, release = threading.Event(), threading.Event()
 
@@ -156,7 +156,7 @@ def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(
     the five pictures left as they were (gr.skip), and the note replaced: no stale note."""
     from playground.errors import UserError
     from playground.translation import zoo
-    from playground.ui import translation_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     def offline(name, progress=None, **_):
         raise UserError(f"Could not download the pix2pix model {name} <from here>.")
@@ -177,7 +177,7 @@ def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(
 
 def test_a_stroke_never_downloads_an_official_model(monkeypatch, tmp_path):
     from playground.translation import zoo
-    from playground.ui import translation_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     monkeypatch.setenv("PLAYGROUND_ZOO_DIR", str(tmp_path / "zoo"))  # nothing downloaded yet
     monkeypatch.setattr(zoo, "fetch", lambda *a, **k: pytest.fail("a stroke started a download"))
@@ -187,7 +187,7 @@ def test_a_stroke_never_downloads_an_official_model(monkeypatch, tmp_path):
 
 
 def test_a_cleared_sketchpad_changes_nothing_but_translate_asks_for_a_drawing():
-    from playground.ui import translation_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     cleared = {"background": None, "layers": [], "composite": None}
     out = translation_handlers.translate_drawing("edges2face", "drawing", cleared, None, False, progress=_quiet)
@@ -197,7 +197,7 @@ def test_a_cleared_sketchpad_changes_nothing_but_translate_asks_for_a_drawing():
 
 
 def test_same_input_is_translated_once_and_dropout_is_never_reused(monkeypatch, tmp_path):
-    from playground.ui import translation_handlers
+    from playground.ui.translation import handlers as translation_handlers
 
     calls = []
     real = inference.translate

@@ -29,7 +29,7 @@ from playground.images import center_crop_resize, read_image, unit_to_uint8
 from playground.ui import arrival
 from playground.ui.common import LinkTarget, handler_log, named_inputs, user_errors, warning_toast
 from playground.ui.pictures import ResultCache, cached_pictures, picture_file
-from playground.ui.translation_texts import (  # the notes on a result
+from playground.ui.translation.texts import (  # the notes on a result
     CYCLE_NOTE, DROPOUT_OFF_NOTE, DROPOUT_ON_NOTE, NO_REALNESS_NOTE, PATCHGAN_NOTE,
 )
 

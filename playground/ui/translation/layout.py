@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.ui import translation_handlers as h
+from playground.ui.translation import handlers as h
 from playground.ui.common import explain, share_panel, wire_copy_link
-from playground.ui.translation_texts import (  # the tab's explanations
+from playground.ui.translation.texts import (  # the tab's explanations
     DRAW_HELP, FIRST_VIEW_NOTE, INTRO, MODEL_HELP, PATCHGAN_HELP, SHARE_ABOUT, UPLOAD_HELP,
 )
 

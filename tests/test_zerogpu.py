@@ -86,7 +86,7 @@ out["inversion"] = {"steps": [s.step for s in steps], "preview_shape": list(step
 # An official 256x256 model (official resnet_9blocks layout, random weights) run as a zoo model.
 from playground.translation import inference, zoo
 from playground.translation.networks import define_G
-from playground.ui.translation import handlers as translation_handlers
+from playground.translation import serving
 
 zoo.MODELS["tiny_official"] = zoo.ZooModel("tiny_official", "cyclegan", "tiny", "test", "resnet_9blocks",
                                            "instance", ngf=8)
@@ -95,7 +95,7 @@ src = define_G("resnet_9blocks", "instance", 8)
 zoo.cache_dir().mkdir(parents=True)
 torch.save(src.state_dict(), zoo.cached_path("tiny_official"))  # as latest_net_G.pth, placed by hand
 img = np.random.RandomState(3).randint(0, 256, (48, 48, 3), dtype=np.uint8)
-result, info = translation_handlers.run_official("tiny_official", img, False)
+result, info = serving.run_official("tiny_official", img, False)
 model = inference.load_model("tiny_official")
 with torch.inference_mode():
     x = inference.prepare_input(model, img)
@@ -122,7 +122,7 @@ os._exit(0)  # skip interpreter teardown: with all of the above loaded it can ab
 
 NETWORK = "playground.metrics.features.network_features"
 INVERSION = "playground.ui.dcgan_tab._inversion_steps"
-OFFICIAL = "playground.ui.translation.handlers._run_official"
+OFFICIAL = "playground.translation.serving._run_official"
 
 # What may cross ZeroGPU's boundary (top-level types; pickling checks everything inside them): plain data.
 PLAIN = {"numpy.ndarray", "torch.Tensor", "builtins.str", "builtins.int", "builtins.float", "builtins.bool",

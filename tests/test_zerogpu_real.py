@@ -93,10 +93,10 @@ out["decorated"] = sorted(f"{f.__module__}.{f.__qualname__}" for f in spaces.zer
 
 # Unchanged, the worker's CUDA start fails on a machine without an NVIDIA device.
 import numpy as np
-from playground.ui.translation import handlers as translation_handlers
+from playground.translation import serving
 
 try:
-    translation_handlers.run_official("horse2zebra", np.zeros((8, 8, 3), np.uint8), False)
+    serving.run_official("horse2zebra", np.zeros((8, 8, 3), np.uint8), False)
     out["unpatched"] = "ran"
 except Exception as exc:
     out["unpatched"] = [type(exc).__name__, str(exc)]
@@ -156,8 +156,8 @@ def test_the_real_spaces_package_runs_the_app_s_gpu_functions_in_a_forked_worker
     assert Path(out["spaces"]).parent.name == "spaces" and "fixtures" not in out["spaces"]  # the real one
     assert out["cuda_patched"]  # ZeroGPU's main process: torch says CUDA, and never starts it
     assert out["decorated"] == ["playground.metrics.features.network_features",
-                                "playground.ui.dcgan_tab._inversion_steps",
-                                "playground.ui.translation.handlers._run_official"]
+                                "playground.translation.serving._run_official",
+                                "playground.ui.dcgan_tab._inversion_steps"]
     # patching.py init(): torch.Tensor([0]).cuda() in the worker, printed with its traceback by wrappers.py
     assert out["unpatched"][0] == "Error" and "RuntimeError" in out["unpatched"][1]
     assert "torch.Tensor([0]).cuda()" in stdout and "in init" in stdout and "NVIDIA driver" in stdout

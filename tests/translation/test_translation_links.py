@@ -8,15 +8,13 @@ from PIL import Image
 
 from playground import share
 from playground.translation import inference, zoo
-from playground.ui.translation import handlers as h
+from playground.ui.translation import handlers as h, layout
 
 
 @pytest.fixture(scope="module")
 def target():
-    from playground.ui.translation import layout as translation_tab
-
     with gr.Blocks():
-        return translation_tab.build()
+        return layout.build()
 
 
 @pytest.mark.parametrize("model, example", [("gray2color", 3), ("sketch2face", None), (next(iter(zoo.MODELS)), None),
@@ -48,12 +46,45 @@ def test_the_page_arrives_with_an_example_translated():
     name = next(iter(inference.bundled_entries()))
     view = h.first_view(name)
     assert len(view["gallery"]) == 8
-    seen, out = (np.asarray(Image.open(p).convert("RGB")) for p in view["outputs"][:2])
+    seen, out = (np.asarray(Image.open(view["outputs"][k]).convert("RGB")) for k in ("seen", "output"))
     assert out.shape == (256, 256, 3) and out.std() > 5 and not np.array_equal(seen, out)
-    assert f"**{name}**" in view["outputs"][5]
+    assert f"**{name}**" in view["outputs"]["notes"]
     # the same output the example gives when clicked: translate() on that picture file
-    from playground.ui.translation import handlers as translation_handlers
+    again = h.translate({"model": name, "source": "upload", "sketch": None, "upload": view["gallery"][0],
+                         "dropout": False}, progress=lambda *a, **k: None)
+    assert np.array_equal(np.asarray(Image.open(again["output"])), np.asarray(Image.open(view["outputs"]["output"])))
 
-    again = translation_handlers.translate_picture(name, "upload", None, view["gallery"][0], False,
-                                                   progress=lambda *a, **k: None)
-    assert np.array_equal(np.asarray(Image.open(again[1])), np.asarray(Image.open(view["outputs"][1])))
+
+def test_an_opened_link_shows_its_example_translated():
+    """After a link set the model and the example: the model's examples, that example as the uploaded input
+    (Examples shown), and its translation; a page opened without a link, or a link without an example, changes
+    nothing."""
+    name = "gray2color"
+    out = h.after_link({"link_opened": True, "model": name, "example": 2})
+    assert set(out) == {*h.EXAMPLES, "upload", "source", "inner", *h.OUTPUTS}
+    assert len(out["gallery"]) == 8 and out["upload"] == out["gallery"][2] and out["source"] == "upload"
+    assert out["inner"].selected == "examples" and f"**{name}**" in out["notes"]
+    assert out["realness"] is not None and out["recon"] is None  # pix2pix: a realness map, no cycle
+    clicked = h.translate({"model": name, "source": "upload", "sketch": None, "upload": out["gallery"][2],
+                           "dropout": False}, progress=lambda *a, **k: None)
+    assert np.array_equal(np.asarray(Image.open(out["output"])), np.asarray(Image.open(clicked["output"])))
+    assert h.after_link({"link_opened": False, "model": name, "example": 2}) == {}
+    assert h.after_link({"link_opened": True, "model": name, "example": None}) == {}
+
+
+@pytest.mark.parametrize("model, pix2pix", [("edges2face", True), ("face2sketch", False),
+                                            (next(iter(zoo.MODELS)), zoo.MODELS[next(iter(zoo.MODELS))].kind ==
+                                             "pix2pix")])
+def test_a_model_shows_its_own_outputs(model, pix2pix):
+    """pix2pix: the realness map and G's dropout switch; CycleGAN: the reconstruction and its error."""
+    out = h.model_changed({"model": model})
+    assert {k: u["visible"] for k, u in out.items()} == {"realness": pix2pix, "dropout": pix2pix,
+                                                          "recon": not pix2pix, "error": not pix2pix}
+
+
+def test_a_clicked_example_becomes_the_uploaded_input():
+    view = h.first_view(next(iter(inference.bundled_entries())))
+    gallery = [(path, None) for path in view["gallery"]]  # as Gradio preprocesses a gallery
+    out = h.use_example({"gallery": gallery, "example": 3})
+    assert set(out) == {"upload", "source"} and out["source"] == "upload"
+    assert np.array_equal(out["upload"], np.asarray(Image.open(view["gallery"][3]).convert("RGB")))

@@ -9,6 +9,7 @@ from gradio_client import handle_file
 from PIL import Image
 
 from playground.translation import data, inference
+from playground.ui.common import user_errors
 from tests.conftest import click_tab
 
 BUNDLED = ["edges2face", "gray2color", "face2sketch", "sketch2face"]
@@ -85,11 +86,15 @@ def _quiet(*_, **__):
     """A stand-in for gr.Progress."""
 
 
+def _inputs(model, source="upload", sketch=None, upload=None, dropout=False) -> dict:
+    """A translation's inputs by name, as the page sends them."""
+    return {"model": model, "source": source, "sketch": sketch, "upload": upload, "dropout": dropout}
+
+
 def test_a_bundled_model_is_loaded_once_and_shared(monkeypatch):
     import threading
 
-    from playground.translation import weights
-    from playground.ui.translation import handlers as translation_handlers
+    from playground.translation import serving, weights
 
     inference._load_bundled.cache_clear()  # as in a fresh process
     reads = []
@@ -99,7 +104,7 @@ def test_a_bundled_model_is_loaded_once_and_shared(monkeypatch):
 
     def first_use():
         barrier.wait()  # eight sessions translate at the same moment
-        got.append(translation_handlers.load_shared("gray2color"))
+        got.append(serving.load_shared("gray2color"))
 
     threads = [threading.Thread(target=first_use) for _ in range(8)]
     for t in threads:
@@ -116,7 +121,7 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
 
     from playground.errors import UserError
     from playground.translation import zoo
-    from playground.ui.translation import handlers as translation_handlers
+    from playground.ui.translation import handlers
 
     started, release = threading.Event(), threading.Event()
 
@@ -131,8 +136,7 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
 
     def run(name, key):
         try:
-            outcome[key] = translation_handlers.translate_picture(name, "upload", None, str(face), False,
-                                                                 progress=_quiet)
+            outcome[key] = handlers.translate(_inputs(name, upload=str(face)), progress=_quiet)
         except UserError as exc:
             outcome[key] = exc
 
@@ -147,16 +151,16 @@ def test_a_bundled_translation_never_waits_for_an_official_download(monkeypatch,
     release.set()
     official.join(60)
     assert finished_while_downloading
-    assert "**face2sketch**" in outcome["bundled"][-1]
-    assert "could not be loaded" in outcome["official"][-1] and outcome["warning"] == "horse2zebra: offline"
+    assert "**face2sketch**" in outcome["bundled"]["notes"]
+    assert "could not be loaded" in outcome["official"]["notes"] and outcome["warning"] == "horse2zebra: offline"
 
 
 def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(monkeypatch, tmp_path):
     """Offline: the message once, as a warning (a raised error would also put a red "Error" on every output),
-    the five pictures left as they were (gr.skip), and the note replaced: no stale note."""
+    the five pictures left as they were (not among the outputs), and the note replaced: no stale note."""
     from playground.errors import UserError
     from playground.translation import zoo
-    from playground.ui.translation import handlers as translation_handlers
+    from playground.ui.translation import handlers
 
     def offline(name, progress=None, **_):
         raise UserError(f"Could not download the pix2pix model {name} <from here>.")
@@ -165,54 +169,54 @@ def test_an_unavailable_official_model_gives_one_warning_and_keeps_the_pictures(
     warnings = []
     monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: warnings.append(message))
     face = _example_input("edges2face", tmp_path)
-    out = translation_handlers.translate("edges2shoes", "upload", None, str(face), False, progress=_quiet)
+    out = user_errors(handlers.translate)(_inputs("edges2shoes", upload=str(face)), progress=_quiet)
     # once, and escaped
     assert warnings == ["Could not download the pix2pix model edges2shoes &lt;from here&gt;."]
-    assert len(out) == 6 and all(isinstance(x, type(gr.skip())) for x in out[:5])
-    assert out[5].startswith("**edges2shoes** could not be loaded")
+    assert set(out) == {"notes"} and out["notes"].startswith("**edges2shoes** could not be loaded")
     # the examples stay too: an official model leaves the gallery as it is and says what it expects
-    gallery, note = translation_handlers.examples("edges2shoes")
-    assert isinstance(gallery, type(gr.skip())) and "upload one" in note
+    shown = handlers.examples({"model": "edges2shoes"})
+    assert set(shown) == {"gallery_note"} and "upload one" in shown["gallery_note"]
 
 
 def test_a_stroke_never_downloads_an_official_model(monkeypatch, tmp_path):
     from playground.translation import zoo
-    from playground.ui.translation import handlers as translation_handlers
+    from playground.ui.translation import handlers
 
     monkeypatch.setenv("PLAYGROUND_ZOO_DIR", str(tmp_path / "zoo"))  # nothing downloaded yet
     monkeypatch.setattr(zoo, "fetch", lambda *a, **k: pytest.fail("a stroke started a download"))
     drawing = {"background": None, "layers": [], "composite": str(_example_input("edges2face", tmp_path))}
-    out = translation_handlers.translate_drawing("edges2shoes", "drawing", drawing, None, False, progress=_quiet)
-    assert all(isinstance(x, type(gr.skip())) for x in out[:5]) and "Press **Translate**" in out[5]
+    out = handlers.translate_drawing(_inputs("edges2shoes", "drawing", sketch=drawing), progress=_quiet)
+    assert set(out) == {"notes"} and "Press **Translate**" in out["notes"]  # the pictures stay
 
 
 def test_a_cleared_sketchpad_changes_nothing_but_translate_asks_for_a_drawing():
-    from playground.ui.translation import handlers as translation_handlers
+    from playground.ui.translation import handlers
 
-    cleared = {"background": None, "layers": [], "composite": None}
-    out = translation_handlers.translate_drawing("edges2face", "drawing", cleared, None, False, progress=_quiet)
-    assert len(out) == 6 and all(isinstance(x, type(gr.skip())) for x in out)
-    with pytest.raises(gr.Error, match="The sketchpad is empty"):
-        translation_handlers.translate("edges2face", "drawing", cleared, None, False, progress=_quiet)
+    cleared = _inputs("edges2face", "drawing", sketch={"background": None, "layers": [], "composite": None})
+    assert handlers.translate_drawing(cleared, progress=_quiet) == {}  # no output changes
+    with pytest.raises(gr.Error, match="The sketchpad is empty"):  # the page's event (ui.common.on): a toast
+        user_errors(handlers.translate)(cleared, progress=_quiet)
 
 
 def test_same_input_is_translated_once_and_dropout_is_never_reused(monkeypatch, tmp_path):
-    from playground.ui.translation import handlers as translation_handlers
+    from playground.ui.translation import handlers
 
     calls = []
     real = inference.translate
     monkeypatch.setattr(inference, "translate", lambda *a, **k: calls.append(k) or real(*a, **k))
-    monkeypatch.setattr(translation_handlers, "_results", translation_handlers.ResultCache())
+    monkeypatch.setattr(handlers, "_results", handlers.ResultCache())
     face = _example_input("gray2color", tmp_path)
     copy = tmp_path / "same-pixels-other-name.png"
     copy.write_bytes(face.read_bytes())
-    run = translation_handlers.translate_picture
-    first = run("gray2color", "upload", None, str(face), False, progress=_quiet)
-    again = run("gray2color", "upload", None, str(copy), False, progress=_quiet)
+    def run(path, dropout):
+        return handlers.translate(_inputs("gray2color", upload=str(path), dropout=dropout), progress=_quiet)
+
+    first = run(face, False)
+    again = run(copy, False)
     assert len(calls) == 1 and again == first
-    run("gray2color", "upload", None, str(face), True, progress=_quiet)
-    run("gray2color", "upload", None, str(face), True, progress=_quiet)
+    run(face, True)
+    run(face, True)
     assert len(calls) == 3  # a sample with G's dropout noise is drawn anew every time
-    out = np.asarray(Image.open(first[1]))
-    assert out.shape == (256, 256, 3) and Image.open(first[1]).format == "JPEG"
-    assert Image.open(first[0]).format == "JPEG"  # a gray photo: JPEG (edge maps stay PNG)
+    out = np.asarray(Image.open(first["output"]))
+    assert out.shape == (256, 256, 3) and Image.open(first["output"]).format == "JPEG"
+    assert Image.open(first["seen"]).format == "JPEG"  # a gray photo: JPEG (edge maps stay PNG)

@@ -1,8 +1,9 @@
-"""The image translation tab: pix2pix and CycleGAN on our bundled 64x64 face models or the official zoo.
+"""The image translation tab's layout and wiring: pix2pix and CycleGAN on our bundled 64x64 face models or the
+official zoo.
 
-All model code lives in ``playground.translation``; this module is the tab's layout and wiring, and its
-handlers are in ``translation_handlers`` (which never imports this module). Handlers have api names
-(``translate``, ``translation_examples``) so gradio_client can drive them.
+The model code is ``playground.translation``; the handlers are :mod:`playground.ui.translation.handlers`, the
+words :mod:`playground.ui.translation.texts`. Two events have api names (``translate``,
+``translation_examples``) so gradio_client can drive them.
 
 The events that take pictures run with ``preprocess=False``: Gradio would decode an upload before the
 handler runs (a corrupt file, a renamed .txt or a 20000x20000 PNG would end as a bare "Error" badge or
@@ -14,8 +15,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.ui.translation import handlers as h
-from playground.ui.common import explain, share_panel, wire_copy_link
+from playground.ui.common import LinkTarget, explain, on, share_panel, wire_copy_link
+from playground.ui.translation.handlers import (
+    EXAMPLES, GROUPS, INPUTS, OUTPUTS, SOURCES, TAB_ID, TRANSLATIONS_AT_ONCE, after_link, drawing_is_input, examples,
+    first_view, make_link, model_changed, model_choices, translate, translate_drawing, upload_is_input, use_example,
+)
 from playground.ui.translation.texts import (  # the tab's explanations
     DRAW_HELP, FIRST_VIEW_NOTE, INTRO, MODEL_HELP, PATCHGAN_HELP, SHARE_ABOUT, UPLOAD_HELP,
 )
@@ -45,44 +49,43 @@ const findPad = (tries) => {
 findPad(100);
 """
 
-def build() -> "h.LinkTarget":
-    c, w = _layout()
-    _wire(c, w)
-    return h.link_target(c)
+
+def build() -> LinkTarget:
+    c = _layout()
+    _wire(c)
+    return link_target(c)
 
 
-def _layout() -> tuple[dict, dict]:
-    """``(c, w)``: ``c`` the components a share link needs (the control groups a link may hide as
-    ``group:<name>``), ``w`` the others that only the event wiring needs."""
+def _layout() -> dict:
+    """The tab's components by name (the control groups a link may hide as ``group:<name>``)."""
     gr.Markdown(INTRO, latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
                                          {"left": "$", "right": "$", "display": False}])
-    choices = h._choices()
+    choices = model_choices()
     default = choices[0][1] if choices else None
-    first = h.first_view(default)  # the first example translated: the page shows a result on arrival
+    first = first_view(default)  # the first example translated: the page shows a result on arrival
     c: dict = {"example": gr.State(0 if first else None), "link_opened": gr.State(False)}
-    w: dict = {}
     with gr.Column() as c["group:model"]:
         with gr.Row():
             c["model"] = gr.Dropdown(choices, value=default, label="Model", scale=3,
                                      elem_id="translation-model")
-            w["dropout"] = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
+            c["dropout"] = gr.Checkbox(False, label="G's dropout noise (pix2pix)", scale=1)
         explain(MODEL_HELP)
     with gr.Row():
         with gr.Column() as c["group:input"]:
-            _input_layout(c, w, first)
+            _input_layout(c, first)
         with gr.Column() as c["group:output"]:
-            _output_layout(c, w, first.get("outputs") or (None,) * h.N_OUTPUTS)
+            _output_layout(c, first.get("outputs") or {})
     explain(PATCHGAN_HELP)
-    share_panel(c, "translation", h.GROUPS, about=SHARE_ABOUT)
-    return c, w
+    share_panel(c, TAB_ID, GROUPS, about=SHARE_ABOUT)
+    return c
 
 
-def _input_layout(c: dict, w: dict, first: dict) -> None:
+def _input_layout(c: dict, first: dict) -> None:
     """The input column: where the picture comes from (drawing, upload, examples) and the Translate button."""
-    c["source"] = gr.Radio(list(h.SOURCES), value="upload" if first else "drawing", label="Input from")
+    c["source"] = gr.Radio(list(SOURCES), value="upload" if first else "drawing", label="Input from")
     with gr.Tabs(selected="examples" if first else "draw") as c["inner"]:
         with gr.Tab("Draw", id="draw"):
-            w["sketch"] = gr.Sketchpad(
+            c["sketch"] = gr.Sketchpad(
                 type="filepath", image_mode="RGBA", canvas_size=(256, 256), height=300,
                 brush=gr.Brush(colors=["#000000"], default_size=3, color_mode="fixed"),
                 label="Draw edges (edges2face) or a sketch (sketch2face)", layers=False,
@@ -94,56 +97,74 @@ def _input_layout(c: dict, w: dict, first: dict) -> None:
         with gr.Tab("Upload", id="upload"):
             c["upload"] = gr.Image(first.get("upload"), type="filepath", label="Input image", height=300)
             explain(UPLOAD_HELP)
-        with gr.Tab("Examples", id="examples") as w["examples_tab"]:
+        with gr.Tab("Examples", id="examples") as c["examples_tab"]:
             c["gallery"] = gr.Gallery(first.get("gallery"), label="Examples (held-out faces)", columns=4,
                                       height="auto", allow_preview=False, interactive=False, buttons=[],
                                       elem_id="translation-examples")
             c["gallery_note"] = explain(first.get("note", ""))
-    w["run_btn"] = gr.Button("Translate", variant="primary")
+    c["run"] = gr.Button("Translate", variant="primary")
 
 
-def _output_layout(c: dict, w: dict, first_out) -> None:
-    """The output column, showing ``first_out`` (the first example's results) on arrival."""
+def _output_layout(c: dict, first: dict) -> None:
+    """The output column, showing ``first`` (the first example's outputs by name) on arrival."""
     # The pictures are files written once (playground/ui/pictures.py): JPEG, PNG for line art.
     with gr.Row():
-        seen = gr.Image(first_out[0], label="What G sees (A)", interactive=False, height=256, format="png",
-                        elem_id="translation-seen")
-        output = gr.Image(first_out[1], label="G(A)", interactive=False, height=256,
-                          elem_id="translation-output", format="jpeg")
+        c["seen"] = gr.Image(first.get("seen"), label="What G sees (A)", interactive=False, height=256,
+                             format="png", elem_id="translation-seen")
+        c["output"] = gr.Image(first.get("output"), label="G(A)", interactive=False, height=256,
+                               elem_id="translation-output", format="jpeg")
     with gr.Row():
-        w["realness"] = gr.Image(first_out[2], label="PatchGAN realness of G(A)", interactive=False,
-                                 height=256, visible=first_out[2] is not None)
-        w["recon"] = gr.Image(first_out[3], label="A′ = F(G(A))", interactive=False, height=256,
-                              visible=first_out[3] is not None)
-        w["error"] = gr.Image(first_out[4], label="|A − A′| (cycle error)", interactive=False, height=256,
-                              visible=first_out[4] is not None)
-    notes = gr.Markdown(first_out[5] and FIRST_VIEW_NOTE + first_out[5], elem_id="translation-notes")
-    c["outputs"] = [seen, output, w["realness"], w["recon"], w["error"], notes]
+        c["realness"] = gr.Image(first.get("realness"), label="PatchGAN realness of G(A)", interactive=False,
+                                 height=256, visible=first.get("realness") is not None)
+        c["recon"] = gr.Image(first.get("recon"), label="A′ = F(G(A))", interactive=False, height=256,
+                              visible=first.get("recon") is not None)
+        c["error"] = gr.Image(first.get("error"), label="|A − A′| (cycle error)", interactive=False, height=256,
+                              visible=first.get("error") is not None)
+    notes = first.get("notes")
+    c["notes"] = gr.Markdown(notes and FIRST_VIEW_NOTE + notes, elem_id="translation-notes")
 
 
-def _wire(c: dict, w: dict) -> None:
-    model, source, sketch, upload, dropout = c["model"], c["source"], w["sketch"], c["upload"], w["dropout"]
-    gallery, gallery_note, example = c["gallery"], c["gallery_note"], c["example"]
-    inputs = [model, source, sketch, upload, dropout]
-    outputs = c["outputs"]
+# ---- wiring -----------------------------------------------------------------------------------------------------
+
+
+def _selected_index(evt: gr.SelectData) -> int:
+    """The clicked example's index. Gradio gives a select event's data only to a parameter typed
+    ``gr.SelectData``, which ``common.on``'s handlers (inputs by name) do not have: this step puts it in the
+    ``example`` state, and the handler that follows reads it by name."""
+    return evt.index
+
+
+def _wire(c: dict) -> None:
     # preprocess=False: the handlers check raw values and decode the pictures themselves (module docstring).
     raw = dict(preprocess=False)
     # Every way to translate shares one pool of TRANSLATIONS_AT_ONCE workers: bundled models take ~20 ms,
     # and the pool is larger than the one official run allowed at a time, so students waiting for an
     # official model never hold up the bundled ones.
-    run = dict(raw, concurrency_id="translate", concurrency_limit=h.TRANSLATIONS_AT_ONCE)
-    w["run_btn"].click(h.translate, inputs, outputs, api_name="translate", show_progress="full", **run)
-    sketch.change(lambda: ("drawing", None), None, [source, example], api_name=False, queue=False,
-                  show_progress="hidden").then(
-        h.translate_drawing, inputs, outputs, api_name=False, trigger_mode="always_last",
-        show_progress="hidden", **run)
-    upload.upload(lambda: ("upload", None), None, [source, example], api_name=False, queue=False).then(
-        h.translate, inputs, outputs, api_name=False, **run)
-    model.change(h.model_changed, model, [w["realness"], dropout, w["recon"], w["error"]], api_name=False,
-                 queue=False, **raw).then(
-        h.examples, model, [gallery, gallery_note], api_name="translation_examples", **raw)
-    gallery.select(h._use_example, gallery, [upload, source, example], api_name=False).then(
-        h.translate, inputs, outputs, api_name=False, **run)
-    w["examples_tab"].select(h.examples, model, [gallery, gallery_note], api_name=False, **raw)
-    link_names = ["model", "example", "link_hide", "link_big"]
-    wire_copy_link(c, h.make_link, link_names)
+    run = dict(raw, concurrency_id="translate", concurrency_limit=TRANSLATIONS_AT_ONCE)
+    on(c["run"].click, c, translate, INPUTS, OUTPUTS, api_name="translate", show_progress="full", **run)
+    stroke = on(c["sketch"].change, c, drawing_is_input, (), ("source", "example"), api_name=False, queue=False,
+                show_progress="hidden")
+    on(stroke.then, c, translate_drawing, INPUTS, OUTPUTS, api_name=False, trigger_mode="always_last",
+       show_progress="hidden", **run)
+    uploaded = on(c["upload"].upload, c, upload_is_input, (), ("source", "example"), api_name=False, queue=False)
+    on(uploaded.then, c, translate, INPUTS, OUTPUTS, api_name=False, **run)
+    changed = on(c["model"].change, c, model_changed, ("model",), ("realness", "dropout", "recon", "error"),
+                 api_name=False, queue=False, **raw)
+    on(changed.then, c, examples, ("model",), EXAMPLES, api_name="translation_examples", **raw)
+    picked = c["gallery"].select(_selected_index, None, c["example"], api_name=False, queue=False)
+    chosen = on(picked.then, c, use_example, ("gallery", "example"), ("upload", "source"), api_name=False)
+    on(chosen.then, c, translate, INPUTS, OUTPUTS, api_name=False, **run)
+    on(c["examples_tab"].select, c, examples, ("model",), EXAMPLES, api_name=False, **raw)
+    wire_copy_link(c, make_link, ["model", "example", "link_hide", "link_big"])
+
+
+def link_target(c: dict) -> LinkTarget:
+    """What an opened share link sets here: the model and the example; then the example is translated."""
+
+    def after(event) -> None:
+        on(event.then, c, after_link, ("link_opened", "model", "example"),
+           (*EXAMPLES, "upload", "source", "inner", *OUTPUTS), api_name=False, preprocess=False)
+
+    return LinkTarget(c, TAB_ID, ("model", "example", "link_opened"),
+                      lambda state, options: {"model": state["model"], "example": state["example"],
+                                              "link_opened": True}, after)

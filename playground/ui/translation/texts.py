@@ -1,4 +1,5 @@
-"""The image translation tab's explanations: the intro, the help under the controls, the notes on a result."""
+"""The image translation tab's words: the intro, the help under the controls, the notes on a result and on the
+examples."""
 
 INTRO = r"""
 ### Image-to-image translation: pix2pix and CycleGAN
@@ -48,3 +49,17 @@ CYCLE_NOTE = ("Cycle A → B → A′: mean |A − A′| = {cycle_l1:.3f} (pixel
               "The error map is scaled 0 (blue) … 0.25 (yellow).")
 
 FIRST_VIEW_NOTE = "**Example 1, translated when the page opened.** "
+
+UNAVAILABLE_NOTE = ("**{name}** could not be loaded (see the message), so the pictures above are from the last "
+                    "translation.")
+
+PRESS_TRANSLATE_NOTE = "Press **Translate** to download **{name}** and run it on the drawing."
+
+# ---------------------------------------------------------------- the examples
+
+EXAMPLES_NOTE = "Click an example to translate it."
+
+OFFICIAL_EXAMPLES_NOTE = ("These examples were made for the bundled models; an official model expects its own "
+                          "kind of picture: upload one (an example still works as an input).")
+
+LINK_NO_EXAMPLES = "Examples exist for the bundled models only; upload a picture for this model."

@@ -64,7 +64,7 @@ from playground.dcgan.checkpoints import generator_from_state_dict
 from playground.dcgan.latent import sample_z
 from playground.dcgan.pretrained import generate, load_bundled_generator
 from playground.images import tanh_to_uint8
-from playground.ui import dcgan_tab
+from playground.ui.dcgan import layout as dcgan_tab
 
 face = generate(sample_z(2, 22)[None])[0].astype(np.float32) / 127.5 - 1
 face = torch.from_numpy(face).permute(2, 0, 1)[None]
@@ -121,7 +121,7 @@ os._exit(0)  # skip interpreter teardown: with all of the above loaded it can ab
 """
 
 NETWORK = "playground.metrics.features.network_features"
-INVERSION = "playground.ui.dcgan_tab._inversion_steps"
+INVERSION = "playground.ui.dcgan.layout._inversion_steps"
 OFFICIAL = "playground.translation.serving._run_official"
 
 # What may cross ZeroGPU's boundary (top-level types; pickling checks everything inside them): plain data.

@@ -1,4 +1,4 @@
 """DCGAN latent lab: the pytorch/examples DCGAN, latent-space maths, inversion and training.
 
-Nothing here imports gradio; the tab in ``playground/ui/dcgan_tab.py`` calls these functions.
+Nothing here imports gradio; the tab in ``playground/ui/dcgan/`` calls these functions.
 """

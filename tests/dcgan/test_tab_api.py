@@ -152,7 +152,7 @@ def test_generator_with_two_channels_is_explained(app_url, tmp_path):
 
 
 def test_walk_gifs_do_not_pile_up_on_disk():
-    from playground.ui import dcgan_handlers
+    from playground.ui.dcgan import handlers as dcgan_handlers
 
     paths = [dcgan_handlers.save_walk(bytes([i]) * 10) for i in range(dcgan_handlers.WALKS_KEPT + 5)]
     folder = {Path(p).parent for p in paths}
@@ -174,7 +174,7 @@ def test_sessions_share_one_bundled_generator_loaded_once(monkeypatch):
     import threading
 
     from playground.dcgan import pretrained
-    from playground.ui import dcgan_handlers
+    from playground.ui.dcgan import handlers as dcgan_handlers
 
     monkeypatch.setattr(dcgan_handlers, "_bundled", None)  # as in a fresh process
     monkeypatch.setattr(pretrained, "_cache", {})
@@ -203,7 +203,7 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
     from playground.dcgan.models import Generator
     from playground.errors import SessionsFull
     from playground.ui.sessions import SessionStore, free_session, mark_page_session
-    from playground.ui import dcgan_handlers
+    from playground.ui.dcgan import handlers as dcgan_handlers
 
     store = SessionStore("custom DCGAN generator", max_sessions=1)
     monkeypatch.setattr(dcgan_handlers, "_custom", store)
@@ -231,7 +231,7 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
 def test_the_same_request_from_many_sessions_is_computed_once_and_sent_as_one_file(client, app_url):
     from gradio_client import Client
 
-    from playground.ui import dcgan_handlers
+    from playground.ui.dcgan import handlers as dcgan_handlers
 
     args = ("3:1, 3:2", "3:4", "3:9", 0.5, 7)  # inputs no other test uses
     before = dcgan_handlers._results.misses

@@ -7,8 +7,7 @@ from torch import nn
 
 from playground import share
 from playground.dcgan.lab import PRESETS
-from playground.ui import dcgan_handlers as h
-from playground.ui import dcgan_tab
+from playground.ui.dcgan import handlers as h, layout as dcgan_tab
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """The DCGAN tab's share links, first view and guidelines panel (the tab's layout and wiring are in
-``dcgan_tab.py``; the maths is in :mod:`playground.dcgan`).
+``dcgan/layout.py``; the maths is in :mod:`playground.dcgan`).
 
 * :func:`first_view`: what every page shows on arrival (the default grid and the first preset's
   arithmetic), computed once per process from the bundled generator (tens of milliseconds);

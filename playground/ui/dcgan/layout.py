@@ -2,7 +2,7 @@
 lerp vs slerp interpolation, attribute directions, latent walks and inversion.
 
 All maths lives in ``playground.dcgan``; this module holds the layout and the wiring, the handlers are in
-``playground/ui/dcgan_handlers.py`` (as for the 2-D lab). Only inversion stays here: its ZeroGPU entry
+``playground/ui/dcgan/handlers.py`` (as for the 2-D lab). Only inversion stays here: its ZeroGPU entry
 point (``run_inversion``) is named by this module's path in ``tests/test_zerogpu.py``. Samples are named
 by text ("seed:index", or "invK" for an inverted face), so groups are plain textboxes that the student
 can read and edit, and every endpoint can be called from gradio_client.
@@ -25,10 +25,10 @@ from playground.dcgan.lab import EXTENT, INTERP_STEPS, INVERT_STEPS, MAX_INVERTE
     PRIOR, SCALE
 from playground.device import get_device, gpu
 from playground.errors import UserError
-from playground.ui import dcgan_handlers as h
+from playground.ui.dcgan import handlers as h
 from playground.ui.common import LinkTarget, explain, named_inputs, share_panel, user_errors, \
     wire_copy_link
-from playground.ui.dcgan_handlers import (DEFAULT_SEED, DIRECTION_KINDS, GRID_COLUMNS, _renderer, add_inverted,
+from playground.ui.dcgan.handlers import (DEFAULT_SEED, DIRECTION_KINDS, GRID_COLUMNS, _renderer, add_inverted,
                                            apply_direction, arithmetic, interpolate, load_own_generator, load_preset,
                                            make_walk, on_gallery_select, reset_generator, show_samples,
                                            use_sample_as_target)
@@ -43,7 +43,7 @@ QUICK_AT_ONCE = 32
 
 # ---------------------------------------------------------------- texts
 
-from playground.ui.dcgan_texts import (  # noqa: E402 - the tab's explanations, one per section
+from playground.ui.dcgan.texts import (  # noqa: E402 - the tab's explanations, one per section
     ARITHMETIC_HELP, CHECKERBOARD_HELP, DIRECTION_HELP, GUIDELINES_HELP, INTERP_HELP, INTRO, INVERT_HELP,
 )
 

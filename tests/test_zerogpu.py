@@ -64,18 +64,18 @@ from playground.dcgan.checkpoints import generator_from_state_dict
 from playground.dcgan.latent import sample_z
 from playground.dcgan.pretrained import generate, load_bundled_generator
 from playground.images import tanh_to_uint8
-from playground.ui.dcgan import layout as dcgan_tab
+from playground.ui.dcgan import handlers as dcgan_handlers
 
 face = generate(sample_z(2, 22)[None])[0].astype(np.float32) / 127.5 - 1
 face = torch.from_numpy(face).permute(2, 0, 1)[None]
-steps = list(dcgan_tab.run_inversion(None, face, 2, 0.001))
+steps = list(dcgan_handlers.run_inversion(None, face, 2, 0.001))
 g = load_bundled_generator("cpu")
 with torch.inference_mode():
     again = tanh_to_uint8(g(steps[-1].z[None]))[0]
 own = generator_from_state_dict({k: v.clone() for k, v in g.state_dict().items()}, "own")  # a session's model
 before = {k: v.clone() for k, v in own.state_dict().items()}
-own_steps = list(dcgan_tab.run_inversion({k: v.detach().cpu() for k, v in own.state_dict().items()}, face, 2,
-                                         0.001))
+own_steps = list(dcgan_handlers.run_inversion({k: v.detach().cpu() for k, v in own.state_dict().items()}, face,
+                                              2, 0.001))
 out["inversion"] = {"steps": [s.step for s in steps], "preview_shape": list(steps[-1].preview.shape),
                     "preview_is_g_of_z": bool(np.array_equal(steps[-1].preview, again)),
                     "z_norm": float(steps[-1].z.norm()),
@@ -121,7 +121,7 @@ os._exit(0)  # skip interpreter teardown: with all of the above loaded it can ab
 """
 
 NETWORK = "playground.metrics.features.network_features"
-INVERSION = "playground.ui.dcgan.layout._inversion_steps"
+INVERSION = "playground.ui.dcgan.handlers._inversion_steps"
 OFFICIAL = "playground.translation.serving._run_official"
 
 # What may cross ZeroGPU's boundary (top-level types; pickling checks everything inside them): plain data.

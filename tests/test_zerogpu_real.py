@@ -118,10 +118,10 @@ out["fid"] = report.values["fid"]
 
 from playground.dcgan.latent import sample_z
 from playground.dcgan.pretrained import generate
-from playground.ui.dcgan import layout as dcgan_tab
+from playground.ui.dcgan import handlers as dcgan_handlers
 
 face = torch.from_numpy(generate(sample_z(2, 22)[None])[0].astype(np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
-steps = list(dcgan_tab.run_inversion(None, face, 2, 0.001))
+steps = list(dcgan_handlers.run_inversion(None, face, 2, 0.001))
 out["inversion"] = [[s.step, None if s.preview is None else list(s.preview.shape)] for s in steps]
 
 out["workers"] = sorted({int(q["pid"]) for path, q in api_log if path == "/allow"})
@@ -157,7 +157,7 @@ def test_the_real_spaces_package_runs_the_app_s_gpu_functions_in_a_forked_worker
     assert out["cuda_patched"]  # ZeroGPU's main process: torch says CUDA, and never starts it
     assert out["decorated"] == ["playground.metrics.features.network_features",
                                 "playground.translation.serving._run_official",
-                                "playground.ui.dcgan.layout._inversion_steps"]
+                                "playground.ui.dcgan.handlers._inversion_steps"]
     # patching.py init(): torch.Tensor([0]).cuda() in the worker, printed with its traceback by wrappers.py
     assert out["unpatched"][0] == "Error" and "RuntimeError" in out["unpatched"][1]
     assert "torch.Tensor([0]).cuda()" in stdout and "in init" in stdout and "NVIDIA driver" in stdout

@@ -217,11 +217,11 @@ def test_an_own_generator_is_per_session_and_a_full_store_refuses_before_reading
     for name in ("alice.pt", "bob.pt"):  # the uploads exist (what is in them is the patched loader's business)
         (tmp_path / name).write_bytes(b"weights")
     try:
-        dcgan_handlers.load_own_generator.__wrapped__(str(tmp_path / "alice.pt"), alice)
+        dcgan_handlers.load_own_generator({"own_file": str(tmp_path / "alice.pt")}, alice)
         own = dcgan_handlers._renderer(alice)
         assert own is not dcgan_handlers._renderer(bob) and own.g.ngf == 4 and dcgan_handlers._renderer(bob).g.ngf == 64
         with pytest.raises(SessionsFull, match="1 sessions are using it"):
-            dcgan_handlers.load_own_generator.__wrapped__(str(tmp_path / "bob.pt"), bob)
+            dcgan_handlers.load_own_generator({"own_file": str(tmp_path / "bob.pt")}, bob)
         assert loads == [str(tmp_path / "alice.pt")]  # Bob's file was never read
     finally:
         for r in (alice, bob):

@@ -7,19 +7,19 @@ from torch import nn
 
 from playground import share
 from playground.dcgan.lab import PRESETS
-from playground.ui.dcgan import handlers as h, layout as dcgan_tab
+from playground.ui.dcgan import handlers as h, layout
 
 
 @pytest.fixture(scope="module")
 def target():
     with gr.Blocks():
-        return dcgan_tab.build()
+        return layout.build()
 
 
 def _controls(target, state, options=None):
     """What the page's seed, preset and group boxes hold after a link with ``state`` opened."""
     out = target.updates(state, {**share.OPTION_DEFAULTS, **(options or {})})
-    return [out[k]["value"] for k in dcgan_tab.CONTROLS]
+    return [out[k]["value"] for k in layout.CONTROLS]
 
 
 @pytest.mark.parametrize("values", [
@@ -44,7 +44,7 @@ def test_presenter_options_hide_groups_and_lock_the_page(target):
     tab, state, options, notes = share.parse_query(query)
     assert options["hide"] == ("inversion", "own_model") and options["lock"] and options["big"] and not notes
     out = target.updates(state, options)
-    assert all(out[k]["interactive"] is False for k in (*dcgan_tab.CONTROLS, "preset_btn", "clear_btn"))
+    assert all(out[k]["interactive"] is False for k in (*layout.CONTROLS, "preset_btn", "clear_btn"))
     visible = {g: out[f"group:{g}"]["visible"] for g in h.GROUPS}
     assert visible == {g: g not in ("inversion", "own_model") for g in h.GROUPS}
     assert out["group:share"]["visible"] is False  # a student's page has no link builder
@@ -67,8 +67,9 @@ def test_the_page_arrives_with_the_grid_and_the_glasses_result():
     view = h.first_view(h.DEFAULT_SEED)
     assert len(view["gallery"]) == h.GRID_SAMPLES
     assert [cap for _, cap in view["gallery"]][:3] == ["2:0", "2:1", "2:2"]
-    assert "glasses" in view["preset"].lower() and all(p for p in view["arithmetic"][:5])
-    assert "Group sizes 3, 3, 1" in view["arithmetic"][5]
+    assert "glasses" in view["preset"].lower() and all(view[k] for k in h.FIGURE[:5])  # every picture
+    assert "Group sizes 3, 3, 1" in view["arith_md"]
+    assert [view[g] for g in "abc"] == [PRESETS[view["preset"]][g] for g in "ABC"]  # the preset's groups
 
 
 def test_layer_table_matches_the_bundled_generators_modules():

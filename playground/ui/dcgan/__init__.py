@@ -1,4 +1,5 @@
-"""The DCGAN latent lab tab: ``layout`` (components and wiring), ``handlers``, ``texts``."""
+"""The DCGAN latent lab tab: ``layout`` (components and wiring), ``handlers`` (what each event computes, by
+name, and the inversion's ZeroGPU entry point), ``texts``."""
 
 from playground.ui.dcgan.layout import TITLE, build
 

@@ -3,7 +3,7 @@
 Starts ``python app.py`` as its own process (so its memory is the server's alone). Each scenario's students
 open their pages (each on its own connection, sending the page's load events: the session mark and the share
 link opener, with the link's query), press Play at the same moment (``/toy2d_start``, as the page's click),
-then pull frames exactly as the page's script does (``GET toy2d_handlers.FRAME_PATH?token&after&rows``: the
+then pull frames exactly as the page's script does (``GET toy2d.frame_route.FRAME_PATH?token&after&rows``: the
 next frame once the last has arrived, with the chart rows the page lacks: the page draws the charts itself
 and sends no other request while a run plays), and finally press Pause. Scenarios (``--scenarios``):
 
@@ -63,11 +63,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playground.toy2d.config import ToyConfig  # noqa: E402
-from playground.ui.toy2d_handlers import CONFIG_FIELDS, FRAME_PATH, _values  # noqa: E402
+from playground.ui.toy2d.frame_route import FRAME_PATH  # noqa: E402
+from playground.ui.toy2d.handlers import control_values  # noqa: E402
 
 WARMUP_S = 2.0
 PAUSE_WAIT_S = 10.0  # a Pause that has not stopped the run by then counts as not stopped (None)
 SHOW = ["manifold", "gradient arrows"]
+
+
+def _values(cfg: ToyConfig) -> list:
+    """The settings' controls' values as the page sends them: Gradio's data list, in the settings' order."""
+    return list(control_values(cfg).values())
 
 
 # ---- the server --------------------------------------------------------------------------------------
@@ -354,8 +360,7 @@ def play_phase(url: str, scenario: str, seconds: float, rss: PeakRSS) -> dict:
         settings = [values] * n
         limit = LINK_LIMIT_S.get(n, 150.0)
     else:
-        seed = CONFIG_FIELDS.index("seed")
-        settings = [[*_values(ToyConfig())[:seed], 1000 + i, *_values(ToyConfig())[seed + 1:]] for i in range(n)]
+        settings = [list({**control_values(ToyConfig()), "seed": 1000 + i}.values()) for i in range(n)]
         query, target, limit = "", None, WARMUP_S + seconds + 5
     fns = page_events(httpx.get(url + "config", timeout=60).json())
     pages = [{"session": secrets.token_hex(6), "fns": fns, "query": query} for _ in range(n)]

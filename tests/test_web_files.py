@@ -46,14 +46,14 @@ def test_only_uploaded_files_are_read(uploads):
 def test_the_tabs_refuse_a_path_they_were_not_sent(uploads):
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_handlers
     from playground.ui.translation import handlers as translation_handlers
+    from playground.ui.toy2d import handlers as toy2d_handlers
 
     _, secret, _ = uploads
     req = SimpleNamespace(session_hash="paths")
     try:
         with pytest.raises(Exception, match="not uploaded to this app"):
-            toy2d_handlers.use_drawing({"composite": {"path": str(secret)}}, req)
+            toy2d_handlers.use_drawing({"sketch": {"composite": {"path": str(secret)}}}, req)
         with pytest.raises(Exception, match="not uploaded to this app"):
             translation_handlers._pick_input("upload", None, {"path": str(secret)})
     finally:

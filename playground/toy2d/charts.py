@@ -50,7 +50,7 @@ def fmt_number(x, fmt: str = ".2f") -> str:
 
 # ---- the four charts, drawn in the page -------------------------------------------------------------------
 #
-# The page draws the curves itself (playground/ui/toy2d_canvas.js) from compact rows: while a run plays, each
+# The page draws the curves itself (playground/ui/toy2d/charts.js) from compact rows: while a run plays, each
 # frame brings the rows logged since the page's last one (a few numbers every 100 iterations), so no event of
 # the server runs per chart refresh and the curves keep up with the picture. A chart is declared here once:
 # its title, its series (a column of the rows each), its axes and its reference line.

@@ -2,7 +2,7 @@
 
 The graph is declared here as data: noise z → G → fakes → D ← reals, D's output into the two losses, and the
 two updates back (D's loss moves D; G's loss, through D, moves G). The page draws it as SVG
-(``playground/ui/toy2d_graph.js``) and lights up the nodes and edges of one sub-step at a time.
+(``playground/ui/toy2d/graph.js``) and lights up the nodes and edges of one sub-step at a time.
 
 :func:`substeps` says what a Step D, a Step G or one iteration of a config does, in order: each of the
 ``d_steps`` (k) D updates samples a batch, lets G map z to fakes, lets D score reals and fakes, then takes D's

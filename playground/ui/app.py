@@ -190,16 +190,17 @@ def launch_kwargs() -> dict:
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
-    from playground.ui import connections, toy2d_handlers
+    from playground.ui import connections
     from playground.ui.common import started_lifespan
     from playground.ui.queue_gate import QueueGate
     from playground.ui.session_uploads import SessionUploads
+    from playground.ui.toy2d import frame_route
     from playground.ui.upload_gate import UploadGate
 
-    # the 2-D lab's frame pulls get a plain route of their own (toy2d_handlers.frame_route); the lifespan tells
+    # the 2-D lab's frame pulls get a plain route of their own (toy2d.frame_route); the lifespan tells
     # background work (the metrics example, warm-ups) that the page is being served
     connections.install()  # silent connections are closed (a deadline for each request's headers)
-    frames = Route(toy2d_handlers.FRAME_PATH, toy2d_handlers.frame_route, methods=["GET"])
+    frames = Route(frame_route.FRAME_PATH, frame_route.frame_route, methods=["GET"])
     return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb",
             "app_kwargs": {"routes": [frames], "lifespan": started_lifespan,
                            "middleware": [Middleware(QueueGate), Middleware(UploadGate),

@@ -439,10 +439,10 @@ def test_picking_the_preset_shows_its_conditional_run_at_once():
     """Alive on arrival: the preset's picture at iteration 0 has the labels, their colours and the label accuracy."""
     import json
 
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     frame = json.loads(T.preset_start(PRESET))["frame"]
     assert frame["it"] == 0 and frame["nl"] == 8 and len(frame["lc"]) == 24 and "fl" in frame
     assert "label accuracy" in frame["status"]
-    values = T._values(ToyConfig(**{**T.PRESETS[PRESET]["config"].to_dict()}))
-    assert values[T.CONFIG_FIELDS.index("conditional")] is True
+    values = T.control_values(ToyConfig(**{**T.PRESETS[PRESET]["config"].to_dict()}))
+    assert values["conditional"] is True

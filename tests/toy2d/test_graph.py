@@ -114,61 +114,61 @@ def test_graph_state_says_what_a_step_ran():
 
 
 def _v(cfg, **extra):
-    from playground.ui.toy2d_handlers import CONFIG_FIELDS, _values
+    from playground.ui.toy2d.handlers import control_values
 
-    return {**dict(zip(CONFIG_FIELDS, _values(cfg))), "freeze": [], "show": ["manifold"], **extra}
+    return {**control_values(cfg), "freeze": [], "show": ["manifold"], **extra}
 
 
 def test_step_d_step_g_and_step_iteration_report_their_sub_steps():
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     req = SimpleNamespace(session_hash="graph-steps")
     cfg = ToyConfig(d_steps=3, loss="hinge", g_width=16, d_width=16)
     try:
-        d = json.loads(T._stepper("d")(_v(cfg), req))
+        d = json.loads(T.step_d(_v(cfg), req)["lab"])
         assert d["frame"]["it"] == 0 and _ids(d["graph"]["ran"]) == [f"d1.{p}" for p in PARTS]
         assert "E max(0, 1 − C(x))" in d["graph"]["ran"][3]["caption"]
-        g = json.loads(T._stepper("g")(_v(cfg), req))
+        g = json.loads(T.step_g(_v(cfg), req)["lab"])
         assert _ids(g["graph"]["ran"]) == [f"g1.{p}" for p in PARTS]
-        it = json.loads(T._stepper("it")(_v(cfg), req))
+        it = json.loads(T.step_it(_v(cfg), req)["lab"])
         assert it["frame"]["it"] == 1 and it["graph"]["ran"] == "it" and len(it["graph"]["steps"]) == 16
-        frozen = json.loads(T._stepper("it")(_v(cfg, freeze=["freeze D"]), req))
+        frozen = json.loads(T.step_it(_v(cfg, freeze=["freeze D"]), req)["lab"])
         assert {s["player"] for s in frozen["graph"]["steps"]} == {"g"}
-        reset = json.loads(T.reset(_v(cfg), req))
+        reset = json.loads(T.reset(_v(cfg), req)["lab"])
         assert "ran" not in reset["graph"] and reset["graph"]["summary"].startswith("One iteration = 3 D")
     finally:
         T.SESSIONS.free("graph-steps")
 
 
 def test_a_settings_change_updates_only_the_graph_and_a_bad_one_nothing():
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
-    update = T.graph_update(_v(ToyConfig(loss="lsgan", d_steps=2)))
-    assert "value" not in update and update["graph"]["steps"][3]["id"] == "d1.update"
+    out = T.graph_update(_v(ToyConfig(loss="lsgan", d_steps=2)))
+    update = out["lab"]
+    assert set(out) == {"lab"} and "value" not in update and update["graph"]["steps"][3]["id"] == "d1.update"
     assert "½ E (D(x) − 1)²" in update["graph"]["steps"][3]["caption"]
     bad = T.graph_update(_v(ToyConfig(), batch_size=2, pack=4))  # not a valid run yet: nothing changes
-    assert not isinstance(bad, dict) or "graph" not in bad
+    assert bad == {}
     assert set(T.GRAPH_FIELDS) - {"freeze"} <= set(T.CONFIG_FIELDS)
 
 
 def test_play_hands_the_page_the_sub_steps_and_slow_frames_say_who_trains():
-    from playground.ui import toy2d_handlers as T
     from playground.toy2d.scheduler import get_scheduler
-    from playground.ui.toy2d_handlers import _values
+    from playground.ui.toy2d import handlers as T
     from tests.toy2d.test_tab import _play
 
     req = SimpleNamespace(session_hash="graph-play")
     cfg = ToyConfig(d_steps=2, g_width=16, d_width=16, seed=11)
     try:
-        run, packets = _play(T, req, _values(cfg), speed=3, frames=3)
+        run, packets = _play(T, req, cfg, speed=3, frames=3)
         frames = [p["frame"] for p in packets if p.get("frame")]
         assert frames and all(f["slow"] == "dg" for f in frames)  # slow motion: the graph walks the sub-steps
         get_scheduler().stop(run, "paused")
-        run, packets = _play(T, req, _values(cfg.replace(seed=12)), speed=200, frames=2)
+        run, packets = _play(T, req, cfg.replace(seed=12), speed=200, frames=2)
         assert all("slow" not in p["frame"] for p in packets if p.get("frame"))  # a few bytes, only when slow
         get_scheduler().stop(run, "paused")
-        value = json.loads(T.start(_v(cfg.replace(seed=13), speed=200), req))
+        value = json.loads(T.start(_v(cfg.replace(seed=13), speed=200), req)["lab"])
         assert value["state"] == "running" and len(value["graph"]["steps"]) == 12
-        T.pause(req)
+        T.pause({}, req)
     finally:
         T.SESSIONS.free("graph-play")

@@ -137,7 +137,8 @@ def test_the_registry_is_the_setting_s_choices_and_each_entry_is_whole():
 
 
 def test_the_loss_picker_shows_the_entry_s_formula():
-    from playground.ui.toy2d_handlers import formula
+    from playground.ui.toy2d.handlers import formula, show_formula
 
     assert all(formula(name) == o.formula for name, o in losses.OBJECTIVES.items())
     assert "Relativistic average" in formula("ragan") and formula("no such loss") == ""
+    assert show_formula({"loss": "hinge"}) == {"loss_formula": losses.OBJECTIVES["hinge"].formula}

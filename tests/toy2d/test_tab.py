@@ -7,7 +7,7 @@ import time
 import pytest
 
 from playground.toy2d.config import ToyConfig
-from playground.ui.toy2d_handlers import CONFIG_FIELDS, _values
+from playground.ui.toy2d.handlers import CONFIG_FIELDS, control_values
 from tests.conftest import click_tab
 
 TAB = "2-D GAN lab"
@@ -19,16 +19,22 @@ def _iteration(status: str) -> int:
     return int(m.group(1).replace(",", ""))
 
 
-def _named(values, **extra):
-    return {**dict(zip(CONFIG_FIELDS, values)), **extra}
+def _values(cfg: ToyConfig) -> list:
+    """The settings' controls' values as an API client sends them (positional, in the settings' order)."""
+    return list(control_values(cfg).values())
+
+
+def _named(cfg: ToyConfig, **extra) -> dict:
+    """A handler's inputs: the settings of ``cfg`` by name, and ``extra``."""
+    return {**control_values(cfg), **extra}
 
 
 def test_config_controls_round_trip():
-    from playground.ui.toy2d_handlers import _config
+    from playground.ui.toy2d.handlers import _config
 
     cfg = ToyConfig(loss="wgan_gp", pack=2, seed=7, dataset="grid25", n_modes=25, sigma=0.1)
-    assert _config(_named(_values(cfg))).to_dict() == cfg.to_dict()
-    assert len(CONFIG_FIELDS) == len(_values(cfg))
+    assert _config(_named(cfg)).to_dict() == cfg.to_dict()
+    assert list(control_values(cfg)) == CONFIG_FIELDS
 
 
 def test_api_parameters_carry_the_settings_names(client):
@@ -195,11 +201,11 @@ def test_play_animates_the_canvas_and_pause_stops(open_app_page, artifacts):
     other.screenshot(path=str(artifacts / "toy2d-second-session.png"), full_page=True)
 
 
-def _play(T, req, values, speed=200, show=("manifold",), frames=8):
-    """Start Play through the tab's handler and follow its frames as the page would; the packets."""
+def _play(T, req, cfg, speed=200, show=("manifold",), frames=8):
+    """Start Play of ``cfg`` through the tab's handler and follow its frames as the page would; the packets."""
     from playground.toy2d.scheduler import get_scheduler
 
-    value = T.start(_named(values, speed=speed, freeze=[], show=list(show)), req)
+    value = T.start(_named(cfg, speed=speed, freeze=[], show=list(show)), req)["lab"]
     token = json.loads(value)["token"]
     run = get_scheduler().get(token)
     packets, seq = [], 0
@@ -222,40 +228,40 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
 
     from PIL import Image
 
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     req = SimpleNamespace(session_hash="export-test")
     try:
-        values = _values(ToyConfig(seed=5, g_width=16, d_width=16))
         show = ["manifold"]
-        _play(T, req, values, frames=3 * T.GIF_EVERY + 1)
-        T.pause(req)
-        csv_path = T.export_csv(req)
+        _play(T, req, ToyConfig(seed=5, g_width=16, d_width=16), frames=3 * T.GIF_EVERY + 1)
+        assert T.pause({}, req) == {}
+        csv_path = T.export_csv({}, req)["export_file"]
         assert open(csv_path).readline().startswith("iteration,d_loss,g_loss")
-        gif = Image.open(T.export_gif(req))
+        gif = Image.open(T.export_gif({}, req)["export_file"])
         assert gif.format == "GIF" and gif.n_frames >= 2
-        saved = T.export_model(req)
+        saved = T.export_model({}, req)["export_file"]
         assert set(zipfile.ZipFile(saved).namelist()) == {"config.json", "model.safetensors"}
         trained = T.SESSIONS.get("export-test").trainer
 
         other = SimpleNamespace(session_hash="import-test")
-        out = T.import_model(saved, show, other)
+        out = T.import_model({"load_file": saved, "show": show}, other)
         loaded = T.SESSIONS.get("import-test").trainer
-        assert loaded.cfg.to_dict() == trained.cfg.to_dict() and out[CONFIG_FIELDS.index("seed")] == 5
-        assert json.loads(out[len(CONFIG_FIELDS)])["frame"]["it"] == trained.iteration
+        assert loaded.cfg.to_dict() == trained.cfg.to_dict() and out["seed"] == 5
+        assert set(out) == {*CONFIG_FIELDS, "lab"}
+        assert json.loads(out["lab"])["frame"]["it"] == trained.iteration
         for a, b in zip(trained.G.parameters(), loaded.G.parameters()):
             assert (a == b).all()
         bad = tmp_path / "bad.zip"
         with zipfile.ZipFile(bad, "w") as z:
             z.writestr("hello.txt", "not a run")
         with pytest.raises(Exception, match="not a saved 2-D run"):
-            T.import_model(str(bad), show, other)
+            T.import_model({"load_file": str(bad), "show": show}, other)
 
         csv = tmp_path / "pts.csv"
         csv.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 3}" for i in range(50)))
-        assert T.use_csv(str(csv), req) == "custom"
+        assert T.use_csv({"csv_file": str(csv)}, req) == {"dataset": "custom"}
         cfg = ToyConfig(dataset="custom", seed=1)
-        lab = T._stepper("it")(_named(_values(cfg), freeze=[], show=show), req)
+        lab = T.step_it(_named(cfg, freeze=[], show=show), req)["lab"]
         assert _frame(lab)["it"] == 1
         assert T.SESSIONS.get("export-test").trainer.dataset.name == "custom"
     finally:
@@ -266,12 +272,12 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
 def test_diverging_training_stops_with_a_message():
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     req = SimpleNamespace(session_hash="nan-test")
     try:
-        values = _values(ToyConfig(optimizer="sgd", lr_d=10.0, lr_g=10.0, loss="lsgan", seed=0))
-        run, packets = _play(T, req, values, frames=10_000)
+        cfg = ToyConfig(optimizer="sgd", lr_d=10.0, lr_g=10.0, loss="lsgan", seed=0)
+        run, packets = _play(T, req, cfg, frames=10_000)
         assert packets[-1]["state"] == "error"
         assert re.search("diverged.*learning rate", packets[-1]["error"])
     finally:
@@ -281,16 +287,15 @@ def test_diverging_training_stops_with_a_message():
 def test_slow_motion_play_advances_a_few_iterations_per_frame_and_pause_stops_it():
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     req = SimpleNamespace(session_hash="slow-motion")
     try:
-        values = _values(ToyConfig(seed=0))
-        run, packets = _play(T, req, values, speed=2, frames=6)  # speed 2: at most two iterations per frame
+        run, packets = _play(T, req, ToyConfig(seed=0), speed=2, frames=6)  # speed 2: at most two iterations per frame
         its = [p["frame"]["it"] for p in packets]
         steps = [b - a for a, b in zip(its, its[1:])]
         assert its[-1] > its[0] and max(steps) <= 2, its
-        T.pause(req)
+        T.pause({}, req)
         _, end = _follow_to_end(run)
         assert end["state"] == "stopped" and end["reason"] == "paused"
         assert T.SESSIONS.get("slow-motion").trainer.iteration == end["frame"]["it"]  # training stopped there
@@ -316,15 +321,15 @@ def test_careless_or_hostile_values_get_sentences(client):
     from types import SimpleNamespace
 
     from playground.errors import UserError
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     base = _values(ToyConfig())
     # NaN cannot travel through gradio_client's JSON; a raw request can: the handler itself must cope
     req = SimpleNamespace(session_hash="nan-values")
     with pytest.raises(UserError, match="n_modes must be a whole number"):
-        T._stepper("it").__wrapped__(_named([*base[:1], float("nan"), *base[2:]], freeze=[], show=[]), req)
+        T.step_it(_named(ToyConfig(), n_modes=float("nan"), freeze=[], show=[]), req)
     with pytest.raises(UserError, match="The speed must be a whole number"):
-        T.start(_named(base, speed=float("nan"), freeze=[], show=[]), req)
+        T.start(_named(ToyConfig(), speed=float("nan"), freeze=[], show=[]), req)
     T.SESSIONS.free("nan-values")
     cases = {
         "n_modes": ("many", "n_modes must be a whole number"),
@@ -346,20 +351,20 @@ def test_a_drawing_bomb_and_a_zip_bomb_are_refused_before_decoding(tmp_path):
     import zipfile
     from types import SimpleNamespace
 
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
     from tests.bad_files import png_header_only
 
     req = SimpleNamespace(session_hash="bombs")
     try:
         big = png_header_only(tmp_path / "huge.png", 20000, 20000)  # 400 megapixels declared, a few bytes sent
         with pytest.raises(Exception, match="(?i)pixels|too large"):
-            T.use_drawing({"composite": str(big), "layers": [], "background": None}, req)
+            T.use_drawing({"sketch": {"composite": str(big), "layers": [], "background": None}}, req)
         bomb = tmp_path / "bomb.zip"
         with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("config.json", "{" + " " * (20 * 2**20) + "}")  # 20 MB of spaces, ~20 KB compressed
             z.writestr("model.safetensors", b"\0" * 16)
         with pytest.raises(Exception, match="bomb.zip: entry 'config.json' is compressed .* zip bomb"):
-            T.import_model(str(bomb), [], req)
+            T.import_model({"load_file": str(bomb), "show": []}, req)
     finally:
         T.SESSIONS.free("bombs")
 
@@ -399,10 +404,10 @@ def test_copy_link_round_trips_the_controls():
     from types import SimpleNamespace
 
     from playground import share
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     cfg = ToyConfig(dataset="grid25", n_modes=16, loss="hinge", g_width=48, lr_d=3e-4, seed=42)
-    v = _named(_values(cfg), preset_name=None, link_hide=["export"], link_lock=False, link_big=True,
+    v = _named(cfg, preset_name=None, link_hide=["export"], link_lock=False, link_big=True,
                link_autoplay=True, link_steps=1000)
     query = T.make_link(v, SimpleNamespace(session_hash="link"))
     tab, state, options, notes = share.parse_query(query)
@@ -419,25 +424,27 @@ def test_choosing_a_preset_shows_its_run_at_iteration_0_and_pauses_the_old_one()
     from playground.toy2d.lab import still_frame
     from playground.toy2d.presets import PRESETS
     from playground.toy2d.trainer import Trainer
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
     req = SimpleNamespace(session_hash="preset-test")
     try:
-        _play(T, req, _values(ToyConfig(seed=5, g_width=16, d_width=16)), frames=3)
+        _play(T, req, ToyConfig(seed=5, g_width=16, d_width=16), frames=3)
         assert T.SESSIONS.get("preset-test").run.running
-        out = T.load_preset("Mode collapse", req)
-        value = json.loads(out[-1])
+        out = T.load_preset({"preset": "Mode collapse"}, req)
+        value = json.loads(out["lab"])
         assert value["frame"]["it"] == 0 and value["state"] == "stopped" and value["rows"] == []
         assert "Mode collapse" in value["frame"]["status"]
         cfg = PRESETS["Mode collapse"]["config"]
-        assert out[CONFIG_FIELDS.index("lr_d")] == cfg.lr_d and out[CONFIG_FIELDS.index("d_steps")] == cfg.d_steps
+        assert out["lr_d"] == cfg.lr_d and out["d_steps"] == cfg.d_steps
+        assert out["preset_name"] == "Mode collapse" and out["preset_note"].startswith("**Mode collapse.**")
         assert value["frame"]["fake"] == still_frame(Trainer(cfg))["fake"]
         deadline = time.monotonic() + 5
         while T.SESSIONS.get("preset-test").run.running and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not T.SESSIONS.get("preset-test").run.running
-        frozen = json.loads(T.load_preset("Optimal D", req)[-1])["frame"]["status"]
-        assert "frozen: G" in frozen
+        optimal_d = T.load_preset({"preset": "Optimal D"}, req)
+        assert "frozen: G" in json.loads(optimal_d["lab"])["frame"]["status"] and optimal_d["freeze"] == ["freeze G"]
+        assert T.load_preset({"preset": None}, req) == {}  # no preset picked: nothing changes
     finally:
         T.SESSIONS.free("preset-test")
 
@@ -513,11 +520,11 @@ def test_the_projector_view_fits_the_story_on_one_screen(browser, app_url, artif
 
 def test_present_builds_the_projector_link_of_this_run():
     from playground import share
-    from playground.ui import toy2d_handlers as T
+    from playground.ui.toy2d import handlers as T
 
-    v = _named(_values(ToyConfig(seed=9)), preset_name=None, link_hide=[], link_lock=False, link_big=False,
+    v = _named(ToyConfig(seed=9), preset_name=None, link_hide=[], link_lock=False, link_big=False,
                link_autoplay=False, link_steps=None)
-    tab, state, options, notes = share.parse_query(T.make_present_link(v, None).lstrip("?"))
+    tab, state, options, notes = share.parse_query(T.present(v, None)["link_box"].lstrip("?"))
     assert tab == "toy2d" and options["big"] and state["seed"] == 9 and notes == []
 
 

@@ -144,7 +144,8 @@ def test_a_page_less_flood_leaves_the_pages_their_play_and_their_dcgan_click(app
     from PIL import Image
 
     from playground.toy2d.config import ToyConfig
-    from playground.ui.toy2d_handlers import FRAME_PATH, _values
+    from playground.ui.toy2d.frame_route import FRAME_PATH
+    from playground.ui.toy2d.handlers import control_values
 
     with httpx.Client(base_url=app_url, timeout=120) as http:
         fns = _fns(http)
@@ -175,7 +176,7 @@ def test_a_page_less_flood_leaves_the_pages_their_play_and_their_dcgan_click(app
         assert "use the page" in refused[0].json()["detail"]
 
         page = _page_session(http)
-        play = [*_values(ToyConfig()), 200, [], ["manifold"]]  # the controls as a fresh page has them
+        play = [*control_values(ToyConfig()).values(), 200, [], ["manifold"]]  # the controls as a fresh page has them
         started = _join(http, fns["toy2d_start"], play, page)
         assert started.status_code == 200, started.text
         done = _completed(http, page, started.json()["event_id"])

@@ -1,7 +1,9 @@
 """The 2-D GAN lab tab's handlers: each a few lines between the page and :mod:`playground.toy2d.lab`.
 
-They receive their inputs by name (``playground.ui.common.named_inputs``) and never touch the layout;
-``playground/ui/toy2d_tab.py`` lays the page out and wires these to it.
+Each handler takes its inputs as a dict by name and returns (or yields) its outputs the same way, the names of
+the components in :mod:`playground.ui.toy2d.layout` (``playground.ui.common.on`` wires them); they never see
+the layout. A playing run's frames do not come through here: the page pulls them
+(:mod:`playground.ui.toy2d.frame_route`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import functools
 import json
 
 import gradio as gr
-from starlette.responses import Response
 
 from playground import share
 from playground.errors import UserError
@@ -28,12 +29,11 @@ from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import image_figure_html, render_frame
 from playground.toy2d.scheduler import forget_idle, get_scheduler
 from playground.toy2d.trainer import Trainer
-from playground.ui.common import session_key, user_errors
+from playground.ui.common import session_key
 
 TAB_ID = "toy2d"
 MAX_PLAY_SECONDS = 180  # auto-pause so one open tab cannot hold a shared Space's CPU forever
 IDLE_SECONDS = 10  # a run whose page stops asking for frames (closed or hidden tab) ends
-FRAME_PATH = "/toy2d/frame"  # the plain route the page pulls frames from (frame_route)
 SHOW_CHOICES = ["manifold", "gradient arrows"]
 FREEZE_CHOICES = ["freeze D", "freeze G"]
 MODE_DATASETS = ("ring8", "grid25", "three_blobs")  # the data sets whose number of modes is a setting
@@ -65,16 +65,16 @@ def _config(v: dict) -> ToyConfig:
     return ToyConfig.from_dict(d)
 
 
-def _values(cfg: ToyConfig) -> list:
-    """The controls' values for a config, in CONFIG_FIELDS order."""
+def control_values(cfg: ToyConfig) -> dict:
+    """The controls' values for a config, by setting name (in CONFIG_FIELDS order: ``list(….values())`` is what
+    an API client sends)."""
     d = cfg.to_dict()
-    out = []
+    out = {}
     for name in CONFIG_FIELDS:
-        s = SETTINGS[name]
         value = d[name]
         if value is None:
-            value = _default_modes(cfg.dataset) if name == "n_modes" else s.control_default
-        out.append(value)
+            value = _default_modes(cfg.dataset) if name == "n_modes" else SETTINGS[name].control_default
+        out[name] = value
     return out
 
 
@@ -130,8 +130,8 @@ def _client(request) -> dict:
             "page": request is None or is_page_session(session_key(request))}
 
 
-def start(v: dict, request: gr.Request, stop_at: int | None = None):
-    """Play in the page: start the run and hand the page its token; the page pulls the frames."""
+def _start(v: dict, request: gr.Request, stop_at: int | None = None) -> str:
+    """Start the run of the settings ``v`` and give the lab's value that hands the page its token."""
     lab = _lab(request)
     cfg, flags = _config(v), _flags(v)
     run = lab.start(cfg, speed=_speed(v["speed"]), stop_at=stop_at, share=True, **_client(request), **flags)
@@ -139,115 +139,97 @@ def start(v: dict, request: gr.Request, stop_at: int | None = None):
     return json.dumps({"token": run.token, "seq": 0, "state": "running", "graph": graph})
 
 
-def _frame_response(text: str) -> Response:
-    return Response(content=text, media_type="application/json", headers={"Cache-Control": "no-store"})
-
-
-def _seq(value) -> int:
-    try:
-        return max(int(value or 0), 0)
-    except (TypeError, ValueError, OverflowError):
-        return 0
-
-
-def _rows(value) -> int | None:
-    """The number of chart rows the page has (None: it wants none, e.g. an API client)."""
-    return None if value is None or value == "" else _seq(value)
-
-
-async def toy2d_frame(data) -> Response:
-    """The page's pull as a server function of the lab component: ``[token, seq, rows]`` → the next frame,
-    as the JSON text the training worker made once (no re-encoding per pull), with the chart rows from the
-    page's ``rows`` on. The page uses :func:`frame_route` (the same answer for a fifth of the server's CPU)
-    and falls back to this."""
-    token, seq, rows = (list(data) + [None] * 3)[:3] if isinstance(data, (list, tuple)) else (data, 0, None)
-    return _frame_response(await get_scheduler().next_frame_json(token, _seq(seq), rows=_rows(rows)))
-
-
-async def frame_route(request) -> Response:
-    """``GET FRAME_PATH?token=…&after=N``: the page's pull, on a plain route of the web server.
-
-    A class pulls ~250 frames a second; through Gradio's component-server endpoint each costs ~0.9 ms of the
-    server's CPU (session lookup, argument handling), here ~0.19 ms (measured on a quiet 2-core machine). The run's token is the key (a
-    random secret handed to the session that started it), as for the server function."""
-    q = request.query_params
-    return _frame_response(await get_scheduler().next_frame_json(q.get("token"), _seq(q.get("after")),
-                                                                 rows=_rows(q.get("rows"))))
+def start(v: dict, request: gr.Request) -> dict:
+    """Play in the page: start the run and hand the page its token; the page pulls the frames."""
+    return {"lab": _start(v, request)}
 
 
 async def play_stream(v: dict, request: gr.Request):
     """Play for API clients (``/toy2d_play``): the same run, each frame streamed as the lab's value."""
-    try:
-        lab = _lab(request)
-        run = lab.start(_config(v), speed=_speed(v["speed"]), **_client(request), **_flags(v))
-    except UserError as exc:
-        raise gr.Error(str(exc)) from None
+    lab = _lab(request)
+    run = lab.start(_config(v), speed=_speed(v["speed"]), **_client(request), **_flags(v))
     scheduler, seq = get_scheduler(), 0
     while True:
         packet = await scheduler.next_frame(run.token, seq)
         if packet["seq"] > seq or packet["state"] != "running":
             seq = packet["seq"]
-            yield run.packet_json()
+            yield {"lab": run.packet_json()}
         if packet["state"] != "running":
             if packet.get("error"):
                 raise gr.Error(packet["error"])
             return
 
 
-def pause(request: gr.Request):
+def pause(v: dict, request: gr.Request) -> dict:
+    """Pause: stop this session's run, and a comparison in progress."""
     lab = SESSIONS.get(session_key(request))
     if lab is not None:
         lab.compare_stop.set()
         lab.stop_run("paused")
+    return {}
 
 
-def live_controls(speed, freeze, show, request: gr.Request):
+def live_controls(v: dict, request: gr.Request) -> dict:
     """Speed, freezes and what to show take effect on a playing run at once."""
     lab = SESSIONS.get(session_key(request))
     if lab is None:
-        return
-    v = {"freeze": freeze, "show": show}
+        return {}
     f = _flags(v)
     if lab.trainer is not None:
         Lab.apply_freeze(lab.trainer, *f["freeze"])
     run = lab.run
     if run is not None and run.running:
         try:
-            run.speed = _speed(speed)
+            run.speed = _speed(v["speed"])
         except UserError:
             pass
         run.show_manifold, run.show_arrows = f["show_manifold"], f["show_arrows"]
+    return {}
 
 
-def _stepper(kind: str):
-    @user_errors
-    def step(v: dict, request: gr.Request):
-        lab = _lab(request)
-        trainer, note = lab.step(_config(v), kind, _flags(v)["freeze"])
-        return _still(lab, trainer, v, note, ran=kind)
-
-    step.__name__ = f"step_{kind}"
-    return step
+def _step(kind: str, v: dict, request: gr.Request) -> dict:
+    lab = _lab(request)
+    trainer, note = lab.step(_config(v), kind, _flags(v)["freeze"])
+    return {"lab": _still(lab, trainer, v, note, ran=kind)}
 
 
-@user_errors
-def reset(v: dict, request: gr.Request):
+def step_d(v: dict, request: gr.Request) -> dict:
+    """Step D: one discriminator update (a playing run pauses first)."""
+    return _step("d", v, request)
+
+
+def step_g(v: dict, request: gr.Request) -> dict:
+    """Step G: one generator update."""
+    return _step("g", v, request)
+
+
+def step_it(v: dict, request: gr.Request) -> dict:
+    """Step iteration: one training iteration, as Play runs them."""
+    return _step("it", v, request)
+
+
+STEPS = {"d": step_d, "g": step_g, "it": step_it}  # the Step buttons' handlers, by the step's kind
+
+
+def reset(v: dict, request: gr.Request) -> dict:
     lab = _lab(request)
     trainer = lab.reset(_config(v), _flags(v)["freeze"])
-    return _still(lab, trainer, v, "New run: networks re-initialised from the seed.")
+    return {"lab": _still(lab, trainer, v, "New run: networks re-initialised from the seed.")}
 
 
-def load_preset(name: str, request: gr.Request):
+def load_preset(v: dict, request: gr.Request) -> dict:
     """A preset's settings into the controls, its story into the note, and its run at iteration 0 into the
     pictures (the student's playing run, if any, is paused: the old run must not stay under the new story)."""
+    name = v["preset"]
     p = PRESETS.get(name)
     if p is None:
-        return [gr.skip()] * (len(CONFIG_FIELDS) + 4)
+        return {}
     lab = SESSIONS.get(session_key(request))
     if lab is not None:
         lab.stop_run("paused")
     freeze = [f for f, on in (("freeze D", p.get("freeze_d")), ("freeze G", p.get("freeze_g"))) if on]
-    return [*_values(p["config"]), freeze, f"**{name}.** {p['description']}", name, preset_start(name)]
+    return {**control_values(p["config"]), "freeze": freeze, "preset_note": f"**{name}.** {p['description']}",
+            "preset_name": name, "lab": preset_start(name)}
 
 
 @functools.lru_cache(maxsize=len(PRESETS))
@@ -260,7 +242,17 @@ def preset_start(name: str) -> str:
 
 
 def formula(loss: str) -> str:
+    """The objective's formula, as the loss picker shows it under itself."""
     return OBJECTIVES[loss].formula if loss in OBJECTIVES else ""
+
+
+def show_formula(v: dict, request: gr.Request | None = None) -> dict:
+    return {"loss_formula": formula(v["loss"])}
+
+
+def default_modes(v: dict, request: gr.Request | None = None) -> dict:
+    """A data set picked: its own number of modes."""
+    return {"n_modes": _default_modes(v["dataset"])}
 
 
 # the settings the model graph's captions use (its sub-steps follow k, the G steps and the freezes too)
@@ -268,49 +260,51 @@ GRAPH_FIELDS = ("loss", "d_steps", "g_steps", "unroll_steps", "pack", "condition
                 "lr_d", "lr_g", "batch_size", "z_dim", "z_dist", "freeze")
 
 
-def graph_update(v: dict, request: gr.Request | None = None):
+def graph_update(v: dict, request: gr.Request | None = None) -> dict:
     """A settings change: the model graph's sub-steps and captions for the new settings (the page redraws the
     captions, not the pictures). Settings that do not make a valid run yet change nothing."""
     try:
         cfg = _config(v)
     except UserError:
-        return gr.skip()
-    return gr.update(graph=graph_state(cfg, None, *_flags(v)["freeze"]))
+        return {}
+    return {"lab": gr.update(graph=graph_state(cfg, None, *_flags(v)["freeze"]))}
 
 
-@user_errors
-def use_drawing(sketch, request: gr.Request):
+def use_drawing(v: dict, request: gr.Request) -> dict:
     """Turn the drawn strokes into the custom data set's points (the picture is checked before decoding)."""
+    sketch = v["sketch"]
     if not sketch or not isinstance(sketch, dict) or not sketch.get("composite"):
         raise UserError("Draw something on the canvas first.")
     n = _lab(request).use_points(points_from_drawing(safe_input.web_file(sketch["composite"])))
     gr.Info(f"Using {n:,} points from your drawing. Press Play to train on them.")
-    return "custom"
+    return {"dataset": "custom"}
 
 
-@user_errors
-def use_csv(file, request: gr.Request):
+def use_csv(v: dict, request: gr.Request) -> dict:
+    file = v["csv_file"]
     if file is None:
         raise UserError("Choose a CSV file with two columns, x and y.")
     n = _lab(request).use_points(load_points_csv(file if isinstance(file, str) else file.name))
     gr.Info(f"Using {n:,} points from the CSV file. Press Play to train on them.")
-    return "custom"
+    return {"dataset": "custom"}
 
 
 # ---- compare -----------------------------------------------------------------------------------------------
 
 
-def compare_choice(choice: str):
+def compare_choice(v: dict, request: gr.Request | None = None) -> dict:
     """Show the custom-B controls only for a custom comparison; the preset's story otherwise."""
+    choice = v["choice"]
     if choice in compare.COMPARE_PRESETS:
-        return gr.update(visible=False), compare.COMPARE_PRESETS[choice]["description"]
+        return {"custom_b": gr.update(visible=False), "cmp_note": compare.COMPARE_PRESETS[choice]["description"]}
     if choice == compare.GAN_VS_VAE:
-        return gr.update(visible=False), compare.GAN_VS_VAE_STORY
-    return gr.update(visible=True), "Run **A** uses the settings above; **B** changes only what you pick here."
+        return {"custom_b": gr.update(visible=False), "cmp_note": compare.GAN_VS_VAE_STORY}
+    return {"custom_b": gr.update(visible=True),
+            "cmp_note": "Run **A** uses the settings above; **B** changes only what you pick here."}
 
 
-@user_errors
 def run_compare(v: dict, request: gr.Request):
+    """Train A and B in lock-step, yielding both pictures, the heading and the table as they go."""
     lab = _lab(request)
     lab.compare_stop.clear()
     b_changes = {"loss": v["loss_b"], "unroll_steps": v["unroll_b"], "pack": v["pack_b"], "d_steps": v["dsteps_b"]}
@@ -323,34 +317,32 @@ def run_compare(v: dict, request: gr.Request):
         head = f"iteration {sa['iteration']:,}" + (" — finished" if done else " — training…")
         rows = [compare.table_row(n, label, snap, compare.side_quality(pair, n.lower()))
                 for n, label, snap in (("A", pair.labels[0], sa), ("B", pair.labels[1], sb))]
-        yield (*pics, head, rows)
+        yield {"img_a": pics[0], "img_b": pics[1], "cmp_head": head, "cmp_table": rows}
 
 
 # ---- export / import ---------------------------------------------------------------------------------------
 
 
-@user_errors
-def export_csv(request: gr.Request):
-    return str(_lab(request).export_csv())
+def export_csv(v: dict, request: gr.Request) -> dict:
+    return {"export_file": str(_lab(request).export_csv())}
 
 
-@user_errors
-def export_gif(request: gr.Request):
-    return str(_lab(request).export_gif())
+def export_gif(v: dict, request: gr.Request) -> dict:
+    return {"export_file": str(_lab(request).export_gif())}
 
 
-@user_errors
-def export_model(request: gr.Request):
-    return str(_lab(request).export_model())
+def export_model(v: dict, request: gr.Request) -> dict:
+    return {"export_file": str(_lab(request).export_model())}
 
 
-@user_errors
-def import_model(file, show, request: gr.Request):
+def import_model(v: dict, request: gr.Request) -> dict:
+    """A saved run (.zip) becomes this session's run: its settings into the controls, its picture into the lab."""
+    file = v["load_file"]
     if file is None:
         raise UserError("Choose a .zip saved by 'Download model'.")
     lab = _lab(request)
     trainer = lab.import_model(file if isinstance(file, str) else file.name)
-    return [*_values(trainer.cfg), _still(lab, trainer, {"show": show}, "Loaded the saved run.")]
+    return {**control_values(trainer.cfg), "lab": _still(lab, trainer, v, "Loaded the saved run.")}
 
 
 # ---- share links -------------------------------------------------------------------------------------------
@@ -366,14 +358,31 @@ def make_link(v: dict, request: gr.Request):
     return share.build_link("", TAB_ID, share.toy2d_state(cfg, preset), options)
 
 
-def make_present_link(v: dict, request: gr.Request):
+def present(v: dict, request: gr.Request) -> dict:
     """The projector view of this run: the same link with large type (``big=1``), which the page opens."""
-    return make_link({**v, "link_big": True}, request)
+    return {"link_box": make_link({**v, "link_big": True}, request)}
 
 
-def autoplay(v: dict, request: gr.Request):
+def link_values(state: dict, options: dict) -> dict:
+    """What an opened share link sets, by name: every setting and the preset (read-only with ``lock``), the
+    preset's story, and whether to start at once (``autoplay``, ``steps``), which :func:`autoplay` then does."""
+    cfg = share.toy2d_config(state)
+    lock = bool(options.get("lock"))
+    preset = state.get("preset")
+    known = preset if preset in PRESETS else None
+    out = {name: gr.update(value=value, interactive=not lock) for name, value in control_values(cfg).items()}
+    out.update(preset=gr.update(value=known, interactive=not lock), preset_name=known,
+               link_play={"autoplay": bool(options.get("autoplay")), "steps": options.get("steps")})
+    if preset in PRESETS:
+        out["preset_note"] = f"**{preset}.** {PRESETS[preset]['description']}"
+    elif preset in compare.COMPARE_PRESETS:
+        out["preset_note"] = f"**{preset}.** Open *Compare two runs* and press *Train A and B*."
+    return out
+
+
+def autoplay(v: dict, request: gr.Request) -> dict:
     """Start Play when an opened link asks for it (stopping at its ``steps``)."""
     play = v.get("link_play") or {}
     if not play.get("autoplay"):
-        return gr.skip()
-    return start(v, request, stop_at=play.get("steps"))
+        return {}
+    return {"lab": _start(v, request, stop_at=play.get("steps"))}

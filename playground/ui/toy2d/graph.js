@@ -3,7 +3,7 @@
 // works lights up, one sub-step at a time, with a one-line caption: after Step D / Step G / Step iteration the
 // page plays the sub-steps that ran, in order; during slow Play (frames marked "slow") it walks through an
 // iteration's sub-steps at reading pace; the dots under the caption show any sub-step on a click.
-// Runs in the lab's js_on_load before toy2d_canvas.js, which calls makeGraph.
+// Runs in the lab's js_on_load before canvas.js, which calls makeGraph.
 function makeGraph(box, spec) {
   const NS = "http://www.w3.org/2000/svg";
   const [W, H] = spec.size;

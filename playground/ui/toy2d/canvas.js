@@ -182,7 +182,7 @@ function ended(r) {
   }
 }
 
-// Frames come from a plain route of the server (toy2d_handlers.frame_route); where it is missing (an app
+// Frames come from a plain route of the server (ui/toy2d/frame_route.py); where it is missing (an app
 // mounted without it), from the lab's server function, which answers the same.
 const ROOT = (window.gradio_config && window.gradio_config.root) || window.location.href;
 const FRAME_URL = new URL(props.frame_path, ROOT.endsWith("/") ? ROOT : ROOT + "/");

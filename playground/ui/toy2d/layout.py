@@ -1,9 +1,10 @@
-"""The 2-D GAN lab tab: layout and wiring. The lab itself is :mod:`playground.toy2d.lab`.
+"""The 2-D GAN lab tab's layout and wiring. The lab itself is :mod:`playground.toy2d.lab`.
 
-As in Gradio's own demos: the handlers (each a few lines calling the lab) are in
-``playground/ui/toy2d_handlers.py``; here are the layout (the settings' controls are generated from their
-declarations in :mod:`playground.toy2d.config`) and the wiring. Play hands the run to the process's training scheduler; the page pulls compact frames with the
-lab component's server function and draws them on two canvases (``toy2d_canvas.js``).
+As in Gradio's own demos: the handlers (each a few lines calling the lab) are
+:mod:`playground.ui.toy2d.handlers`, the words :mod:`playground.ui.toy2d.texts`; here are the layout (the
+settings' controls are generated from their declarations in :mod:`playground.toy2d.config`) and the wiring.
+Play hands the run to the process's training scheduler; the page pulls compact frames
+(:mod:`playground.ui.toy2d.frame_route`) and draws them on two canvases (``canvas.js``).
 """
 
 from __future__ import annotations
@@ -20,37 +21,18 @@ from playground.toy2d.frames import COORD_PAD
 from playground.toy2d.graph import GRAPH, graph_state
 from playground.toy2d.presets import PRESETS
 from playground.toy2d.render import palette
-from playground.ui import toy2d_handlers as h
-from playground.ui.common import LinkTarget, after_server_start, explain, named_inputs, share_panel, \
-    user_errors, wire_copy_link
+from playground.ui.common import LinkTarget, after_server_start, explain, on, share_panel, wire_copy_link
+from playground.ui.toy2d import handlers as h
+from playground.ui.toy2d.frame_route import FRAME_PATH, toy2d_frame
+from playground.ui.toy2d.texts import CAPTIONS, D_CAPTION, DATA_NOTE, DSTAR_CAPTION, FREEZE_HELP, GROUP_TITLES, \
+    INTRO, LEAD, PRESET_HINT, SHARE_ABOUT, SPEED_HELP
 
 TITLE = "2-D GAN lab"
 TAB_ID = h.TAB_ID
 
 IMG_SIZE = 420
-GROUP_TITLES = {"data": "Data", "objective": "Objective", "networks": "Networks", "optimisation": "Optimisation"}
 OPEN_GROUPS = ("data", "objective")
 
-INTRO = """
-**What you see.** The background is the discriminator's opinion of every point of the plane:
-<span style="color:#168a46">green = "real"</span>, <span style="color:#8c3cc8">purple = "fake"</span>, the black
-line is its decision boundary (D = ½, or the critic's mean level for WGAN-style critics).
-Green dots are real data, purple dots are G's samples, grey lines are the image of a grid in latent
-space (G's manifold: watch it fold), and short black strokes show where G's gradient pushes each fake.
-The right panel is the *optimal* discriminator for the current G, D\\*(x) = p_data(x) / (p_data(x) + p_g(x)):
-the learned D chases it. At the game's equilibrium p_g = p_data, so D\\* = ½ everywhere and the minimax
-value is V(D\\*, G) = 2·JSD(p_data ‖ p_g) − log 4 = −log 4: the second chart shows that identity live.
-"""
-
-D_CAPTION = "Learned D(x): data <b style='color:#168a46'>green</b>, G's samples <b style='color:#8c3cc8'>purple</b>"
-DSTAR_CAPTION = "Optimal D*(x) = p<sub>data</sub> / (p<sub>data</sub> + p<sub>g</sub>) for the current G"
-# a conditional run's pictures (the page switches when a frame says the run is conditional): D judges (point, label)
-# pairs, and each point of the plane is judged with the label of its nearest mode
-D_CAPTION_CONDITIONAL = ("Learned D(x, y), y = the label of x's nearest mode: data <b style='color:#168a46'>green</b>, "
-                         "G's samples coloured by the label they were asked for")
-DSTAR_CAPTION_CONDITIONAL = ("Optimal D*(x, y) = p(x | y) / (p(x | y) + p<sub>g</sub>(x | y)), y = the label of x's "
-                             "nearest mode")
-CAPTIONS = {"plain": [D_CAPTION, DSTAR_CAPTION], "conditional": [D_CAPTION_CONDITIONAL, DSTAR_CAPTION_CONDITIONAL]}
 LAB_TEMPLATE = f"""
 <div class="lab2d-status" id="toy2d-status"></div>
 <div class="lab2d-graph" id="toy2d-graph" aria-label="model overview"></div>
@@ -116,11 +98,10 @@ body.gp-big & .lab2d-graph-dots .dot { width: 10px; height: 10px; }
 body.gp-big & .lab2d-graph-dots .dot.gap { margin-left: 5px; }
 .lab2d-chart .k i { display: inline-block; width: 14px; height: 3px; margin: 0 4px 2px 8px; vertical-align: middle; }
 """ % IMG_SIZE
-# the charts' drawing first: the canvas script calls it when a value or a frame brings rows
 # Present: the page opens the projector view's link in a new tab (and shows it in the link box)
 PRESENT_JS = """(q) => { const u = location.origin + location.pathname + q; window.open(u, "_blank"); return u; }"""
-CANVAS_JS = "\n".join(Path(__file__).with_name(f).read_text()
-                      for f in ("toy2d_charts.js", "toy2d_graph.js", "toy2d_canvas.js"))
+# the charts' drawing first: the canvas script calls it when a value or a frame brings rows
+CANVAS_JS = "\n".join(Path(__file__).with_name(f).read_text() for f in ("charts.js", "graph.js", "canvas.js"))
 
 
 # ---- layout -----------------------------------------------------------------------------------------------
@@ -161,20 +142,18 @@ def _layout() -> dict:
                     c["reset"] = gr.Button("↺ Reset", variant="stop")
                 with gr.Row(elem_id="toy2d-live"):
                     c["speed"] = gr.Slider(1, h.MAX_SPEED, value=200, step=1, label="Speed: at most this many iterations per frame",
-                                           info="Frames come as fast as your browser draws them; below 20, slow "
-                                                "motion: 10 frames/s, this many updates each.")
-                    c["freeze"] = gr.CheckboxGroup(h.FREEZE_CHOICES, value=[], label="Freeze",
-                                                   info="Freeze G and train D alone: D converges to D*.")
+                                           info=SPEED_HELP)
+                    c["freeze"] = gr.CheckboxGroup(h.FREEZE_CHOICES, value=[], label="Freeze", info=FREEZE_HELP)
                     c["show"] = gr.CheckboxGroup(h.SHOW_CHOICES, value=h.SHOW_CHOICES, label="Show")
             with gr.Row(equal_height=True, elem_id="toy2d-presets") as c["group:presets"]:
                 c["preset"] = gr.Dropdown(list(PRESETS), value=None, label="Presets: one click, one story", scale=3)
-                c["preset_note"] = gr.Markdown("Pick a preset, then press **Play**. Every setting on the left can be changed.")
+                c["preset_note"] = gr.Markdown(PRESET_HINT)
             c["preset_name"] = gr.State(None)
             first = h.initial_value()
             after_server_start(h.warm_up, "toy2d-warm-up")
             c["lab"] = gr.HTML(first, html_template=LAB_TEMPLATE, css_template=LAB_CSS, js_on_load=CANVAS_JS,
-                               server_functions=[h.toy2d_frame], elem_id="toy2d-lab", palette=palette(),
-                               size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=h.FRAME_PATH.lstrip("/"),
+                               server_functions=[toy2d_frame], elem_id="toy2d-lab", palette=palette(),
+                               size=IMG_SIZE, coord_pad=COORD_PAD, frame_path=FRAME_PATH.lstrip("/"),
                                model_graph=GRAPH, graph=graph_state(ToyConfig()), captions=CAPTIONS, padding=False)
             with gr.Column() as c["group:pictures"]:
                 explain(STOP_NOTE)
@@ -186,7 +165,7 @@ def _layout() -> dict:
                         if s.group == group:
                             c[s.name] = control(s)
                     if group == "data":
-                        explain("ring8 / grid25 are the standard mode-collapse benchmarks; the rest are GAN Lab's sets.")
+                        explain(DATA_NOTE)
                         with gr.Accordion("Your own data: draw or upload", open=False):
                             c["sketch"] = gr.Sketchpad(label="Draw the real data", type="filepath", height=260,
                                                        canvas_size=(300, 300))
@@ -228,10 +207,7 @@ def _layout() -> dict:
         c["present"] = gr.Button("Present: open this run in the projector view", elem_id="toy2d-present",
                                  size="sm")
 
-    share_panel(c, "toy2d", share.TOY2D_GROUPS, title="Share this run / presenter view",
-                about="A link that opens exactly this run (every setting and the seed): the same link gives the "
-                      "same run. Tick groups to hide them for a simpler student page, lock it to the preset, or use "
-                      "large type for a projector.",
+    share_panel(c, "toy2d", share.TOY2D_GROUPS, title="Share this run / presenter view", about=SHARE_ABOUT,
                 lock_label="Lock the settings (students can still Play and Step)", extra=run_options)
     c["link_play"] = gr.State(None)  # {"autoplay", "steps"} from an opened link
     return c
@@ -241,67 +217,56 @@ def _layout() -> dict:
 
 
 def _wire(c: dict) -> None:
-    settings = [c[n] for n in h.CONFIG_FIELDS]
-    view = c["lab"]  # the pictures and the charts: one component, drawn by the page
-    play_in = [c[n] for n in h.PLAY_FIELDS]
-
-    def named(fn, names):
-        return named_inputs(names, fn)
-
+    settings = h.CONFIG_FIELDS
     # preprocess=False: the settings' own declarations check every value (with the setting's name in the
     # message), whatever a page or an API client sends
     raw = dict(preprocess=False)
 
-    c["preset"].input(h.load_preset, c["preset"], [*settings, c["freeze"], c["preset_note"], c["preset_name"], view],
-                      api_name=False)
-    c["loss"].change(h.formula, c["loss"], c["loss_formula"], api_name=False)
+    on(c["preset"].input, c, h.load_preset, ("preset",),
+       (*settings, "freeze", "preset_note", "preset_name", "lab"), api_name=False)
+    on(c["loss"].change, c, h.show_formula, ("loss",), ("loss_formula",), api_name=False)
     # the model graph's captions follow the settings they name (a preset or a link sets them too); only the
     # lab's graph prop changes, never its pictures
-    graph_names = [*h.CONFIG_FIELDS, "freeze"]
     for name in h.GRAPH_FIELDS:
-        c[name].change(named(h.graph_update, graph_names), [c[n] for n in graph_names], view, api_name=False,
-                       queue=False, show_progress="hidden", **raw)
-    c["dataset"].input(h._default_modes, c["dataset"], c["n_modes"], api_name=False)
-    # Play: the run goes to the process's training scheduler; the page pulls its frames (h.toy2d_frame), which
+        on(c[name].change, c, h.graph_update, (*settings, "freeze"), ("lab",), api_name=False, queue=False,
+           show_progress="hidden", **raw)
+    on(c["dataset"].input, c, h.default_modes, ("dataset",), ("n_modes",), api_name=False)
+    # Play: the run goes to the process's training scheduler; the page pulls its frames (frame_route), which
     # bring the charts' new rows too: no event of the server runs while a run plays. No concurrency limit:
     # starting a run takes milliseconds.
-    c["play"].click(named(user_errors(h.start), h.PLAY_FIELDS), play_in, c["lab"],
-                    api_name="toy2d_start", concurrency_limit=None, **raw)
+    on(c["play"].click, c, h.start, h.PLAY_FIELDS, ("lab",), api_name="toy2d_start", concurrency_limit=None, **raw)
     for name in ("speed", "freeze", "show"):
-        c[name].change(h.live_controls, [c["speed"], c["freeze"], c["show"]], None, api_name=False, queue=False)
+        on(c[name].change, c, h.live_controls, ("speed", "freeze", "show"), (), api_name=False, queue=False)
     # The same run for API clients, its frames streamed (benchmarks/classroom.py and the tests drive it).
-    stream = gr.Button(visible=False)
-    stream.click(named(h.play_stream, h.PLAY_FIELDS), play_in, c["lab"], api_name="toy2d_play", concurrency_limit=None,
-                 **raw)
-    c["pause"].click(h.pause, None, None, api_name="toy2d_pause", queue=False)
-    step_in = [*settings, c["freeze"], c["show"]]
-    step_names = [*h.CONFIG_FIELDS, "freeze", "show"]
-    for kind in ("d", "g", "it"):
-        c[f"step_{kind}"].click(named(h._stepper(kind), step_names), step_in, view, api_name=f"toy2d_step_{kind}", **raw)
-    c["reset"].click(named(h.reset, step_names), step_in, view, api_name="toy2d_reset", **raw)
-    c["use_sketch"].click(h.use_drawing, c["sketch"], c["dataset"], api_name=False, preprocess=False)
-    c["csv_file"].upload(h.use_csv, c["csv_file"], c["dataset"], api_name=False)
+    c["play_api"] = gr.Button(visible=False)
+    on(c["play_api"].click, c, h.play_stream, h.PLAY_FIELDS, ("lab",), api_name="toy2d_play",
+       concurrency_limit=None, **raw)
+    on(c["pause"].click, c, h.pause, (), (), api_name="toy2d_pause", queue=False)
+    step_in = (*settings, "freeze", "show")
+    for kind, step in h.STEPS.items():
+        on(c[f"step_{kind}"].click, c, step, step_in, ("lab",), api_name=f"toy2d_step_{kind}", **raw)
+    on(c["reset"].click, c, h.reset, step_in, ("lab",), api_name="toy2d_reset", **raw)
+    on(c["use_sketch"].click, c, h.use_drawing, ("sketch",), ("dataset",), api_name=False, preprocess=False)
+    on(c["csv_file"].upload, c, h.use_csv, ("csv_file",), ("dataset",), api_name=False)
 
-    c["choice"].change(h.compare_choice, c["choice"], [c["custom_b"], c["cmp_note"]], api_name=False, queue=False)
-    cmp_names = [*h.CONFIG_FIELDS, "choice", "loss_b", "unroll_b", "pack_b", "dsteps_b", "cmp_iters"]
-    c["cmp_run"].click(named(h.run_compare, cmp_names), [c[n] for n in cmp_names],
-                       [c["img_a"], c["img_b"], c["cmp_head"], c["cmp_table"]], api_name="toy2d_compare",
-                       concurrency_limit=4, concurrency_id="toy2d_compare")
-    c["cmp_stop"].click(h.pause, None, None, queue=False, api_name=False)
-    c["csv_btn"].click(h.export_csv, None, c["export_file"], api_name="toy2d_export_csv")
-    c["gif_btn"].click(h.export_gif, None, c["export_file"], api_name="toy2d_export_gif")
-    c["model_btn"].click(h.export_model, None, c["export_file"], api_name="toy2d_export_model")
-    c["load_file"].upload(h.import_model, [c["load_file"], c["show"]], [*settings, view], api_name=False)
+    on(c["choice"].change, c, h.compare_choice, ("choice",), ("custom_b", "cmp_note"), api_name=False, queue=False)
+    cmp_in = (*settings, "choice", "loss_b", "unroll_b", "pack_b", "dsteps_b", "cmp_iters")
+    on(c["cmp_run"].click, c, h.run_compare, cmp_in, ("img_a", "img_b", "cmp_head", "cmp_table"),
+       api_name="toy2d_compare", concurrency_limit=4, concurrency_id="toy2d_compare")
+    on(c["cmp_stop"].click, c, h.pause, (), (), queue=False, api_name=False)
+    for button, export, api in (("csv_btn", h.export_csv, "toy2d_export_csv"), ("gif_btn", h.export_gif, "toy2d_export_gif"),
+                                ("model_btn", h.export_model, "toy2d_export_model")):
+        on(c[button].click, c, export, (), ("export_file",), api_name=api)
+    on(c["load_file"].upload, c, h.import_model, ("load_file", "show"), (*settings, "lab"), api_name=False)
 
-    link_names = [*h.CONFIG_FIELDS, "preset_name", "link_hide", "link_lock", "link_big", "link_autoplay", "link_steps"]
-    wire_copy_link(c, h.make_link, link_names)
-    c["present"].click(named(user_errors(h.make_present_link), link_names), [c[n] for n in link_names], c["link_box"],
-                       api_name=False, preprocess=False).then(None, c["link_box"], c["link_box"], js=PRESENT_JS)
+    link_in = [*settings, "preset_name", "link_hide", "link_lock", "link_big", "link_autoplay", "link_steps"]
+    wire_copy_link(c, h.make_link, link_in)
+    on(c["present"].click, c, h.present, link_in, ("link_box",), api_name=False,
+       preprocess=False).then(None, c["link_box"], c["link_box"], js=PRESENT_JS)
 
 
 def build() -> LinkTarget:
-    gr.Markdown(elem_id="toy2d-about", value="Train a small GAN on points in the plane and watch it learn. Pick a preset (or any settings "
-                "on the left) and press **Play**; what the pictures show is explained under them.")
+    gr.Markdown(elem_id="toy2d-about", value=LEAD)
     c = _layout()
     _wire(c)
     return link_target(c)
@@ -311,27 +276,12 @@ def build() -> LinkTarget:
 
 
 def link_target(c: dict) -> LinkTarget:
-    """What an opened share link sets here: every setting and the preset (read-only with ``lock``), the preset's
-    story, and whether to start at once (``autoplay``, ``steps``), which the chained autoplay then does."""
-
-    def values(state: dict, options: dict) -> dict:
-        cfg = share.toy2d_config(state)
-        lock = bool(options.get("lock"))
-        preset = state.get("preset")
-        out = {name: gr.update(value=v, interactive=not lock) for name, v in zip(h.CONFIG_FIELDS, h._values(cfg))}
-        out.update(preset=gr.update(value=preset if preset in PRESETS else None, interactive=not lock),
-                   preset_name=preset if preset in PRESETS else None,
-                   link_play={"autoplay": bool(options.get("autoplay")), "steps": options.get("steps")})
-        if preset in PRESETS:
-            out["preset_note"] = f"**{preset}.** {PRESETS[preset]['description']}"
-        elif preset in compare.COMPARE_PRESETS:
-            out["preset_note"] = f"**{preset}.** Open *Compare two runs* and press *Train A and B*."
-        return out
+    """What an opened share link sets here (:func:`handlers.link_values`); then the chained autoplay starts the
+    run when the link asks for it."""
 
     def after(event) -> None:
-        names = [*h.PLAY_FIELDS, "link_play"]
-        event.then(named_inputs(names, user_errors(h.autoplay)), [c[n] for n in names], c["lab"], api_name=False,
-                   preprocess=False, show_progress="hidden")
+        on(event.then, c, h.autoplay, (*h.PLAY_FIELDS, "link_play"), ("lab",), api_name=False, preprocess=False,
+           show_progress="hidden")
 
     sets = (*h.CONFIG_FIELDS, "preset", "preset_name", "preset_note", "link_play")
-    return LinkTarget(c, TAB_ID, sets, values, after)
+    return LinkTarget(c, TAB_ID, sets, h.link_values, after)

@@ -1,7 +1,7 @@
 // The 2-D GAN lab's four charts, drawn in the page as SVG from rows of numbers (playground/toy2d/charts.py
 // declares each chart: its title, series, axes and reference line). A still value brings every row; while a
 // run plays, each frame brings the rows logged since the page's last one. Runs first in the lab's
-// js_on_load (toy2d_canvas.js follows and calls makeCharts).
+// js_on_load (canvas.js follows and calls makeCharts).
 function makeCharts(box) {
   const W = 400, H = 180, L = 46, R = 42, T = 8, B = 22; // the plot area is [L, W - R] x [T, H - B]
   let spec = null, rows = [], bars = null, drawn = 0, pending = null;

@@ -100,3 +100,45 @@ def test_model_code_never_imports_the_ui():
     up = {m: sorted(t for t in ts if t.startswith("playground.ui")) for m, ts in graph.items()
           if not m.startswith("playground.ui")}
     assert {m: ts for m, ts in up.items() if ts} == {}
+
+
+UI = PACKAGE / "ui"
+TAB_PARTS = {"__init__", "layout", "handlers", "texts"}
+
+
+def tab_packages() -> list[Path]:
+    return sorted(p for p in UI.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+
+
+def test_every_tab_has_the_one_shape():
+    """A tab is ``playground/ui/<tab>/``: ``layout`` (components and wiring), ``handlers`` (what each event
+    computes, inputs and outputs by name) and ``texts``, plus modules of its own ideas; the app finds them by
+    package. No tab module is left beside the packages."""
+    from playground.ui.app import TAB_MODULES
+
+    assert sorted(p.name for p in tab_packages()) == sorted(TAB_MODULES)
+    for tab in tab_packages():
+        assert TAB_PARTS <= {p.stem for p in tab.glob("*.py")}, tab.name
+    leftovers = sorted(p.name for p in UI.glob("*.py") if p.stem.split("_")[0] in TAB_MODULES)
+    assert leftovers == []
+
+
+def test_handlers_and_texts_never_import_their_layout():
+    """The layout imports the handlers, never the other way round (that way the handlers are testable without a
+    page, and no handler reaches a component by position)."""
+    graph = import_graph()
+    for tab in tab_packages():
+        layout = f"playground.ui.{tab.name}.layout"
+        below = [m for m in graph if m.startswith(f"playground.ui.{tab.name}.") and m != layout]
+        assert [m for m in below if layout in graph[m]] == [], tab.name
+
+
+def test_no_handler_is_reached_round_its_wrapper_and_no_output_is_padded():
+    """Handlers are called as themselves (no ``__wrapped__``), and they name their outputs: nothing builds a
+    list of ``gr.skip()`` to pad positions."""
+    import re
+
+    pattern = re.compile(r"__wrapped__|\[gr\.skip\(\)\]\s*\*|\(gr\.skip\(\),\)\s*\*")
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in sorted(PACKAGE.rglob("*.py"))
+            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert hits == []

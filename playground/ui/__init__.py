@@ -1,1 +1,2 @@
-"""Gradio user interface: one module per tab (``<area>_tab.py``), each calling into ``playground.<area>``."""
+"""Gradio user interface: one package per tab (``playground/ui/<tab>/``: layout, handlers, texts), each calling into
+``playground.<area>``; the pieces every tab shares (wiring, sessions, the gates in front of the queue) beside them."""

@@ -1,7 +1,8 @@
 """Builds the whole app: one ``gr.Blocks`` with a tab per area.
 
-Each tab lives in ``playground/ui/<area>_tab.py`` and exposes ``TITLE`` and ``build()``; a tab
-appears here once its module exists. Building the page loads the small bundled models the tabs show on
+Each tab is a package ``playground/ui/<tab>/`` of one shape: ``layout`` (its components by name and their
+wiring, through ``common.on``), ``handlers`` (what each event computes: inputs by name in, outputs by name out)
+and ``texts``; the package exports ``TITLE`` and ``build()``, and a tab appears here once its package exists. Building the page loads the small bundled models the tabs show on
 arrival; the heavy work (the metrics example's Inception run, the 2-D lab's warm-up) starts in the background
 once the server is up (``common.after_server_start``), so the page is served within seconds.
 """
@@ -102,13 +103,12 @@ def available_tabs() -> list[tuple[str, object]]:
     """(name, module) of the tabs that exist, in page order: each is the package ``playground.ui.<name>``."""
     tabs = []
     for name in TAB_MODULES:
-        for modname in (f"playground.ui.{name}", f"playground.ui.{name}_tab"):
-            try:
-                tabs.append((name, importlib.import_module(modname)))
-                break
-            except ModuleNotFoundError as exc:
-                if exc.name != modname:  # a real missing dependency: surface it
-                    raise
+        modname = f"playground.ui.{name}"
+        try:
+            tabs.append((name, importlib.import_module(modname)))
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:  # a real missing dependency: surface it
+                raise
     return tabs
 
 

@@ -91,7 +91,7 @@ def _errors_as_toasts():
         raise _to_gr_error(exc) from exc
 
 
-def named_inputs(names, fn):
+def named_inputs(names, fn, clicked: bool = False):
     """A Gradio handler whose parameters are ``names`` (then ``request``) calling ``fn(values, request)``
     with the inputs as one dict keyed by those names.
 
@@ -99,12 +99,16 @@ def named_inputs(names, fn):
     hand, and API users (gradio_client) see the real parameter names. Works for plain functions,
     generators, coroutines and async generators. When ``fn`` takes a ``progress`` argument, the handler
     declares one defaulting to ``gr.Progress()`` (that is how Gradio finds it) and passes it on.
+    ``clicked=True`` (a gallery's select event): the clicked item's index comes as ``values["clicked"]``;
+    Gradio hands a click only to a parameter annotated ``gr.SelectData``, which the handler declares.
     """
     names = list(names)
     n = len(names)
     wants_progress = "progress" in inspect.signature(fn).parameters
     params = [inspect.Parameter(x, inspect.Parameter.POSITIONAL_OR_KEYWORD) for x in names]
     params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request))
+    if clicked:
+        params.append(inspect.Parameter("clicked", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.SelectData))
     if wants_progress:
         params.append(inspect.Parameter("progress", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=gr.Progress()))
 
@@ -112,9 +116,13 @@ def named_inputs(names, fn):
         values = dict(zip(names, args[:n]))
         values.update({k: v for k, v in kwargs.items() if k in names})
         request = args[n] if len(args) > n else kwargs.get("request")
+        rest = list(args[n + 1:])
+        if clicked:
+            event = rest.pop(0) if rest else kwargs.get("clicked")
+            values["clicked"] = getattr(event, "index", None)
         extra = {}
         if wants_progress:
-            extra["progress"] = args[n + 1] if len(args) > n + 1 else kwargs.get("progress", gr.Progress())
+            extra["progress"] = rest.pop(0) if rest else kwargs.get("progress", gr.Progress())
         return (values, request), extra
 
     if inspect.isasyncgenfunction(fn):
@@ -136,7 +144,7 @@ def named_inputs(names, fn):
             return fn(*a, **kw)
 
     handler.__signature__ = inspect.Signature(params)
-    handler.__annotations__ = {"request": gr.Request}
+    handler.__annotations__ = {"request": gr.Request, **({"clicked": gr.SelectData} if clicked else {})}
     handler.__name__ = getattr(fn, "__name__", "handler")
     handler.__doc__ = fn.__doc__
     return handler
@@ -155,7 +163,9 @@ def by_component(c: dict, outputs, fn):
         unknown = set(result) - set(allowed)
         if unknown:
             raise KeyError(f"{getattr(fn, '__name__', fn)} returned outputs it is not wired to: {sorted(unknown)}")
-        # an empty answer changes nothing (Gradio reads an empty dict as one value)
+        if not allowed:  # an event with no outputs (Pause): Gradio wants nothing back
+            return None
+        # an empty answer changes nothing (Gradio reads an empty dict as one value, and one skip() as "all")
         return {allowed[k]: v for k, v in result.items()} if result else gr.skip()
 
     if inspect.isasyncgenfunction(fn):
@@ -177,13 +187,14 @@ def by_component(c: dict, outputs, fn):
     return handler
 
 
-def on(trigger, c: dict, fn, inputs=(), outputs=(), **event_kwargs):
+def on(trigger, c: dict, fn, inputs=(), outputs=(), clicked: bool = False, **event_kwargs):
     """Wire a tab's handler to an event: ``trigger`` (e.g. ``c["run"].click``) calls ``fn(values, request)``
     with the inputs named ``inputs`` as a dict by name, and ``fn`` returns (or yields) a dict of some of the
-    outputs named ``outputs``. Errors become toasts (:func:`user_errors`). Returns Gradio's event, for ``.then``.
+    outputs named ``outputs``. Errors become toasts (:func:`user_errors`). ``clicked=True`` for a gallery's
+    select event: the clicked item's index is ``values["clicked"]``. Returns Gradio's event, for ``.then``.
 
     Every tab wires its Python handlers through here: handlers never see a component nor a position."""
-    handler = named_inputs(inputs, user_errors(by_component(c, outputs, fn)))
+    handler = named_inputs(inputs, user_errors(by_component(c, outputs, fn)), clicked=clicked)
     return trigger(handler, [c[n] for n in inputs], [c[n] for n in outputs], **event_kwargs)
 
 

@@ -74,6 +74,33 @@ def test_the_sketchpad_draws_on_the_first_stroke_and_again_after_clear(page, art
     page.screenshot(path=str(artifacts / "translation_first_stroke.png"), full_page=True)
 
 
+def test_a_clicked_example_is_translated_and_named_by_the_link(page, artifacts):
+    """A click on the fourth example of the gallery: G gets that very picture (the one the server lists
+    fourth), and the tab's link names it (``example=3``)."""
+    from playground.translation import inference
+    from playground.ui.translation.handlers import first_view
+
+    click_tab(page, "Image translation")
+    page.get_by_role("tab", name="Examples", exact=True).click()
+    gallery = page.locator("#translation-examples")
+    gallery.locator("button.thumbnail-item").nth(3).wait_for(timeout=30_000)
+    before = _src(page, "#translation-seen")
+    gallery.locator("button.thumbnail-item").nth(3).click()
+    seen = _wait_new_src(page, "#translation-seen", before)
+    with urllib.request.urlopen(seen, timeout=30) as r:
+        shown = np.asarray(Image.open(io.BytesIO(r.read())).convert("RGB"), dtype=np.float64)
+    fourth = first_view(next(iter(inference.bundled_entries())))["gallery"][3]
+    want = np.asarray(Image.open(fourth).convert("RGB").resize(shown.shape[1::-1]), dtype=np.float64)
+    assert np.abs(shown - want).mean() < 12, "G was given another picture than the one clicked"
+    page.locator("button.label-wrap:visible", has_text="Share this view").first.click()  # the share panel
+    page.locator("#translation-copy-link").click()
+    page.wait_for_function("() => (document.querySelector('#translation-link textarea') || {}).value"
+                           " && document.querySelector('#translation-link textarea').value.includes('example=3')",
+                           timeout=30_000)
+    assert page.locator(TOAST).count() == 0, page.locator(TOAST).all_inner_texts()
+    page.screenshot(path=str(artifacts / "translation_example_click.png"), full_page=True)
+
+
 def test_an_offline_zoo_model_shows_one_message_and_keeps_the_page(page, artifacts, monkeypatch, tmp_path):
     from playground.translation import zoo
 

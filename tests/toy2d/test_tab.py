@@ -7,6 +7,7 @@ import time
 import pytest
 
 from playground.toy2d.config import ToyConfig
+from playground.toy2d.lab import GIF_EVERY
 from playground.ui.toy2d.handlers import CONFIG_FIELDS, control_values
 from tests.conftest import click_tab
 
@@ -233,7 +234,7 @@ def test_export_then_load_a_run_and_custom_csv_data(tmp_path):
     req = SimpleNamespace(session_hash="export-test")
     try:
         show = ["manifold"]
-        _play(T, req, ToyConfig(seed=5, g_width=16, d_width=16), frames=3 * T.GIF_EVERY + 1)
+        _play(T, req, ToyConfig(seed=5, g_width=16, d_width=16), frames=3 * GIF_EVERY + 1)
         assert T.pause({}, req) == {}
         csv_path = T.export_csv({}, req)["export_file"]
         assert open(csv_path).readline().startswith("iteration,d_loss,g_loss")
@@ -485,8 +486,6 @@ PROJECTOR_PARTS = ("canvas.lab2d-d", "canvas.lab2d-ds", "#toy2d-status", "#toy2d
 def test_the_projector_view_fits_the_story_on_one_screen(browser, app_url, artifacts, size):
     """``big=1`` (and the Present button's link): D and D* side by side, the status line, Play/Pause/Step and one
     chart, every one fully inside the viewport without scrolling, in large type (issue #19)."""
-    from tests.conftest import open_page
-
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
     try:

@@ -85,6 +85,6 @@ def test_a_model_shows_its_own_outputs(model, pix2pix):
 def test_a_clicked_example_becomes_the_uploaded_input():
     view = h.first_view(next(iter(inference.bundled_entries())))
     gallery = [(path, None) for path in view["gallery"]]  # as Gradio preprocesses a gallery
-    out = h.use_example({"gallery": gallery, "example": 3})
-    assert set(out) == {"upload", "source"} and out["source"] == "upload"
+    out = h.use_example({"gallery": gallery, "clicked": 3})
+    assert set(out) == {"upload", "source", "example"} and out["source"] == "upload" and out["example"] == 3
     assert np.array_equal(out["upload"], np.asarray(Image.open(view["gallery"][3]).convert("RGB")))

@@ -125,6 +125,8 @@ def test_on_refuses_an_output_the_handler_is_not_wired_to_and_a_positional_answe
 def test_on_turns_an_empty_answer_into_one_skip_and_converts_every_yield():
     fn, _ = _wired(lambda v, request: {}, ("a",), ("out1", "out2"))
     assert fn("x", None) == gr.skip()  # Gradio reads one skip() as "leave every output"
+    fn, _ = _wired(lambda v, request: {}, ("a",), ())
+    assert fn("x", None) is None  # an event without outputs (Pause) returns nothing, or Gradio warns
 
     def steps(v, request):
         for i in range(3):
@@ -144,3 +146,23 @@ def test_on_hands_a_progress_tracker_to_a_handler_that_takes_one():
     param = inspect.signature(fn).parameters["progress"]
     assert isinstance(param.default, gr.Progress)  # how Gradio finds where to put its tracker
     assert fn("x", None, gr.Progress()) == {c["out1"]: "Progress"}
+
+
+def test_on_gives_a_gallery_click_its_index_by_name():
+    """Gradio hands a select event's data only to a parameter annotated ``gr.SelectData``; ``clicked=True``
+    declares one and passes the clicked index on as ``values["clicked"]``, the named inputs unchanged."""
+    import inspect
+    import typing
+
+    def handler(v, request):
+        return {"out1": f"{v['a']}:{v['clicked']}"}
+
+    with gr.Blocks() as demo:
+        c = {n: gr.Textbox(label=n) for n in ("a", "out1")}
+        c["gallery"] = gr.Gallery()
+        common.on(c["gallery"].select, c, handler, ("a",), ("out1",), clicked=True)
+    fn = demo.fns[len(demo.fns) - 1].fn
+    assert typing.get_type_hints(fn)["clicked"] is gr.SelectData
+    assert list(inspect.signature(fn).parameters) == ["a", "request", "clicked"]
+    event = gr.SelectData(None, {"index": 7, "value": None})
+    assert fn("x", None, event) == {c["out1"]: "x:7"}

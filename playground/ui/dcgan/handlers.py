@@ -92,11 +92,11 @@ def _cacheable(renderer: Renderer, *ref_lists: list[str]) -> bool:
 
 
 def _cached(renderer: Renderer, key: tuple, ref_lists: tuple, compute) -> dict:
-    """``compute()``'s outputs by name, from the result cache when they depend on the inputs alone. Kept there
-    as (name, value) pairs: the cache drops an answer whose picture files have gone by looking inside tuples."""
+    """``compute()``'s outputs by name, from the result cache when they depend on the inputs alone (a copy: the
+    caller may add to it; the cache drops an answer whose picture files have gone)."""
     if not _cacheable(renderer, *ref_lists):
         return compute()
-    return dict(_results.get_or_compute(key, lambda: tuple(compute().items())))
+    return dict(_results.get_or_compute(key, compute))
 
 
 def _model_line(request) -> str:

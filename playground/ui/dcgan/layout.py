@@ -14,15 +14,12 @@ inputs before the handler runs, so a string sent to a slider or a corrupt upload
 
 from __future__ import annotations
 
-import inspect
-
 import gradio as gr
 
 from playground import safe_input
 from playground.dcgan import architecture, latent
 from playground.dcgan.lab import EXTENT, INTERP_STEPS, INVERT_STEPS, MAX_REF_CHARS, NOISE, PRESETS, PRIOR, SCALE
-from playground.ui.common import (LinkTarget, by_component, explain, named_inputs, on, share_panel, user_errors,
-                                  wire_copy_link)
+from playground.ui.common import LinkTarget, explain, on, share_panel, wire_copy_link
 from playground.ui.dcgan import handlers as h
 from playground.ui.dcgan.handlers import ARITHMETIC, DIRECTION, FIGURE, SAMPLES
 from playground.ui.dcgan.texts import (ARITHMETIC_HELP, CHECKERBOARD_HELP, DIRECTION_HELP, GUIDELINES_HELP,
@@ -202,24 +199,6 @@ def _guidelines_layout(c: dict) -> None:
 # ---- wiring -----------------------------------------------------------------------------------------------------
 
 
-def _on_select(trigger, c: dict, fn, inputs, outputs, **event_kwargs):
-    """:func:`playground.ui.common.on` for a click on a gallery item: ``fn`` also finds the clicked item's index
-    in ``values["clicked"]``. Gradio hands the click only to a parameter annotated ``gr.SelectData``, so the
-    handler gets one more parameter, ``clicked``, ahead of the named inputs."""
-
-    def with_index(values: dict, request):
-        return fn({**values, "clicked": values["clicked"].index}, request)
-
-    with_index.__name__ = fn.__name__
-    handler = named_inputs(("clicked", *inputs), user_errors(by_component(c, outputs, with_index)))
-    signature = inspect.signature(handler)
-    params = list(signature.parameters.values())
-    params[0] = params[0].replace(annotation=gr.SelectData)
-    handler.__signature__ = signature.replace(parameters=params)
-    handler.__annotations__ = {**handler.__annotations__, "clicked": gr.SelectData}
-    return trigger(handler, [c[n] for n in inputs], [c[n] for n in outputs], **event_kwargs)
-
-
 def _wire(c: dict) -> None:
     # preprocess=False everywhere: the handlers check raw values and decode uploads themselves (see the
     # module docstring), so bad input gets a sentence instead of Gradio's bare "Error".
@@ -228,8 +207,8 @@ def _wire(c: dict) -> None:
 
     on(c["show_btn"].click, c, h.show_samples, ("seed",), SAMPLES, api_name="dcgan_samples", **quick)
     on(c["seed"].submit, c, h.show_samples, ("seed",), SAMPLES, api_name=False, **quick)
-    _on_select(c["gallery"].select, c, h.place_clicked_sample, ("target", "shown_seed", *ARITHMETIC),
-               ("a", "b", "c", "start", "end", "base", *FIGURE), api_name=False, show_progress="hidden", **quick)
+    on(c["gallery"].select, c, h.place_clicked_sample, ("target", "shown_seed", *ARITHMETIC),
+       ("a", "b", "c", "start", "end", "base", *FIGURE), clicked=True, api_name=False, show_progress="hidden", **quick)
     on(c["compute_btn"].click, c, h.arithmetic, ARITHMETIC, FIGURE, api_name="dcgan_arithmetic", **quick)
     for g in "abc":
         on(c[g].submit, c, h.arithmetic, ARITHMETIC, FIGURE, api_name=False, **quick)

@@ -22,7 +22,7 @@ from playground.ui.sessions import SessionStore, is_page_session, on_sweep
 from playground.toy2d import compare
 from playground.toy2d.config import SETTINGS, ToyConfig
 from playground.toy2d.data import load_points_csv, points_from_drawing
-from playground.toy2d.lab import GIF_EVERY, MAX_SPEED, Lab, still_value  # noqa: F401 - GIF_EVERY for tests
+from playground.toy2d.lab import MAX_SPEED, Lab, still_value
 from playground.toy2d.graph import graph_state
 from playground.toy2d.losses import OBJECTIVES
 from playground.toy2d.presets import PRESETS

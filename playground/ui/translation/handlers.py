@@ -276,12 +276,14 @@ def examples(v: dict, request: gr.Request | None = None) -> dict:
 
 
 def use_example(v: dict, request: gr.Request | None = None) -> dict:
-    """Example ``v["example"]`` of ``v["gallery"]`` (as Gradio preprocessed it) becomes the uploaded input."""
-    item = v["gallery"][int(v["example"])]
+    """The clicked example (``v["clicked"]``, its index in ``v["gallery"]`` as Gradio preprocessed it) becomes
+    the uploaded input, and the tab remembers which one it was (``example``: a link names it)."""
+    index = int(v["clicked"])
+    item = v["gallery"][index]
     img = item[0] if isinstance(item, (list, tuple)) else item
     if isinstance(img, dict):
         img = img.get("image", {}).get("path") or img.get("path")
-    return {"upload": read_image(safe_input.web_file(img), "The example"), "source": "upload"}
+    return {"upload": read_image(safe_input.web_file(img), "The example"), "source": "upload", "example": index}
 
 
 def _translate_example(model: str, gallery: list, index: int) -> tuple[str, dict]:

@@ -127,13 +127,6 @@ def _output_layout(c: dict, first: dict) -> None:
 # ---- wiring -----------------------------------------------------------------------------------------------------
 
 
-def _selected_index(evt: gr.SelectData) -> int:
-    """The clicked example's index. Gradio gives a select event's data only to a parameter typed
-    ``gr.SelectData``, which ``common.on``'s handlers (inputs by name) do not have: this step puts it in the
-    ``example`` state, and the handler that follows reads it by name."""
-    return evt.index
-
-
 def _wire(c: dict) -> None:
     # preprocess=False: the handlers check raw values and decode the pictures themselves (module docstring).
     raw = dict(preprocess=False)
@@ -151,8 +144,8 @@ def _wire(c: dict) -> None:
     changed = on(c["model"].change, c, model_changed, ("model",), ("realness", "dropout", "recon", "error"),
                  api_name=False, queue=False, **raw)
     on(changed.then, c, examples, ("model",), EXAMPLES, api_name="translation_examples", **raw)
-    picked = c["gallery"].select(_selected_index, None, c["example"], api_name=False, queue=False)
-    chosen = on(picked.then, c, use_example, ("gallery", "example"), ("upload", "source"), api_name=False)
+    chosen = on(c["gallery"].select, c, use_example, ("gallery",), ("upload", "source", "example"), clicked=True,
+                api_name=False)
     on(chosen.then, c, translate, INPUTS, OUTPUTS, api_name=False, **run)
     on(c["examples_tab"].select, c, examples, ("model",), EXAMPLES, api_name=False, **raw)
     wire_copy_link(c, make_link, ["model", "example", "link_hide", "link_big"])

@@ -17,7 +17,12 @@ own), and Gradio takes work from every group, so a flood of inversions never del
 
 A place is held from its join until the event's ``process_completed`` message passes through the session's
 stream (``GET /gradio_api/queue/data``), until that stream ends (Gradio then drops the session's waiting
-events), or for at most :data:`PLACE_SECONDS` when nobody listens. A refused join gets HTTP 429 and one
+events), or for at most :data:`PLACE_SECONDS` when nobody listens.
+
+The gate also remembers when each session's stream ended (:data:`LISTENERS`): a running handler that checks
+:func:`client_left` between batches stops when nobody listens any more. Gradio stops a generator then, but has
+no public way to tell a plain function, and ``gr.Request.session_hash`` is all a handler needs here. A
+``/call/<name>`` join without a session is given one, so that its stream's end names it too. A refused join gets HTTP 429 and one
 sentence, which the page shows as its error. The address is the peer's as uvicorn reports it (the same one
 ``gr.Request.client`` gives the handlers); behind a proxy, set ``FORWARDED_ALLOW_IPS`` so it is the visitor's.
 """
@@ -43,6 +48,51 @@ API_TOTAL = 16  # places all page-less sessions may hold in the app (Gradio runs
 MAX_PLACES = 1000  # places in the whole queue: what it may cost in memory
 PLACE_SECONDS = 15 * 60  # a place nobody listens for is given back after this
 MAX_JOIN_BYTES = 4 * 1024 * 1024  # a join's body names its inputs (files are uploaded apart)
+
+
+class Listeners:
+    """When each session's stream last ended (by session hash). Thread-safe; remembers the newest
+    :data:`MAX_PLACES` x 10 sessions; ``clock`` is injectable for tests."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._ended: OrderedDict[str, float] = OrderedDict()
+        self._calls: OrderedDict[str, str] = OrderedDict()  # a /call event's id -> the session it was given
+        self._lock = threading.Lock()
+
+    def ended(self, session: str) -> None:
+        with self._lock:
+            self._ended[session] = self.clock()
+            self._ended.move_to_end(session)
+            while len(self._ended) > 10 * MAX_PLACES:
+                self._ended.popitem(last=False)
+
+    def call_joined(self, event_id: str, session: str) -> None:
+        with self._lock:
+            self._calls[event_id] = session
+            while len(self._calls) > 10 * MAX_PLACES:
+                self._calls.popitem(last=False)
+
+    def call_ended(self, event_id: str) -> None:
+        with self._lock:
+            session = self._calls.pop(event_id, None)
+        if session is not None:
+            self.ended(session)
+
+    def left_since(self, session: str | None, since: float) -> bool:
+        """True when ``session``'s stream ended at or after ``since`` (a ``clock()`` time)."""
+        with self._lock:
+            return session is not None and self._ended.get(session, -1.0) >= since
+
+
+LISTENERS = Listeners()
+
+
+def client_left(session: str | None, since: float) -> bool:
+    """True once the client of ``session`` stopped listening after ``since`` (``time.monotonic()`` when the handler
+    started): its page closed or its API client disconnected, so Gradio drops what it waits for. Always False
+    in an app launched without the gate (``ui/app.launch_kwargs`` installs it)."""
+    return LISTENERS.left_since(session, since)
 
 
 @dataclass
@@ -130,9 +180,10 @@ class QueueGate:
 
     ``scope["app"]`` is Gradio's FastAPI app; its ``get_blocks()`` names each event's group and label."""
 
-    def __init__(self, app, places: Places | None = None) -> None:
+    def __init__(self, app, places: Places | None = None, listeners: Listeners | None = None) -> None:
         self.app = app
         self.places = places if places is not None else Places()
+        self.listeners = listeners if listeners is not None else LISTENERS
 
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -164,10 +215,14 @@ class QueueGate:
         if event is None:  # not ours to judge: Gradio answers malformed joins itself
             return await self.app(scope, replay(body, receive), send)
         fn_key, group, label = event
-        session = str(doc.get("session_hash") or "") if api_name is None else ""
+        session = str(doc.get("session_hash") or "")
+        if api_name is not None and not session:  # a /call join: its stream's end will name this session
+            session = doc["session_hash"] = f"call-{uuid.uuid4().hex}"
+            body, scope = _with_body(scope, json.dumps(doc).encode())
         address = client_address(scope)
         ticket = f"join:{uuid.uuid4().hex}"
-        place = Place(session or ticket, address, fn_key, group, is_page_session(session), self.places.clock())
+        page = api_name is None and is_page_session(session)  # a /call join is page-less, whatever it names
+        place = Place(session or ticket, address, fn_key, group, page, self.places.clock())
         why = self.places.admit(ticket, place, label)
         if why is not None:
             return await answer(send, 429, why)
@@ -178,6 +233,8 @@ class QueueGate:
             event_id = seen.event_id()
             if event_id:
                 self.places.rename(ticket, event_id)
+                if api_name is not None:
+                    self.listeners.call_joined(event_id, session)
             else:  # refused by Gradio (bad input) or failed: no place is held
                 self.places.give_back(ticket)
 
@@ -198,8 +255,16 @@ class QueueGate:
         finally:  # the stream ended: its events completed, or Gradio dropped the ones still waiting
             if event_id:
                 places.give_back(event_id)
+                self.listeners.call_ended(event_id)
             elif session:
                 places.give_back_session(session)
+                self.listeners.ended(session)
+
+
+def _with_body(scope, body: bytes) -> tuple[bytes, dict]:
+    """``body`` and a copy of ``scope`` whose ``content-length`` says its length."""
+    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+    return body, {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
 
 
 def _event(scope, doc, api_name: str | None) -> tuple[str, str, str] | None:

@@ -193,3 +193,79 @@ def test_a_page_less_flood_leaves_the_pages_their_play_and_their_dcgan_click(app
         again = _join(http, fns["dcgan_invert"], invert, secrets.token_hex(6))
         assert again.status_code == 200, again.text
         _completed(http, json.loads(again.request.content)["session_hash"], again.json()["event_id"])
+
+
+def _asgi_gate(inner_seen: list):
+    """A QueueGate in front of a stand-in Gradio app with one event (``metrics_compute``, fn 3): its joins answer
+    an event id, its streams send one chunk and end. ``inner_seen`` gets each request as the app saw it."""
+    from types import SimpleNamespace
+
+    blocks = SimpleNamespace(fns={3: SimpleNamespace(api_name="metrics_compute", concurrency_id="metrics")})
+
+    async def app(scope, receive, send):
+        body = b""
+        if scope["method"] == "POST":
+            while True:
+                m = await receive()
+                body += m.get("body", b"")
+                if not m.get("more_body"):
+                    break
+        inner_seen.append((scope["path"], dict(scope["headers"]), body))
+        payload = json.dumps({"event_id": "ev-1"}).encode() if scope["method"] == "POST" else b"data: {}\n\n"
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": payload})
+
+    gate = queue_gate.QueueGate(app, Places(), queue_gate.Listeners())
+    return gate, SimpleNamespace(get_blocks=lambda: blocks)
+
+
+def _request(gate, fake_app, method, path, body=b"", query=b""):
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "query_string": query, "app": fake_app,
+             "headers": [(b"content-length", str(len(body)).encode())], "client": ("10.0.0.9", 5000)}
+    run_async(gate(scope, receive, send))
+    return sent
+
+
+def test_a_handler_learns_that_its_client_stopped_listening_from_the_gate():
+    """Gradio drops a session's events when their stream ends, but tells a running plain function nothing
+    (only generators are stopped); the metrics computation asks ``client_left`` between batches. A /call join
+    without a session is given one, so that the end of its own stream (GET /call/<name>/<event id>) names it;
+    a page's stream (GET /queue/data?session_hash=S) names S. Only an end after the handler started counts."""
+    import time
+
+    seen = []
+    gate, fake_app = _asgi_gate(seen)
+    t0 = time.monotonic()
+    _request(gate, fake_app, "POST", "/gradio_api/call/metrics_compute", json.dumps({"data": [1, 2]}).encode())
+    path, headers, body = seen[-1]
+    given = json.loads(body)["session_hash"]
+    assert given.startswith("call-") and json.loads(body)["data"] == [1, 2]
+    assert headers[b"content-length"] == str(len(body)).encode()  # the app reads the body it is told of
+    assert not gate.listeners.left_since(given, t0)
+    _request(gate, fake_app, "GET", "/gradio_api/call/metrics_compute/ev-1")  # the client read its stream, left
+    assert gate.listeners.left_since(given, t0)
+    assert not gate.listeners.left_since(given, time.monotonic() + 1)  # a handler started later: still there
+
+    assert not gate.listeners.left_since("page-s", t0)
+    _request(gate, fake_app, "GET", "/gradio_api/queue/data", query=b"session_hash=page-s")
+    assert gate.listeners.left_since("page-s", t0) and not gate.listeners.left_since(None, t0)
+
+
+def test_a_call_join_naming_a_page_session_stays_page_less(monkeypatch):
+    """A /call join that names a page's session in its body is still a page-less client's (as before it could
+    name one): it cannot take the places kept for pages."""
+    seen = []
+    gate, fake_app = _asgi_gate(seen)
+    monkeypatch.setattr(queue_gate, "is_page_session", lambda s: True)
+    _request(gate, fake_app, "POST", "/gradio_api/call/metrics_compute",
+             json.dumps({"data": [], "session_hash": "a-page"}).encode())
+    [place] = gate.places._held.values()
+    assert place.page is False and json.loads(seen[-1][2])["session_hash"] == "a-page"

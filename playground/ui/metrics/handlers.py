@@ -37,6 +37,7 @@ from playground.metrics.features import FeatureCache
 from playground.metrics.limits import WorkLimits
 from playground.ui import arrival
 from playground.ui.common import after_server_start, session_key
+from playground.ui.queue_gate import client_left
 from playground.ui.metrics import results
 from playground.ui.metrics.session import Session
 from playground.ui.metrics.texts import MODE_HELP, WAITING_FOR_EXAMPLE
@@ -85,40 +86,15 @@ _sessions: SessionStore[Session] = SessionStore(
 _example_cache = FeatureCache(folder=cache_root() / "metrics" / "example-features", max_items=8)
 
 
-def _client_gone() -> bool:
-    """True once Gradio has marked this request's queue event dead: its page or API client disconnected.
-
-    Gradio then stops generators and drops queued events, but a plain function keeps running in its
-    thread; the feature loop asks this after every batch.
-
-    Gradio (6.31) has no public way to ask this: ``gr.Request`` wraps the HTTP request that queued the
-    event, answered long before, not the stream the client listens on. So this reads Gradio's internals,
-    here alone: the running handler's event id (``gradio.context.LocalContext``) and the queue's active
-    jobs (``blocks._queue.active_jobs``, each event's ``_id`` and ``alive``). A change there makes this
-    answer False (the computation then runs to its time cap) rather than fail;
-    ``tests/metrics/test_ui.py::test_client_gone_follows_gradios_disconnect`` fails loudly instead.
-    """
-    try:
-        from gradio.context import LocalContext
-
-        blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
-        if blocks is None or event_id is None:
-            return False
-        for job in blocks._queue.active_jobs:
-            for event in job or ():
-                if event._id == event_id:
-                    return not event.alive
-    except Exception:  # noqa: BLE001 - best effort only
-        log.debug("could not read the event state", exc_info=True)
-    return False
-
-
-def _limits(closed: threading.Event | None = None) -> WorkLimits:
-    """The shared app's caps for one request; it stops when the client leaves or the session ends."""
+def _limits(request: gr.Request | None = None, closed: threading.Event | None = None) -> WorkLimits:
+    """The shared app's caps for one request: it stops when its client stops listening (``queue_gate.client_left``:
+    the page closed or the API client disconnected; Gradio then drops the event, but a plain function runs on
+    unless it asks) or when the session ends (``closed``)."""
+    session, started = getattr(request, "session_hash", None), time.monotonic()
     return WorkLimits(
         max_images_per_set=APP_MAX_IMAGES_PER_SET,
         max_seconds=APP_MAX_SECONDS,
-        should_stop=lambda: _client_gone() or (closed is not None and closed.is_set()),
+        should_stop=lambda: client_left(session, started) or (closed is not None and closed.is_set()),
     )
 
 
@@ -225,7 +201,7 @@ def compute(v: dict, request: gr.Request | None = None, progress=gr.Progress()) 
     sess.claim(fake_paths + real_paths)
     with sess.computing():
         return _outputs(_run(fake_paths, real_paths, v["mode"], v["metrics"], sess.cache, progress,
-                             _limits(sess.closed)))
+                             _limits(request, sess.closed)))
 
 
 # An example's results depend on the example, the convention and the metrics alone: a class clicking the same
@@ -233,9 +209,9 @@ def compute(v: dict, request: gr.Request | None = None, progress=gr.Progress()) 
 _example_results = ResultCache(max_items=32)
 
 
-def example_values(kind: str, mode, metrics, progress=lambda *a, **k: None) -> dict:
+def example_values(kind: str, mode, metrics, progress=lambda *a, **k: None, request: gr.Request | None = None) -> dict:
     """An example's results as :func:`_run`'s plain values by name, computed once per example and settings on
-    this server (the class shares them)."""
+    this server (the class shares them); ``request``: the client whose leaving stops the computation."""
     key = (kind, mode, tuple(metrics) if isinstance(metrics, (list, tuple)) else metrics)
     fresh = []
 
@@ -243,7 +219,7 @@ def example_values(kind: str, mode, metrics, progress=lambda *a, **k: None) -> d
         progress(0, desc="Preparing the example images…")
         gen, real, text = example_sets(kind)
         fresh.append(text)
-        return _run(gen, real, mode, metrics, _example_cache, progress, _limits(), label=f"Example: {text}.")
+        return _run(gen, real, mode, metrics, _example_cache, progress, _limits(request), label=f"Example: {text}.")
 
     try:
         hash(key)
@@ -261,7 +237,7 @@ def example_handler(kind: str):
     output (:data:`OUTPUTS`)."""
 
     def run_example(v: dict, request: gr.Request | None = None, progress=gr.Progress()) -> dict:
-        return _outputs(example_values(kind, v["mode"], v["metrics"], progress))
+        return _outputs(example_values(kind, v["mode"], v["metrics"], progress, request))
 
     run_example.__name__ = f"run_example_{kind}"
     return run_example
@@ -283,7 +259,7 @@ def run_link_example(v: dict, request: gr.Request | None = None, progress=gr.Pro
     every output; nothing for a page without one."""
     if not v.get("link_opened") or not v.get("example"):
         return {}
-    return _outputs(example_values(v["example"], v["mode"], v["metrics"], progress))
+    return _outputs(example_values(v["example"], v["mode"], v["metrics"], progress, request))
 
 
 def explain_mode(v: dict, request: gr.Request | None = None) -> dict:

@@ -21,8 +21,8 @@ events), or for at most :data:`PLACE_SECONDS` when nobody listens.
 
 The gate also remembers when each session's stream ended (:data:`LISTENERS`): a running handler that checks
 :func:`client_left` between batches stops when nobody listens any more. Gradio stops a generator then, but has
-no public way to tell a plain function, and ``gr.Request.session_hash`` is all a handler needs here. A
-``/call/<name>`` join without a session is given one, so that its stream's end names it too. A refused join gets HTTP 429 and one
+no public way to tell a plain function, and ``gr.Request.session_hash`` is all a handler needs here (a
+``/call/<name>`` event without a session of its own is its own session, named by its event id). A refused join gets HTTP 429 and one
 sentence, which the page shows as its error. The address is the peer's as uvicorn reports it (the same one
 ``gr.Request.client`` gives the handlers); behind a proxy, set ``FORWARDED_ALLOW_IPS`` so it is the visitor's.
 """
@@ -216,9 +216,6 @@ class QueueGate:
             return await self.app(scope, replay(body, receive), send)
         fn_key, group, label = event
         session = str(doc.get("session_hash") or "")
-        if api_name is not None and not session:  # a /call join: its stream's end will name this session
-            session = doc["session_hash"] = f"call-{uuid.uuid4().hex}"
-            body, scope = _with_body(scope, json.dumps(doc).encode())
         address = client_address(scope)
         ticket = f"join:{uuid.uuid4().hex}"
         page = api_name is None and is_page_session(session)  # a /call join is page-less, whatever it names
@@ -233,8 +230,8 @@ class QueueGate:
             event_id = seen.event_id()
             if event_id:
                 self.places.rename(ticket, event_id)
-                if api_name is not None:
-                    self.listeners.call_joined(event_id, session)
+                if api_name is not None:  # Gradio names a /call event's session by its event id, unless it named one
+                    self.listeners.call_joined(event_id, session or event_id)
             else:  # refused by Gradio (bad input) or failed: no place is held
                 self.places.give_back(ticket)
 
@@ -259,12 +256,6 @@ class QueueGate:
             elif session:
                 places.give_back_session(session)
                 self.listeners.ended(session)
-
-
-def _with_body(scope, body: bytes) -> tuple[bytes, dict]:
-    """``body`` and a copy of ``scope`` whose ``content-length`` says its length."""
-    headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
-    return body, {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
 
 
 def _event(scope, doc, api_name: str | None) -> tuple[str, str, str] | None:

@@ -367,13 +367,14 @@ def claim_uploads(_files) -> None:
 def wire_claims(demo) -> int:
     """Give each upload component that some event reads an ``upload`` event naming its files at once (unless one
     it has does already); returns how many were wired. Call inside ``with demo:``."""
-    read = {block._id for fn in demo.fns.values() for block in fn.inputs}
-    claimed = {block._id for fn in demo.fns.values() for block in fn.inputs
-               if any(t[0] == block._id and t[1] == "upload" for t in fn.targets)}
+    ids = {id(block): key for key, block in demo.blocks.items()}  # demo.blocks is keyed by the components' ids
+    read = {ids.get(id(block)) for fn in demo.fns.values() for block in fn.inputs}
+    claimed = {ids.get(id(block)) for fn in demo.fns.values() for block in fn.inputs
+               if (ids.get(id(block)), "upload") in {tuple(t) for t in fn.targets}}
     n = 0
-    for block in list(demo.blocks.values()):
+    for key, block in list(demo.blocks.items()):
         events = {getattr(e, "event_name", e) for e in getattr(block, "EVENTS", [])}
-        if ("upload" in events and block._id in read and block._id not in claimed
+        if ("upload" in events and key in read and key not in claimed
                 and getattr(block, "interactive", None) is not False):
             # queued: the page shows a refused join's sentence (an unqueued event's refusal it does not show);
             # always_last: an upload that arrives while the last one is being named is named after it

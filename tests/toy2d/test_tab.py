@@ -417,6 +417,22 @@ def test_copy_link_round_trips_the_controls():
     assert options["hide"] == ("export",) and options["big"] and options["autoplay"] and options["steps"] == 1000
 
 
+def test_a_compare_presets_link_chooses_that_comparison():
+    """A teacher's link to a comparison opens the page with that comparison chosen and its story shown (it used to
+    leave the first comparison chosen, so *Train A and B* trained another pair than the note named)."""
+    from playground import share
+    from playground.toy2d.presets import COMPARE_PRESETS
+    from playground.ui.toy2d import handlers as T
+
+    name = "Compare: plain vs conditional G (labels)"
+    tab, state, options, notes = share.parse_query(share.build_link("", "toy2d", {"preset": name}, {}))
+    assert (tab, notes) == ("toy2d", [])
+    out = T.link_values(state, options)
+    assert out["choice"] == name and out["cmp_note"] == COMPARE_PRESETS[name]["description"]
+    assert out["custom_b"]["visible"] is False and name in out["preset_note"]
+    assert "choice" not in T.link_values(share.parse_query("?tab=toy2d&preset=Mode%20collapse")[1], options)
+
+
 def test_choosing_a_preset_shows_its_run_at_iteration_0_and_pauses_the_old_one():
     """The old run must not stay on screen under the new preset's story (issue #19): the pictures become the
     preset's run at iteration 0 (the same points as a fresh trainer of its settings) and the old run pauses."""

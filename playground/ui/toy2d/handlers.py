@@ -375,8 +375,9 @@ def link_values(state: dict, options: dict) -> dict:
                link_play={"autoplay": bool(options.get("autoplay")), "steps": options.get("steps")})
     if preset in PRESETS:
         out["preset_note"] = f"**{preset}.** {PRESETS[preset]['description']}"
-    elif preset in compare.COMPARE_PRESETS:
+    elif preset in compare.COMPARE_PRESETS:  # the comparison is chosen, ready to train
         out["preset_note"] = f"**{preset}.** Open *Compare two runs* and press *Train A and B*."
+        out.update(compare_choice({"choice": preset}), choice=preset)
     return out
 
 

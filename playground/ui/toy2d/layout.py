@@ -283,5 +283,5 @@ def link_target(c: dict) -> LinkTarget:
         on(event.then, c, h.autoplay, (*h.PLAY_FIELDS, "link_play"), ("lab",), api_name=False, preprocess=False,
            show_progress="hidden")
 
-    sets = (*h.CONFIG_FIELDS, "preset", "preset_name", "preset_note", "link_play")
+    sets = (*h.CONFIG_FIELDS, "preset", "preset_name", "preset_note", "link_play", "choice", "custom_b", "cmp_note")
     return LinkTarget(c, TAB_ID, sets, h.link_values, after)

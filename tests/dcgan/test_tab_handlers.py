@@ -57,3 +57,6 @@ def test_a_page_without_a_link_changes_nothing_and_a_preset_fills_its_groups():
                                                "preset_note": p["note"]}
     with pytest.raises(UserError, match="The preset"):
         h.load_preset({"preset": "Nope"})
+    # a page opened from a link with its own groups and no preset: Load preset asks for one, in words
+    with pytest.raises(UserError, match="^Choose a preset in the list first"):
+        h.load_preset({"preset": None})

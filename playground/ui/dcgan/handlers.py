@@ -206,6 +206,8 @@ def clear_groups(v: dict, request: gr.Request | None = None) -> dict:
 
 def load_preset(v: dict, request: gr.Request | None = None) -> dict:
     """A preset's groups, the grid seed they come from and its note."""
+    if v["preset"] in (None, ""):  # e.g. a page opened from a link that named its own groups, no preset
+        raise UserError("Choose a preset in the list first, then press Load preset.")
     p = PRESETS[safe_input.choice(v["preset"], "The preset", PRESETS)]
     return {"a": p["A"], "b": p["B"], "c": p["C"], "seed": p["seed"], "preset_note": p["note"]}
 

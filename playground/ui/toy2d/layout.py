@@ -203,7 +203,7 @@ def _layout() -> dict:
     def run_options():
         c["link_autoplay"] = gr.Checkbox(False, label="Start playing when the link opens")
         c["link_steps"] = gr.Number(None, precision=0, minimum=1, maximum=share.MAX_STEPS,
-                                    label="…and stop after this many iterations (empty: no limit)")
+                                    label="…and stop after this many iterations (0 or empty: no limit)")
         c["present"] = gr.Button("Present: open this run in the projector view", elem_id="toy2d-present",
                                  size="sm")
 

@@ -323,15 +323,18 @@ def _is_header(row: list[str]) -> bool:
 
 # ---- one entry point --------------------------------------------------------------------------------
 
+# How many modes a data set has when a config leaves ``n_modes`` empty (the data sets that have a count).
+DEFAULT_MODES = {"ring8": 8, "grid25": 25, "three_blobs": 3}
+
 
 def make_dataset(cfg: ToyConfig, points=None) -> GaussianMixture:
     """The data set a config names; ``points`` are required for ``dataset="custom"``."""
     k, s = cfg.n_modes, cfg.sigma
     name = cfg.dataset
     if name == "ring8":
-        return ring_of_gaussians(k or 8, sigma=s or 0.02)
+        return ring_of_gaussians(k or DEFAULT_MODES["ring8"], sigma=s or 0.02)
     if name == "grid25":
-        return grid_of_gaussians(k or 25, sigma=s or 0.025)
+        return grid_of_gaussians(k or DEFAULT_MODES["grid25"], sigma=s or 0.025)
     if name == "swiss_roll":
         return swiss_roll(sigma=s or 0.05)
     if name == "line":
@@ -341,7 +344,7 @@ def make_dataset(cfg: ToyConfig, points=None) -> GaussianMixture:
     if name == "ring":
         return continuous_ring(sigma=s or 0.08)
     if name == "three_blobs":
-        return three_blobs(k or 3, sigma=s or 0.15)
+        return three_blobs(k or DEFAULT_MODES["three_blobs"], sigma=s or 0.15)
     if name == "custom":
         if points is None:
             raise UserError("The custom data set needs points: draw some or upload a CSV of x,y rows.")

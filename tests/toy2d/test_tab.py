@@ -417,6 +417,19 @@ def test_copy_link_round_trips_the_controls():
     assert options["hide"] == ("export",) and options["big"] and options["autoplay"] and options["steps"] == 1000
 
 
+@pytest.mark.parametrize("dataset, modes", [("ring8", 8), ("grid25", 25), ("three_blobs", 3), ("line", 8)])
+def test_picking_a_data_set_shows_the_modes_it_is_built_with(dataset, modes):
+    """The mode count the control shows is the one the data set is built with when the count is left empty (a
+    curve has no count: the slider keeps its own default)."""
+    from playground.toy2d.data import make_dataset
+    from playground.ui.toy2d import handlers as T
+
+    assert T.default_modes({"dataset": dataset}) == {"n_modes": modes}
+    built = make_dataset(ToyConfig(dataset=dataset))
+    if built.centers is not None:
+        assert len(built.centers) == modes
+
+
 def test_a_compare_presets_link_chooses_that_comparison():
     """A teacher's link to a comparison opens the page with that comparison chosen and its story shown (it used to
     leave the first comparison chosen, so *Train A and B* trained another pair than the note named)."""

@@ -21,7 +21,7 @@ from playground.ui import arrival
 from playground.ui.sessions import SessionStore, is_page_session, on_sweep
 from playground.toy2d import compare
 from playground.toy2d.config import SETTINGS, ToyConfig
-from playground.toy2d.data import load_points_csv, points_from_drawing
+from playground.toy2d.data import DEFAULT_MODES, load_points_csv, points_from_drawing
 from playground.toy2d.lab import MAX_SPEED, Lab, still_value
 from playground.toy2d.graph import graph_state
 from playground.toy2d.losses import OBJECTIVES
@@ -79,7 +79,8 @@ def control_values(cfg: ToyConfig) -> dict:
 
 
 def _default_modes(dataset: str) -> int:
-    return {"grid25": 25, "three_blobs": 3}.get(dataset, 8)
+    """The mode count the control shows for a data set: its own (``data.DEFAULT_MODES``), else the slider's."""
+    return DEFAULT_MODES.get(dataset, SETTINGS["n_modes"].control_default)
 
 
 def _speed(value) -> int:

@@ -2,8 +2,8 @@
 
 Each tab is a package ``playground/ui/<tab>/`` of one shape: ``layout`` (its components by name and their
 wiring, through ``common.on``), ``handlers`` (what each event computes: inputs by name in, outputs by name out)
-and ``texts``; the package exports ``TITLE`` and ``build()``, and a tab appears here once its package exists. Building the page loads the small bundled models the tabs show on
-arrival; the heavy work (the metrics example's Inception run, the 2-D lab's warm-up) starts in the background
+and ``texts``; the package exports ``TITLE`` and ``build()``, and a tab appears here once its package exists.
+Building the page loads the small bundled models the tabs show on arrival; the heavy work (the metrics example's Inception run, the 2-D lab's warm-up) starts in the background
 once the server is up (``common.after_server_start``), so the page is served within seconds.
 """
 
@@ -172,7 +172,8 @@ def build_demo() -> gr.Blocks:
         demo.load(mark_page_session, api_visibility="private", queue=False)  # API calls never load
         demo.load(None, js=BIG_TYPE_JS)
         outputs = [tabs_box, link_notes, *[c for t in targets.values() for c in t.outputs]]
-        opened = demo.load(_link_opener(targets, tabs_box, link_notes), None, outputs, api_visibility="private", queue=False)
+        opened = demo.load(_link_opener(targets, tabs_box, link_notes), None, outputs, api_visibility="private",
+                           queue=False)
         for target in targets.values():
             if hasattr(target, "after"):
                 target.after(opened)

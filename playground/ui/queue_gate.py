@@ -17,14 +17,14 @@ own), and Gradio takes work from every group, so a flood of inversions never del
 
 A place is held from its join until the event's ``process_completed`` message passes through the session's
 stream (``GET /gradio_api/queue/data``), until that stream ends (Gradio then drops the session's waiting
-events), or for at most :data:`PLACE_SECONDS` when nobody listens.
+events), or for at most :data:`PLACE_SECONDS` when nobody listens. A refused join gets HTTP 429 and one
+sentence, which the page shows as its error. The address is the peer's as uvicorn reports it (the same one
+``gr.Request.client`` gives the handlers); behind a proxy, set ``FORWARDED_ALLOW_IPS`` so it is the visitor's.
 
 The gate also remembers when each session's stream ended (:data:`LISTENERS`): a running handler that checks
 :func:`client_left` between batches stops when nobody listens any more. Gradio stops a generator then, but has
 no public way to tell a plain function, and ``gr.Request.session_hash`` is all a handler needs here (a
-``/call/<name>`` event without a session of its own is its own session, named by its event id). A refused join gets HTTP 429 and one
-sentence, which the page shows as its error. The address is the peer's as uvicorn reports it (the same one
-``gr.Request.client`` gives the handlers); behind a proxy, set ``FORWARDED_ALLOW_IPS`` so it is the visitor's.
+``/call/<name>`` event without a session of its own is its own session, named by its event id).
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ class QueueGate:
             event_id = seen.event_id()
             if event_id:
                 self.places.rename(ticket, event_id)
-                if api_name is not None:  # Gradio names a /call event's session by its event id, unless it named one
+                if api_name is not None:  # a /call event's session is its event id, unless it named one
                     self.listeners.call_joined(event_id, session or event_id)
             else:  # refused by Gradio (bad input) or failed: no place is held
                 self.places.give_back(ticket)

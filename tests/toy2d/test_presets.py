@@ -7,7 +7,7 @@ of its own (tests/toy2d/preset_runs.py; the two run at once).
 
 Default run (CI): each claim on seeds 0-7, cut to fit the suite, must hold on at least 7 of the 8 under each
 family. The first-order presets (collapse, PacGAN, Optimal D) train on the fast path for fewer iterations;
-the two second-order cures cannot use it, so they run shorter too: WGAN-GP for 500 iterations, the unrolled GAN for 400 iterations at batch 128 (and the same cut run
+the two second-order cures cannot use it, so they run shorter too: WGAN-GP for 500 iterations, the unrolled GAN for 600 iterations at batch 128 (and the same cut run
 without unrolling must collapse, or the check would not be about unrolling).
 
 Slow (``-m slow``): every preset as the page runs it (its own settings and length) on 16 seeds the default
@@ -27,19 +27,18 @@ NAMES = ["Mode collapse", "Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN", "Cu
          "Saturating vs non-saturating G loss"]
 CURES = ["Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN"]
 # What the cures' notes say of the fair share at the end: the median run's modes covered, between these (measured
-# medians under AVX-512 and AVX2: WGAN-GP 4 and 3.5, PacGAN 4 and 4.5, "about half"; unrolled 3 and 2.5, "about 3").
-FAIR_MEDIANS = {"Cure: WGAN-GP": (2, 6), "Cure: PacGAN": (2, 6), "Cure: unrolled": (2, 4)}
+# medians under AVX-512 and AVX2: WGAN-GP 4 and 3.5, PacGAN 4 and 4.5, unrolled 6 and 4.5, "about half").
+FAIR_MEDIANS = {"Cure: WGAN-GP": (2, 6), "Cure: PacGAN": (2, 6), "Cure: unrolled": (3, 7)}
 CI_SEEDS = range(8)
 CI_MIN = 7  # of 8
 UNSEEN_SEEDS = range(100, 116)  # never used by the default run
 SLOW_MIN = 15  # of 16
-HERDED_MIN = 14  # of 16: what the unrolled preset's note claims for its base without unrolling
 SLOW_TIMEOUT = 7200  # s: a preset at full length on 16 seeds (the unrolled one: ~1 min a seed on a busy core)
 # The default run's version of each mode claim: (iterations, overrides of the preset's settings).
 CUT = {
     "Mode collapse": (300, {}),
     "Cure: WGAN-GP": (500, {}),
-    "Cure: unrolled": (400, dict(batch_size=128)),
+    "Cure: unrolled": (600, dict(batch_size=128)),
     "Cure: PacGAN": (800, {}),
 }
 OPTIMAL_D_CUT = 800
@@ -56,7 +55,7 @@ def cured(r):
 
 
 def spread_out(r):
-    """The unrolled cut's version of the cure, 400 iterations in: the samples spread round the ring (at least
+    """The unrolled cut's version of the cure, 600 iterations in: the samples spread round the ring (at least
     5 modes, samples about the radius from their centroid), not herded; by its full length 7+ modes."""
     return r["modes"] >= 5 and r["spread"] > 1.5
 
@@ -152,14 +151,13 @@ def test_preset_tells_its_story_on_unseen_seeds(name, claim):
 @pytest.mark.slow
 @pytest.mark.timeout(SLOW_TIMEOUT)
 def test_unrolled_cure_base_collapses_without_unrolling():
-    """The cure is the unrolling: the same preset with unroll_steps=0 herds into a clump. The preset's note says
-    how often ("unroll steps 0: 14-15 of 16 seeds"), and this checks that claim: measured 14 (AVX-512) and 15
-    (AVX2) of 16, one short of the 15-of-16 bar the presets' own stories meet (rates that herd on 16 of 16 spread
-    the unrolled cut on only 6 of 8 seeds; see METZ in presets.py)."""
+    """The cure is the unrolling: the same preset with unroll_steps=0 herds into a clump, on at least 15 of 16
+    unseen seeds under each family, as its note says (measured at 2,500 iterations: 15 under AVX-512, 16 under
+    AVX2)."""
     jobs = [{"kind": "modes", "name": "Cure: unrolled", "seed": s, "overrides": {"unroll_steps": 0}}
             for s in UNSEEN_SEEDS]
     for family, got in run_families(jobs, timeout=SLOW_TIMEOUT).items():
-        assert sum(map(herded, got["results"])) >= HERDED_MIN, (family, got["results"])
+        assert sum(map(herded, got["results"])) >= SLOW_MIN, (family, got["results"])
 
 
 @pytest.mark.slow

@@ -254,3 +254,19 @@ def test_the_app_imports_spaces_before_torch(tmp_path):
     out = _import_order("import app\n", tmp_path)
     assert Path(out["spaces"]) == STAND_IN / "spaces.py"
     assert out["torch"] and out["torch_at_import"] is False
+
+
+def test_a_zerogpu_space_keeps_the_gates_queue_bound(monkeypatch):
+    """On ZeroGPU, Gradio turns ``queue(max_size=None)`` into a queue of one waiting event (gradio/blocks.py
+    ``queue``: ``if utils.is_zero_gpu_space(): max_size = 1 if max_size is None``), and every page of a class
+    would be told "Queue is full" as soon as two events wait. The app's queue is bounded by its gate's own
+    bound (playground.ui.queue_gate), on a Space as here. Gradio's check is switched on here as a Space
+    switches it on, without importing ``spaces`` (which would patch torch for the rest of the test run)."""
+    import gradio.utils
+
+    from playground.ui import queue_gate
+    from playground.ui.app import build_demo
+
+    monkeypatch.setattr(gradio.utils, "is_zero_gpu_space", lambda: True)
+    demo = build_demo()
+    assert demo._queue.max_size == queue_gate.MAX_PLACES > queue_gate.PER_ADDRESS

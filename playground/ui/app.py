@@ -17,6 +17,7 @@ import gradio as gr
 
 from playground import share
 from playground.ui.common import after_server_start
+from playground.ui.queue_gate import MAX_PLACES
 from playground.ui import session_uploads
 from playground.ui.sessions import free_session, keep_memory_bounded, mark_page_session, on_sweep, session_key
 
@@ -179,7 +180,9 @@ def build_demo() -> gr.Blocks:
                 target.after(opened)
     # The queue's places are given out by playground.ui.queue_gate (pages first, a few for page-less
     # clients, a bound for the whole queue): Gradio's own single bound let page-less joins lock the pages out.
-    demo.queue(max_size=None, default_concurrency_limit=4)
+    # So Gradio's bound is the gate's, never reached first. Not None: on ZeroGPU Gradio turns None into a queue
+    # of one waiting event, and a class would be told "Queue is full" as soon as two events wait.
+    demo.queue(max_size=MAX_PLACES, default_concurrency_limit=4)
     # per-session memory has a ceiling and an eviction (sessions.py): idle sessions' objects and Gradio's own
     # state for them are freed while the app runs, and the uploads of sessions that ended without an unload
     on_sweep(session_uploads.sweeper(demo))

@@ -2,7 +2,8 @@
 
 Gradio's own queue has one bound for the whole app (``max_size``): when page-less API sessions fill it
 with slow events (a few hundred DCGAN inversions), every page in the class is told "This application is
-currently busy" on Play. So the app runs Gradio's queue unbounded, and this ASGI middleware admits each
+currently busy" on Play. So the app bounds Gradio's queue only at :data:`MAX_PLACES` (never reached
+first), and this ASGI middleware admits each
 ``POST /gradio_api/queue/join`` (and ``POST /gradio_api/call/<name>``) by who sends it:
 
 - **a page** (a session whose page announced itself, :func:`playground.ui.sessions.is_page_session`) holds at

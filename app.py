@@ -8,19 +8,27 @@ import sys
 
 
 def use_the_system_allocator() -> None:
-    """Run the server on the C library's allocator (``PYTHONMALLOC=malloc``), restarting this process once.
+    """Run the server on the C library's allocator (``PYTHONMALLOC=malloc``) with a few heaps
+    (``MALLOC_ARENA_MAX``: two per core), restarting this process once.
 
-    Sessions come and go by the thousand on a public Space (each ~0.8 MB of Gradio state, made and freed on
+    Sessions come and go by the thousand on a public Space (each ~0.5 MB of Gradio state, made and freed on
     many threads at once). With Python's own small-object allocator, freed memory stays with the process: its
     1 MiB arenas are returned only when entirely empty, and a few long-lived objects pin them (measured with
     benchmarks/memory.py: 600 page loads left ~113 MB behind after every session was gone). glibc's allocator
-    hands freed pages back (``malloc_trim``, called by the session sweep): 13 MB left. It costs the class some
-    training (benchmarks/classroom.py own30, one run each: 70.7 it/s per student against 82.0). Two heaps only
-    (``MALLOC_ARENA_MAX=2``) kept ~75 MB less after a flood but halved own30 (38.9 it/s): not used. An explicit
-    ``PYTHONMALLOC`` is kept as it is.
+    hands freed pages back (``malloc_trim``, called by the session sweep): 13 MB left.
+
+    What it cannot hand back lies in the heaps of its other threads (glibc makes up to 8 per core): after a
+    flood (600 page loads, 200 sample grids, 400 abandoned runs) the live heap had grown by 7-12 MB but the
+    server kept 130-200 MB more, and ``malloc_trim`` found nothing to free. Fewer heaps keep the freed memory
+    together: with two per core the end of that flood was 1.12x the start, against 1.17x (memory.py, the same
+    sitting), and the class trained as fast (benchmarks/classroom.py own30, five runs: 77-86 it/s per student
+    against 81-84). One per core (2 here) left 1.11x, but one of two class runs halved the training (36.5 it/s),
+    the training workers queueing for a shared heap: not used. An explicit ``PYTHONMALLOC`` is kept as it is,
+    and so is an explicit ``MALLOC_ARENA_MAX``.
     """
     if "PYTHONMALLOC" not in os.environ:
         os.environ["PYTHONMALLOC"] = "malloc"
+        os.environ.setdefault("MALLOC_ARENA_MAX", str(2 * len(os.sched_getaffinity(0))))
         os.execv(sys.executable, [sys.executable, *sys.argv])
 
 

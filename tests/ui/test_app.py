@@ -41,9 +41,11 @@ def test_client_sees_the_named_endpoints(client):
 
 def test_python_app_py_serves_the_page():
     """The README's start command serves the app (start-up time is a benchmark matter, not a test's: on a
-    busy 2-core machine importing torch alone can take several seconds)."""
+    busy 2-core machine importing torch alone can take several seconds), as the process app.py restarts
+    itself into: glibc's allocator with two heaps per core (app.use_the_system_allocator says why)."""
     port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX")}
+    env.update(GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -53,6 +55,10 @@ def test_python_app_py_serves_the_page():
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
                     body = r.read().decode()
                     assert "GAN Playground" in body
+                    served = dict(kv.split("=", 1) for kv in Path(f"/proc/{proc.pid}/environ").read_text().split("\0")
+                                  if "=" in kv)
+                    assert served["PYTHONMALLOC"] == "malloc"
+                    assert served["MALLOC_ARENA_MAX"] == str(2 * len(os.sched_getaffinity(0)))
                     return
             except OSError:
                 time.sleep(0.2)

@@ -152,7 +152,7 @@ def test_preset_tells_its_story_on_unseen_seeds(name, claim):
 @pytest.mark.timeout(SLOW_TIMEOUT)
 def test_unrolled_cure_base_collapses_without_unrolling():
     """The cure is the unrolling: the same preset with unroll_steps=0 herds into a clump, on at least 15 of 16
-    unseen seeds under each family, as its note says (measured at 2,500 iterations: 15 under AVX-512, 16 under
+    unseen seeds under each family, as its note says (measured at its 3,000 iterations: 15 under AVX-512, 16 under
     AVX2)."""
     jobs = [{"kind": "modes", "name": "Cure: unrolled", "seed": s, "overrides": {"unroll_steps": 0}}
             for s in UNSEEN_SEEDS]

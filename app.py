@@ -23,8 +23,9 @@ def use_the_system_allocator() -> None:
     together: with two per core the end of that flood was 1.12x the start, against 1.17x (memory.py, the same
     sitting), and the class trained as fast (benchmarks/classroom.py own30, five runs: 77-86 it/s per student
     against 81-84). The full flood (3,000 / 1,000 / 2,000) still ended at 1.32x, as it had without (1.31x and
-    1.38x in earlier sittings): the gain shows on the smaller flood only. One per core (2 here) left 1.11x, but one of two class runs halved the training (36.5 it/s),
-    the training workers queueing for a shared heap: not used. An explicit ``PYTHONMALLOC`` is kept as it is,
+    1.38x in earlier sittings): the gain shows on the smaller flood only. One per core (2 here) left 1.11x, but
+    one of two class runs halved the training (36.5 it/s), the training workers queueing for a shared heap:
+    not used. An explicit ``PYTHONMALLOC`` is kept as it is,
     and so is an explicit ``MALLOC_ARENA_MAX``.
     """
     if "PYTHONMALLOC" not in os.environ:

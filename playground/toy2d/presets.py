@@ -43,11 +43,12 @@ METZ = dict(dataset="ring8", loss="nonsaturating", lr_g=1.5e-3, lr_d=1.5e-4)
 # where a plain G herds its samples into one clump: at 1,500 iterations it hits at most 1 mode, its samples
 # under 1 from their centroid, on 16 of 16 unseen seeds (100-115) under AVX-512 and under AVX2 kernels. With one
 # label per mode fed to G and D (conditional=True, nothing else changed) the same runs hit 7+ of 8 modes on 16 of 16
-# under each family (all 8 on 16 and 15) with label accuracy 1.0 on all 32. At twice the paper's rates (2e-3 / 2e-4) the labels find their modes as surely
-# (label accuracy 1.0 on 32 of 32) but each label's samples wobble round their mode, often farther than 3 sigma:
-# 7+ modes on 15 (AVX-512) and 16 (AVX2) of 16 at 1,500 iterations, 13 and 14 at 2,000. On the "Mode collapse"
-# settings themselves (COLLAPSE) label accuracy is 1.0 on 32 of 32 too, but the fast, strong D keeps each label's
-# samples jittering round their mode: 7+ modes within 3 sigma on only 8 of 16 under each family at 1,500 iterations.
+# under each family (all 8 on 16 and 15) with label accuracy 1.0 on all 32. At twice the paper's rates
+# (2e-3 / 2e-4) the labels find their modes as surely (label accuracy 1.0 on 32 of 32) but each label's samples
+# wobble round their mode, often farther than 3 sigma: 7+ modes on 15 (AVX-512) and 16 (AVX2) of 16 at 1,500
+# iterations, 13 and 14 at 2,000. On the "Mode collapse" settings themselves (COLLAPSE) label accuracy is 1.0 on
+# 32 of 32 too, but the fast, strong D keeps each label's samples jittering round their mode: 7+ modes within
+# 3 sigma on only 8 of 16 under each family at 1,500 iterations.
 CONDITIONAL_BASE = dict(dataset="ring8", loss="nonsaturating", lr_g=1e-3, lr_d=1e-4)
 CONDITIONAL = dict(CONDITIONAL_BASE, conditional=True)
 CONDITIONAL_CUT = 600  # iterations of the default test run's version (seeds 0-7): 7+ modes on 8 of 8 under each family

@@ -3,8 +3,8 @@
 Each tab is a package ``playground/ui/<tab>/`` of one shape: ``layout`` (its components by name and their
 wiring, through ``common.on``), ``handlers`` (what each event computes: inputs by name in, outputs by name out)
 and ``texts``; the package exports ``TITLE`` and ``build()``, and a tab appears here once its package exists.
-Building the page loads the small bundled models the tabs show on arrival; the heavy work (the metrics example's Inception run, the 2-D lab's warm-up) starts in the background
-once the server is up (``common.after_server_start``), so the page is served within seconds.
+Building the page loads the small bundled models the tabs show on arrival; the heavy work (the metrics
+example's Inception run, the 2-D lab's warm-up) starts in the background once the server is up (``common.after_server_start``), so the page is served within seconds.
 """
 
 from __future__ import annotations

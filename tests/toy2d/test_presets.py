@@ -7,8 +7,9 @@ of its own (tests/toy2d/preset_runs.py; the two run at once).
 
 Default run (CI): each claim on seeds 0-7, cut to fit the suite, must hold on at least 7 of the 8 under each
 family. The first-order presets (collapse, PacGAN, Optimal D) train on the fast path for fewer iterations;
-the two second-order cures cannot use it, so they run shorter too: WGAN-GP for 500 iterations, the unrolled GAN for 600 iterations at batch 128 (and the same cut run
-without unrolling must collapse, or the check would not be about unrolling).
+the two second-order cures cannot use it, so they run shorter too: WGAN-GP for 500 iterations, the unrolled
+GAN for 600 iterations at batch 128 (and the same cut run without unrolling must collapse, or the check would
+not be about unrolling).
 
 Slow (``-m slow``): every preset as the page runs it (its own settings and length) on 16 seeds the default
 run never uses (100-115), under each family: "Mode collapse" ends on at most 3 of 8 modes and each cure

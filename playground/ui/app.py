@@ -18,7 +18,7 @@ import gradio as gr
 from playground import share
 from playground.ui.common import after_server_start
 from playground.ui.queue_gate import MAX_PLACES
-from playground.ui import session_uploads
+from playground.ui import gradio_state, session_uploads
 from playground.ui.sessions import free_session, keep_memory_bounded, mark_page_session, on_sweep, session_key
 
 log = logging.getLogger("playground.ui")
@@ -153,6 +153,7 @@ def _link_opener(targets: dict, tabs_box, link_notes):
 
 
 def build_demo() -> gr.Blocks:
+    gradio_state.install()  # each session's copy of the page's config is made when read (~0.45 MB a session)
     # delete_cache: files Gradio stores for outputs and uploads are removed an hour after they were made,
     # checked every 15 minutes, so a busy Space never fills its disk (uploads go sooner, with their session).
     with gr.Blocks(title="GAN Playground", delete_cache=(900, 3600)) as demo:
@@ -195,6 +196,7 @@ def launch_kwargs() -> dict:
     from starlette.routing import Route
 
     from playground.ui import connections
+    from playground.ui.closed_routes import ClosedRoutes
     from playground.ui.common import started_lifespan
     from playground.ui.queue_gate import QueueGate
     from playground.ui.session_uploads import SessionUploads
@@ -207,5 +209,5 @@ def launch_kwargs() -> dict:
     frames = Route(frame_route.FRAME_PATH, frame_route.frame_route, methods=["GET"])
     return {"css": CSS, "theme": gr.themes.Soft(), "max_file_size": "200mb",
             "app_kwargs": {"routes": [frames], "lifespan": started_lifespan,
-                           "middleware": [Middleware(QueueGate), Middleware(UploadGate),
-                                          Middleware(SessionUploads)]}}
+                           "middleware": [Middleware(ClosedRoutes), Middleware(QueueGate),
+                                          Middleware(UploadGate), Middleware(SessionUploads)]}}

@@ -14,8 +14,9 @@ makes room by evicting, least recently used first, sessions that no page announc
 is evicted only for another page and only after ``page_grace_seconds`` unused, so abandoned API
 sessions can never lock a browser out and API calls can never push a student out.
 
-Gradio keeps state of its own per session (``demo.state_holder``: a copy of every component's config, ~0.8 MB,
-made on a session's first call, API calls included), up to 10,000 sessions, and frees none of it for an
+Gradio keeps state of its own per session (``demo.state_holder``, made on a session's first call, API calls
+included: ~45 KB, the copies of the components' configs made only when read, :mod:`playground.ui.gradio_state`;
+~0.45 MB with Gradio's own), up to 10,000 sessions, and frees none of it for an
 hour after a page closes and never for a page-less session. :func:`trim_gradio_sessions` bounds it the way the
 stores are bounded: page-less sessions are forgotten after :data:`API_IDLE_S` unused, pages after
 :data:`IDLE_S`, and past :data:`MAX_GRADIO_SESSIONS` the least recently used go, page-less ones first.
@@ -46,7 +47,7 @@ log = logging.getLogger("playground.ui")
 # PLAYGROUND_IDLE_S shortens it for benchmarks/memory.py; declared once here.
 IDLE_S = float(os.environ.get("PLAYGROUND_IDLE_S") or 30 * 60)
 API_IDLE_S = min(60.0, IDLE_S)  # Gradio's state of a session without a page (an API client calls again soon)
-MAX_GRADIO_SESSIONS = 500  # sessions whose Gradio state is kept at most (~0.8 MB each)
+MAX_GRADIO_SESSIONS = 500  # sessions whose Gradio state is kept at most (~45 KB each, more as values change)
 SWEEP_S = 1.0  # how often the background sweep looks (a look is a len(); a trim runs when one is due)
 
 _STORES: list["SessionStore"] = []

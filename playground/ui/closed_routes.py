@@ -3,8 +3,8 @@
 - ``GET /gradio_api/deep_link?session_hash=...`` (Gradio's own deep links, for ``gr.DeepLinkButton``) writes
   the session's every component config, ~0.45 MB, to a new folder of the server's disk, named by its
   content, and nothing ever deletes it: a visitor who changes one value between calls (a share link's
-  query does) fills the disk 0.45 MB a call. This
-  app's links are its own (each tab's "Copy link", :mod:`playground.share`), made without writing anything.
+  query does) fills the disk 0.45 MB a call. This app's links are its own (each tab's "Copy link",
+  :mod:`playground.share`), made without writing anything.
 
 The middleware answers these with HTTP 404 and a sentence saying what to use instead.
 """

@@ -22,43 +22,38 @@ from collections.abc import MutableMapping
 from gradio import state_holder
 
 
+_NOT_MADE = object()  # an entry whose config has not been read yet
+
+
 class LazyConfigs(MutableMapping):
     """``SessionState.config_values``: block id -> that block's config, made from ``blocks_config`` when first
     read. ``keys`` are the ids Gradio's constructor makes entries for, in its order."""
 
     def __init__(self, blocks_config, keys):
         self._blocks_config = blocks_config
-        self._keys = dict.fromkeys(keys)  # ordered, and a fast "in"
-        self._made: dict = {}
+        self._configs = dict.fromkeys(keys, _NOT_MADE)
 
     def __getitem__(self, key):
-        try:
-            return self._made[key]
-        except KeyError:
-            if key not in self._keys:
-                raise
-        blocks = self._blocks_config.blocks
-        value = self._made[key] = self._blocks_config.config_for_block(key, [], blocks[key])
+        value = self._configs[key]
+        if value is _NOT_MADE:
+            blocks = self._blocks_config.blocks
+            value = self._configs[key] = self._blocks_config.config_for_block(key, [], blocks[key])
         return value
 
     def __setitem__(self, key, value) -> None:
-        self._made[key] = value
-        self._keys.setdefault(key)
+        self._configs[key] = value
 
     def __delitem__(self, key) -> None:
-        if key not in self._keys:
-            raise KeyError(key)
-        del self._keys[key]
-        self._made.pop(key, None)
+        del self._configs[key]
 
     def __iter__(self):
-        return iter(list(self._keys))
+        return iter(list(self._configs))
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._configs)
 
-    def __contains__(self, key) -> bool:
-        return key in self._keys
+    def __contains__(self, key) -> bool:  # without making the config (Mapping's own would read it)
+        return key in self._configs
 
 
 class _WithoutBlocks:

@@ -170,7 +170,8 @@ def make_trainer(name: str, seed: int | None = None, log_every: int = 100, compa
 # started, B's > 1) on 16 of 16 under each; k = 1 vs k = 5 (A <= 2 modes, B >= 6) at 1,250 iterations on 16 of
 # 16 under AVX-512 and 15 under AVX2. At 1,000 it was 15 and 14 (the k = 5 critic not yet round the ring on
 # 1-2 seeds); at 1,500, 14 and 16 (on one seed the k = 1 G had found 6 modes by then). Plain vs conditional (A hits
-# at most 1 mode, B 7+): 16 of 16 under each, and 8 of 8 under each at its 300-iteration cut (seeds 0-7).
+# at most 1 mode, B 7+): 16 of 16 under each; at the 600-iteration cut (CONDITIONAL_CUT, seeds 0-7) 8 of 8 on an
+# AMD CPU's AVX2 kernels, where at 300 some labels had not reached their modes yet (6 of 8).
 
 COMPARE_PRESETS: dict[str, dict] = {
     "Compare: collapse vs cure (WGAN-GP, 5 critic steps)": dict(

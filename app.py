@@ -3,34 +3,41 @@
 Honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT like any Gradio app.
 """
 
+import ctypes.util
 import os
 import sys
 
 
+# jemalloc's settings when app.py preloads it: a background thread hands freed pages back to the system 2 s after
+# they are freed (its default waits 10 s, and only when the process allocates again), at once and for good
+# (muzzy_decay_ms 0: no lazily freed middle state that still counts in RSS).
+JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:2000,muzzy_decay_ms:0"
+
+
 def use_the_system_allocator() -> None:
-    """Run the server on the C library's allocator (``PYTHONMALLOC=malloc``) with a few heaps
-    (``MALLOC_ARENA_MAX``: two per core), restarting this process once.
+    """Run the server on a C allocator (``PYTHONMALLOC=malloc``): jemalloc where it is installed (Debian's
+    ``libjemalloc2``: a Space's ``packages.txt`` lists it), else glibc's with two heaps per core
+    (``MALLOC_ARENA_MAX``), restarting this process once.
 
-    Sessions come and go by the thousand on a public Space (each ~0.5 MB of Gradio state, made and freed on
-    many threads at once). With Python's own small-object allocator, freed memory stays with the process: its
-    1 MiB arenas are returned only when entirely empty, and a few long-lived objects pin them (measured with
-    benchmarks/memory.py: 600 page loads left ~113 MB behind after every session was gone). glibc's allocator
-    hands freed pages back (``malloc_trim``, called by the session sweep): 13 MB left.
-
-    What it cannot hand back lies in the heaps of its other threads (glibc makes up to 8 per core): after a
-    flood (600 page loads, 200 sample grids, 400 abandoned runs) the live heap had grown by 7-12 MB but the
-    server kept 130-200 MB more, and ``malloc_trim`` found nothing to free. Fewer heaps keep the freed memory
-    together: with two per core the end of that flood was 1.12x the start, against 1.17x (memory.py, the same
-    sitting), and the class trained as fast (benchmarks/classroom.py own30, five runs: 77-86 it/s per student
-    against 81-84). The full flood (3,000 / 1,000 / 2,000) still ended at 1.32x, as it had without (1.31x and
-    1.38x in earlier sittings): the gain shows on the smaller flood only. One per core (2 here) left 1.11x, but
-    one of two class runs halved the training (36.5 it/s), the training workers queueing for a shared heap:
-    not used. An explicit ``PYTHONMALLOC`` is kept as it is,
-    and so is an explicit ``MALLOC_ARENA_MAX``.
+    Sessions come and go by the thousand on a public Space (each ~45 KB of Gradio state, plus what its requests
+    made), and their objects are made and freed on many threads at once. With Python's own small-object
+    allocator, freed memory stays with the process: its 1 MiB arenas are returned only when entirely empty, and a
+    few long-lived objects pin them (measured with benchmarks/memory.py: 600 page loads left ~113 MB behind
+    after every session was gone). glibc's allocator hands freed pages back (``malloc_trim``, called by the
+    session sweep): 13 MB left. But what it cannot hand back lies in the heaps of its other threads: after the
+    full flood (3,000 page loads, 1,000 sample grids, 2,000 abandoned runs) the server kept 1.18x its starting
+    memory, with two heaps per core (1.31-1.38x with glibc's default of eight), though each part alone left
+    under 1.03x. jemalloc keeps small objects of one size together and hands back each freed page on its own;
+    README.md ("Memory after a flood") has the figures. An explicit ``PYTHONMALLOC``, ``MALLOC_ARENA_MAX``,
+    ``LD_PRELOAD`` or ``MALLOC_CONF`` is kept as it is.
     """
     if "PYTHONMALLOC" not in os.environ:
         os.environ["PYTHONMALLOC"] = "malloc"
         os.environ.setdefault("MALLOC_ARENA_MAX", str(2 * len(os.sched_getaffinity(0))))
+        jemalloc = ctypes.util.find_library("jemalloc")
+        if jemalloc and "LD_PRELOAD" not in os.environ:
+            os.environ["LD_PRELOAD"] = jemalloc
+            os.environ.setdefault("MALLOC_CONF", JEMALLOC_CONF)
         os.execv(sys.executable, [sys.executable, *sys.argv])
 
 

@@ -265,13 +265,18 @@ def trim_gradio_sessions(holder, now: datetime.datetime | None = None) -> int:
     return len(gone)
 
 
+MALLCTL_ARENAS_ALL = 4096  # jemalloc's name for every arena in an "arena.<i>.purge" call
+
+
 def _give_memory_back() -> None:
-    """Collect, and hand freed heap pages back to the system (glibc keeps them otherwise)."""
+    """Collect, and hand freed heap pages back to the system now: jemalloc's (app.py preloads it where it is
+    installed) purge of every arena, else glibc's ``malloc_trim`` (glibc keeps them otherwise)."""
     gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+    process = ctypes.CDLL(None)
+    if hasattr(process, "mallctl"):
+        process.mallctl(f"arena.{MALLCTL_ARENAS_ALL}.purge".encode(), None, None, None, 0)
+    elif hasattr(process, "malloc_trim"):
+        process.malloc_trim(0)
 
 
 def sweep(holder) -> int:

@@ -42,9 +42,15 @@ def test_client_sees_the_named_endpoints(client):
 def test_python_app_py_serves_the_page():
     """The README's start command serves the app (start-up time is a benchmark matter, not a test's: on a
     busy 2-core machine importing torch alone can take several seconds), as the process app.py restarts
-    itself into: glibc's allocator with two heaps per core (app.use_the_system_allocator says why)."""
+    itself into: a C allocator, jemalloc where it is installed (its library mapped into the served process) and
+    else glibc's with two heaps per core (app.use_the_system_allocator says why)."""
+    import ctypes.util
+
+    from app import JEMALLOC_CONF
+
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONMALLOC", "MALLOC_ARENA_MAX")}
+    allocator_vars = ("PYTHONMALLOC", "MALLOC_ARENA_MAX", "LD_PRELOAD", "MALLOC_CONF")
+    env = {k: v for k, v in os.environ.items() if k not in allocator_vars}
     env.update(GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -59,6 +65,12 @@ def test_python_app_py_serves_the_page():
                                   if "=" in kv)
                     assert served["PYTHONMALLOC"] == "malloc"
                     assert served["MALLOC_ARENA_MAX"] == str(2 * len(os.sched_getaffinity(0)))
+                    mapped = Path(f"/proc/{proc.pid}/maps").read_text()
+                    if ctypes.util.find_library("jemalloc"):  # CI installs it (scripts/install-test-deps.sh)
+                        assert (served["LD_PRELOAD"], served["MALLOC_CONF"]) == ("libjemalloc.so.2", JEMALLOC_CONF)
+                        assert "libjemalloc.so.2" in mapped
+                    else:
+                        assert "LD_PRELOAD" not in served and "jemalloc" not in mapped
                     return
             except OSError:
                 time.sleep(0.2)

@@ -16,7 +16,8 @@ JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:2000,muzzy_decay_ms:0"
 
 def use_the_system_allocator() -> None:
     """Run the server on a C allocator (``PYTHONMALLOC=malloc``): jemalloc where it is installed (Debian's
-    ``libjemalloc2``: a Space's ``packages.txt`` lists it), else glibc's with two heaps per core
+    ``libjemalloc2``; a Space gets it only from a ``packages.txt`` naming it, which this repository does not
+    carry), else glibc's with two heaps per core
     (``MALLOC_ARENA_MAX``), restarting this process once.
 
     Sessions come and go by the thousand on a public Space (each ~45 KB of Gradio state, plus what its requests

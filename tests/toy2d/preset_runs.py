@@ -28,6 +28,12 @@ KERNEL_VARS = ("MKL_ENABLE_INSTRUCTIONS", "ATEN_CPU_CAPABILITY")
 # The kernels a CPU picks itself (AVX-512 on this project's machines), and the AVX2 ones forced.
 FAMILIES = {"default": {}, "avx2": {"MKL_ENABLE_INSTRUCTIONS": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}}
 
+# The timeout of the modules that test the cut claims (test_presets.py, test_compare_presets.py). Their
+# shared runs are made in the setup of whichever test asks first, and pytest-timeout counts a
+# test's setup with it: 406 s for test_presets' runs on a 2-core AMD EPYC at 2.0 GHz, against the project's
+# 600 s per test. Twice that is still a guard against a hang.
+CUT_TIMEOUT_S = 1200
+
 
 def ring_centres(k=8, radius=2.0):
     """The ring presets' modes: k points evenly spaced on a circle of radius 2 (the WGAN-GP ring)."""

@@ -9,7 +9,7 @@ Slow (-m slow): 16 unseen seeds (100-115) at each preset's full length, at least
 import pytest
 
 from playground.toy2d.presets import COMPARE_PRESETS, CONDITIONAL_CUT, PRESETS, make_compare_trainers
-from tests.toy2d.preset_runs import FAMILIES, run_families
+from tests.toy2d.preset_runs import CUT_TIMEOUT_S, FAMILIES, run_families
 
 COLLAPSE = "Compare: collapse vs cure (WGAN-GP, 5 critic steps)"
 SATURATING = "Compare: saturating vs non-saturating G loss (SGD)"
@@ -46,10 +46,7 @@ def test_trainers_share_seed_and_overrides():
 CI_SEEDS, CI_MIN = range(8), 7
 UNSEEN_SEEDS, SLOW_MIN = range(100, 116), 15
 SLOW_TIMEOUT = 7200  # s: 16 seeds at full length, both sides
-# The cut claims' shared runs are made in the setup of whichever test asks first, and pytest-timeout counts a
-# test's setup with it: 406 s for test_presets' runs on a 2-core AMD EPYC at 2.0 GHz, against the project's
-# 600 s per test. Twice that is still a guard against a hang.
-pytestmark = pytest.mark.timeout(1200)
+pytestmark = pytest.mark.timeout(CUT_TIMEOUT_S)  # preset_runs says why
 
 
 def collapse_vs_cure(r, cut):

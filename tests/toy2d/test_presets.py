@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from playground.toy2d.presets import PRESETS, make_trainer
-from tests.toy2d.preset_runs import FAMILIES, modes_hit, ring_centres, run_families
+from tests.toy2d.preset_runs import CUT_TIMEOUT_S, FAMILIES, modes_hit, ring_centres, run_families
 
 NAMES = ["Mode collapse", "Cure: WGAN-GP", "Cure: unrolled", "Cure: PacGAN", "Cure: conditional labels", "Optimal D",
          "Saturating vs non-saturating G loss"]
@@ -35,10 +35,7 @@ CI_MIN = 7  # of 8
 UNSEEN_SEEDS = range(100, 116)  # never used by the default run
 SLOW_MIN = 15  # of 16
 SLOW_TIMEOUT = 7200  # s: a preset at full length on 16 seeds (the unrolled one: ~1 min a seed on a busy core)
-# The cut claims' shared runs are made in the setup of whichever test asks first, and pytest-timeout counts a
-# test's setup with it: 406 s for test_presets' runs on a 2-core AMD EPYC at 2.0 GHz, against the project's
-# 600 s per test. Twice that is still a guard against a hang.
-pytestmark = pytest.mark.timeout(1200)
+pytestmark = pytest.mark.timeout(CUT_TIMEOUT_S)  # preset_runs says why
 # The default run's version of each mode claim: (iterations, overrides of the preset's settings).
 CUT = {
     "Mode collapse": (300, {}),

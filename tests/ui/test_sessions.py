@@ -1,5 +1,10 @@
 """Per-session stores: the cap, who is evicted to make room, and who is never refused."""
 
+import ctypes.util
+import os
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -267,7 +272,6 @@ def test_a_sweep_frees_idle_objects_in_every_store_without_waiting_for_a_newcome
 # ---- memory handed back after a sweep ------------------------------------------------------------------
 
 GIVE_BACK = """
-import sys
 from playground.ui.sessions import _give_memory_back
 
 def rss_mb():
@@ -288,18 +292,13 @@ def test_a_sweep_hands_freed_memory_back_to_the_system(allocator):
     """The sweep's last step returns freed heap pages now, under either allocator app.py can run on (each told
     here never to return them on its own): ~250 MB of small objects freed leaves RSS as high until it runs, and
     within 60 MB of where it was before they were made after."""
-    import ctypes.util
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     env = dict(os.environ, PYTHONMALLOC="malloc", PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     env.pop("LD_PRELOAD", None)
     if allocator == "jemalloc":
-        if not ctypes.util.find_library("jemalloc"):
+        jemalloc = ctypes.util.find_library("jemalloc")
+        if not jemalloc:
             pytest.skip("libjemalloc2 is not installed (scripts/install-test-deps.sh installs it)")
-        env.update(LD_PRELOAD="libjemalloc.so.2", MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")
+        env.update(LD_PRELOAD=jemalloc, MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")
     else:
         env.update(MALLOC_TRIM_THRESHOLD_=str(1 << 40))  # glibc: no trimming when memory is freed
     out = subprocess.run([sys.executable, "-c", GIVE_BACK], env=env, capture_output=True, text=True, timeout=300)

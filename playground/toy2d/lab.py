@@ -139,8 +139,9 @@ class Lab:
                                max_seconds=self.max_seconds, idle_seconds=self.idle_seconds, status=shared_status,
                                stop_at=stop_at, owner=owner, page=page)
 
-            self.run = get_scheduler().join_shared(key, make)
+            self.run = get_scheduler().join_shared(key, make, owner, page)
             return self.run
+        get_scheduler().check_room(owner, page)  # a refused Play builds no trainer
         with self.lock:
             trainer, note = self.ensure(cfg)
             self.apply_freeze(trainer, *freeze)

@@ -106,38 +106,49 @@ class Scheduler:
 
     # ---- runs -------------------------------------------------------------------------------------------
 
-    def submit(self, run: PlayRun) -> PlayRun:
+    def check_room(self, owner: str | None, page: bool) -> None:
+        """Raise :class:`~playground.errors.SessionsFull` when a new run from ``owner`` would be refused, so
+        that a refused Play costs no trainer (:meth:`submit` checks again, under the same lock as it adds)."""
+        with self._cv:
+            self._check_room(owner, page)
+
+    def _check_room(self, owner: str | None, page: bool) -> None:
         from playground.errors import SessionsFull
 
+        if len(self._runs) >= self.max_runs:
+            raise SessionsFull(f"{self.max_runs} runs are training on this server right now. "
+                               "Wait a moment and press Play again, or run the app on your own machine.")
+        if not page:  # an API client: a few runs each, and never the places pages need
+            api = [r for r in self._runs.values() if not r.page]
+            if sum(r.owner == owner for r in api) >= API_RUNS_PER_CLIENT:
+                raise SessionsFull(f"This client already has {API_RUNS_PER_CLIENT} runs training on this server; "
+                                   "stop one first (or run the app on your own machine).")
+            if len(api) >= int(API_SHARE * self.max_runs):
+                raise SessionsFull("Runs started without a page hold their share of this server right now; the "
+                                   "rest is kept for students' pages. Try again in a minute.")
+
+    def submit(self, run: PlayRun) -> PlayRun:
         now = self.clock()
         with self._cv:
-            if len(self._runs) >= self.max_runs:
-                raise SessionsFull(f"{self.max_runs} runs are training on this server right now. "
-                                   "Wait a moment and press Play again, or run the app on your own machine.")
-            if not run.page:  # an API client: a few runs each, and never the places pages need
-                api = [r for r in self._runs.values() if not r.page]
-                if sum(r.owner == run.owner for r in api) >= API_RUNS_PER_CLIENT:
-                    raise SessionsFull(f"This client already has {API_RUNS_PER_CLIENT} runs training on this server; "
-                                       "stop one first (or run the app on your own machine).")
-                if len(api) >= int(API_SHARE * self.max_runs):
-                    raise SessionsFull("Runs started without a page hold their share of this server right now; the "
-                                       "rest is kept for students' pages. Try again in a minute.")
+            self._check_room(run.owner, run.page)
             run.started = run.last_seen = now
             self._runs[run.token] = run
             self._ready.append(run)
             self._cv.notify()
         return run
 
-    def join_shared(self, key: str, make: Callable[[], PlayRun]) -> Viewer:
+    def join_shared(self, key: str, make: Callable[[], PlayRun], owner: str | None = None,
+                    page: bool = True) -> Viewer:
         """Watch the run of everyone who pressed Play with the same ``key`` (every setting, the seed, from
         iteration 0): it is trained once and its frames serve every page. A page that comes after it has
-        finished replays it; otherwise ``make()`` starts it."""
+        finished replays it; otherwise ``make()`` starts it, if ``owner`` may start one (:meth:`check_room`)."""
         with self._share_lock:  # one look-up-or-start at a time: a class pressing Play together starts one run
             with self._cv:
                 run = self._shared.get(key)
                 if run is not None and not (run.running or run.reason == "steps"):
                     run = None
             if run is None:
+                self.check_room(owner, page)
                 run = make()
                 run.recording = []
                 self.submit(run)

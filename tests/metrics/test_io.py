@@ -92,6 +92,26 @@ def test_the_reader_opens_only_its_listed_formats(tmp_path, monkeypatch):
     assert opened == []
 
 
+@pytest.mark.parametrize("fmt, readable", [("PNG", True), ("JPEG", True), ("WEBP", True), ("GIF", True),
+                                           ("BMP", True), ("TIFF", True), ("PPM", True),
+                                           ("TGA", False), ("PCX", False), ("ICO", False)])
+def test_the_upload_help_names_the_formats_the_reader_opens(fmt, readable):
+    """The page's help under the upload box lists what the reader decodes, and nothing it refuses (it once said
+    "any format Pillow reads")."""
+    from playground.ui.metrics.texts import FAKE_FILES_HELP
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).save(buf, format=fmt)
+    assert Image.open(io.BytesIO(buf.getvalue())).format == fmt  # Pillow alone reads all ten
+    named = fmt in FAKE_FILES_HELP.replace(",", " ").split()
+    assert named is readable and "any format" not in FAKE_FILES_HELP
+    if readable:
+        assert mio.decode_rgb(buf.getvalue()).shape == (16, 16, 3)
+    else:
+        with pytest.raises(ValueError, match="not in a format this app reads"):
+            mio.decode_rgb(buf.getvalue())
+
+
 def test_empty_folder_and_missing_path(tmp_path):
     s = mio.load_image_set(tmp_path)
     assert s.images == [] and s.skipped == []

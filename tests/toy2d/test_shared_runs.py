@@ -6,6 +6,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import torch
 
 from playground.toy2d.config import ToyConfig
@@ -170,3 +171,31 @@ def test_ended_runs_and_viewers_are_forgotten_once_nobody_asked_for_them_in_the_
     finally:
         lab.close()
         other.close()
+
+
+def test_a_refused_play_builds_no_trainer(monkeypatch):
+    """A flood of page-less Plays from one address is refused by the fair shares; each refusal used to build a
+    trainer (networks, optimisers, data) before the scheduler said no. Now the scheduler is asked first, on
+    the student's own run and on the class's shared one."""
+    from playground.errors import SessionsFull
+    from playground.toy2d import scheduler as S
+
+    built = []
+    real = Lab.new_trainer
+    monkeypatch.setattr(Lab, "new_trainer", lambda self, cfg: built.append(cfg.seed) or real(self, cfg))
+    owner = "10.9.9.9"
+    labs = [Lab() for _ in range(S.API_RUNS_PER_CLIENT + 2)]
+    try:
+        for i, lab in enumerate(labs[:S.API_RUNS_PER_CLIENT]):
+            lab.start(CFG.replace(seed=300 + i), owner=owner, page=False)
+        assert len(built) == S.API_RUNS_PER_CLIENT
+        with pytest.raises(SessionsFull, match=f"already has {S.API_RUNS_PER_CLIENT} runs"):
+            labs[-2].start(CFG.replace(seed=400), owner=owner, page=False)
+        with pytest.raises(SessionsFull, match=f"already has {S.API_RUNS_PER_CLIENT} runs"):
+            labs[-1].start(CFG.replace(seed=401), share=True, owner=owner, page=False)
+        assert len(built) == S.API_RUNS_PER_CLIENT and labs[-2].trainer is None
+        page = labs[-2].start(CFG.replace(seed=402), owner=owner, page=True)  # a page from that address: fine
+        assert page.trainer is not None and built[-1] == 402
+    finally:
+        for lab in labs:
+            lab.close()

@@ -1,7 +1,9 @@
 """The Metrics tab's words: the introduction, what each metric measures, the resize conventions and the one-line
 explanations under the controls."""
 
+from playground.images import FORMATS
 from playground.metrics.compute import IS_MIN_PER_SPLIT, IS_SPLITS
+from playground.metrics.io import MAX_PIXELS
 
 INTRO = """
 ### Measuring a GAN
@@ -46,8 +48,9 @@ MODE_HELP = {
     "legacy_pytorch": "pytorch-fid's numbers: torch bilinear resize, align_corners=False.",
 }
 
-FAKE_FILES_HELP = ("Select all the files of a folder (Ctrl+A in the file dialog) or upload it zipped. Any size, "
-                   "any format Pillow reads; grayscale/RGBA/16-bit become RGB. IS is computed on these.")
+FAKE_FILES_HELP = ("Select all the files of a folder (Ctrl+A in the file dialog) or upload it zipped. "
+                   f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]} images of up to {MAX_PIXELS / 1e6:.0f} megapixels each "
+                   "(other files are skipped and listed); grayscale/RGBA/16-bit become RGB. IS is computed on these.")
 REAL_FILES_HELP = ("A `.npz` with `mu` and `sigma` (from pytorch-fid or `python -m playground.metrics --save-stats`) "
                    "gives FID only.")
 METRICS_HELP = (f"IS downloads its 1008-class weights (~91 MB) on first use; the others need only the FID network. "

@@ -26,12 +26,13 @@ def use_the_system_allocator() -> None:
     few long-lived objects pin them (measured with benchmarks/memory.py: 600 page loads left ~113 MB behind
     after every session was gone). glibc's allocator hands freed pages back (``malloc_trim``, called by the
     session sweep): 13 MB left. But what it cannot hand back lies in the heaps of its other threads: after the
-    full flood (3,000 page loads, 1,000 sample grids, 2,000 abandoned runs) the server kept 1.18x its starting
-    memory, with two heaps per core (1.31-1.38x with glibc's default of eight), though each part alone left
-    under 1.03x. jemalloc keeps small objects of one size together and hands back each freed page on its own:
-    the same full flood ended at 1.077x (peak 967 MB; one run, on a 2-core AMD EPYC), and the class trained as
-    fast as on glibc's (benchmarks/classroom.py, same sitting: own30 3.7-4.4 it/s per student against 4.3,
-    alone 342-421 it/s against 399, on that slower machine). An explicit ``PYTHONMALLOC``, ``MALLOC_ARENA_MAX``,
+    full flood (3,000 page loads, 1,000 sample grids, 2,000 abandoned runs) the server kept 1.13x its starting
+    memory with two heaps per core (one run on a 2-core AMD EPYC; 1.18x on an Intel machine, and 1.31-1.38x
+    there with glibc's default of eight), though each part alone left under 1.03x. jemalloc keeps small objects
+    of one size together and hands back each freed page on its own: the same full flood ended at 1.067x and
+    1.076x (peaks 1,010-1,058 MB; same machine and sitting), and the class trained as fast as on glibc's
+    (benchmarks/classroom.py, one sitting: own30 3.7-4.4 it/s per student against 4.3, alone 342-421 it/s
+    against 399, on that slower machine). An explicit ``PYTHONMALLOC``, ``MALLOC_ARENA_MAX``,
     ``LD_PRELOAD`` or ``MALLOC_CONF`` is kept as it is (``LD_PRELOAD=`` runs glibc's allocator).
     """
     if "PYTHONMALLOC" not in os.environ:

@@ -17,8 +17,7 @@ JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:2000,muzzy_decay_ms:0"
 def use_the_system_allocator() -> None:
     """Run the server on a C allocator (``PYTHONMALLOC=malloc``): jemalloc where it is installed (Debian's
     ``libjemalloc2``; a Space gets it only from a ``packages.txt`` naming it, which this repository does not
-    carry), else glibc's with two heaps per core
-    (``MALLOC_ARENA_MAX``), restarting this process once.
+    carry), else glibc's with two heaps per core (``MALLOC_ARENA_MAX``), restarting this process once.
 
     Sessions come and go by the thousand on a public Space (each ~45 KB of Gradio state, plus what its requests
     made), and their objects are made and freed on many threads at once. With Python's own small-object
@@ -29,8 +28,8 @@ def use_the_system_allocator() -> None:
     full flood (3,000 page loads, 1,000 sample grids, 2,000 abandoned runs) the server kept 1.13x its starting
     memory with two heaps per core (one run on a 2-core AMD EPYC; 1.18x on an Intel machine, and 1.31-1.38x
     there with glibc's default of eight), though each part alone left under 1.03x. jemalloc keeps small objects
-    of one size together and hands back each freed page on its own: the same full flood ended at 1.067x and
-    1.076x (peaks 1,010-1,058 MB; same machine and sitting), and the class trained as fast as on glibc's
+    of one size together and hands back each freed page on its own: the same full flood ended at 1.067-1.076x
+    (three runs, peaks 1,010-1,058 MB; same machine and sitting), and the class trained as fast as on glibc's
     (benchmarks/classroom.py, one sitting: own30 3.7-4.4 it/s per student against 4.3, alone 342-421 it/s
     against 399, on that slower machine). An explicit ``PYTHONMALLOC``, ``MALLOC_ARENA_MAX``,
     ``LD_PRELOAD`` or ``MALLOC_CONF`` is kept as it is (``LD_PRELOAD=`` runs glibc's allocator).

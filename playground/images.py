@@ -38,7 +38,8 @@ MAX_UPLOAD_BYTES = 32 * 2**20
 MAX_PIXELS = 16_000_000  # e.g. 4000 x 4000, a phone photo
 MIN_SIDE = 8
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "PPM")
-HINT = "Upload a PNG, JPEG, WebP, GIF, BMP or TIFF picture."
+FORMATS_NAMED = f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]}"  # as the page says them: "PNG, JPEG, ... or PPM"
+HINT = f"Upload a {FORMATS_NAMED} picture."
 Image.init()
 # The file endings of those formats (.png, .jpg, .jpeg, ..., .ppm/.pgm/.pbm): what counts as a picture in a folder.
 IMAGE_EXTENSIONS = frozenset(ext for ext, fmt in Image.registered_extensions().items() if fmt in FORMATS)
@@ -272,5 +273,6 @@ def save_gif(frames, fp=None, fps: float = 10.0, colors: int = 256) -> bytes | N
     return out.getvalue() if fp is None else None
 
 
-__all__ = ["read_image", "open_checked", "MAX_UPLOAD_BYTES", "MAX_PIXELS", "FORMATS", "IMAGE_EXTENSIONS", "megabytes",
-           "tanh_to_uint8", "unit_to_uint8", "to_rgb_uint8", "center_crop_resize", "grid", "upscale", "save_gif"]
+__all__ = ["read_image", "open_checked", "MAX_UPLOAD_BYTES", "MAX_PIXELS", "FORMATS", "FORMATS_NAMED",
+           "IMAGE_EXTENSIONS", "megabytes", "tanh_to_uint8", "unit_to_uint8", "to_rgb_uint8",
+           "center_crop_resize", "grid", "upscale", "save_gif"]

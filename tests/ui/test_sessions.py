@@ -291,7 +291,7 @@ print(full, freed, rss_mb())
 def test_a_sweep_hands_freed_memory_back_to_the_system(allocator):
     """The sweep's last step returns freed heap pages now, under either allocator app.py can run on (each told
     here never to return them on its own): ~250 MB of small objects freed leaves RSS as high until it runs, and
-    within 60 MB of where it was before they were made after."""
+    within 60 MB of where it was before they were made once it has run."""
     env = dict(os.environ, PYTHONMALLOC="malloc", PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     env.pop("LD_PRELOAD", None)
     if allocator == "jemalloc":

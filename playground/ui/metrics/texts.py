@@ -1,7 +1,7 @@
 """The Metrics tab's words: the introduction, what each metric measures, the resize conventions and the one-line
 explanations under the controls."""
 
-from playground.images import FORMATS
+from playground.images import FORMATS_NAMED
 from playground.metrics.compute import IS_MIN_PER_SPLIT, IS_SPLITS
 from playground.metrics.io import MAX_PIXELS
 
@@ -49,7 +49,7 @@ MODE_HELP = {
 }
 
 FAKE_FILES_HELP = ("Select all the files of a folder (Ctrl+A in the file dialog) or upload it zipped. "
-                   f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]} images of up to {MAX_PIXELS / 1e6:.0f} megapixels each "
+                   f"{FORMATS_NAMED} images of up to {MAX_PIXELS / 1e6:.0f} megapixels each "
                    "(other files are skipped and listed); grayscale/RGBA/16-bit become RGB. IS is computed on these.")
 REAL_FILES_HELP = ("A `.npz` with `mu` and `sigma` (from pytorch-fid or `python -m playground.metrics --save-stats`) "
                    "gives FID only.")
